@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app inclusion
+CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run web scheduler test lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
+
+## run: set up, migrate, add demo data, start the web app and the scheduler (Ctrl-C stops both)
+run: $(VENV)/.installed $(COMPILED)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) scheduler & scheduler=$$!; \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(VENV)/.installed $(COMPILED)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: extract new UI strings into the catalogs, for translators
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o inclusion/translations/messages.pot --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i inclusion/translations/messages.pot -d inclusion/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) $(COMPILED)

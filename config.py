@@ -1,0 +1,164 @@
+"""Settings read from the environment, with safe defaults.
+
+Every setting an operator may change is listed in README.md ("Settings").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(SystemExit):
+    """A setting that stops start-up; shown as one line, never a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"inclusion: configuration error: {message}")
+        self.message = message
+
+
+class Config:
+    """Defaults that no environment variable changes."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_PROTECTION = "strong"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    BABEL_DEFAULT_LOCALE = "ja"
+    LANGUAGES = ("ja", "en")
+    RATELIMIT_HEADERS_ENABLED = True
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+_HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse_hours(name: str, value: str) -> tuple[time, time]:
+    """Parse an allowed window such as ``09:00-20:00`` into two times."""
+    match = _HOURS_RE.match(value.strip())
+    if not match:
+        raise ConfigError(f"{name} must look like 09:00-20:00, not {value!r}")
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ConfigError(f"{name} has an impossible time: {value!r}")
+    start, end = time(h1, m1), time(h2, m2)
+    if start >= end:
+        raise ConfigError(f"{name} must start before it ends: {value!r}")
+    return start, end
+
+
+def parse_database_url(value: str) -> str:
+    """Check a database URL and pick the psycopg 3 driver for PostgreSQL."""
+    try:
+        url: URL = make_url(value)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {value!r}") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise ConfigError(f"DATABASE_URL must be sqlite or postgresql, not {backend!r}")
+    return url.render_as_string(hide_password=False)
+
+
+def parse_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"INCLUSION_TIMEZONE is not a known time zone: {value!r}") from None
+    return value
+
+
+def parse_base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def parse_int(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the instance folder's secret key, creating it on first start."""
+    key_file = instance_path / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting together must agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, object]:
+    """Build the settings that come from environment variables."""
+
+    def get(name: str, default: str = "") -> str:
+        return environ.get(name, "").strip() or default
+
+    settings: dict[str, object] = {}
+    settings["SECRET_KEY"] = get("SECRET_KEY") or instance_secret_key(instance_path)
+    sqlite_default = f"sqlite:///{instance_path / 'inclusion.sqlite3'}"
+    settings["SQLALCHEMY_DATABASE_URI"] = parse_database_url(get("DATABASE_URL", sqlite_default))
+    timezone = parse_timezone(get("INCLUSION_TIMEZONE", "Asia/Tokyo"))
+    settings["INCLUSION_TIMEZONE"] = timezone
+    settings["BABEL_DEFAULT_TIMEZONE"] = timezone
+
+    base_url = get("PUBLIC_BASE_URL")
+    settings["PUBLIC_BASE_URL"] = parse_base_url(base_url) if base_url else None
+    secure = bool(base_url) and base_url.startswith("https://")
+    settings["SESSION_COOKIE_SECURE"] = secure
+    settings["REMEMBER_COOKIE_SECURE"] = secure
+    settings["PROXY_FIX_HOPS"] = parse_int("PROXY_FIX_HOPS", get("PROXY_FIX_HOPS", "0"))
+
+    settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
+    settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
+
+    account_sid, auth_token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
+    settings["TWILIO_ACCOUNT_SID"] = account_sid or None
+    settings["TWILIO_AUTH_TOKEN"] = auth_token or None
+    settings["TWILIO_SMS_FROM"] = get("TWILIO_SMS_FROM") or None
+    settings["TWILIO_VOICE_FROM"] = get("TWILIO_VOICE_FROM") or None
+    api_base = get("TWILIO_API_BASE_URL")
+    settings["TWILIO_API_BASE_URL"] = parse_base_url(api_base) if api_base else None
+    has_twilio = bool(account_sid and auth_token)
+    channel = get("REMINDER_CHANNEL", "twilio" if has_twilio else "console")
+    if channel not in ("console", "twilio"):
+        raise ConfigError(f"REMINDER_CHANNEL must be console or twilio, not {channel!r}")
+    if channel == "twilio" and not has_twilio:
+        raise ConfigError("REMINDER_CHANNEL=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    settings["REMINDER_CHANNEL"] = channel
+
+    settings["REMINDER_CALL_HOURS"] = parse_hours(
+        "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
+    )
+    settings["REMINDER_SMS_HOURS"] = parse_hours(
+        "REMINDER_SMS_HOURS", get("REMINDER_SMS_HOURS", "08:00-21:00")
+    )
+    return settings

@@ -1,0 +1,104 @@
+"""inclusion: a ward's digital-inclusion programme on the web."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, settings_from_env
+from inclusion.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    environ = dict(os.environ)
+    if test_config:
+        environ.update({k: str(v) for k, v in test_config.items() if k in _ENV_OVERRIDES})
+    app.config.update(settings_from_env(environ, Path(app.instance_path)))
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k not in _ENV_OVERRIDES})
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+#: Settings a test may give as if they came from the environment, so they are parsed.
+_ENV_OVERRIDES = frozenset(
+    {
+        "DATABASE_URL",
+        "INCLUSION_TIMEZONE",
+        "PUBLIC_BASE_URL",
+        "PROXY_FIX_HOPS",
+        "RATELIMIT_STORAGE_URI",
+        "LOGIN_RATE_LIMIT",
+        "REMINDER_CHANNEL",
+        "REMINDER_CALL_HOURS",
+        "REMINDER_SMS_HOURS",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_API_BASE_URL",
+    }
+)
+
+
+def register_extensions(app: Flask) -> None:
+    from inclusion import i18n, security
+    from inclusion.auth.services import load_user
+    from inclusion.db import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.LOGIN_REQUIRED_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = app.config["SESSION_PROTECTION"]
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from inclusion.audit.views import bp as audit_bp
+    from inclusion.auth.views import bp as auth_bp
+    from inclusion.main.views import bp as main_bp
+    from inclusion.wards.views import bp as wards_bp
+
+    for blueprint in (main_bp, auth_bp, wards_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from inclusion.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inclusion.auth.models import User
+from inclusion.db import utcnow
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+
+
+class AuditLog(db.Model):
+    """Who did what to which record, and when. Rows are never changed."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_ward_id_id", "ward_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Null for the system itself (CLI, scheduler) or an unknown person at log-in.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[User | None] = relationship(lazy="joined")
+    #: Dotted verb such as ``user.create`` or ``auth.login_failed``.
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    target_type: Mapped[str | None] = mapped_column(sa.String(40))
+    target_id: Mapped[int | None]
+    #: The ward whose data was touched; staff of that ward may read the entry.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    #: What changed; never passwords or other secrets.
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<AuditLog {self.id} {self.action}>"

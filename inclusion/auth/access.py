@@ -1,0 +1,73 @@
+"""Who may open a view: every view declares it with ``@public`` or ``@require``.
+
+The declaration is kept on the view as ``view.access`` so the access-matrix test
+can check every route for every role.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from inclusion.auth.models import Role
+from inclusion.extensions import login_manager
+from inclusion.wards.services import find_ward
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    #: Empty for public views.
+    roles: frozenset[Role]
+    #: Whether the URL's ``<ward>`` must be one the user works in.
+    ward_scoped: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        return not self.roles
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Open a view to everyone, logged in or not."""
+    view.access = AccessRule(roles=frozenset())  # type: ignore[attr-defined]
+    return view
+
+
+def require(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow only logged-in users with one of ``roles``.
+
+    A ``<ward>`` in the URL (romanised name or code) is replaced by the Ward, and
+    ward staff may only open their own ward's pages.
+    """
+    allowed = frozenset(roles) or ALL_ROLES
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            if "ward" in kwargs:
+                ward = find_ward(kwargs["ward"])
+                if ward is None:
+                    abort(404)
+                if not current_user.can_access_ward(ward):
+                    abort(403)
+                kwargs["ward"] = ward
+            return view(*args, **kwargs)
+
+        wrapped.access = AccessRule(roles=allowed, ward_scoped=_takes_ward(view))  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def _takes_ward(view: Callable[..., Any]) -> bool:
+    return "ward" in view.__code__.co_varnames[: view.__code__.co_argcount]

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from inclusion.db import utcnow
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    WARD_STAFF = "ward_staff"
+    VOLUNTEER = "volunteer"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def sees_all_wards(self) -> bool:
+        return self in (Role.ADMIN, Role.COORDINATOR)
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator (all wards)"),
+    Role.WARD_STAFF: _l("Ward staff"),
+    Role.VOLUNTEER: _l("Volunteer"),
+}
+
+
+def new_login_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: staff, coordinator, admin or volunteer."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role != 'ward_staff' OR ward_id IS NOT NULL", name="ward_staff_has_ward"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-case, so uniqueness ignores case.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda roles: [role.value for role in roles],
+        )
+    )
+    #: The ward a ward_staff member works for; optional for other roles.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the session cookie; replaced on password change to end other sessions.
+    login_token: Mapped[str] = mapped_column(sa.String(32), default=new_login_token)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_login_dt: Mapped[datetime | None]
+    password_changed_dt: Mapped[datetime | None]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.login_token = new_login_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.login_token}"
+
+    def can_access_ward(self, ward: Ward) -> bool:
+        if self.role.sees_all_wards:
+            return True
+        return self.role == Role.WARD_STAFF and self.ward_id == ward.id
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from inclusion.auth import services
+from inclusion.auth.access import public, require
+from inclusion.auth.forms import ChangePasswordForm, LoginForm, UserCreateForm
+from inclusion.auth.models import Role, User
+from inclusion.extensions import db, limiter
+from inclusion.forms import ButtonForm
+from inclusion.wards.models import Ward
+from inclusion.web import home_url, redirect_back
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _failed_login(response) -> bool:
+    """Count a log-in attempt against the limit only when it did not succeed."""
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed_login)
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect_back()
+        form.password.errors.append(_("The e-mail address or password is not correct."))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+@require()
+def logout():
+    form = ButtonForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account")
+@require()
+def account():
+    return render_template("auth/account.html")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require()
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except services.AccountError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            # The new token ended every session, this one included: start it again.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/admin/users")
+@require(Role.ADMIN)
+def users():
+    query = sa.select(User).order_by(User.role, User.email)
+    role = request.args.get("role", "")
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    accounts = db.session.scalars(query).all()
+    return render_template("auth/users.html", users=accounts, roles=list(Role), role=role)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require(Role.ADMIN)
+def create_user():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        ward = db.session.get(Ward, form.ward.data) if form.ward.data else None
+        try:
+            user = services.create_user(
+                current_user,
+                email=form.email.data,
+                password=form.password.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                ward=ward,
+            )
+        except services.AccountError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_new.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@require(Role.ADMIN)
+def set_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        make_active = request.form.get("active") == "1"
+        try:
+            services.set_user_active(current_user, user, make_active)
+        except services.AccountError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            if make_active:
+                flash(_("%(email)s can log in again.", email=user.email), "success")
+            else:
+                flash(_("%(email)s can no longer log in.", email=user.email), "success")
+    return redirect(url_for("auth.users"))

@@ -1,0 +1,137 @@
+"""Command-line interface: ``flask --app inclusion <command>``."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+
+from inclusion.auth import services as auth_services
+from inclusion.auth.models import Role, User
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
+
+#: Demo log-ins, printed by ``demo``. Never use these outside a demo.
+DEMO_PASSWORD = "inclusion-demo"
+DEMO_USERS = [
+    ("admin@example.jp", "管理者 太郎", Role.ADMIN, None),
+    ("coordinator@example.jp", "調整 花子", Role.COORDINATOR, None),
+    ("staff.shibuya@example.jp", "渋谷 職員", Role.WARD_STAFF, "shibuya"),
+    ("staff.shinagawa@example.jp", "品川 職員", Role.WARD_STAFF, "shinagawa"),
+    ("volunteer1@example.jp", "支援 一郎", Role.VOLUNTEER, "shibuya"),
+    ("volunteer2@example.jp", "支援 さくら", Role.VOLUNTEER, "shinagawa"),
+    ("volunteer3@example.jp", "支援 健", Role.VOLUNTEER, "shibuya"),
+]
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_user_command, demo_command, check_command, scheduler_command):
+        app.cli.add_command(command)
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Log-in e-mail address.")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="First password."
+)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--ward", "ward_key", help="Ward code or romanised name, e.g. shibuya or 131130.")
+@click.option("--name", "display_name", help="Display name (default: the e-mail address).")
+def create_user_command(
+    email: str, password: str, role: str, ward_key: str | None, display_name: str | None
+) -> None:
+    """Create a log-in account."""
+    ward = None
+    if ward_key:
+        ward = find_ward(ward_key)
+        if ward is None:
+            raise click.BadParameter(f"no ward called {ward_key!r}", param_hint="--ward")
+    try:
+        user = auth_services.create_user(
+            None,
+            email=email,
+            password=password,
+            display_name=display_name or email,
+            role=Role(role),
+            ward=ward,
+        )
+    except auth_services.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email}" + (f" in {ward.slug}" if ward else ""))
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Add demo accounts (and later, demo programme data); safe to run again."""
+    created = 0
+    for email, name, role, ward_key in DEMO_USERS:
+        if auth_services.find_user_by_email(email) is not None:
+            continue
+        ward = find_ward(ward_key) if ward_key else None
+        auth_services.create_user(
+            None, email=email, password=DEMO_PASSWORD, display_name=name, role=role, ward=ward
+        )
+        created += 1
+    db.session.commit()
+    click.echo(
+        f"demo: {created} account(s) added. Log in at /login with password {DEMO_PASSWORD!r}:"
+    )
+    for email, _name, role, ward_key in DEMO_USERS:
+        click.echo(f"  {role.value:<12} {email}" + (f"  ({ward_key})" if ward_key else ""))
+
+
+def _migration_heads() -> tuple[set[str], set[str]]:
+    """The revisions the database is at and the newest ones in migrations/."""
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(script.get_heads())
+
+
+@click.command("check")
+def check_command() -> None:
+    """Check the configuration and the database; exit 1 on any problem."""
+    config = current_app.config
+    problems: list[str] = []
+    click.echo(f"database:   {db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"time zone:  {config['INCLUSION_TIMEZONE']}")
+    click.echo(f"base URL:   {config['PUBLIC_BASE_URL'] or '(from each request)'}")
+    click.echo(f"reminders:  {config['REMINDER_CHANNEL']}")
+    click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
+    try:
+        current, heads = _migration_heads()
+    except sa.exc.OperationalError as error:
+        raise click.ClickException(f"database unreachable: {error.orig}") from None
+    if current != heads:
+        problems.append(
+            f"migrations at {sorted(current) or 'none'}, newest {sorted(heads)}: "
+            "run `flask --app inclusion db upgrade`"
+        )
+    else:
+        wards = db.session.scalar(sa.select(sa.func.count()).select_from(Ward))
+        admins = db.session.scalar(
+            sa.select(sa.func.count()).where(User.role == Role.ADMIN, User.is_active)
+        )
+        click.echo(f"wards:      {wards}")
+        click.echo(f"admins:     {admins}")
+        if wards != 23:
+            problems.append(f"expected the 23 special wards, found {wards}")
+        if not admins:
+            problems.append("no active admin: add one with `flask --app inclusion create-user`")
+    for problem in problems:
+        click.echo(f"problem:    {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler process (reminder planning and dispatch)."""
+    from inclusion.scheduler.jobs import run_scheduler
+
+    run_scheduler(current_app._get_current_object())

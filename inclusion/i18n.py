@@ -1,0 +1,64 @@
+"""Language choice and how dates and times are written in each language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import lazy_gettext as _l
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
+
+#: 2026年4月1日(水) and Wed 1 Apr 2026.
+DATE_PATTERNS = {"ja": "y年M月d日(E)", "en": "EEE d MMM y"}
+TIME_PATTERNS = {"ja": "H:mm", "en": "H:mm"}
+
+
+def select_locale() -> str:
+    """The language cookie if set, else the browser's best match, else Japanese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages)
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in DATE_PATTERNS else "ja"
+
+
+def local_date(value: date | datetime | None) -> str:
+    """A date as people write it in the UI language; datetimes in the app's time zone."""
+    if value is None:
+        return ""
+    return format_date(value, DATE_PATTERNS[_language()])
+
+
+def local_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_time(value, TIME_PATTERNS[_language()])
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    language = _language()
+    return format_datetime(value, f"{DATE_PATTERNS[language]} {TIME_PATTERNS[language]}")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_time, "time")
+    app.add_template_filter(local_datetime, "datetime")
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        return {"current_language": _language(), "language_names": LANGUAGE_NAMES}

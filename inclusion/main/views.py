@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from inclusion.auth.access import public
+from inclusion.extensions import db
+from inclusion.forms import ButtonForm
+from inclusion.i18n import LANGUAGE_COOKIE
+from inclusion.web import home_url, redirect_back
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    return render_template("main/index.html")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = ButtonForm()
+    language = request.form.get("lang", "")
+    response = redirect_back()
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    message = _("This form has expired or was sent from elsewhere. Please try again.")
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to open this page."),
+        404: _("This page does not exist. Check the address."),
+        405: _("This page cannot be used this way."),
+        413: _("What you sent is too large."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+    }
+    code = error.code or 500
+    message = messages.get(code, _("Something went wrong. Please try again."))
+    response = make_response(
+        render_template("errors/error.html", code=code, message=message), code
+    )
+    # Keep what the exception set, such as Retry-After or Allow.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    db.session.rollback()
+    message = _("Something went wrong on our side. Please try again later.")
+    return render_template("errors/error.html", code=500, message=message), 500

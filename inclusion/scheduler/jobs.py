@@ -1,0 +1,67 @@
+"""The scheduler process: jobs declared as data, run by one BlockingScheduler.
+
+Run it as its own process (``flask --app inclusion scheduler``), never inside a web
+worker, or every worker would run every job.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    #: Stable id: APScheduler replaces a job of the same id instead of adding a second.
+    id: str
+    func: Callable[[], Any]
+    seconds: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+#: Features add their jobs here (reminders: plan and dispatch).
+JOBS: list[JobSpec] = []
+
+
+def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=app.config["INCLUSION_TIMEZONE"])
+    for job in jobs:
+
+        def run(job: JobSpec = job) -> None:
+            with app.app_context():
+                job.func()
+
+        scheduler.add_job(
+            run,
+            "interval",
+            seconds=job.seconds,
+            id=job.id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            **job.options,
+        )
+    return scheduler
+
+
+def run_scheduler(app: Flask) -> None:
+    """Run the declared jobs until SIGINT or SIGTERM."""
+    scheduler = build_scheduler(app, JOBS)
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("scheduler stopping on signal %s", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler starting with %s job(s): %s", len(JOBS), [job.id for job in JOBS])
+    scheduler.start()
+    log.info("scheduler stopped")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inclusion.extensions import db
+
+
+class Ward(db.Model):
+    """One of Tokyo's special wards; the rows are seeded by the first migration."""
+
+    __tablename__ = "wards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 全国地方公共団体コード with its check digit, e.g. ``131130`` for Shibuya.
+    code: Mapped[str] = mapped_column(sa.String(6), unique=True)
+    #: Romanised name used in URLs: ``/w/shibuya``.
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(40))
+    name_kana: Mapped[str] = mapped_column(sa.String(40))
+    name_en: Mapped[str] = mapped_column(sa.String(40))
+
+    @property
+    def name(self) -> str:
+        """The ward's name in the current UI language."""
+        locale = get_locale()
+        return self.name_en if locale is not None and locale.language == "en" else self.name_ja
+
+    def __repr__(self) -> str:
+        return f"<Ward {self.code} {self.slug}>"

@@ -1,0 +1,126 @@
+"""Every route × every role: allowed, or refused (403, or the log-in page when anonymous).
+
+A new route joins this test by itself. It must declare who may open it with
+``@public`` or ``@require(...)``, and any new URL argument needs a sample below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from inclusion.auth.access import AccessRule
+from inclusion.auth.models import Role, User
+from inclusion.wards.models import Ward
+from tests import factories
+from tests.conftest import log_in
+
+#: The signed-in kinds of user; ward staff work for Shibuya.
+PERSONAS = ["anonymous", "admin", "coordinator", "ward_staff", "volunteer"]
+
+#: Sample values of URL arguments other than <ward>, made fresh for each request.
+URL_SAMPLES: dict[str, Callable[[], object]] = {
+    "user_id": lambda: factories.make_user(role=Role.VOLUNTEER).id,
+}
+
+#: Form data for POST routes so an allowed request does real work.
+POST_DATA = {"auth.set_active": {"active": "1"}, "main.set_language": {"lang": "en"}}
+
+
+def routes(app: Flask) -> list[Rule]:
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def access_of(app: Flask, rule: Rule) -> AccessRule:
+    view = app.view_functions[rule.endpoint]
+    access = getattr(view, "access", None)
+    assert isinstance(access, AccessRule), (
+        f"{rule.endpoint} ({rule.rule}) declares no access: decorate it with @public or @require"
+    )
+    return access
+
+
+def expected_allowed(access: AccessRule, user: User | None, ward: Ward | None) -> bool:
+    if access.is_public:
+        return True
+    if user is None or user.role not in access.roles:
+        return False
+    return ward is None or user.can_access_ward(ward)
+
+
+def test_every_route_declares_its_access(app):
+    for rule in routes(app):
+        access = access_of(app, rule)
+        if "ward" in rule.arguments:
+            assert access.ward_scoped, f"{rule.endpoint} takes <ward> but is not ward-scoped"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access_matrix(app, users, shibuya, shinagawa, persona):
+    user = None if persona == "anonymous" else users[persona]
+    failures = []
+    checked = 0
+    for rule in routes(app):
+        access = access_of(app, rule)
+        wards = [shibuya, shinagawa] if "ward" in rule.arguments else [None]
+        for ward in wards:
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                values: dict[str, object] = {}
+                for argument in rule.arguments:
+                    if argument == "ward":
+                        values[argument] = ward.slug
+                    else:
+                        assert argument in URL_SAMPLES, (
+                            f"add a sample for <{argument}> of {rule.rule}"
+                        )
+                        values[argument] = URL_SAMPLES[argument]()
+                path = rule.build(values)[1]
+                client = app.test_client()
+                if user is not None:
+                    assert log_in(client, user).status_code == 302
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(path, data=POST_DATA.get(rule.endpoint, {}))
+                status = response.status_code
+                to_login = status == 302 and response.headers["Location"].startswith("/login")
+                allowed = expected_allowed(access, user, ward)
+                checked += 1
+                if status >= 500:
+                    failures.append(f"{method} {path}: {status}")
+                elif allowed and (status in (401, 403) or to_login):
+                    failures.append(f"{method} {path}: refused ({status}) but should be allowed")
+                elif not allowed and user is None and not to_login:
+                    failures.append(f"{method} {path}: {status}, expected the log-in page")
+                elif not allowed and user is not None and status != 403:
+                    failures.append(f"{method} {path}: {status}, expected 403")
+    assert checked > 10
+    assert not failures, "\n".join(failures)
+
+
+def test_ward_staff_reach_nothing_of_another_ward(app, users, shinagawa):
+    """The promise in plain words: every ward-scoped page of Shinagawa refuses Shibuya staff."""
+    client = app.test_client()
+    log_in(client, users["ward_staff"])
+    ward_routes = [rule for rule in routes(app) if "ward" in rule.arguments]
+    assert ward_routes
+    for rule in ward_routes:
+        values = {
+            arg: shinagawa.slug if arg == "ward" else URL_SAMPLES[arg]() for arg in rule.arguments
+        }
+        path = rule.build(values)[1]
+        assert client.get(path).status_code in (403, 405), path
+        if "POST" in rule.methods:
+            assert client.post(path).status_code == 403, path
+        # By official code too.
+        values["ward"] = shinagawa.code
+        assert client.get(rule.build(values)[1]).status_code in (403, 405)
+
+
+def test_unknown_ward_is_404(client, users):
+    log_in(client, users["admin"])
+    assert client.get("/manage/atlantis").status_code == 404
+    assert client.get("/manage/%E6%B8%8B%E8%B0%B7").status_code == 404

@@ -1,0 +1,271 @@
+import sqlalchemy as sa
+
+from inclusion.audit.models import AuditLog
+from inclusion.auth import services
+from inclusion.auth.models import Role, User
+from inclusion.extensions import db
+from tests import factories
+from tests.conftest import log_in
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)))
+
+
+def test_login_page_is_japanese_by_default(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="ja">' in html
+    assert "メールアドレス" in html and "パスワード" in html
+    assert 'name="email"' in html and 'name="password"' in html
+
+
+def test_login_and_logout(client, users):
+    staff = users["ward_staff"]
+    response = log_in(client, staff)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/manage/shibuya"
+    assert client.get("/manage/shibuya").status_code == 200
+    assert db.session.get(User, staff.id).last_login_dt is not None
+
+    assert client.get("/logout").status_code == 200  # a confirmation page; GET changes nothing
+    assert client.get("/manage/shibuya").status_code == 200
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/manage/shibuya").status_code == 302
+    assert actions() == ["auth.login"]
+
+
+def test_login_redirects_each_role_home(client, users):
+    homes = {
+        "admin": "/admin/users",
+        "coordinator": "/wards",
+        "ward_staff": "/manage/shibuya",
+        "volunteer": "/account",
+    }
+    for name, home in homes.items():
+        client.post("/logout")
+        assert log_in(client, users[name]).headers["Location"] == home
+
+
+def test_login_follows_only_local_next(client, users):
+    response = client.post(
+        "/login",
+        data={"email": users["admin"].email, "password": factories.PASSWORD, "next": "/wards"},
+    )
+    assert response.headers["Location"] == "/wards"
+    client.post("/logout")
+    for hostile in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        response = client.post(
+            "/login",
+            data={"email": users["admin"].email, "password": factories.PASSWORD, "next": hostile},
+        )
+        assert response.headers["Location"] == "/admin/users"
+        client.post("/logout")
+
+
+def test_wrong_password_is_refused_and_audited(client, users):
+    response = client.post(
+        "/login", data={"email": users["admin"].email, "password": "wrong-password"}
+    )
+    assert response.status_code == 422
+    assert "メールアドレスまたはパスワードが正しくありません" in response.get_data(as_text=True)
+    assert actions() == ["auth.login_failed"]
+    entry = db.session.scalar(sa.select(AuditLog))
+    assert entry.actor_id is None
+    assert "wrong-password" not in str(entry.details)
+
+
+def test_email_is_case_insensitive(client, users):
+    response = client.post(
+        "/login", data={"email": users["admin"].email.upper(), "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_inactive_user_cannot_log_in(client, shibuya):
+    user = factories.make_user(role=Role.WARD_STAFF, ward=shibuya, is_active=False)
+    assert log_in(client, user).status_code == 422
+
+
+def test_empty_login_form_shows_linked_errors(client):
+    response = client.post("/login", data={"email": "", "password": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#email"' in html and 'href="#password"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_change_password_ends_other_sessions(app, users):
+    user = users["volunteer"]
+    first, second = app.test_client(), app.test_client()
+    log_in(first, user)
+    log_in(second, user)
+    response = first.post(
+        "/account/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "a much longer secret",
+            "confirm_password": "a much longer secret",
+        },
+    )
+    assert response.status_code == 302
+    assert first.get("/account").status_code == 200
+    assert second.get("/account").status_code == 302
+    first.post("/logout")
+    assert log_in(first, user, "a much longer secret").status_code == 302
+    assert "user.password_change" in actions()
+
+
+def test_change_password_rejects_wrong_current_password(client, users):
+    log_in(client, users["volunteer"])
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "not it at all",
+            "new_password": "a much longer secret",
+            "confirm_password": "a much longer secret",
+        },
+    )
+    assert response.status_code == 422
+    assert "現在のパスワードが正しくありません" in response.get_data(as_text=True)
+    client.post("/logout")
+    assert log_in(client, users["volunteer"]).status_code == 302
+
+
+def test_change_password_checks_length_and_confirmation(client, users):
+    log_in(client, users["volunteer"])
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "short",
+            "confirm_password": "other",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "10文字以上" in html
+    assert "一致しません" in html
+
+
+def test_admin_creates_ward_staff(client, users, shibuya):
+    log_in(client, users["admin"])
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": " New.Staff@Example.JP ",
+            "display_name": "新しい 職員",
+            "role": "ward_staff",
+            "ward": shibuya.id,
+            "password": "first password 1",
+        },
+    )
+    assert response.status_code == 302
+    created = services.find_user_by_email("new.staff@example.jp")
+    assert created.role == Role.WARD_STAFF and created.ward_id == shibuya.id
+    assert created.password_hash.startswith("scrypt:")
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "user.create"))
+    assert entry.actor_id == users["admin"].id and entry.ward_id == shibuya.id
+
+
+def test_ward_staff_needs_a_ward(client, users):
+    log_in(client, users["admin"])
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": "x@example.jp",
+            "display_name": "x",
+            "role": "ward_staff",
+            "ward": "0",
+            "password": "first password 1",
+        },
+    )
+    assert response.status_code == 422
+    assert "所属する区を選んでください" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+
+
+def test_duplicate_email_is_a_message_not_an_error(client, users):
+    log_in(client, users["admin"])
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "email": users["volunteer"].email.upper(),
+            "display_name": "x",
+            "role": "volunteer",
+            "ward": "0",
+            "password": "first password 1",
+        },
+    )
+    assert response.status_code == 422
+    assert "すでにあります" in response.get_data(as_text=True)
+
+
+def test_bad_user_form_values_never_500(client, users):
+    log_in(client, users["admin"])
+    for data in (
+        {
+            "email": "not-an-email",
+            "display_name": "x",
+            "role": "volunteer",
+            "ward": "0",
+            "password": "p" * 12,
+        },
+        {
+            "email": "a@example.jp",
+            "display_name": "x",
+            "role": "emperor",
+            "ward": "0",
+            "password": "p" * 12,
+        },
+        {
+            "email": "a@example.jp",
+            "display_name": "x",
+            "role": "volunteer",
+            "ward": "abc",
+            "password": "p" * 12,
+        },
+        {
+            "email": "a@example.jp",
+            "display_name": "x" * 500,
+            "role": "volunteer",
+            "ward": "99999",
+            "password": "p" * 12,
+        },
+    ):
+        assert client.post("/admin/users/new", data=data).status_code == 422
+
+
+def test_deactivating_a_user_logs_them_out(app, users):
+    admin_client, staff_client = app.test_client(), app.test_client()
+    staff = users["ward_staff"]
+    log_in(admin_client, users["admin"])
+    log_in(staff_client, staff)
+    assert staff_client.get("/manage/shibuya").status_code == 200
+    admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "0"})
+    assert staff_client.get("/manage/shibuya").status_code == 302
+    assert log_in(staff_client, staff).status_code == 422
+    admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "1"})
+    assert log_in(staff_client, staff).status_code == 302
+
+
+def test_admin_cannot_deactivate_themselves(client, users):
+    admin = users["admin"]
+    log_in(client, admin)
+    client.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
+    assert db.session.get(User, admin.id).is_active
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_create_user_service_rejects_short_password(app):
+    try:
+        services.create_user(
+            None, email="a@example.jp", password="short", display_name="a", role=Role.VOLUNTEER
+        )
+    except services.AccountError as error:
+        assert error.field == "password"
+    else:
+        raise AssertionError("a short password was accepted")

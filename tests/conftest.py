@@ -1,0 +1,175 @@
+"""Fixtures: one migrated database per backend, a rolled-back transaction per test.
+
+Every test that touches the database runs on SQLite and, when TEST_DATABASE_URL
+points at a PostgreSQL server, on PostgreSQL as well.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from inclusion import create_app
+from inclusion.auth.models import Role, User
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
+from tests import factories
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@contextmanager
+def scratch_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Create an empty database of ``backend`` and drop it afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"inclusion_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def migrate_database(url: str) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "migrate"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database at the newest migration, shared by the tests of one backend."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        migrate_database(url)
+        yield url
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a real server would.
+
+    The test keeps its own app context (and session) open; requests must not share
+    its ``g`` or session. Afterwards the test's session reloads what requests changed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+def make_test_app(database_url: str, **config: object) -> Flask:
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
+    """The app, bound to one connection whose transaction is rolled back after the test."""
+    app = make_test_app(database_url, **app_config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        original_session = db.session
+        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original_session
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+            engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def shibuya(app: Flask) -> Ward:
+    return find_ward("shibuya")
+
+
+@pytest.fixture
+def shinagawa(app: Flask) -> Ward:
+    return find_ward("shinagawa")
+
+
+@pytest.fixture
+def users(app: Flask, shibuya: Ward, shinagawa: Ward) -> dict[str, User]:
+    """One user of each kind; ward staff and volunteer belong to Shibuya."""
+    return {
+        "admin": factories.make_user(role=Role.ADMIN),
+        "coordinator": factories.make_user(role=Role.COORDINATOR),
+        "ward_staff": factories.make_user(role=Role.WARD_STAFF, ward=shibuya),
+        "other_ward_staff": factories.make_user(role=Role.WARD_STAFF, ward=shinagawa),
+        "volunteer": factories.make_user(role=Role.VOLUNTEER, ward=shibuya),
+    }
+
+
+def log_in(client: FlaskClient, user: User, password: str = factories.PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password})
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Count the SQL statements run inside a ``with count_queries() as counted:`` block."""
+
+    @contextmanager
+    def counter() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        engine = db.engines[None].engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counter
