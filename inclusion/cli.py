@@ -87,8 +87,7 @@ def demo_command() -> None:
 def _migration_heads() -> tuple[set[str], set[str]]:
     """The revisions the database is at and the newest ones in migrations/."""
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    current = set(MigrationContext.configure(db.session.connection()).get_current_heads())
     return current, set(script.get_heads())
 
 
@@ -97,7 +96,8 @@ def check_command() -> None:
     """Check the configuration and the database; exit 1 on any problem."""
     config = current_app.config
     problems: list[str] = []
-    click.echo(f"database:   {db.engine.url.render_as_string(hide_password=True)}")
+    url = db.session.get_bind().engine.url
+    click.echo(f"database:   {url.render_as_string(hide_password=True)}")
     click.echo(f"time zone:  {config['INCLUSION_TIMEZONE']}")
     click.echo(f"base URL:   {config['PUBLIC_BASE_URL'] or '(from each request)'}")
     click.echo(f"reminders:  {config['REMINDER_CHANNEL']}")

@@ -58,6 +58,8 @@ def run_scheduler(app: Flask) -> None:
 
     def stop(signum: int, _frame: object) -> None:
         log.info("scheduler stopping on signal %s", signum)
+        if not scheduler.running:
+            raise SystemExit(0)
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)

@@ -1,0 +1,81 @@
+from inclusion.audit.services import record_event
+from inclusion.auth.models import Role
+from inclusion.extensions import db
+from tests import factories
+from tests.conftest import log_in
+
+
+def test_ward_staff_see_only_their_wards_entries(client, users, shibuya, shinagawa):
+    record_event(users["admin"], "test.shibuya_only", ward=shibuya)
+    record_event(users["admin"], "test.shinagawa_only", ward=shinagawa)
+    db.session.flush()
+    log_in(client, users["ward_staff"])
+    html = client.get("/manage/shibuya/audit").get_data(as_text=True)
+    assert "test.shibuya_only" in html
+    assert "test.shinagawa_only" not in html
+    assert client.get("/manage/shinagawa/audit").status_code == 403
+
+
+def test_admin_sees_every_entry_and_pages_back(client, users, shibuya):
+    for number in range(60):
+        record_event(users["admin"], f"test.event_{number:02d}", ward=shibuya)
+    db.session.flush()
+    log_in(client, users["admin"])
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "test.event_59" in html and "test.event_09" not in html
+    older = html.split('href="?before=', 1)[1].split('"', 1)[0]
+    html = client.get(f"/admin/audit?before={older}").get_data(as_text=True)
+    assert "test.event_09" in html and "test.event_59" not in html
+
+
+def test_junk_paging_argument_is_ignored(client, users):
+    log_in(client, users["admin"])
+    for junk in ("abc", "-1", "9" * 40, "１２"):
+        assert client.get(f"/admin/audit?before={junk}").status_code == 200
+
+
+def test_audit_page_queries_do_not_grow_with_rows(client, users, shibuya, count_queries):
+    log_in(client, users["admin"])
+
+    def queries_for(entries: int) -> int:
+        for _ in range(entries):
+            actor = factories.make_user(role=Role.WARD_STAFF, ward=shibuya)
+            record_event(actor, "test.event", target=actor, ward=shibuya)
+        db.session.flush()
+        with count_queries() as statements:
+            assert client.get("/manage/shibuya/audit").status_code == 200
+        return len(statements)
+
+    few = queries_for(2)
+    assert few > 0
+    assert queries_for(30) == few
+
+
+def test_account_list_queries_do_not_grow_with_rows(client, users, shibuya, count_queries):
+    log_in(client, users["admin"])
+
+    def queries_for(accounts: int) -> int:
+        for _ in range(accounts):
+            factories.make_user(role=Role.WARD_STAFF, ward=shibuya)
+        with count_queries() as statements:
+            assert client.get("/admin/users").status_code == 200
+        return len(statements)
+
+    few = queries_for(1)
+    assert few > 0
+    assert queries_for(25) == few
+
+
+def test_ward_list_queries_do_not_grow_with_staff(client, users, shinagawa, count_queries):
+    log_in(client, users["coordinator"])
+
+    def queries_for(accounts: int) -> int:
+        for _ in range(accounts):
+            factories.make_user(role=Role.WARD_STAFF, ward=shinagawa)
+        with count_queries() as statements:
+            assert client.get("/wards").status_code == 200
+        return len(statements)
+
+    few = queries_for(1)
+    assert few > 0
+    assert queries_for(20) == few

@@ -1,0 +1,128 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from inclusion.auth.models import Role, User
+from inclusion.auth.services import find_user_by_email
+from inclusion.cli import DEMO_USERS
+from inclusion.extensions import db
+from inclusion.scheduler.jobs import JobSpec, build_scheduler
+
+
+def user_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_create_user_with_ward_by_name_or_code(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-user", "--email", "A@Example.jp", "--password", "long enough pw",
+              "--role", "ward_staff", "--ward", "shibuya"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "created ward_staff a@example.jp in shibuya" in result.output
+    assert find_user_by_email("a@example.jp").ward.code == "131130"
+    result = runner.invoke(
+        args=["create-user", "--email", "b@example.jp", "--password", "long enough pw",
+              "--role", "ward_staff", "--ward", "131091", "--name", "品川 花子"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert find_user_by_email("b@example.jp").ward.slug == "shinagawa"
+    assert find_user_by_email("b@example.jp").display_name == "品川 花子"
+
+
+def test_create_user_errors_are_clear_and_change_nothing(app):
+    runner = app.test_cli_runner()
+    before = user_count()
+    cases = [
+        (["--role", "ward_staff", "--ward", "atlantis"], "no ward called 'atlantis'"),
+        (["--role", "ward_staff"], "区職員には所属する区が必要です"),
+        (["--role", "emperor"], "'emperor' is not one of"),
+    ]
+    for extra, message in cases:
+        args = ["create-user", "--email", "x@example.jp", "--password", "long enough pw", *extra]
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0
+        assert message in result.output
+        assert "Traceback" not in result.output
+    result = runner.invoke(
+        args=["create-user", "--email", "x@example.jp", "--password", "short", "--role", "admin"]
+    )
+    assert result.exit_code == 1 and "10文字以上" in result.output
+    assert user_count() == before
+
+
+def test_create_user_refuses_a_second_account_for_an_address(app):
+    runner = app.test_cli_runner()
+    args = ["create-user", "--email", "x@example.jp", "--password", "long enough pw"]
+    assert runner.invoke(args=[*args, "--role", "admin"]).exit_code == 0
+    result = runner.invoke(args=[*args, "--role", "coordinator"])
+    assert result.exit_code == 1 and "すでにあります" in result.output
+
+
+def test_demo_is_idempotent_and_prints_log_ins(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    count = user_count()
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert user_count() == count
+    assert "0 account(s) added" in second.output
+    for email, _name, role, ward in DEMO_USERS:
+        assert email in second.output
+        user = find_user_by_email(email)
+        assert user.role == role
+        assert (user.ward.slug if user.ward else None) == (ward if role != Role.ADMIN else None)
+
+
+def test_check_reports_problems_then_ok(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1
+    assert "no active admin" in result.output
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "wards:      23" in result.output and result.output.rstrip().endswith("ok")
+
+
+def test_scheduler_registers_declared_jobs_by_stable_id(app):
+    calls = []
+    jobs = [JobSpec("example", lambda: calls.append(1), seconds=60)]
+    scheduler = build_scheduler(app, jobs)
+    assert [job.id for job in scheduler.get_jobs()] == ["example"]
+    scheduler.get_job("example").func()
+    assert calls == [1]
+
+
+def test_scheduler_process_starts_and_stops_on_sigterm(tmp_path):
+    environ = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'scheduler.sqlite3'}",
+        "SECRET_KEY": "x",
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    process = subprocess.Popen(
+        [flask, "--app", "inclusion", "scheduler"],
+        env=environ,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        line = ""
+        while "Scheduler started" not in line and time.monotonic() < deadline:
+            line = process.stderr.readline()
+        assert "Scheduler started" in line
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stderr.close()

@@ -1,0 +1,58 @@
+"""Migrations: one head, the same schema as the models, and a working downgrade."""
+
+import flask_migrate
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+from tests.conftest import make_test_app, scratch_database
+
+
+def test_single_head(app):
+    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+    assert len(script.get_heads()) == 1
+
+
+def test_upgrade_gives_the_schema_of_the_models(app):
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "render_as_batch": True}
+    )
+    assert compare_metadata(context, db.metadata) == []
+
+
+def test_the_23_wards_are_seeded_with_valid_codes(app):
+    wards = db.session.scalars(sa.select(Ward).order_by(Ward.code)).all()
+    assert len(wards) == 23
+    assert wards[0].code == "131016" and wards[0].name_ja == "千代田区"
+    assert {w.slug: w.code for w in wards}["shibuya"] == "131130"
+    for ward in wards:
+        digits = [int(d) for d in ward.code[:5]]
+        remainder = sum(d * w for d, w in zip(digits, (6, 5, 4, 3, 2), strict=True)) % 11
+        assert int(ward.code[5]) == (11 - remainder) % 10, ward.code
+        assert ward.name_ja.endswith("区") and ward.name_en.endswith(" City")
+
+
+def test_a_new_ward_row_gets_a_fresh_id(app):
+    """The seed used explicit ids; the id sequence must have moved past them."""
+    ward = Ward(code="999999", slug="test", name_ja="試験区", name_kana="しけんく", name_en="Test")
+    db.session.add(ward)
+    db.session.flush()
+    assert ward.id == 24
+
+
+def test_downgrade_to_base_and_upgrade_again(backend, tmp_path_factory):
+    with scratch_database(backend, tmp_path_factory) as url:
+        app = make_test_app(url)
+        with app.app_context():
+            flask_migrate.upgrade()
+            assert "users" in sa.inspect(db.engine).get_table_names()
+            flask_migrate.downgrade(revision="base")
+            assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+            flask_migrate.upgrade()
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(Ward))
+            assert count == 23
+            db.session.remove()
+            db.engine.dispose()
