@@ -41,7 +41,7 @@ format: $(VENV)/.installed
 
 ## messages: extract new UI strings into the catalogs, for translators
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o inclusion/translations/messages.pot --omit-header --sort-by-file inclusion templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__' -o inclusion/translations/messages.pot --omit-header --sort-by-file inclusion templates
 	$(BIN)/pybabel update -i inclusion/translations/messages.pot -d inclusion/translations --no-fuzzy-matching
 
 clean:

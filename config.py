@@ -38,6 +38,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "ja"
     LANGUAGES = ("ja", "en")
     RATELIMIT_HEADERS_ENABLED = True
+    #: If Redis is down, limit in memory per process rather than refuse every log-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
@@ -33,6 +34,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True, help="Log-in e-mail address.")
 @click.option(
     "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="First password."
@@ -65,6 +67,7 @@ def create_user_command(
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Add demo accounts (and later, demo programme data); safe to run again."""
     created = 0
@@ -92,6 +95,7 @@ def _migration_heads() -> tuple[set[str], set[str]]:
 
 
 @click.command("check")
+@with_appcontext
 def check_command() -> None:
     """Check the configuration and the database; exit 1 on any problem."""
     config = current_app.config
@@ -130,6 +134,7 @@ def check_command() -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler process (reminder planning and dispatch)."""
     from inclusion.scheduler.jobs import run_scheduler

@@ -25,7 +25,19 @@ from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 from tests import factories
 
+#: Set in CI: a skipped test fails, so nothing that matters is silently left out.
+REQUIRE_ALL = os.environ.get("INCLUSION_REQUIRE_ALL") == "1"
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but INCLUSION_REQUIRE_ALL=1: {report.longrepr}"
 
 
 @contextmanager

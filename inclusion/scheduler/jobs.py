@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -53,17 +55,22 @@ def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
 
 
 def run_scheduler(app: Flask) -> None:
-    """Run the declared jobs until SIGINT or SIGTERM."""
+    """Run the declared jobs until SIGINT or SIGTERM, letting running jobs finish."""
     scheduler = build_scheduler(app, JOBS)
+    started = threading.Event()
+    scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_STARTED)
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    # Blocked here, so in every thread started from now on: only sigwait below sees them.
+    # A Python handler instead may fire inside APScheduler's own code and be lost.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
 
-    def stop(signum: int, _frame: object) -> None:
+    def stop_on_signal() -> None:
+        signum = signal.sigwait(stop_signals)
         log.info("scheduler stopping on signal %s", signum)
-        if not scheduler.running:
-            raise SystemExit(0)
-        scheduler.shutdown(wait=False)
+        started.wait()
+        scheduler.shutdown()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    threading.Thread(target=stop_on_signal, name="stop-on-signal", daemon=True).start()
     log.info("scheduler starting with %s job(s): %s", len(JOBS), [job.id for job in JOBS])
     scheduler.start()
     log.info("scheduler stopped")
