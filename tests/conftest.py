@@ -48,7 +48,7 @@ def scratch_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
         return
     server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
     name = f"inclusion_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
@@ -185,3 +185,22 @@ def count_queries(app: Flask):
             sa.event.remove(engine, "before_cursor_execute", record)
 
     return counter
+
+
+@pytest.fixture
+def constant_queries(count_queries):
+    """Assert a page runs as many queries with many rows as with few."""
+
+    def check(client: FlaskClient, path: str, add_rows, few: int = 2, many: int = 25) -> None:
+        def queries_with(count: int) -> int:
+            add_rows(count)
+            db.session.flush()
+            with count_queries() as statements:
+                assert client.get(path).status_code == 200
+            return len(statements)
+
+        with_few = queries_with(few)
+        assert with_few > 0
+        assert queries_with(many - few) == with_few, f"{path} runs more queries with more rows"
+
+    return check
