@@ -65,18 +65,9 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UserCreateForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254),
-            Email(
-                _l("Enter an e-mail address such as name@example.jp."), check_deliverability=False
-            ),
-        ],
-    )
+class UserEditForm(FlaskForm):
+    """What an admin may change about an account."""
+
     display_name = StringField(
         _l("Name"),
         filters=[strip_whitespace],
@@ -88,8 +79,7 @@ class UserCreateForm(FlaskForm):
         validators=[InputRequired(REQUIRED)],
     )
     ward = SelectField(_l("Ward"), coerce=int)
-    password = new_password_field(_l("First password"))
-    submit = SubmitField(_l("Create account"))
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -100,3 +90,24 @@ class UserCreateForm(FlaskForm):
     def validate_ward(self, field: SelectField) -> None:
         if self.role.data == Role.WARD_STAFF.value and not field.data:
             raise ValidationError(_l("Choose the ward this staff member works for."))
+
+
+class UserCreateForm(UserEditForm):
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email(
+                _l("Enter an e-mail address such as name@example.jp."), check_deliverability=False
+            ),
+        ],
+    )
+    password = new_password_field(_l("First password"))
+    submit = SubmitField(_l("Create account"))
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = new_password_field(_l("New password"))
+    submit = SubmitField(_l("Set new password"))

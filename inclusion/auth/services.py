@@ -90,6 +90,36 @@ def change_password(user: User, current_password: str, new_password: str) -> Use
     return user
 
 
+def update_user(
+    actor: User, user: User, *, display_name: str, role: Role, ward: Ward | None
+) -> User:
+    """Change an account's name, role or ward; the changes are audited."""
+    if role == Role.WARD_STAFF and ward is None:
+        raise AccountError(_l("Ward staff must belong to a ward."), field="ward")
+    if user.id == actor.id and role != user.role:
+        raise AccountError(_l("You cannot change your own role."), field="role")
+    before = {"display_name": user.display_name, "role": user.role.value, "ward": user.ward_id}
+    user.display_name, user.role, user.ward = display_name.strip(), role, ward
+    after = {
+        "display_name": user.display_name,
+        "role": role.value,
+        "ward": ward.id if ward else None,
+    }
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changed:
+        record_event(actor, "user.update", user, ward, {"changed": changed})
+    return user
+
+
+def reset_password(actor: User, user: User, new_password: str) -> User:
+    """Set a password for someone who forgot theirs; their sessions end."""
+    check_new_password(new_password, field="new_password")
+    user.set_password(new_password)
+    user.password_changed_dt = utcnow()
+    record_event(actor, "user.password_reset", user, user.ward)
+    return user
+
+
 def set_user_active(actor: User, user: User, is_active: bool) -> User:
     """Activate or deactivate an account; a deactivated user is logged out everywhere."""
     if user.id == actor.id and not is_active:

@@ -7,7 +7,13 @@ from flask_login import current_user, login_user, logout_user
 
 from inclusion.auth import services
 from inclusion.auth.access import public, require
-from inclusion.auth.forms import ChangePasswordForm, LoginForm, UserCreateForm
+from inclusion.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
@@ -91,12 +97,15 @@ def users():
     return render_template("auth/users.html", users=accounts, roles=list(Role), role=role)
 
 
+def _chosen_ward(form: UserEditForm) -> Ward | None:
+    return db.session.get(Ward, form.ward.data) if form.ward.data else None
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def create_user():
     form = UserCreateForm()
     if form.validate_on_submit():
-        ward = db.session.get(Ward, form.ward.data) if form.ward.data else None
         try:
             user = services.create_user(
                 current_user,
@@ -104,7 +113,7 @@ def create_user():
                 password=form.password.data,
                 display_name=form.display_name.data,
                 role=Role(form.role.data),
-                ward=ward,
+                ward=_chosen_ward(form),
             )
         except services.AccountError as error:
             form[error.field].errors.append(str(error))
@@ -113,6 +122,48 @@ def create_user():
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_new.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@require(Role.ADMIN)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                current_user,
+                user,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                ward=_chosen_ward(form),
+            )
+        except services.AccountError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("auth.users"))
+    status = 200 if not form.errors else 422
+    return render_template(
+        "auth/user_edit.html", user=user, form=form, password_form=PasswordResetForm()
+    ), status
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@require(Role.ADMIN)
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    password_form = PasswordResetForm()
+    if password_form.validate_on_submit():
+        services.reset_password(current_user, user, password_form.new_password.data)
+        db.session.commit()
+        flash(_("A new password is set for %(email)s.", email=user.email), "success")
+        return redirect(url_for("auth.users"))
+    form = UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+    return render_template(
+        "auth/user_edit.html", user=user, form=form, password_form=password_form
+    ), 422
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])

@@ -254,3 +254,63 @@ def test_create_user_service_rejects_short_password(app):
         assert error.field == "password"
     else:
         raise AssertionError("a short password was accepted")
+
+
+def test_admin_edits_name_role_and_ward(client, users, shinagawa):
+    log_in(client, users["admin"])
+    volunteer = users["volunteer"]
+    assert client.get(f"/admin/users/{volunteer.id}").status_code == 200
+    form = {"display_name": "品川 新人", "role": "ward_staff", "ward": shinagawa.id}
+    response = client.post(f"/admin/users/{volunteer.id}", data=form)
+    assert response.status_code == 302
+    assert (volunteer.role, volunteer.ward_id, volunteer.display_name) == (
+        Role.WARD_STAFF,
+        shinagawa.id,
+        "品川 新人",
+    )
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "user.update"))
+    assert entry.details["changed"]["role"] == ["volunteer", "ward_staff"]
+
+
+def test_edit_refuses_ward_staff_without_ward_and_own_role_change(client, users):
+    admin = users["admin"]
+    log_in(client, admin)
+    staff = users["ward_staff"]
+    response = client.post(
+        f"/admin/users/{staff.id}", data={"display_name": "x", "role": "ward_staff", "ward": "0"}
+    )
+    assert response.status_code == 422
+    assert staff.ward_id is not None
+    response = client.post(
+        f"/admin/users/{admin.id}", data={"display_name": "x", "role": "volunteer", "ward": "0"}
+    )
+    assert response.status_code == 422
+    assert "自分の役割は変更できません" in response.get_data(as_text=True)
+    assert admin.role == Role.ADMIN
+
+
+def test_admin_sets_a_new_password_and_ends_sessions(app, users):
+    admin_client, staff_client = app.test_client(), app.test_client()
+    staff = users["ward_staff"]
+    log_in(admin_client, users["admin"])
+    log_in(staff_client, staff)
+    response = admin_client.post(f"/admin/users/{staff.id}/password", data={"new_password": "x"})
+    assert response.status_code == 422
+    response = admin_client.post(
+        f"/admin/users/{staff.id}/password", data={"new_password": "a brand new one"}
+    )
+    assert response.status_code == 302
+    assert staff_client.get("/manage/shibuya").status_code == 302
+    assert log_in(staff_client, staff, "a brand new one").status_code == 302
+    assert "user.password_reset" in actions()
+
+
+def test_unknown_user_is_404(client, users):
+    log_in(client, users["admin"])
+    assert client.get("/admin/users/999999").status_code == 404
+    assert (
+        client.post(
+            "/admin/users/999999/password", data={"new_password": "long enough"}
+        ).status_code
+        == 404
+    )

@@ -103,6 +103,10 @@ def test_no_violations_in_form_error_states(page, live_server):
     page.goto("/account/password")
     page.get_by_role("button", name="パスワードを変更").click()
     problems += problems_on(page)
+    page.goto("/admin/users")
+    page.get_by_role("link", name="渋谷 職員").click()
+    page.get_by_role("button", name="新しいパスワードを設定").click()
+    problems += problems_on(page)
     assert not problems, "\n".join(problems)
 
 
