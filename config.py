@@ -158,6 +158,9 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
         raise ConfigError("REMINDER_CHANNEL=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
     settings["REMINDER_CHANNEL"] = channel
 
+    settings["PARTICIPANTS_PER_ASSISTANT"] = parse_int(
+        "PARTICIPANTS_PER_ASSISTANT", get("PARTICIPANTS_PER_ASSISTANT", "4"), minimum=1
+    )
     settings["REMINDER_CALL_HOURS"] = parse_hours(
         "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
     )

@@ -55,6 +55,7 @@ _ENV_OVERRIDES = frozenset(
         "PROXY_FIX_HOPS",
         "RATELIMIT_STORAGE_URI",
         "LOGIN_RATE_LIMIT",
+        "PARTICIPANTS_PER_ASSISTANT",
         "REMINDER_CHANNEL",
         "REMINDER_CALL_HOURS",
         "REMINDER_SMS_HOURS",
@@ -92,9 +93,12 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
     from inclusion.main.views import bp as main_bp
+    from inclusion.public.views import bp as public_bp
+    from inclusion.sessions.views import bp as sessions_bp
+    from inclusion.venues.views import bp as venues_bp
     from inclusion.wards.views import bp as wards_bp
 
-    for blueprint in (main_bp, auth_bp, wards_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, wards_bp, audit_bp, venues_bp, sessions_bp, public_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, registry
 
 #: Stable constraint names, so migrations can find them on every database.
@@ -69,4 +70,15 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether this transaction may write: everything but a read-only web request.
+
+    On SQLite a writer takes the write lock when it begins (waiting up to
+    busy_timeout), so two writers queue instead of one failing half-way.
+    """
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True

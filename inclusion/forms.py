@@ -1,6 +1,9 @@
-"""Forms shared by every feature."""
+"""Forms and fields shared by every feature."""
+
+import unicodedata
 
 from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, TimeField
 
 
 class ButtonForm(FlaskForm):
@@ -10,3 +13,38 @@ class ButtonForm(FlaskForm):
 def strip_whitespace(value: str | None) -> str | None:
     """Drop the spaces people paste around what they type (full-width ones too)."""
     return value.strip() if isinstance(value, str) else value
+
+
+class _OwnMessage:
+    """A field whose unreadable input gets our message, and empty input none (Required says it)."""
+
+    bad_input_message: str = ""
+
+    def __init__(self, *args, bad_input: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.bad_input_message = bad_input
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(self.bad_input_message)) from None
+
+
+class LocalDateField(_OwnMessage, DateField):
+    """A date as YYYY-MM-DD (what ``<input type=date>`` sends)."""
+
+
+class LocalTimeField(_OwnMessage, TimeField):
+    """A time as HH:MM; 25:00 and 10:75 are refused."""
+
+
+class WholeNumberField(_OwnMessage, IntegerField):
+    """A whole number; full-width digits (２０) are read as ordinary ones."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata([unicodedata.normalize("NFKC", value) for value in valuelist])

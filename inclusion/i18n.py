@@ -15,6 +15,7 @@ LOGIN_REQUIRED_MESSAGE = _l("Please log in to see this page.")
 #: 2026年4月1日(水) and Wed 1 Apr 2026.
 DATE_PATTERNS = {"ja": "y年M月d日(E)", "en": "EEE d MMM y"}
 TIME_PATTERNS = {"ja": "H:mm", "en": "H:mm"}
+MONTH_PATTERNS = {"ja": "y年M月", "en": "MMMM y"}
 
 
 def select_locale() -> str:
@@ -43,6 +44,10 @@ def local_date(value: date | datetime | None) -> str:
     return format_date(value, DATE_PATTERNS[_language()])
 
 
+def local_month(value: date) -> str:
+    return format_date(value, MONTH_PATTERNS[_language()])
+
+
 def local_time(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -60,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_month, "month")
 
     @app.context_processor
     def language_context() -> dict[str, object]:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from inclusion.auth.models import Role
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+
+Model = TypeVar("Model")
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -41,3 +48,24 @@ def redirect_back(default: str | None = None) -> Response:
     """Go to the form's ``next`` if it is ours, else ``default`` or home."""
     target = safe_next_url(request.form.get("next") or request.args.get("next"))
     return redirect(target or default or home_url())
+
+
+def get_in_ward_or_404(model: type[Model], object_id: int, ward: Ward) -> Model:
+    """Load a row of ``ward``; another ward's row is as good as missing."""
+    found = db.session.get(model, object_id)
+    if found is None or found.ward_id != ward.id:
+        abort(404)
+    return found
+
+
+def show_violation(form: FlaskForm, violation: RuleViolation) -> None:
+    """Put a refused rule next to its field, or at the top when it has none."""
+    if violation.field and violation.field in form:
+        form[violation.field].errors.append(str(violation))
+    else:
+        flash(str(violation), "error")
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 when the form is shown again with errors, so scripts can tell."""
+    return 422 if form.errors else 200

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import itertools
+from datetime import UTC, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.sessions.models import Session, SessionKind, Topic
+from inclusion.venues.models import Venue, VenueKind
 from inclusion.wards.models import Ward
 
 PASSWORD = "correct horse battery"
@@ -40,3 +43,47 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_venue(ward: Ward, name: str | None = None, capacity: int = 30, **fields) -> Venue:
+    venue = Venue(
+        ward=ward,
+        name=name or f"テスト会館 {next(_numbers)}",
+        kind=fields.pop("kind", VenueKind.COMMUNITY_CENTRE),
+        address="東京都渋谷区テスト1-2-3",
+        default_capacity=capacity,
+        **fields,
+    )
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def make_session(
+    venue: Venue,
+    starts_dt: datetime | None = None,
+    hours: float = 1.5,
+    kind: SessionKind = SessionKind.CLASS,
+    topics: tuple[Topic, ...] = (),
+    flush: bool = True,
+    **fields,
+) -> Session:
+    """A session a few days ahead unless told when; rows only, no service rules."""
+    starts_dt = starts_dt or datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    session = Session(
+        ward_id=venue.ward_id,
+        venue=venue,
+        kind=kind,
+        title=fields.pop("title", f"スマホ教室 {next(_numbers)}"),
+        starts_dt=starts_dt,
+        ends_dt=starts_dt + timedelta(hours=hours),
+        capacity=fields.pop("capacity", 10),
+        lead_needed=fields.pop("lead_needed", 1),
+        assistants_needed=fields.pop("assistants_needed", 3),
+        **fields,
+    )
+    session.topics = list(topics)
+    db.session.add(session)
+    if flush:
+        db.session.flush()
+    return session

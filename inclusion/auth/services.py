@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from inclusion.audit.services import record_event
 from inclusion.auth.models import Role, User, new_login_token
 from inclusion.db import utcnow
+from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
@@ -16,12 +17,11 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
-    """A rule about accounts was broken; the message is shown next to ``field``."""
+class AccountError(RuleViolation):
+    """A rule about accounts was broken."""
 
     def __init__(self, message: str, field: str = "email") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def normalise_email(email: str) -> str:

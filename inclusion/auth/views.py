@@ -18,7 +18,7 @@ from inclusion.auth.models import Role, User
 from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
 from inclusion.wards.models import Ward
-from inclusion.web import home_url, redirect_back
+from inclusion.web import form_status, home_url, redirect_back, show_violation
 
 bp = Blueprint("auth", __name__)
 
@@ -46,7 +46,7 @@ def login():
             login_user(user)
             return redirect_back()
         form.password.errors.append(_("The e-mail address or password is not correct."))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -76,14 +76,14 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data
             )
         except services.AccountError as error:
-            form[error.field].errors.append(str(error))
+            show_violation(form, error)
         else:
             db.session.commit()
             # The new token ended every session, this one included: start it again.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form), 200 if not form.errors else 422
+    return render_template("auth/change_password.html", form=form), form_status(form)
 
 
 @bp.route("/admin/users")
@@ -116,12 +116,12 @@ def create_user():
                 ward=_chosen_ward(form),
             )
         except services.AccountError as error:
-            form[error.field].errors.append(str(error))
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_new.html", form=form), 200 if not form.errors else 422
+    return render_template("auth/user_new.html", form=form), form_status(form)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -139,12 +139,12 @@ def edit_user(user_id: int):
                 ward=_chosen_ward(form),
             )
         except services.AccountError as error:
-            form[error.field].errors.append(str(error))
+            show_violation(form, error)
         else:
             db.session.commit()
             flash(_("Account %(email)s saved.", email=user.email), "success")
             return redirect(url_for("auth.users"))
-    status = 200 if not form.errors else 422
+    status = form_status(form)
     return render_template(
         "auth/user_edit.html", user=user, form=form, password_form=PasswordResetForm()
     ), status

@@ -20,6 +20,10 @@ class Ward(db.Model):
     name_ja: Mapped[str] = mapped_column(sa.String(40))
     name_kana: Mapped[str] = mapped_column(sa.String(40))
     name_en: Mapped[str] = mapped_column(sa.String(40))
+    #: Where residents book, shown on the public page and flyers.
+    booking_phone: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
+    booking_hours: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    booking_counter: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     @property
     def name(self) -> str:

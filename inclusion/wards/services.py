@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from inclusion.audit.services import record_event
+from inclusion.auth.models import User
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
@@ -16,3 +18,12 @@ def find_ward(key: str) -> Ward | None:
 
 def list_wards() -> list[Ward]:
     return list(db.session.scalars(sa.select(Ward).order_by(Ward.code)))
+
+
+def update_ward_contact(actor: User, ward: Ward, phone: str, hours: str, counter: str) -> Ward:
+    """Change how residents book with a ward; audited."""
+    before = [ward.booking_phone, ward.booking_hours, ward.booking_counter]
+    ward.booking_phone, ward.booking_hours, ward.booking_counter = phone, hours, counter
+    if before != [phone, hours, counter]:
+        record_event(actor, "ward.update_contact", ward, ward, {"before": before})
+    return ward

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
-from inclusion.wards.services import list_wards
+from inclusion.wards.forms import WardContactForm
+from inclusion.wards.services import list_wards, update_ward_contact
+from inclusion.web import form_status
 
 bp = Blueprint("wards", __name__)
 
@@ -34,3 +38,21 @@ def overview(ward: Ward):
         sa.select(User).where(User.ward_id == ward.id).order_by(User.display_name)
     ).all()
     return render_template("wards/overview.html", ward=ward, staff=staff)
+
+
+@bp.route("/manage/<ward>/settings", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def settings(ward: Ward):
+    form = WardContactForm(obj=ward)
+    if form.validate_on_submit():
+        update_ward_contact(
+            current_user,
+            ward,
+            form.booking_phone.data or "",
+            form.booking_hours.data or "",
+            form.booking_counter.data or "",
+        )
+        db.session.commit()
+        flash(_("Saved. The public page shows the new details."), "success")
+        return redirect(url_for("wards.overview", ward=ward.slug))
+    return render_template("wards/settings.html", ward=ward, form=form), form_status(form)

@@ -21,9 +21,12 @@ from tests.conftest import log_in
 #: The signed-in kinds of user; ward staff work for Shibuya.
 PERSONAS = ["anonymous", "admin", "coordinator", "ward_staff", "volunteer"]
 
-#: Sample values of URL arguments other than <ward>, made fresh for each request.
-URL_SAMPLES: dict[str, Callable[[], object]] = {
-    "user_id": lambda: factories.make_user(role=Role.VOLUNTEER).id,
+#: Sample values of URL arguments other than <ward>, made fresh for each request in the
+#: URL's ward (or Shibuya when the URL has none).
+URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
+    "user_id": lambda ward: factories.make_user(role=Role.VOLUNTEER).id,
+    "venue_id": lambda ward: factories.make_venue(ward).id,
+    "session_id": lambda ward: factories.make_session(factories.make_venue(ward)).id,
 }
 
 #: Form data for POST routes so an allowed request does real work.
@@ -54,7 +57,7 @@ def expected_allowed(access: AccessRule, user: User | None, ward: Ward | None) -
 def test_every_route_declares_its_access(app):
     for rule in routes(app):
         access = access_of(app, rule)
-        if "ward" in rule.arguments:
+        if "ward" in rule.arguments and not access.is_public:
             assert access.ward_scoped, f"{rule.endpoint} takes <ward> but is not ward-scoped"
 
 
@@ -76,7 +79,7 @@ def test_access_matrix(app, users, shibuya, shinagawa, persona):
                         assert argument in URL_SAMPLES, (
                             f"add a sample for <{argument}> of {rule.rule}"
                         )
-                        values[argument] = URL_SAMPLES[argument]()
+                        values[argument] = URL_SAMPLES[argument](ward or shibuya)
                 path = rule.build(values)[1]
                 client = app.test_client()
                 if user is not None:
@@ -101,15 +104,23 @@ def test_access_matrix(app, users, shibuya, shinagawa, persona):
     assert not failures, "\n".join(failures)
 
 
+def ward_routes(app: Flask) -> list[Rule]:
+    return [
+        rule
+        for rule in routes(app)
+        if "ward" in rule.arguments and not access_of(app, rule).is_public
+    ]
+
+
 def test_ward_staff_reach_nothing_of_another_ward(app, users, shinagawa):
     """The promise in plain words: every ward-scoped page of Shinagawa refuses Shibuya staff."""
     client = app.test_client()
     log_in(client, users["ward_staff"])
-    ward_routes = [rule for rule in routes(app) if "ward" in rule.arguments]
-    assert ward_routes
-    for rule in ward_routes:
+    assert ward_routes(app)
+    for rule in ward_routes(app):
         values = {
-            arg: shinagawa.slug if arg == "ward" else URL_SAMPLES[arg]() for arg in rule.arguments
+            arg: shinagawa.slug if arg == "ward" else URL_SAMPLES[arg](shinagawa)
+            for arg in rule.arguments
         }
         path = rule.build(values)[1]
         assert client.get(path).status_code in (403, 405), path
@@ -118,6 +129,22 @@ def test_ward_staff_reach_nothing_of_another_ward(app, users, shinagawa):
         # By official code too.
         values["ward"] = shinagawa.code
         assert client.get(rule.build(values)[1]).status_code in (403, 405)
+
+
+def test_another_wards_record_under_ones_own_ward_is_404(app, users, shinagawa):
+    """Shibuya's URL with Shinagawa's venue or session id finds nothing."""
+    client = app.test_client()
+    log_in(client, users["ward_staff"])
+    for rule in ward_routes(app):
+        if set(rule.arguments) == {"ward"}:
+            continue
+        values = {
+            arg: "shibuya" if arg == "ward" else URL_SAMPLES[arg](shinagawa)
+            for arg in rule.arguments
+        }
+        path = rule.build(values)[1]
+        method = client.get if "GET" in rule.methods else client.post
+        assert method(path).status_code == 404, path
 
 
 def test_unknown_ward_is_404(client, users):

@@ -1,0 +1,39 @@
+"""Time as the programme sees it: stored in UTC, entered and shown in the ward's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["INCLUSION_TIMEZONE"])
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_now() -> datetime:
+    return now().astimezone(local_zone())
+
+
+def today() -> date:
+    """Today's date where the programme runs (Asia/Tokyo by default)."""
+    return local_now().date()
+
+
+def to_utc(day: date, at: time) -> datetime:
+    """A wall-clock date and time in the programme's zone, as a UTC datetime."""
+    return datetime.combine(day, at, tzinfo=local_zone()).astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(local_zone())
+
+
+def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC instants from the start of ``first`` to the end of ``last``, local time."""
+    return to_utc(first, time.min), to_utc(last + timedelta(days=1), time.min)

@@ -1,0 +1,60 @@
+"""Pages for residents and families, no login: the URL wards print on flyers."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, abort, render_template
+
+from inclusion import clock
+from inclusion.auth.access import public
+from inclusion.sessions.models import Session, SessionStatus
+from inclusion.sessions.queries import upcoming_public_sessions
+from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
+from inclusion.web import get_in_ward_or_404
+
+bp = Blueprint("public", __name__, url_prefix="/w/<ward>")
+
+
+def _ward_or_404(key: str) -> Ward:
+    ward = find_ward(key)
+    if ward is None:
+        abort(404)
+    return ward
+
+
+def _by_day(sessions: list[Session]):
+    return [
+        (day, list(group))
+        for day, group in groupby(sessions, key=lambda s: clock.to_local(s.starts_dt).date())
+    ]
+
+
+@bp.route("")
+@public
+def ward_page(ward: str):
+    ward_row = _ward_or_404(ward)
+    days = _by_day(upcoming_public_sessions(ward_row.id))
+    return render_template("public/ward.html", ward=ward_row, days=days, printable=False)
+
+
+@bp.route("/print")
+@public
+def ward_print(ward: str):
+    ward_row = _ward_or_404(ward)
+    days = _by_day(upcoming_public_sessions(ward_row.id, days=31))
+    return render_template("public/ward.html", ward=ward_row, days=days, printable=True)
+
+
+@bp.route("/sessions/<int:session_id>")
+@public
+def session_page(ward: str, session_id: int):
+    ward_row = _ward_or_404(ward)
+    session = get_in_ward_or_404(Session, session_id, ward_row)
+    return render_template(
+        "public/session.html",
+        ward=ward_row,
+        session=session,
+        is_past=session.ends_dt <= clock.now() or session.status == SessionStatus.HELD,
+    )

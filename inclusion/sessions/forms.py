@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from inclusion.auth.forms import REQUIRED
+from inclusion.forms import LocalDateField, LocalTimeField, WholeNumberField, strip_whitespace
+from inclusion.sessions.models import (
+    LEVEL_LABELS,
+    SESSION_KIND_LABELS,
+    SESSION_STATUS_LABELS,
+    TOPIC_LABELS,
+    Level,
+    SessionKind,
+    Topic,
+)
+from inclusion.sessions.services import SLOT_MINUTES, SessionDraft
+from inclusion.venues.models import Venue
+
+DATE_FORMAT_HINT = _l("Enter a date such as 2026-04-01.")
+TIME_FORMAT_HINT = _l("Enter a time such as 10:00.")
+NUMBER_HINT = _l("Enter a whole number, such as 20.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SessionForm(FlaskForm):
+    venue = SelectField(_l("Venue"), coerce=int, validators=[InputRequired(REQUIRED)])
+    room = StringField(
+        _l("Room"),
+        filters=[strip_whitespace],
+        validators=[Length(max=100)],
+        description=_l("Leave empty if the venue has one room."),
+    )
+    kind = RadioField(
+        _l("Kind of session"),
+        choices=[SelectChoice(kind.value, label) for kind, label in SESSION_KIND_LABELS.items()],
+        default=SessionKind.CLASS.value,
+        validators=[InputRequired(REQUIRED)],
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[strip_whitespace],
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+    )
+    topics = MultiCheckboxField(
+        _l("Topics"),
+        choices=[SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+    )
+    level = SelectField(
+        _l("Level"),
+        choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()],
+        default=Level.BEGINNER.value,
+    )
+    description = TextAreaField(
+        _l("Description"),
+        filters=[strip_whitespace],
+        validators=[Length(max=4000)],
+        description=_l("What the session covers and what to bring, in plain words."),
+    )
+    day = LocalDateField(
+        _l("Date"), bad_input=DATE_FORMAT_HINT, validators=[InputRequired(DATE_FORMAT_HINT)]
+    )
+    starts_time = LocalTimeField(
+        _l("Start time"), bad_input=TIME_FORMAT_HINT, validators=[InputRequired(TIME_FORMAT_HINT)]
+    )
+    ends_time = LocalTimeField(
+        _l("End time"), bad_input=TIME_FORMAT_HINT, validators=[InputRequired(TIME_FORMAT_HINT)]
+    )
+    capacity = WholeNumberField(
+        _l("Capacity (people)"),
+        bad_input=NUMBER_HINT,
+        validators=[Optional(), NumberRange(1, 1000, _l("Enter a number from 1 to 1,000."))],
+        description=_l(
+            "Leave empty to use the venue's capacity. Consultations count their slots."
+        ),
+    )
+    slot_minutes = SelectField(
+        _l("Consultation slot length"),
+        coerce=int,
+        choices=[SelectChoice(0, _l("— not a consultation —"))]
+        + [
+            SelectChoice(minutes, _l("%(minutes)d minutes", minutes=minutes))
+            for minutes in SLOT_MINUTES
+        ],
+        default=30,
+    )
+    lead_needed = WholeNumberField(
+        _l("Lead volunteers needed"),
+        bad_input=NUMBER_HINT,
+        validators=[Optional(), NumberRange(0, 5, _l("Enter a number from 0 to 5."))],
+    )
+    assistants_needed = WholeNumberField(
+        _l("Assistant volunteers needed"),
+        bad_input=NUMBER_HINT,
+        validators=[Optional(), NumberRange(0, 50, _l("Enter a number from 0 to 50."))],
+        description=_l(
+            "Leave both empty for the usual numbers: one lead for a class, one assistant for every four people."
+        ),
+    )
+    has_device_loan = BooleanField(_l("Smartphones can be borrowed"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, venues: list[Venue], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.venues = {venue.id: venue for venue in venues}
+        self.venue.choices = [SelectChoice(venue.id, venue.name) for venue in venues]
+
+    def draft(self) -> SessionDraft:
+        """The validated form as a draft for the session services."""
+        kind = SessionKind(self.kind.data)
+        return SessionDraft(
+            venue=self.venues[self.venue.data],
+            kind=kind,
+            title=self.title.data,
+            day=self.day.data,
+            starts_time=self.starts_time.data,
+            ends_time=self.ends_time.data,
+            topics=[Topic(value) for value in self.topics.data or []],
+            level=Level(self.level.data),
+            description=self.description.data or "",
+            room=self.room.data or "",
+            capacity=self.capacity.data,
+            slot_minutes=self.slot_minutes.data or None,
+            lead_needed=self.lead_needed.data,
+            assistants_needed=self.assistants_needed.data,
+            has_device_loan=self.has_device_loan.data,
+        )
+
+
+class SeriesForm(SessionForm):
+    interval_weeks = RadioField(
+        _l("How often"),
+        coerce=int,
+        choices=[SelectChoice(1, _l("Every week")), SelectChoice(2, _l("Every other week"))],
+        default=1,
+    )
+    weeks = WholeNumberField(
+        _l("For how many weeks"),
+        bad_input=NUMBER_HINT,
+        validators=[
+            InputRequired(NUMBER_HINT),
+            NumberRange(1, 52, _l("Enter a number from 1 to 52.")),
+        ],
+        default=12,
+    )
+    skip_holidays = BooleanField(_l("Skip public holidays"), default=True)
+    skip_year_end = BooleanField(
+        _l("Skip the year-end closure (29 December to 3 January)"), default=True
+    )
+    preview = SubmitField(_l("Show the dates"))
+    submit = SubmitField(_l("Create the series"))
+
+
+class EditSessionForm(SessionForm):
+    scope = RadioField(
+        _l("Change"),
+        choices=[
+            SelectChoice("this", _l("This session only")),
+            SelectChoice("future", _l("This and all later sessions of the series")),
+        ],
+        default="this",
+    )
+    reason = TextAreaField(
+        _l("Reason for the change"),
+        filters=[strip_whitespace],
+        validators=[Length(max=1000)],
+        description=_l("Needed when the time or place changes. Staff and the record see it."),
+    )
+
+
+class CancelForm(FlaskForm):
+    scope = RadioField(
+        _l("Cancel"),
+        choices=[
+            SelectChoice("this", _l("This session only")),
+            SelectChoice("future", _l("This and all later sessions of the series")),
+        ],
+        default="this",
+    )
+    reason = TextAreaField(
+        _l("Reason for cancelling"),
+        filters=[strip_whitespace],
+        validators=[DataRequired(_l("Say why the session is cancelled.")), Length(max=1000)],
+    )
+    submit = SubmitField(_l("Cancel the session"))
+
+
+class HeldForm(FlaskForm):
+    headcount = WholeNumberField(
+        _l("How many people came"),
+        bad_input=NUMBER_HINT,
+        validators=[
+            InputRequired(NUMBER_HINT),
+            NumberRange(0, 1000, _l("Enter a number from 0 to 1,000.")),
+        ],
+    )
+    submit = SubmitField(_l("Record as held"))
+
+
+class SessionFilterForm(FlaskForm):
+    """The list's filters, read from the URL; a bad value is ignored with a message."""
+
+    class Meta:
+        csrf = False
+
+    ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
+    venue = SelectField(_l("Venue"), coerce=int, validators=[Optional()])
+    kind = SelectField(
+        _l("Kind of session"),
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(kind.value, label) for kind, label in SESSION_KIND_LABELS.items()],
+        validators=[Optional()],
+    )
+    topic = SelectField(
+        _l("Topic"),
+        choices=[SelectChoice("", _l("All topics"))]
+        + [SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+        validators=[Optional()],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("All statuses"))]
+        + [SelectChoice(status.value, label) for status, label in SESSION_STATUS_LABELS.items()],
+        validators=[Optional()],
+    )
+    date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+    date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+
+    def __init__(self, wards, venues, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ward.choices = [SelectChoice(0, _l("All wards"))] + [
+            SelectChoice(ward.id, ward.name) for ward in wards
+        ]
+        self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
+            SelectChoice(venue.id, venue.name) for venue in venues
+        ]
+
+    def value(self, name: str):
+        """A filter's value, or None if empty or invalid."""
+        field = self[name]
+        return None if field.errors or not field.data else field.data

@@ -1,0 +1,109 @@
+"""Reading sessions: filtered, keyset-paged lists and calendar ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion import clock
+from inclusion.extensions import db
+from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
+
+
+@dataclass
+class SessionFilter:
+    ward_id: int | None = None
+    venue_id: int | None = None
+    kind: SessionKind | None = None
+    topic: Topic | None = None
+    status: SessionStatus | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    series_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the next page starts after this (start, id)."""
+
+    starts_dt: datetime
+    session_id: int
+
+    def __str__(self) -> str:
+        micros = int(self.starts_dt.timestamp() * 1_000_000)
+        return f"{micros}-{self.session_id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """Read a cursor from a URL; anything malformed means the first page."""
+        micros, _, session_id = (text or "").partition("-")
+        if not (micros.isdigit() and session_id.isdigit()) or len(micros) > 18 or len(session_id) > 18:
+            return None
+        return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(session_id))
+
+
+def _filtered(filters: SessionFilter) -> sa.Select:
+    query = sa.select(Session).options(joinedload(Session.venue), joinedload(Session.ward))
+    if filters.ward_id is not None:
+        query = query.where(Session.ward_id == filters.ward_id)
+    if filters.venue_id is not None:
+        query = query.where(Session.venue_id == filters.venue_id)
+    if filters.series_id is not None:
+        query = query.where(Session.series_id == filters.series_id)
+    if filters.kind is not None:
+        query = query.where(Session.kind == filters.kind)
+    if filters.status is not None:
+        query = query.where(Session.status == filters.status)
+    if filters.topic is not None:
+        query = query.where(
+            sa.exists().where(
+                SessionTopic.session_id == Session.id, SessionTopic.topic == filters.topic
+            )
+        )
+    if filters.date_from is not None:
+        query = query.where(Session.starts_dt >= clock.to_utc(filters.date_from, time.min))
+    if filters.date_to is not None:
+        query = query.where(Session.starts_dt < clock.local_day_bounds(filters.date_to, filters.date_to)[1])
+    return query
+
+
+def page_of_sessions(
+    filters: SessionFilter, after: Cursor | None, size: int = 50
+) -> tuple[list[Session], Cursor | None]:
+    """One page in start order, and the cursor of the next page if there is one."""
+    query = _filtered(filters).order_by(Session.starts_dt, Session.id).limit(size + 1)
+    if after is not None:
+        query = query.where(
+            sa.tuple_(Session.starts_dt, Session.id) > sa.tuple_(after.starts_dt, after.session_id)
+        )
+    rows = list(db.session.scalars(query).unique())
+    if len(rows) > size:
+        last = rows[size - 1]
+        return rows[:size], Cursor(last.starts_dt, last.id)
+    return rows, None
+
+
+def sessions_between(ward_id: int, first: date, last: date) -> list[Session]:
+    """Every session of a ward starting between two local dates, for calendar views."""
+    starts, ends = clock.local_day_bounds(first, last)
+    query = (
+        _filtered(SessionFilter(ward_id=ward_id))
+        .where(Session.starts_dt >= starts, Session.starts_dt < ends)
+        .order_by(Session.starts_dt, Session.id)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def upcoming_public_sessions(ward_id: int, days: int = 90, limit: int = 200) -> list[Session]:
+    """What the public page lists: scheduled sessions from now on, soonest first."""
+    now = clock.now()
+    query = (
+        _filtered(SessionFilter(ward_id=ward_id, status=SessionStatus.SCHEDULED))
+        .where(Session.ends_dt > now, Session.starts_dt < now + timedelta(days=days))
+        .order_by(Session.starts_dt, Session.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query).unique())

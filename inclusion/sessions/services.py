@@ -1,0 +1,454 @@
+"""Every change to sessions: create, series, move, cancel, mark held."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+import holidays
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from inclusion import clock
+from inclusion.audit.services import record_event
+from inclusion.auth.models import User
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.i18n import local_date
+from inclusion.sessions.models import (
+    Level,
+    Series,
+    Session,
+    SessionKind,
+    SessionStatus,
+    Topic,
+)
+from inclusion.sessions.signals import session_cancelled, session_changed
+from inclusion.venues.models import Venue
+
+log = logging.getLogger(__name__)
+
+MAX_SESSION_HOURS = 8
+SLOT_MINUTES = (15, 20, 30, 45, 60)
+#: 29 December to 3 January: ward offices and their halls are closed.
+YEAR_END_CLOSURE = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
+#: Changes a calendar subscriber sees; any of them bumps ``sequence``.
+CALENDAR_FIELDS = frozenset(
+    {"kind", "title", "description", "venue_id", "room", "starts_dt", "ends_dt", "status"}
+)
+MOVE_FIELDS = frozenset({"venue_id", "room", "starts_dt", "ends_dt"})
+
+
+@dataclass
+class SessionDraft:
+    """A session as staff entered it, in local wall-clock time."""
+
+    venue: Venue
+    kind: SessionKind
+    title: str
+    day: date
+    starts_time: time
+    ends_time: time
+    topics: list[Topic] = field(default_factory=list)
+    level: Level = Level.BEGINNER
+    description: str = ""
+    room: str = ""
+    #: None: the default for the kind (venue size for salons, slots for consultations).
+    capacity: int | None = None
+    slot_minutes: int | None = None
+    #: None: worked out from the kind and the capacity.
+    lead_needed: int | None = None
+    assistants_needed: int | None = None
+    has_device_loan: bool = False
+
+    def on(self, day: date) -> SessionDraft:
+        return replace(self, day=day)
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    dates: list[date]
+    #: Dates left out, each with why: a holiday's name or the year-end closure.
+    skipped: list[tuple[date, str]]
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+def default_needs(kind: SessionKind, capacity: int) -> tuple[int, int]:
+    """Volunteers a session needs by default: (lead, assistants)."""
+    per_assistant = current_app.config["PARTICIPANTS_PER_ASSISTANT"]
+    if kind == SessionKind.CLASS:
+        return 1, max(1, math.ceil(capacity / per_assistant))
+    if kind == SessionKind.CONSULTATION:
+        return 0, 1
+    return 0, max(1, math.ceil(capacity / (per_assistant * 2)))
+
+
+def _times(draft: SessionDraft) -> tuple[datetime, datetime]:
+    starts_dt = clock.to_utc(draft.day, draft.starts_time)
+    ends_dt = clock.to_utc(draft.day, draft.ends_time)
+    if ends_dt <= starts_dt:
+        raise RuleViolation(_l("The end time must be after the start time."), "ends_time")
+    if ends_dt - starts_dt > timedelta(hours=MAX_SESSION_HOURS):
+        raise RuleViolation(
+            _l("A session can last at most %(hours)d hours.", hours=MAX_SESSION_HOURS),
+            "ends_time",
+        )
+    return starts_dt, ends_dt
+
+
+def _not_past(starts_dt: datetime) -> None:
+    if starts_dt <= clock.now():
+        raise RuleViolation(_l("This date and time has already passed."), "day")
+
+
+def _capacity(draft: SessionDraft, starts_dt: datetime, ends_dt: datetime) -> int:
+    """Seats for the session, checked against the venue."""
+    venue = draft.venue
+    if draft.kind == SessionKind.CONSULTATION:
+        slot = draft.slot_minutes
+        if slot not in SLOT_MINUTES:
+            raise RuleViolation(_l("Choose how long one consultation slot lasts."), "slot_minutes")
+        minutes = int((ends_dt - starts_dt).total_seconds() // 60)
+        if minutes % slot:
+            raise RuleViolation(
+                _l("The session must divide into whole %(minutes)d-minute slots.", minutes=slot),
+                "slot_minutes",
+            )
+        return minutes // slot
+    capacity = draft.capacity if draft.capacity is not None else venue.default_capacity
+    if capacity < 1:
+        raise RuleViolation(_l("Enter at least 1."), "capacity")
+    if capacity > venue.default_capacity:
+        raise RuleViolation(
+            _l(
+                "%(venue)s holds at most %(count)d people.",
+                venue=venue.name,
+                count=venue.default_capacity,
+            ),
+            "capacity",
+        )
+    return capacity
+
+
+def _lock_venue(venue: Venue) -> None:
+    """Serialise changes to one venue's timetable (a row lock; SQLite's write lock)."""
+    db.session.execute(sa.select(Venue.id).where(Venue.id == venue.id).with_for_update())
+
+
+def _overlapping(
+    venue: Venue, room: str, starts_dt: datetime, ends_dt: datetime, ignore: set[int]
+) -> Session | None:
+    query = (
+        sa.select(Session)
+        .where(
+            Session.venue_id == venue.id,
+            Session.room == room,
+            Session.status != SessionStatus.CANCELLED,
+            Session.starts_dt < ends_dt,
+            Session.ends_dt > starts_dt,
+        )
+        .order_by(Session.starts_dt)
+        .limit(1)
+    )
+    if ignore:
+        query = query.where(Session.id.not_in(ignore))
+    return db.session.scalar(query)
+
+
+def _check_free(
+    venue: Venue, room: str, starts_dt: datetime, ends_dt: datetime, ignore: set[int]
+) -> None:
+    other = _overlapping(venue, room, starts_dt, ends_dt, ignore)
+    if other is not None:
+        raise RuleViolation(
+            _l(
+                "The room is already used by “%(title)s” from %(start)s to %(end)s.",
+                title=other.title,
+                start=clock.to_local(other.starts_dt).strftime("%H:%M"),
+                end=clock.to_local(other.ends_dt).strftime("%H:%M"),
+            ),
+            "starts_time",
+        )
+
+
+def _fill(session: Session, draft: SessionDraft) -> dict[str, list[object]]:
+    """Copy a checked draft onto a session; return what changed as {field: [old, new]}."""
+    starts_dt, ends_dt = _times(draft)
+    capacity = _capacity(draft, starts_dt, ends_dt)
+    lead, assistants = default_needs(draft.kind, capacity)
+    values = {
+        "ward_id": draft.venue.ward_id,
+        "venue_id": draft.venue.id,
+        "kind": draft.kind,
+        "title": draft.title.strip(),
+        "level": draft.level,
+        "description": draft.description.strip(),
+        "room": draft.room.strip(),
+        "starts_dt": starts_dt,
+        "ends_dt": ends_dt,
+        "capacity": capacity,
+        "slot_minutes": draft.slot_minutes if draft.kind == SessionKind.CONSULTATION else None,
+        "lead_needed": lead if draft.lead_needed is None else draft.lead_needed,
+        "assistants_needed": assistants
+        if draft.assistants_needed is None
+        else draft.assistants_needed,
+        "has_device_loan": draft.has_device_loan,
+    }
+    changes: dict[str, list[object]] = {}
+    for name, value in values.items():
+        old = getattr(session, name, None)
+        if old != value:
+            changes[name] = [_plain(old), _plain(value)]
+            setattr(session, name, value)
+    if sorted(session.topics) != sorted(draft.topics):
+        changes["topics"] = [sorted(session.topics), sorted(draft.topics)]
+        session.topics = draft.topics
+    return changes
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def _plain(value: object) -> object:
+    """A value as it can be written into the audit log's JSON."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+# -- creating -----------------------------------------------------------------------------
+
+
+def create_session(actor: User, draft: SessionDraft) -> Session:
+    """Add one session after checking time, capacity and the room."""
+    session = Session(status=SessionStatus.SCHEDULED, sequence=0, created_by=actor)
+    _fill(session, draft)
+    _not_past(session.starts_dt)
+    _lock_venue(draft.venue)
+    _check_free(draft.venue, session.room, session.starts_dt, session.ends_dt, set())
+    db.session.add(session)
+    db.session.flush()
+    record_event(actor, "session.create", session, draft.venue.ward, {"title": session.title})
+    log.info("session %s created at venue %s", session.id, draft.venue.id)
+    return session
+
+
+def _closure_reason(day: date, skip_holidays: bool, skip_year_end: bool) -> str | None:
+    if skip_year_end and (day.month, day.day) in YEAR_END_CLOSURE:
+        return str(_l("Year-end closure"))
+    if skip_holidays:
+        language = "en_US" if _english() else "ja"
+        name = holidays.country_holidays("JP", years=day.year, language=language).get(day)
+        if name:
+            return name
+    return None
+
+
+def plan_series(
+    first_date: date, interval_weeks: int, weeks: int, skip_holidays: bool, skip_year_end: bool
+) -> SeriesPlan:
+    """The dates of a series over ``weeks`` weeks, and the dates it leaves out."""
+    dates, skipped = [], []
+    for offset in range(0, weeks, interval_weeks):
+        day = first_date + timedelta(weeks=offset)
+        reason = _closure_reason(day, skip_holidays, skip_year_end)
+        if reason:
+            skipped.append((day, reason))
+        else:
+            dates.append(day)
+    return SeriesPlan(dates, skipped)
+
+
+def _fingerprint(draft: SessionDraft, interval_weeks: int, weeks: int, skips: tuple) -> str:
+    asked = [
+        draft.venue.id,
+        draft.room.strip(),
+        draft.kind.value,
+        draft.title.strip(),
+        draft.day.isoformat(),
+        draft.starts_time.isoformat(),
+        draft.ends_time.isoformat(),
+        interval_weeks,
+        weeks,
+        *skips,
+    ]
+    return hashlib.sha256(json.dumps(asked, ensure_ascii=False).encode()).hexdigest()
+
+
+def create_series(
+    actor: User,
+    draft: SessionDraft,
+    *,
+    interval_weeks: int,
+    weeks: int,
+    skip_holidays: bool,
+    skip_year_end: bool,
+) -> tuple[Series, bool]:
+    """Create every session of a series; asking again returns the first series.
+
+    Returns the series and whether it was created now.
+    """
+    if interval_weeks not in (1, 2):
+        raise RuleViolation(_l("Choose every week or every other week."), "interval_weeks")
+    plan = plan_series(draft.day, interval_weeks, weeks, skip_holidays, skip_year_end)
+    if not plan.dates:
+        raise RuleViolation(_l("Every date of this series falls on a closed day."), "day")
+    series = Series(
+        ward_id=draft.venue.ward_id,
+        fingerprint=_fingerprint(draft, interval_weeks, weeks, (skip_holidays, skip_year_end)),
+        title=draft.title.strip(),
+        first_date=draft.day,
+        starts_time=draft.starts_time,
+        ends_time=draft.ends_time,
+        interval_weeks=interval_weeks,
+        weeks=weeks,
+        skips_holidays=skip_holidays,
+        skips_year_end=skip_year_end,
+        created_by_id=actor.id if actor else None,
+    )
+    try:
+        # First the fingerprint: a second identical request waits here, then finds ours.
+        with db.session.begin_nested():
+            db.session.add(series)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        existing = db.session.scalar(
+            sa.select(Series).where(Series.fingerprint == series.fingerprint)
+        )
+        return existing, False
+    _lock_venue(draft.venue)
+    for day in plan.dates:
+        session = Session(
+            status=SessionStatus.SCHEDULED, sequence=0, created_by=actor, series=series
+        )
+        try:
+            _fill(session, draft.on(day))
+            _not_past(session.starts_dt)
+            _check_free(draft.venue, session.room, session.starts_dt, session.ends_dt, set())
+        except RuleViolation as violation:
+            raise RuleViolation(f"{local_date(day)}: {violation}", violation.field) from None
+        db.session.add(session)
+    db.session.flush()
+    record_event(
+        actor,
+        "series.create",
+        series,
+        draft.venue.ward,
+        {"title": series.title, "sessions": len(plan.dates)},
+    )
+    return series, True
+
+
+# -- changing ------------------------------------------------------------------------------
+
+
+def series_siblings_from(session: Session) -> list[Session]:
+    """This session and the scheduled ones after it in its series."""
+    if session.series_id is None:
+        return [session]
+    later = db.session.scalars(
+        sa.select(Session)
+        .where(
+            Session.series_id == session.series_id,
+            Session.starts_dt > session.starts_dt,
+            Session.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(Session.starts_dt)
+    ).all()
+    return [session, *later]
+
+
+def update_session(
+    actor: User, session: Session, draft: SessionDraft, reason: str = "", scope: str = "this"
+) -> list[Session]:
+    """Change one session, or it and the later ones of its series (same time of day).
+
+    Moving a session (time, venue or room) needs a reason; it is audited and the
+    ``session_changed`` signal tells reminders and calendars.
+    """
+    if session.is_cancelled:
+        raise RuleViolation(_l("A cancelled session cannot be changed."))
+    targets = [session] if scope == "this" else series_siblings_from(session)
+    local_start = clock.to_local(session.starts_dt)
+    if scope != "this" and draft.day != local_start.date():
+        raise RuleViolation(
+            _l("Change the date of one session at a time, not of the whole series."), "day"
+        )
+    _lock_venue(draft.venue)
+    changed_sessions = []
+    for target in targets:
+        target_draft = draft.on(clock.to_local(target.starts_dt).date())
+        changes = _fill(target, target_draft)
+        if not changes:
+            continue
+        moved = bool(MOVE_FIELDS & changes.keys())
+        if moved:
+            if "starts_dt" in changes or "ends_dt" in changes:
+                _not_past(target.starts_dt)
+            if not reason.strip():
+                raise RuleViolation(
+                    _l("Say why the time or place changes; it is kept in the record."), "reason"
+                )
+            _check_free(
+                target_draft.venue, target.room, target.starts_dt, target.ends_dt, {target.id}
+            )
+        if CALENDAR_FIELDS & changes.keys():
+            target.sequence += 1
+        changed_sessions.append((target, changes, moved))
+    db.session.flush()
+    for target, changes, moved in changed_sessions:
+        record_event(
+            actor,
+            "session.move" if moved else "session.update",
+            target,
+            target.ward,
+            {"changes": changes, "reason": reason.strip()},
+        )
+        session_changed.send(target, actor=actor, changes=changes, reason=reason, moved=moved)
+    return [target for target, _changes, _moved in changed_sessions]
+
+
+def cancel_session(
+    actor: User, session: Session, reason: str, scope: str = "this"
+) -> list[Session]:
+    """Cancel a session (or it and the rest of its series), keeping it for calendars."""
+    if not reason.strip():
+        raise RuleViolation(_l("Say why the session is cancelled."), "reason")
+    if session.status != SessionStatus.SCHEDULED:
+        raise RuleViolation(_l("Only a scheduled session can be cancelled."))
+    targets = [session] if scope == "this" else series_siblings_from(session)
+    for target in targets:
+        target.status = SessionStatus.CANCELLED
+        target.cancel_reason = reason.strip()
+        target.cancelled_dt = clock.now()
+        target.sequence += 1
+    db.session.flush()
+    for target in targets:
+        record_event(actor, "session.cancel", target, target.ward, {"reason": reason.strip()})
+        session_cancelled.send(target, actor=actor, reason=reason)
+    return targets
+
+
+def mark_held(actor: User, session: Session, headcount: int) -> Session:
+    """Record that a past session took place and how many came."""
+    if session.is_cancelled:
+        raise RuleViolation(_l("A cancelled session cannot be marked as held."))
+    if session.starts_dt > clock.now():
+        raise RuleViolation(_l("A session can be marked as held once it has started."))
+    if headcount < 0 or headcount > 1000:
+        raise RuleViolation(_l("Enter a number from 0 to 1,000."), "headcount")
+    session.status = SessionStatus.HELD
+    session.headcount = headcount
+    db.session.flush()
+    record_event(actor, "session.held", session, session.ward, {"headcount": headcount})
+    return session

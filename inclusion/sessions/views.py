@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inclusion import clock
+from inclusion.audit.models import AuditLog
+from inclusion.auth.access import require
+from inclusion.auth.models import Role
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.sessions import queries, services
+from inclusion.sessions.forms import (
+    CancelForm,
+    EditSessionForm,
+    HeldForm,
+    SeriesForm,
+    SessionFilterForm,
+    SessionForm,
+)
+from inclusion.sessions.models import Session, SessionKind, SessionStatus, Topic
+from inclusion.venues.services import list_venues
+from inclusion.wards.models import Ward
+from inclusion.wards.services import list_wards
+from inclusion.wards.views import STAFF_ROLES
+from inclusion.web import form_status, get_in_ward_or_404, show_violation
+
+bp = Blueprint("sessions", __name__)
+
+PAGE_SIZE = 50
+#: Calendar pages outside these years are not asked for by people, only by typos.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _session_page(ward: Ward | None):
+    """The filtered, paged list, for one ward or (coordinators) all of them."""
+    venues = list_venues(ward) if ward is not None else []
+    form = SessionFilterForm(list_wards() if ward is None else [], venues, formdata=request.args)
+    form.validate()
+    if "date_from" not in request.args:
+        form.date_from.data = clock.today()
+    filters = queries.SessionFilter(
+        ward_id=ward.id if ward is not None else form.value("ward"),
+        venue_id=form.value("venue"),
+        kind=SessionKind(form.value("kind")) if form.value("kind") else None,
+        topic=Topic(form.value("topic")) if form.value("topic") else None,
+        status=SessionStatus(form.value("status")) if form.value("status") else None,
+        date_from=form.value("date_from"),
+        date_to=form.value("date_to"),
+        series_id=int(series) if (series := request.args.get("series", "")).isdigit() else None,
+    )
+    after = queries.Cursor.parse(request.args.get("after"))
+    sessions, next_cursor = queries.page_of_sessions(filters, after, PAGE_SIZE)
+    next_args = {**request.args.to_dict(), "after": str(next_cursor)} if next_cursor else None
+    return render_template(
+        "sessions/list.html",
+        ward=ward,
+        form=form,
+        sessions=sessions,
+        next_args=next_args,
+        first_args={k: v for k, v in request.args.items() if k != "after"} if after else None,
+    )
+
+
+@bp.route("/sessions")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards():
+    return _session_page(None)
+
+
+@bp.route("/manage/<ward>/sessions")
+@require(*STAFF_ROLES)
+def index(ward: Ward):
+    return _session_page(ward)
+
+
+def _venues_or_message(ward: Ward):
+    venues = list_venues(ward, active_only=True)
+    if not venues:
+        flash(_("Add a venue first: every session takes place at one."), "info")
+    return venues
+
+
+@bp.route("/manage/<ward>/sessions/new", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def create(ward: Ward):
+    venues = _venues_or_message(ward)
+    if not venues:
+        return redirect(url_for("venues.create", ward=ward.slug))
+    form = SessionForm(venues)
+    if form.validate_on_submit():
+        try:
+            session = services.create_session(current_user, form.draft())
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Session “%(title)s” added.", title=session.title), "success")
+            return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+    return render_template(
+        "sessions/form.html", ward=ward, form=form, mode="create"
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/series/new", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def create_series(ward: Ward):
+    venues = _venues_or_message(ward)
+    if not venues:
+        return redirect(url_for("venues.create", ward=ward.slug))
+    form = SeriesForm(venues)
+    plan = None
+    if form.validate_on_submit():
+        plan = services.plan_series(
+            form.day.data,
+            form.interval_weeks.data,
+            form.weeks.data,
+            form.skip_holidays.data,
+            form.skip_year_end.data,
+        )
+        if not form.preview.data:
+            try:
+                series, created = services.create_series(
+                    current_user,
+                    form.draft(),
+                    interval_weeks=form.interval_weeks.data,
+                    weeks=form.weeks.data,
+                    skip_holidays=form.skip_holidays.data,
+                    skip_year_end=form.skip_year_end.data,
+                )
+            except RuleViolation as violation:
+                db.session.rollback()
+                show_violation(form, violation)
+            else:
+                db.session.commit()
+                if created:
+                    flash(_("Series “%(title)s” added.", title=series.title), "success")
+                else:
+                    flash(_("This series was already added; nothing was added twice."), "info")
+                return redirect(
+                    url_for(
+                        "sessions.index",
+                        ward=ward.slug,
+                        series=series.id,
+                        date_from=series.first_date.isoformat(),
+                    )
+                )
+    return render_template(
+        "sessions/form.html", ward=ward, form=form, mode="series", plan=plan
+    ), form_status(form)
+
+
+def _history(session: Session) -> list[AuditLog]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditLog)
+            .where(AuditLog.target_type == Session.__tablename__, AuditLog.target_id == session.id)
+            .order_by(AuditLog.id.desc())
+            .limit(50)
+        )
+    )
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>")
+@require(*STAFF_ROLES)
+def detail(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    return render_template(
+        "sessions/detail.html",
+        ward=ward,
+        session=session,
+        history=_history(session),
+        held_form=HeldForm(headcount=session.headcount),
+        has_started=session.starts_dt <= clock.now(),
+    )
+
+
+def _form_data(session: Session) -> dict[str, object]:
+    start, end = clock.to_local(session.starts_dt), clock.to_local(session.ends_dt)
+    return {
+        "venue": session.venue_id,
+        "room": session.room,
+        "kind": session.kind.value,
+        "title": session.title,
+        "topics": [topic.value for topic in session.topics],
+        "level": session.level.value,
+        "description": session.description,
+        "day": start.date(),
+        "starts_time": start.time(),
+        "ends_time": end.time(),
+        "capacity": session.capacity,
+        "slot_minutes": session.slot_minutes or 0,
+        "lead_needed": session.lead_needed,
+        "assistants_needed": session.assistants_needed,
+        "has_device_loan": session.has_device_loan,
+    }
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def edit(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    venues = list_venues(ward)
+    form = EditSessionForm(venues, data=_form_data(session))
+    if form.validate_on_submit():
+        try:
+            services.update_session(
+                current_user,
+                session,
+                form.draft(),
+                reason=form.reason.data or "",
+                scope=form.scope.data,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+    return render_template(
+        "sessions/form.html", ward=ward, form=form, mode="edit", session=session
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def cancel(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancelled = services.cancel_session(
+                current_user, session, form.reason.data, scope=form.scope.data
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("%(count)d session(s) cancelled.", count=len(cancelled)), "success")
+            return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+    return render_template(
+        "sessions/cancel.html", ward=ward, session=session, form=form
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/held", methods=["POST"])
+@require(*STAFF_ROLES)
+def mark_held(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    form = HeldForm()
+    if form.validate_on_submit():
+        try:
+            services.mark_held(current_user, session, form.headcount.data)
+        except RuleViolation as violation:
+            flash(str(violation), "error")
+        else:
+            db.session.commit()
+            flash(_("Recorded as held."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(map(str, errors)), "error")
+    return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+
+
+@bp.route("/manage/<ward>/calendar")
+@require(*STAFF_ROLES)
+def calendar(ward: Ward):
+    view = "month" if request.args.get("view") == "month" else "week"
+    try:
+        anchor = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        anchor = clock.today()
+    if not EARLIEST_DAY <= anchor <= LATEST_DAY:
+        anchor = clock.today()
+    if view == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        days = [first + timedelta(days=offset) for offset in range(7)]
+        previous, following = first - timedelta(days=7), first + timedelta(days=7)
+    else:
+        first = anchor.replace(day=1)
+        weeks = month_calendar.Calendar().monthdatescalendar(first.year, first.month)
+        days = [day for week in weeks for day in week]
+        previous = (first - timedelta(days=1)).replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+    by_day: dict[date, list[Session]] = {day: [] for day in days}
+    for session in queries.sessions_between(ward.id, days[0], days[-1]):
+        by_day[clock.to_local(session.starts_dt).date()].append(session)
+    return render_template(
+        "sessions/calendar.html",
+        ward=ward,
+        view=view,
+        anchor=first,
+        days=days,
+        by_day=by_day,
+        previous=previous,
+        following=following,
+        today=clock.today(),
+    )
