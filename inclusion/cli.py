@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.sessions.demo import add_demo_programme
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
@@ -69,7 +70,7 @@ def create_user_command(
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Add demo accounts (and later, demo programme data); safe to run again."""
+    """Add demo accounts, venues and a term of sessions; safe to run again."""
     created = 0
     for email, name, role, ward_key in DEMO_USERS:
         if auth_services.find_user_by_email(email) is not None:
@@ -79,7 +80,10 @@ def demo_command() -> None:
             None, email=email, password=DEMO_PASSWORD, display_name=name, role=role, ward=ward
         )
         created += 1
+    programme = add_demo_programme()
     db.session.commit()
+    for line in programme:
+        click.echo(f"demo: {line}")
     click.echo(
         f"demo: {created} account(s) added. Log in at /login with password {DEMO_PASSWORD!r}:"
     )

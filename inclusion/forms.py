@@ -36,7 +36,14 @@ class _OwnMessage:
 
 
 class LocalDateField(_OwnMessage, DateField):
-    """A date as YYYY-MM-DD (what ``<input type=date>`` sends)."""
+    """A date as YYYY-MM-DD (what ``<input type=date>`` sends), between 2000 and 2100."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        # Far years are typos, and would overflow when turned into UTC instants.
+        if self.data is not None and not 2000 <= self.data.year <= 2100:
+            self.data = None
+            raise ValueError(str(self.bad_input_message))
 
 
 class LocalTimeField(_OwnMessage, TimeField):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from inclusion import create_app
@@ -88,7 +88,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.expire_all()
+        if has_app_context():  # not inside a redirect that follow_redirects opened
+            db.session.expire_all()
         return response
 
 

@@ -17,7 +17,7 @@ def test_same_email_created_twice_at_once(backend, tmp_path_factory):
 
         def create(name: str) -> None:
             with app.app_context():
-                barrier.wait()
+                barrier.wait(timeout=30)
                 try:
                     services.create_user(
                         None,
