@@ -3,15 +3,20 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.auth.services import find_user_by_email
 from inclusion.cli import DEMO_USERS
 from inclusion.extensions import db
 from inclusion.scheduler.jobs import JobSpec, build_scheduler
+from inclusion.sessions.models import Session, SessionKind, SessionStatus
+from inclusion.venues.models import Venue
+from inclusion.wards.services import find_ward
 
 
 def user_count() -> int:
@@ -65,20 +70,41 @@ def test_create_user_refuses_a_second_account_for_an_address(app):
     assert result.exit_code == 1 and "すでにあります" in result.output
 
 
+def row_counts() -> list[int]:
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (User, Venue, Session)
+    ]
+
+
 def test_demo_is_idempotent_and_prints_log_ins(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    count = user_count()
+    assert "shibuya: 3 venues" in first.output
+    counts = row_counts()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
-    assert user_count() == count
+    assert row_counts() == counts
     assert "0 account(s) added" in second.output
     for email, _name, role, ward in DEMO_USERS:
         assert email in second.output
         user = find_user_by_email(email)
         assert user.role == role
         assert (user.ward.slug if user.ward else None) == (ward if role != Role.ADMIN else None)
+
+
+def test_demo_programme_is_current(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    for slug in ("shibuya", "shinagawa"):
+        ward = find_ward(slug)
+        sessions = db.session.scalars(sa.select(Session).where(Session.ward_id == ward.id)).all()
+        kinds = {session.kind for session in sessions}
+        assert kinds == set(SessionKind)
+        upcoming = [s for s in sessions if s.starts_dt > clock.now()]
+        assert any(s.starts_dt < clock.now() + timedelta(days=7) for s in upcoming)
+        assert any(s.status == SessionStatus.HELD and s.headcount for s in sessions)
+        assert ward.booking_phone
 
 
 def test_check_reports_problems_then_ok(app):

@@ -107,6 +107,14 @@ def test_no_violations_in_form_error_states(page, live_server):
     page.get_by_role("link", name="渋谷 職員").click()
     page.get_by_role("button", name="新しいパスワードを設定").click()
     problems += problems_on(page)
+    for path, button in (
+        ("/manage/shibuya/sessions/new", "保存"),
+        ("/manage/shibuya/series/new", "連続講座を登録"),
+        ("/manage/shibuya/venues/new", "保存"),
+    ):
+        page.goto(path)
+        page.get_by_role("button", name=button).click()
+        problems += problems_on(page)
     assert not problems, "\n".join(problems)
 
 
@@ -125,9 +133,15 @@ def test_no_violations_in_english(page, live_server):
 def test_controls_are_at_least_44px_high(page, live_server):
     log_in(page, "admin@example.jp")
     small = []
-    for path in ("/admin/users", "/admin/users/new", "/account/password"):
+    for path in (
+        "/admin/users",
+        "/admin/users/new",
+        "/account/password",
+        "/manage/shibuya/series/new",
+    ):
         page.goto(path)
-        for control in page.locator("button, .button, input:not([type=hidden]), select").all():
+        controls = "button, .button, input:not([type=hidden],[type=checkbox],[type=radio]), select, .checkbox"
+        for control in page.locator(controls).all():
             box = control.bounding_box()
             if box and box["height"] < 44:
                 small.append(
