@@ -110,7 +110,8 @@ class SessionForm(FlaskForm):
         bad_input=NUMBER_HINT,
         validators=[Optional(), NumberRange(0, 50, _l("Enter a number from 0 to 50."))],
         description=_l(
-            "Leave both empty for the usual numbers: one lead for a class, one assistant for every four people."
+            "Leave both empty for the usual numbers: "
+            "one lead for a class, one assistant for every four people."
         ),
     )
     has_device_loan = BooleanField(_l("Smartphones can be borrowed"))

@@ -40,7 +40,11 @@ class Cursor:
     def parse(cls, text: str | None) -> Cursor | None:
         """Read a cursor from a URL; anything malformed means the first page."""
         micros, _, session_id = (text or "").partition("-")
-        if not (micros.isdigit() and session_id.isdigit()) or len(micros) > 18 or len(session_id) > 18:
+        if (
+            not (micros.isdigit() and session_id.isdigit())
+            or len(micros) > 18
+            or len(session_id) > 18
+        ):
             return None
         return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(session_id))
 
@@ -66,7 +70,9 @@ def _filtered(filters: SessionFilter) -> sa.Select:
     if filters.date_from is not None:
         query = query.where(Session.starts_dt >= clock.to_utc(filters.date_from, time.min))
     if filters.date_to is not None:
-        query = query.where(Session.starts_dt < clock.local_day_bounds(filters.date_to, filters.date_to)[1])
+        query = query.where(
+            Session.starts_dt < clock.local_day_bounds(filters.date_to, filters.date_to)[1]
+        )
     return query
 
 

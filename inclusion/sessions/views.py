@@ -102,9 +102,9 @@ def create(ward: Ward):
             db.session.commit()
             flash(_("Session “%(title)s” added.", title=session.title), "success")
             return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
-    return render_template(
-        "sessions/form.html", ward=ward, form=form, mode="create"
-    ), form_status(form)
+    return render_template("sessions/form.html", ward=ward, form=form, mode="create"), form_status(
+        form
+    )
 
 
 @bp.route("/manage/<ward>/series/new", methods=["GET", "POST"])

@@ -8,8 +8,8 @@ from flask_login import current_user
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
-from inclusion.wards.models import Ward
 from inclusion.wards.forms import WardContactForm
+from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards, update_ward_contact
 from inclusion.web import form_status
 

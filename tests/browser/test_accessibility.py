@@ -140,7 +140,10 @@ def test_controls_are_at_least_44px_high(page, live_server):
         "/manage/shibuya/series/new",
     ):
         page.goto(path)
-        controls = "button, .button, input:not([type=hidden],[type=checkbox],[type=radio]), select, .checkbox"
+        controls = (
+            "button, .button, select, .checkbox,"
+            " input:not([type=hidden],[type=checkbox],[type=radio])"
+        )
         for control in page.locator(controls).all():
             box = control.bounding_box()
             if box and box["height"] < 44:
