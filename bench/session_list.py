@@ -110,14 +110,18 @@ def main() -> None:
     ]
     with app.app_context():
         engine = db.engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
     for path in pages:
-        statements = []
-        listener = lambda *a: statements.append(1)  # noqa: E731
-        sa.event.listen(engine, "before_cursor_execute", listener)
+        statements.clear()
         client.get(path)
-        sa.event.remove(engine, "before_cursor_execute", listener)
+        queries = len(statements)
         took = median_ms(client, path, args.runs)
-        print(f"{path[:48]:<48} {took:>10.2f} {took / baseline:>9.0f} {len(statements):>8}")
+        print(f"{path[:48]:<48} {took:>10.2f} {took / baseline:>9.0f} {queries:>8}")
 
 
 if __name__ == "__main__":
