@@ -161,6 +161,12 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["PARTICIPANTS_PER_ASSISTANT"] = parse_int(
         "PARTICIPANTS_PER_ASSISTANT", get("PARTICIPANTS_PER_ASSISTANT", "4"), minimum=1
     )
+    settings["SHIFT_RELEASE_CUTOFF_HOURS"] = parse_int(
+        "SHIFT_RELEASE_CUTOFF_HOURS", get("SHIFT_RELEASE_CUTOFF_HOURS", "24")
+    )
+    settings["SHIFT_TRAVEL_BUFFER_MINUTES"] = parse_int(
+        "SHIFT_TRAVEL_BUFFER_MINUTES", get("SHIFT_TRAVEL_BUFFER_MINUTES", "30")
+    )
     settings["REMINDER_CALL_HOURS"] = parse_hours(
         "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
     )

@@ -56,6 +56,8 @@ _ENV_OVERRIDES = frozenset(
         "RATELIMIT_STORAGE_URI",
         "LOGIN_RATE_LIMIT",
         "PARTICIPANTS_PER_ASSISTANT",
+        "SHIFT_RELEASE_CUTOFF_HOURS",
+        "SHIFT_TRAVEL_BUFFER_MINUTES",
         "REMINDER_CHANNEL",
         "REMINDER_CALL_HOURS",
         "REMINDER_SMS_HOURS",
@@ -96,9 +98,11 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.public.views import bp as public_bp
     from inclusion.sessions.views import bp as sessions_bp
     from inclusion.venues.views import bp as venues_bp
+    from inclusion.volunteers.views import bp as volunteers_bp
     from inclusion.wards.views import bp as wards_bp
 
-    for blueprint in (main_bp, auth_bp, wards_bp, audit_bp, venues_bp, sessions_bp, public_bp):
+    blueprints = (main_bp, auth_bp, wards_bp, audit_bp, venues_bp, sessions_bp, volunteers_bp)
+    for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)
 
 

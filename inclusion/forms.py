@@ -3,7 +3,8 @@
 import unicodedata
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, TimeField
+from wtforms import DateField, IntegerField, SelectMultipleField, TimeField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ButtonForm(FlaskForm):
@@ -55,3 +56,22 @@ class WholeNumberField(_OwnMessage, IntegerField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata([unicodedata.normalize("NFKC", value) for value in valuelist])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FilterForm(FlaskForm):
+    """Filters of a list, read from the URL: no CSRF, and a bad value is just ignored."""
+
+    class Meta:
+        csrf = False
+
+    def value(self, name: str):
+        """A filter's value, or None if empty or invalid."""
+        field = self[name]
+        return None if field.errors or not field.data else field.data

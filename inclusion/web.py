@@ -41,7 +41,7 @@ def home_url() -> str:
         return url_for("wards.index")
     if role == Role.WARD_STAFF:
         return url_for("wards.overview", ward=current_user.ward.slug)
-    return url_for("auth.account")
+    return url_for("volunteers.my_shifts")
 
 
 def redirect_back(default: str | None = None) -> Response:

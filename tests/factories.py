@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from werkzeug.security import generate_password_hash
 
@@ -12,6 +12,14 @@ from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionKind, Topic
 from inclusion.venues.models import Venue, VenueKind
+from inclusion.volunteers.models import (
+    Shift,
+    ShiftRole,
+    ShiftStatus,
+    TrainingLevel,
+    TrainingRecord,
+    VolunteerProfile,
+)
 from inclusion.wards.models import Ward
 
 PASSWORD = "correct horse battery"
@@ -87,3 +95,47 @@ def make_session(
     if flush:
         db.session.flush()
     return session
+
+
+def make_volunteer(
+    *wards: Ward,
+    level: TrainingLevel | None = TrainingLevel.ASSISTANT,
+    completed_on: date | None = None,
+    expires_on: date | None = None,
+    **fields,
+) -> User:
+    """A volunteer helping in ``wards``, trained at ``level`` (None: untrained)."""
+    volunteer = make_user(role=Role.VOLUNTEER, **fields)
+    profile = VolunteerProfile(user=volunteer, skills=[], wards=list(wards))
+    db.session.add(profile)
+    if level is not None:
+        db.session.add(
+            TrainingRecord(
+                user_id=volunteer.id,
+                course="デジタル活用支援員養成講座",
+                level=level,
+                completed_on=completed_on or date(2026, 4, 1),
+                expires_on=expires_on,
+            )
+        )
+    db.session.flush()
+    return volunteer
+
+
+def make_shift(
+    session: Session,
+    volunteer: User,
+    role: ShiftRole = ShiftRole.ASSISTANT,
+    status: ShiftStatus = ShiftStatus.CLAIMED,
+    slot_number: int = 1,
+) -> Shift:
+    shift = Shift(
+        session_id=session.id,
+        user_id=volunteer.id,
+        role=role,
+        status=status,
+        slot_number=slot_number,
+    )
+    db.session.add(shift)
+    db.session.flush()
+    return shift

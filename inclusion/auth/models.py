@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from inclusion.db import utcnow
+from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
@@ -57,16 +57,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(100))
-    role: Mapped[Role] = mapped_column(
-        sa.Enum(
-            Role,
-            name="user_role",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda roles: [role.value for role in roles],
-        )
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role, "user_role"))
     #: The ward a ward_staff member works for; optional for other roles.
     ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
     ward: Mapped[Ward | None] = relationship(lazy="joined")

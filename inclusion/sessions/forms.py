@@ -7,16 +7,21 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from inclusion.auth.forms import REQUIRED
-from inclusion.forms import LocalDateField, LocalTimeField, WholeNumberField, strip_whitespace
+from inclusion.forms import (
+    FilterForm,
+    LocalDateField,
+    LocalTimeField,
+    MultiCheckboxField,
+    WholeNumberField,
+    strip_whitespace,
+)
 from inclusion.sessions.models import (
     LEVEL_LABELS,
     SESSION_KIND_LABELS,
@@ -32,11 +37,6 @@ from inclusion.venues.models import Venue
 DATE_FORMAT_HINT = _l("Enter a date such as 2026-04-01.")
 TIME_FORMAT_HINT = _l("Enter a time such as 10:00.")
 NUMBER_HINT = _l("Enter a whole number, such as 20.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SessionForm(FlaskForm):
@@ -214,11 +214,8 @@ class HeldForm(FlaskForm):
     submit = SubmitField(_l("Record as held"))
 
 
-class SessionFilterForm(FlaskForm):
+class SessionFilterForm(FilterForm):
     """The list's filters, read from the URL; a bad value is ignored with a message."""
-
-    class Meta:
-        csrf = False
 
     ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
     venue = SelectField(_l("Venue"), coerce=int, validators=[Optional()])
@@ -251,8 +248,3 @@ class SessionFilterForm(FlaskForm):
         self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
             SelectChoice(venue.id, venue.name) for venue in venues
         ]
-
-    def value(self, name: str):
-        """A filter's value, or None if empty or invalid."""
-        field = self[name]
-        return None if field.errors or not field.data else field.data

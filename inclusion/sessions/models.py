@@ -8,22 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inclusion.auth.models import User
-from inclusion.db import utcnow
+from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.venues.models import Venue
 from inclusion.wards.models import Ward
-
-
-def _enum(kind: type[enum.Enum], name: str) -> sa.Enum:
-    """A string column limited to the enum's values on every database."""
-    return sa.Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class SessionKind(enum.StrEnum):
@@ -139,7 +127,7 @@ class SessionTopic(db.Model):
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
     )
-    topic: Mapped[Topic] = mapped_column(_enum(Topic, "topic"), primary_key=True)
+    topic: Mapped[Topic] = mapped_column(string_enum(Topic, "topic"), primary_key=True)
 
 
 class Series(db.Model):
@@ -206,9 +194,11 @@ class Session(db.Model):
         sa.ForeignKey("series.id", ondelete="SET NULL"), index=True
     )
     series: Mapped[Series | None] = relationship()
-    kind: Mapped[SessionKind] = mapped_column(_enum(SessionKind, "session_kind"))
+    kind: Mapped[SessionKind] = mapped_column(string_enum(SessionKind, "session_kind"))
     title: Mapped[str] = mapped_column(sa.String(200))
-    level: Mapped[Level] = mapped_column(_enum(Level, "session_level"), default=Level.BEGINNER)
+    level: Mapped[Level] = mapped_column(
+        string_enum(Level, "session_level"), default=Level.BEGINNER
+    )
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: Room inside the venue, e.g. 第1会議室; empty when the venue has one room.
     room: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -222,7 +212,7 @@ class Session(db.Model):
     assistants_needed: Mapped[int] = mapped_column(default=0)
     has_device_loan: Mapped[bool] = mapped_column(default=False)
     status: Mapped[SessionStatus] = mapped_column(
-        _enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
+        string_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_dt: Mapped[datetime | None]

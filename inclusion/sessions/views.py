@@ -25,6 +25,10 @@ from inclusion.sessions.forms import (
 )
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, Topic
 from inclusion.venues.services import list_venues
+from inclusion.volunteers import queries as volunteer_queries
+from inclusion.volunteers import services as volunteer_services
+from inclusion.volunteers.forms import AssignForm, AttendanceForm
+from inclusion.volunteers.models import ShiftRole
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
@@ -56,12 +60,14 @@ def _session_page(ward: Ward | None):
     )
     after = queries.Cursor.parse(request.args.get("after"))
     sessions, next_cursor = queries.page_of_sessions(filters, after, PAGE_SIZE)
+    filled = volunteer_queries.fill_counts([session.id for session in sessions])
     next_args = {**request.args.to_dict(), "after": str(next_cursor)} if next_cursor else None
     return render_template(
         "sessions/list.html",
         ward=ward,
         form=form,
         sessions=sessions,
+        filled=filled,
         next_args=next_args,
         first_args={k: v for k, v in request.args.items() if k != "after"} if after else None,
     )
@@ -177,6 +183,10 @@ def detail(ward: Ward, session_id: int):
         history=_history(session),
         held_form=HeldForm(headcount=session.headcount),
         has_started=session.starts_dt <= clock.now(),
+        roster=volunteer_queries.roster(session),
+        assign_form=AssignForm(volunteer_services.volunteers_of_ward(ward)),
+        attendance_form=AttendanceForm(),
+        ShiftRole=ShiftRole,
     )
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inclusion.db import utcnow
+from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
@@ -44,16 +44,7 @@ class Venue(db.Model):
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
     ward: Mapped[Ward] = relationship()
     name: Mapped[str] = mapped_column(sa.String(100))
-    kind: Mapped[VenueKind] = mapped_column(
-        sa.Enum(
-            VenueKind,
-            name="venue_kind",
-            native_enum=False,
-            create_constraint=True,
-            length=30,
-            values_callable=lambda kinds: [kind.value for kind in kinds],
-        )
-    )
+    kind: Mapped[VenueKind] = mapped_column(string_enum(VenueKind, "venue_kind", length=30))
     address: Mapped[str] = mapped_column(sa.String(200))
     #: Access: step-free entrance, lift, hearing loop; and anything else in words.
     has_step_free_access: Mapped[bool] = mapped_column(default=False)

@@ -13,7 +13,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from inclusion.auth.access import AccessRule
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import User
 from inclusion.wards.models import Ward
 from tests import factories
 from tests.conftest import log_in
@@ -24,13 +24,22 @@ PERSONAS = ["anonymous", "admin", "coordinator", "ward_staff", "volunteer"]
 #: Sample values of URL arguments other than <ward>, made fresh for each request in the
 #: URL's ward (or Shibuya when the URL has none).
 URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
-    "user_id": lambda ward: factories.make_user(role=Role.VOLUNTEER).id,
+    "user_id": lambda ward: factories.make_volunteer(ward).id,
+    "shift_id": lambda ward: (
+        factories.make_shift(
+            factories.make_session(factories.make_venue(ward)), factories.make_volunteer(ward)
+        ).id
+    ),
     "venue_id": lambda ward: factories.make_venue(ward).id,
     "session_id": lambda ward: factories.make_session(factories.make_venue(ward)).id,
 }
 
 #: Form data for POST routes so an allowed request does real work.
-POST_DATA = {"auth.set_active": {"active": "1"}, "main.set_language": {"lang": "en"}}
+POST_DATA = {
+    "auth.set_active": {"active": "1"},
+    "main.set_language": {"lang": "en"},
+    "volunteers.claim": {"role": "assistant"},
+}
 
 
 def routes(app: Flask) -> list[Rule]:

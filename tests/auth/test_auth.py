@@ -42,7 +42,7 @@ def test_login_redirects_each_role_home(client, users):
         "admin": "/admin/users",
         "coordinator": "/wards",
         "ward_staff": "/manage/shibuya",
-        "volunteer": "/account",
+        "volunteer": "/me/shifts",
     }
     for name, home in homes.items():
         client.post("/logout")

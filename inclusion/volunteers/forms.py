@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from inclusion.auth.forms import REQUIRED
+from inclusion.forms import (
+    FilterForm,
+    LocalDateField,
+    MultiCheckboxField,
+    WholeNumberField,
+    strip_whitespace,
+)
+from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT
+from inclusion.sessions.models import TOPIC_LABELS
+from inclusion.volunteers.models import (
+    KNOWN_COURSES,
+    ROLE_LABELS,
+    SKILL_LABELS,
+    TRAINING_LEVEL_LABELS,
+)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Name"),
+        filters=[strip_whitespace],
+        validators=[DataRequired(REQUIRED), Length(max=100)],
+    )
+    name_kana = StringField(
+        _l("Name in kana"), filters=[strip_whitespace], validators=[Length(max=100)]
+    )
+    wards = MultiCheckboxField(_l("Wards you help in"), coerce=int)
+    mobile = StringField(
+        _l("Mobile number"),
+        filters=[strip_whitespace],
+        validators=[Length(max=30)],
+        description=_l("For example 090-1234-5678. Only staff see it."),
+    )
+    wants_sms = BooleanField(_l("Send me shift reminders by SMS"))
+    skills = MultiCheckboxField(
+        _l("What you can help with"),
+        choices=[SelectChoice(skill.value, label) for skill, label in SKILL_LABELS.items()],
+    )
+    languages = StringField(
+        _l("Languages"),
+        filters=[strip_whitespace],
+        validators=[Length(max=200)],
+        description=_l("For example: 日本語, English, 中文"),
+    )
+    availability_notes = TextAreaField(
+        _l("When you can help"), filters=[strip_whitespace], validators=[Length(max=2000)]
+    )
+    is_paused = BooleanField(_l("Pause: take no new shifts for now"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, wards, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ward_rows = {ward.id: ward for ward in wards}
+        self.wards.choices = [SelectChoice(ward.id, ward.name) for ward in wards]
+
+
+class TrainingForm(FlaskForm):
+    course = StringField(
+        _l("Course"),
+        filters=[strip_whitespace],
+        validators=[DataRequired(REQUIRED), Length(max=100)],
+        description=_l("For example: %(courses)s", courses="、".join(KNOWN_COURSES)),
+        render_kw={"list": "known-courses"},
+    )
+    level = RadioField(
+        _l("Level"),
+        choices=[
+            SelectChoice(level.value, label) for level, label in TRAINING_LEVEL_LABELS.items()
+        ],
+        default="assistant",
+        validators=[InputRequired(REQUIRED)],
+    )
+    completed_on = LocalDateField(
+        _l("Completed on"),
+        bad_input=DATE_FORMAT_HINT,
+        validators=[InputRequired(DATE_FORMAT_HINT)],
+    )
+    expires_on = LocalDateField(
+        _l("Expires on"),
+        bad_input=DATE_FORMAT_HINT,
+        validators=[Optional()],
+        description=_l("Leave empty if it does not expire."),
+    )
+    certificate_ref = StringField(
+        _l("Certificate number"), filters=[strip_whitespace], validators=[Length(max=100)]
+    )
+    submit = SubmitField(_l("Add training record"))
+
+
+class AssignForm(FlaskForm):
+    volunteer = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired(REQUIRED)])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        default="assistant",
+    )
+    submit = SubmitField(_l("Assign"))
+
+    def __init__(self, volunteers, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.volunteers = {volunteer.id: volunteer for volunteer in volunteers}
+        self.volunteer.choices = [SelectChoice(v.id, v.display_name) for v in volunteers]
+
+
+class AttendanceForm(FlaskForm):
+    attended = RadioField(
+        _l("Attendance"),
+        choices=[SelectChoice("yes", _l("Attended")), SelectChoice("no", _l("Did not come"))],
+        validators=[InputRequired(REQUIRED)],
+    )
+    minutes = WholeNumberField(
+        _l("Minutes, if different from the session"),
+        bad_input=NUMBER_HINT,
+        validators=[Optional(), NumberRange(0, 1440, _l("Enter minutes from 0 to 1,440."))],
+    )
+    submit = SubmitField(_l("Record"))
+
+
+class ImportForm(FlaskForm):
+    roster = FileField(
+        _l("Roster file (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))]
+    )
+    skip_bad = BooleanField(_l("Import the good rows even if some rows are wrong"))
+    submit = SubmitField(_l("Import"))
+
+
+class ShiftFilterForm(FilterForm):
+    ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role"))]
+        + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[Optional()],
+    )
+    topic = SelectField(
+        _l("Topic"),
+        choices=[SelectChoice("", _l("All topics"))]
+        + [SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+        validators=[Optional()],
+    )
+    date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+    date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+
+    def __init__(self, wards, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ward.choices = [SelectChoice(0, _l("All my wards"))] + [
+            SelectChoice(ward.id, ward.name) for ward in wards
+        ]

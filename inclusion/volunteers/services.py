@@ -1,0 +1,377 @@
+"""Volunteers: profiles, training, and the one place where shift rules are enforced."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from inclusion import clock
+from inclusion.audit.services import record_event
+from inclusion.auth.models import Role, User
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.sessions.models import Session, SessionStatus
+from inclusion.volunteers.models import (
+    HOLDING,
+    Shift,
+    ShiftRole,
+    ShiftStatus,
+    TrainingLevel,
+    TrainingRecord,
+    VolunteerProfile,
+)
+from inclusion.volunteers.signals import shift_claimed, shift_released
+from inclusion.wards.models import Ward
+
+log = logging.getLogger(__name__)
+
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,)
+
+
+# -- profile ------------------------------------------------------------------------------
+
+
+def parse_mobile(text: str) -> str | None:
+    """A Japanese mobile number as E.164 (090-1234-5678 → +819012345678); empty → None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        raise RuleViolation(_l("Enter a phone number such as 090-1234-5678."), "mobile") from None
+    if not phonenumbers.is_valid_number(number):
+        raise RuleViolation(_l("Enter a phone number such as 090-1234-5678."), "mobile")
+    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise RuleViolation(
+            _l("Enter a mobile number (070, 080 or 090): SMS goes only to mobiles."), "mobile"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_mobile(e164: str | None) -> str:
+    if not e164:
+        return ""
+    return phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
+    )
+
+
+def profile_of(user: User) -> VolunteerProfile:
+    """The volunteer's profile, created empty the first time it is needed."""
+    if user.volunteer_profile is None:
+        profile = VolunteerProfile(user=user, skills=[])
+        db.session.add(profile)
+        db.session.flush()
+    return user.volunteer_profile
+
+
+def update_profile(actor: User, volunteer: User, data: dict[str, Any]) -> VolunteerProfile:
+    """Change a volunteer's profile; a mobile number is required for SMS reminders."""
+    if volunteer.role != Role.VOLUNTEER:
+        raise RuleViolation(_l("This account is not a volunteer."))
+    profile = profile_of(volunteer)
+    mobile = parse_mobile(data.get("mobile", "") or "")
+    if data.get("wants_sms") and mobile is None:
+        raise RuleViolation(_l("Enter a mobile number to get reminders by SMS."), "mobile")
+    if "display_name" in data:
+        volunteer.display_name = data["display_name"].strip()
+    profile.name_kana = (data.get("name_kana") or "").strip()
+    profile.mobile_e164 = mobile
+    profile.wants_sms = bool(data.get("wants_sms"))
+    profile.skills = sorted(set(data.get("skills") or []))
+    profile.languages = (data.get("languages") or "").strip()
+    profile.availability_notes = (data.get("availability_notes") or "").strip()
+    profile.is_paused = bool(data.get("is_paused"))
+    if "wards" in data:
+        if not data["wards"]:
+            raise RuleViolation(_l("Choose at least one ward."), "wards")
+        profile.wards = list(data["wards"])
+    db.session.flush()
+    record_event(actor, "volunteer.update", volunteer, None, {"paused": profile.is_paused})
+    return profile
+
+
+def add_training(
+    actor: User,
+    volunteer: User,
+    *,
+    course: str,
+    level: TrainingLevel,
+    completed_on: date,
+    expires_on: date | None = None,
+    certificate_ref: str = "",
+) -> TrainingRecord:
+    """Record a completed course; the volunteer counts as trained from ``completed_on``."""
+    if volunteer.role != Role.VOLUNTEER:
+        raise RuleViolation(_l("This account is not a volunteer."))
+    if completed_on > clock.today():
+        raise RuleViolation(_l("The completion date cannot be in the future."), "completed_on")
+    if expires_on is not None and expires_on < completed_on:
+        raise RuleViolation(_l("The expiry date must be after the completion date."), "expires_on")
+    record = TrainingRecord(
+        user_id=volunteer.id,
+        course=course.strip(),
+        level=level,
+        completed_on=completed_on,
+        expires_on=expires_on,
+        certificate_ref=certificate_ref.strip(),
+        entered_by_id=actor.id if actor else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise RuleViolation(
+            _l("This course on this date is already recorded."), "course"
+        ) from None
+    record_event(
+        actor, "training.add", volunteer, None, {"course": record.course, "level": level.value}
+    )
+    return record
+
+
+def training_records(volunteer: User) -> list[TrainingRecord]:
+    return list(
+        db.session.scalars(
+            sa.select(TrainingRecord)
+            .where(TrainingRecord.user_id == volunteer.id)
+            .order_by(TrainingRecord.completed_on.desc())
+        )
+    )
+
+
+def trained_levels(user_ids: list[int], day: date) -> dict[int, TrainingLevel]:
+    """Each volunteer's highest training level valid on ``day``, in one query."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(TrainingRecord.user_id, TrainingRecord.level).where(
+            TrainingRecord.user_id.in_(user_ids),
+            TrainingRecord.completed_on <= day,
+            sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= day),
+        )
+    )
+    levels: dict[int, TrainingLevel] = {}
+    for user_id, level in rows:
+        if levels.get(user_id) != TrainingLevel.LEAD:
+            levels[user_id] = level
+    return levels
+
+
+def volunteers_of_ward(ward: Ward) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(
+                User.role == Role.VOLUNTEER,
+                VolunteerProfile.wards.any(Ward.id == ward.id),
+            )
+            .order_by(VolunteerProfile.name_kana, User.display_name)
+        )
+    )
+
+
+# -- shifts -------------------------------------------------------------------------------
+
+
+def needed(session: Session, role: ShiftRole) -> int:
+    return session.lead_needed if role == ShiftRole.LEAD else session.assistants_needed
+
+
+def _lock(model: type, row_id: int) -> None:
+    """Take the row's lock until commit (PostgreSQL); SQLite writers already queue."""
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def _check_training(volunteer: User, role: ShiftRole, day: date) -> None:
+    records = training_records(volunteer)
+    if not records:
+        raise RuleViolation(_l("Training must be recorded before taking shifts."))
+    valid = [record for record in records if record.is_valid_on(day)]
+    if not valid:
+        if any(record.completed_on <= day for record in records):
+            raise RuleViolation(
+                _l("Your training has expired. Ask the ward office to record a refresher course.")
+            )
+        raise RuleViolation(_l("Your training is not yet completed on the session's date."))
+    if role == ShiftRole.LEAD and not any(r.level == TrainingLevel.LEAD for r in valid):
+        raise RuleViolation(_l("Only volunteers trained as leads can take a lead place."))
+
+
+def _check_free_time(volunteer: User, session: Session) -> None:
+    buffer = timedelta(minutes=current_app.config["SHIFT_TRAVEL_BUFFER_MINUTES"])
+    clash = db.session.scalar(
+        sa.select(Session)
+        .join(Shift, Shift.session_id == Session.id)
+        .where(
+            Shift.user_id == volunteer.id,
+            Shift.status.in_(HOLDING),
+            Session.id != session.id,
+            Session.status != SessionStatus.CANCELLED,
+            Session.starts_dt < session.ends_dt + buffer,
+            Session.ends_dt > session.starts_dt - buffer,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise RuleViolation(
+            _l(
+                "You already help at “%(title)s” at %(time)s, too close to this one.",
+                title=clash.title,
+                time=clock.to_local(clash.starts_dt).strftime("%m/%d %H:%M"),
+            )
+        )
+
+
+def claim_shift(
+    volunteer: User, session: Session, role: ShiftRole, actor: User | None = None
+) -> Shift:
+    """Give a volunteer a place of ``role`` at a session, if every rule allows it.
+
+    The one place shift rules live: views, staff assignment, import, API and demo all
+    come here. Races are settled by the database: the session's row lock (PostgreSQL)
+    or the write lock (SQLite) serialises claims, and the unique indexes on
+    (session, role, place) and (session, volunteer) refuse anything that slips by.
+    """
+    actor = actor or volunteer
+    _lock(Session, session.id)
+    _lock(User, volunteer.id)
+    db.session.refresh(session)
+    if volunteer.role != Role.VOLUNTEER or not volunteer.is_active:
+        raise RuleViolation(_l("Only active volunteers can take shifts."))
+    profile = profile_of(volunteer)
+    if profile.is_paused:
+        raise RuleViolation(_l("This volunteer is paused and takes no new shifts."))
+    if session.ward_id not in {ward.id for ward in profile.wards}:
+        raise RuleViolation(_l("This session is in a ward the volunteer does not help in."))
+    if session.status != SessionStatus.SCHEDULED:
+        raise RuleViolation(_l("This session is cancelled or over."))
+    if session.starts_dt <= clock.now():
+        raise RuleViolation(_l("This session has already started."))
+    _check_training(volunteer, role, clock.to_local(session.starts_dt).date())
+    already = db.session.scalar(
+        sa.select(Shift.id).where(
+            Shift.session_id == session.id,
+            Shift.user_id == volunteer.id,
+            Shift.status.in_(HOLDING),
+        )
+    )
+    if already is not None:
+        raise RuleViolation(_l("You already have a place at this session."))
+    _check_free_time(volunteer, session)
+    taken = set(
+        db.session.scalars(
+            sa.select(Shift.slot_number).where(
+                Shift.session_id == session.id, Shift.role == role, Shift.status.in_(HOLDING)
+            )
+        )
+    )
+    free = [number for number in range(1, needed(session, role) + 1) if number not in taken]
+    if not free:
+        raise RuleViolation(_l("All %(role)s places are taken.", role=role.label))
+    shift = Shift(
+        session_id=session.id,
+        user_id=volunteer.id,
+        role=role,
+        slot_number=free[0],
+        status=ShiftStatus.CLAIMED,
+        assigned_by_id=actor.id if actor.id != volunteer.id else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(shift)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise RuleViolation(_l("All %(role)s places are taken.", role=role.label)) from None
+    action = "shift.claim" if actor.id == volunteer.id else "shift.assign"
+    record_event(
+        actor, action, session, session.ward, {"volunteer": volunteer.id, "role": role.value}
+    )
+    shift_claimed.send(shift, actor=actor)
+    log.info(
+        "shift %s: volunteer %s at session %s as %s",
+        shift.id,
+        volunteer.id,
+        session.id,
+        role.value,
+    )
+    return shift
+
+
+def release_cutoff(session: Session):
+    return session.starts_dt - timedelta(hours=current_app.config["SHIFT_RELEASE_CUTOFF_HOURS"])
+
+
+def filled(session: Session, role: ShiftRole) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Shift.session_id == session.id, Shift.role == role, Shift.status.in_(HOLDING)
+        )
+    )
+
+
+def release_shift(actor: User, shift: Shift) -> bool:
+    """Give up a place. Volunteers may until the cut-off; staff at any time.
+
+    Returns whether the session is now short of volunteers.
+    """
+    by_staff = actor.role != Role.VOLUNTEER
+    if not by_staff and actor.id != shift.user_id:
+        raise RuleViolation(_l("This is not your shift."))
+    if shift.status != ShiftStatus.CLAIMED:
+        raise RuleViolation(_l("Only a shift you signed up for can be released."))
+    session = shift.session
+    if not by_staff and clock.now() >= release_cutoff(session):
+        raise RuleViolation(
+            _l(
+                "It is less than %(hours)d hours before the session: please call the ward office.",
+                hours=current_app.config["SHIFT_RELEASE_CUTOFF_HOURS"],
+            )
+        )
+    shift.status = ShiftStatus.RELEASED
+    shift.released_dt = clock.now()
+    shift.released_by_id = actor.id
+    db.session.flush()
+    short = filled(session, shift.role) < needed(session, shift.role)
+    action = "shift.unassign" if by_staff else "shift.release"
+    record_event(
+        actor,
+        action,
+        session,
+        session.ward,
+        {"volunteer": shift.user_id, "role": shift.role.value},
+    )
+    shift_released.send(shift, actor=actor, by_staff=by_staff, session_short=short)
+    return short
+
+
+def record_attendance(
+    actor: User, shift: Shift, attended: bool, minutes: int | None = None
+) -> Shift:
+    """Staff mark a volunteer as attended (with corrected minutes if any) or not."""
+    if shift.status == ShiftStatus.RELEASED:
+        raise RuleViolation(_l("This shift was released."))
+    if shift.session.starts_dt > clock.now():
+        raise RuleViolation(_l("Attendance can be recorded once the session has started."))
+    if minutes is not None and not 0 <= minutes <= 24 * 60:
+        raise RuleViolation(_l("Enter minutes from 0 to 1,440."), "minutes")
+    shift.status = ShiftStatus.ATTENDED if attended else ShiftStatus.NO_SHOW
+    shift.minutes_override = minutes if attended else None
+    db.session.flush()
+    record_event(
+        actor,
+        "shift.attendance",
+        shift.session,
+        shift.session.ward,
+        {"volunteer": shift.user_id, "status": shift.status.value, "minutes": minutes},
+    )
+    return shift

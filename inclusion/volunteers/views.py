@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inclusion import clock
+from inclusion.auth.access import require
+from inclusion.auth.models import Role, User
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.forms import ButtonForm
+from inclusion.sessions.models import Session, Topic
+from inclusion.sessions.queries import Cursor
+from inclusion.volunteers import queries, roster, services
+from inclusion.volunteers.forms import (
+    AssignForm,
+    AttendanceForm,
+    ImportForm,
+    ProfileForm,
+    ShiftFilterForm,
+    TrainingForm,
+)
+from inclusion.volunteers.models import KNOWN_COURSES, SKILL_LABELS, Shift, ShiftRole
+from inclusion.wards.models import Ward
+from inclusion.wards.services import list_wards
+from inclusion.wards.views import STAFF_ROLES
+from inclusion.web import form_status, get_in_ward_or_404, show_violation
+
+bp = Blueprint("volunteers", __name__)
+
+
+def _flash_violation(violation: RuleViolation) -> None:
+    flash(str(violation), "error")
+
+
+# -- the volunteer's own pages --------------------------------------------------------------
+
+
+@bp.route("/shifts")
+@require(Role.VOLUNTEER)
+def open_shifts():
+    profile = services.profile_of(current_user)
+    wards = profile.wards
+    form = ShiftFilterForm(wards, formdata=request.args)
+    form.validate()
+    filters = queries.ShiftFilter(
+        ward_ids=[ward.id for ward in wards],
+        ward_id=form.value("ward"),
+        role=ShiftRole(form.value("role")) if form.value("role") else None,
+        topic=Topic(form.value("topic")) if form.value("topic") else None,
+        date_from=form.value("date_from"),
+        date_to=form.value("date_to"),
+    )
+    after = Cursor.parse(request.args.get("after"))
+    rows, next_cursor = queries.open_shifts(filters, after)
+    next_args = {**request.args.to_dict(), "after": str(next_cursor)} if next_cursor else None
+    db.session.commit()  # the profile, if this was the first visit
+    return render_template(
+        "volunteers/open_shifts.html",
+        rows=rows,
+        form=form,
+        profile=profile,
+        next_args=next_args,
+        button_form=ButtonForm(),
+    )
+
+
+@bp.route("/shifts/<int:session_id>/claim", methods=["POST"])
+@require(Role.VOLUNTEER)
+def claim(session_id: int):
+    session = db.get_or_404(Session, session_id)
+    form = ButtonForm()
+    role = request.form.get("role", "")
+    if form.validate_on_submit() and role in {r.value for r in ShiftRole}:
+        try:
+            services.claim_shift(current_user, session, ShiftRole(role))
+        except RuleViolation as violation:
+            db.session.rollback()
+            _flash_violation(violation)
+            return redirect(url_for("volunteers.open_shifts"))
+        db.session.commit()
+        flash(_("You are signed up for “%(title)s”.", title=session.title), "success")
+        return redirect(url_for("volunteers.my_shifts"))
+    abort(400)
+
+
+@bp.route("/me/shifts")
+@require(Role.VOLUNTEER)
+def my_shifts():
+    upcoming = queries.shifts_of(current_user.id, upcoming=True)
+    past = queries.shifts_of(current_user.id, upcoming=False)
+    return render_template(
+        "volunteers/my_shifts.html",
+        upcoming=upcoming,
+        past=past,
+        total_minutes=sum(shift.minutes for shift in past),
+        cutoff=services.release_cutoff,
+        now=clock.now(),
+        button_form=ButtonForm(),
+    )
+
+
+@bp.route("/me/shifts/<int:shift_id>/release", methods=["POST"])
+@require(Role.VOLUNTEER)
+def release(shift_id: int):
+    shift = db.get_or_404(Shift, shift_id)
+    if shift.user_id != current_user.id:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        try:
+            services.release_shift(current_user, shift)
+        except RuleViolation as violation:
+            _flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(
+                _("You are no longer signed up for “%(title)s”.", title=shift.session.title),
+                "success",
+            )
+    return redirect(url_for("volunteers.my_shifts"))
+
+
+def _csv_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        day = date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+@bp.route("/me/shifts.csv")
+@require(Role.VOLUNTEER)
+def my_hours_csv():
+    shifts = queries.attended_shifts(None, current_user.id, _date_arg("from"), _date_arg("to"))
+    return _csv_response(roster.hours_csv(shifts), "volunteer-hours.csv")
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@require(Role.VOLUNTEER)
+def profile():
+    volunteer = current_user._get_current_object()
+    current = services.profile_of(volunteer)
+    form = ProfileForm(
+        list_wards(),
+        obj=current,
+        data={
+            "display_name": volunteer.display_name,
+            "mobile": services.display_mobile(current.mobile_e164),
+            "wards": [ward.id for ward in current.wards],
+        },
+    )
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items()}
+        data["wards"] = [form.ward_rows[ward_id] for ward_id in form.wards.data]
+        try:
+            services.update_profile(volunteer, volunteer, data)
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("volunteers.profile"))
+    db.session.commit()
+    return render_template("volunteers/profile.html", form=form), form_status(form)
+
+
+# -- staff pages ------------------------------------------------------------------------------
+
+
+def _volunteer_in_ward_or_404(ward: Ward, user_id: int) -> User:
+    volunteer = db.get_or_404(User, user_id)
+    profile = volunteer.volunteer_profile
+    if volunteer.role != Role.VOLUNTEER or profile is None or ward not in profile.wards:
+        abort(404)
+    return volunteer
+
+
+@bp.route("/manage/<ward>/volunteers")
+@require(*STAFF_ROLES)
+def ward_volunteers(ward: Ward):
+    volunteers = services.volunteers_of_ward(ward)
+    trained = services.trained_levels([volunteer.id for volunteer in volunteers], clock.today())
+    return render_template(
+        "volunteers/ward_list.html", ward=ward, volunteers=volunteers, trained=trained
+    )
+
+
+def _detail_page(ward: Ward, volunteer: User, form: TrainingForm):
+    return render_template(
+        "volunteers/detail.html",
+        ward=ward,
+        volunteer=volunteer,
+        profile=volunteer.volunteer_profile,
+        mobile=services.display_mobile(volunteer.volunteer_profile.mobile_e164),
+        records=services.training_records(volunteer),
+        upcoming=queries.shifts_of(volunteer.id, upcoming=True),
+        past=queries.shifts_of(volunteer.id, upcoming=False),
+        form=form,
+        known_courses=KNOWN_COURSES,
+        skill_labels=SKILL_LABELS,
+        today=clock.today(),
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/volunteers/<int:user_id>")
+@require(*STAFF_ROLES)
+def volunteer_detail(ward: Ward, user_id: int):
+    return _detail_page(ward, _volunteer_in_ward_or_404(ward, user_id), TrainingForm())
+
+
+@bp.route("/manage/<ward>/volunteers/<int:user_id>/training", methods=["POST"])
+@require(*STAFF_ROLES)
+def add_training(ward: Ward, user_id: int):
+    volunteer = _volunteer_in_ward_or_404(ward, user_id)
+    form = TrainingForm()
+    if form.validate_on_submit():
+        try:
+            services.add_training(
+                current_user,
+                volunteer,
+                course=form.course.data,
+                level=services.TrainingLevel(form.level.data),
+                completed_on=form.completed_on.data,
+                expires_on=form.expires_on.data,
+                certificate_ref=form.certificate_ref.data or "",
+            )
+        except RuleViolation as violation:
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Training record added."), "success")
+            return redirect(
+                url_for("volunteers.volunteer_detail", ward=ward.slug, user_id=user_id)
+            )
+    return _detail_page(ward, volunteer, form)
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/shifts", methods=["POST"])
+@require(*STAFF_ROLES)
+def assign(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    form = AssignForm(services.volunteers_of_ward(ward))
+    if form.validate_on_submit():
+        volunteer = form.volunteers[form.volunteer.data]
+        try:
+            services.claim_shift(volunteer, session, ShiftRole(form.role.data), actor=current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            _flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is assigned.", name=volunteer.display_name), "success")
+    else:
+        flash(_("Choose a volunteer and a role."), "error")
+    return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+
+
+def _shift_in_ward_or_404(ward: Ward, shift_id: int) -> Shift:
+    shift = db.get_or_404(Shift, shift_id)
+    if shift.session.ward_id != ward.id:
+        abort(404)
+    return shift
+
+
+@bp.route("/manage/<ward>/shifts/<int:shift_id>/release", methods=["POST"])
+@require(*STAFF_ROLES)
+def unassign(ward: Ward, shift_id: int):
+    shift = _shift_in_ward_or_404(ward, shift_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            short = services.release_shift(current_user, shift)
+        except RuleViolation as violation:
+            _flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s is no longer on this session.", name=shift.volunteer.display_name),
+                "success",
+            )
+            if short:
+                flash(_("This session is now short of volunteers."), "error")
+    return redirect(url_for("sessions.detail", ward=ward.slug, session_id=shift.session_id))
+
+
+@bp.route("/manage/<ward>/shifts/<int:shift_id>/attendance", methods=["POST"])
+@require(*STAFF_ROLES)
+def attendance(ward: Ward, shift_id: int):
+    shift = _shift_in_ward_or_404(ward, shift_id)
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        try:
+            services.record_attendance(
+                current_user, shift, form.attended.data == "yes", form.minutes.data
+            )
+        except RuleViolation as violation:
+            _flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(_("Attendance recorded."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(map(str, errors)), "error")
+    return redirect(url_for("sessions.detail", ward=ward.slug, session_id=shift.session_id))
+
+
+@bp.route("/manage/<ward>/volunteers/hours.csv")
+@require(*STAFF_ROLES)
+def ward_hours_csv(ward: Ward):
+    shifts = queries.attended_shifts(ward.id, None, _date_arg("from"), _date_arg("to"))
+    return _csv_response(roster.hours_csv(shifts), f"volunteer-hours-{ward.slug}.csv")
+
+
+@bp.route("/manage/<ward>/volunteers/import", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def import_roster(ward: Ward):
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            text = roster.decode(form.roster.data.read())
+            result = roster.check_roster(roster.read_rows(text), ward)
+        except (RuleViolation, UnicodeDecodeError) as error:
+            form.roster.errors.append(
+                str(error)
+                if isinstance(error, RuleViolation)
+                else _("The file is not a CSV text file.")
+            )
+        else:
+            if result.bad and not form.skip_bad.data:
+                db.session.rollback()
+            else:
+                roster.import_roster(current_user, result)
+                db.session.commit()
+                flash(
+                    _("%(created)d volunteers added, %(updated)d updated.",
+                      created=result.created, updated=result.updated),
+                    "success",
+                )  # fmt: skip
+    return render_template(
+        "volunteers/import.html", ward=ward, form=form, result=result, columns=roster.COLUMNS
+    ), (422 if form.errors or (result and result.bad and not form.skip_bad.data) else 200)
