@@ -13,6 +13,7 @@ from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.sessions.demo import add_demo_programme
+from inclusion.volunteers.cli import volunteers_cli
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
@@ -32,6 +33,7 @@ DEMO_USERS = [
 def register_commands(app: Flask) -> None:
     for command in (create_user_command, demo_command, check_command, scheduler_command):
         app.cli.add_command(command)
+    app.cli.add_command(volunteers_cli)
 
 
 @click.command("create-user")
