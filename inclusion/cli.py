@@ -14,6 +14,7 @@ from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.volunteers.cli import volunteers_cli
+from inclusion.volunteers.demo import add_demo_volunteers
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
@@ -83,6 +84,9 @@ def demo_command() -> None:
         )
         created += 1
     programme = add_demo_programme()
+    volunteers = add_demo_volunteers()
+    if volunteers:
+        programme.append(f"{volunteers} volunteer profile(s) with training and shifts")
     db.session.commit()
     for line in programme:
         click.echo(f"demo: {line}")

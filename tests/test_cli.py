@@ -16,6 +16,7 @@ from inclusion.extensions import db
 from inclusion.scheduler.jobs import JobSpec, build_scheduler
 from inclusion.sessions.models import Session, SessionKind, SessionStatus
 from inclusion.venues.models import Venue
+from inclusion.volunteers.models import Shift, TrainingRecord
 from inclusion.wards.services import find_ward
 
 
@@ -73,7 +74,7 @@ def test_create_user_refuses_a_second_account_for_an_address(app):
 def row_counts() -> list[int]:
     return [
         db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (User, Venue, Session)
+        for model in (User, Venue, Session, Shift, TrainingRecord)
     ]
 
 
@@ -105,6 +106,8 @@ def test_demo_programme_is_current(app):
         assert any(s.starts_dt < clock.now() + timedelta(days=7) for s in upcoming)
         assert any(s.status == SessionStatus.HELD and s.headcount for s in sessions)
         assert ward.booking_phone
+    shifts = db.session.scalars(sa.select(Shift)).all()
+    assert len(shifts) >= 5 and all(shift.session.starts_dt > clock.now() for shift in shifts)
 
 
 def test_check_reports_problems_then_ok(app):

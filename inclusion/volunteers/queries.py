@@ -42,6 +42,8 @@ class OpenShift:
 @dataclass
 class ShiftFilter:
     ward_ids: list[int]
+    #: Leave out sessions this volunteer already helps at.
+    volunteer_id: int | None = None
     ward_id: int | None = None
     venue_id: int | None = None
     role: ShiftRole | None = None
@@ -73,6 +75,14 @@ def open_shifts(filters: ShiftFilter, after: Cursor | None, size: int = 50):
         .order_by(Session.starts_dt, Session.id)
         .limit(size + 1)
     )
+    if filters.volunteer_id is not None:
+        query = query.where(
+            ~sa.exists().where(
+                Shift.session_id == Session.id,
+                Shift.user_id == filters.volunteer_id,
+                Shift.status.in_(HOLDING),
+            )
+        )
     if filters.ward_id is not None:
         query = query.where(Session.ward_id == filters.ward_id)
     if filters.venue_id is not None:

@@ -63,6 +63,11 @@ def display_mobile(e164: str | None) -> str:
     )
 
 
+def shown_profile(user: User) -> VolunteerProfile:
+    """The profile to show: the saved one, or a blank one that is not saved."""
+    return user.volunteer_profile or VolunteerProfile(skills=[], wards=[])
+
+
 def profile_of(user: User) -> VolunteerProfile:
     """The volunteer's profile, created empty the first time it is needed."""
     if user.volunteer_profile is None:

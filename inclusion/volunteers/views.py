@@ -42,12 +42,13 @@ def _flash_violation(violation: RuleViolation) -> None:
 @bp.route("/shifts")
 @require(Role.VOLUNTEER)
 def open_shifts():
-    profile = services.profile_of(current_user)
+    profile = services.shown_profile(current_user)
     wards = profile.wards
     form = ShiftFilterForm(wards, formdata=request.args)
     form.validate()
     filters = queries.ShiftFilter(
         ward_ids=[ward.id for ward in wards],
+        volunteer_id=current_user.id,
         ward_id=form.value("ward"),
         role=ShiftRole(form.value("role")) if form.value("role") else None,
         topic=Topic(form.value("topic")) if form.value("topic") else None,
@@ -57,7 +58,6 @@ def open_shifts():
     after = Cursor.parse(request.args.get("after"))
     rows, next_cursor = queries.open_shifts(filters, after)
     next_args = {**request.args.to_dict(), "after": str(next_cursor)} if next_cursor else None
-    db.session.commit()  # the profile, if this was the first visit
     return render_template(
         "volunteers/open_shifts.html",
         rows=rows,
@@ -150,7 +150,7 @@ def my_hours_csv():
 @require(Role.VOLUNTEER)
 def profile():
     volunteer = current_user._get_current_object()
-    current = services.profile_of(volunteer)
+    current = services.shown_profile(volunteer)
     form = ProfileForm(
         list_wards(),
         obj=current,
@@ -172,7 +172,6 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("volunteers.profile"))
-    db.session.commit()
     return render_template("volunteers/profile.html", form=form), form_status(form)
 
 
