@@ -143,6 +143,7 @@ class ImportForm(FlaskForm):
 
 class ShiftFilterForm(FilterForm):
     ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
+    venue = SelectField(_l("Venue"), coerce=int, validators=[Optional()])
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice("", _l("Any role"))]
@@ -158,8 +159,11 @@ class ShiftFilterForm(FilterForm):
     date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
     date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
 
-    def __init__(self, wards, *args, **kwargs) -> None:
+    def __init__(self, wards, venues, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.ward.choices = [SelectChoice(0, _l("All my wards"))] + [
             SelectChoice(ward.id, ward.name) for ward in wards
+        ]
+        self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
+            SelectChoice(venue.id, f"{venue.name}（{venue.ward.name}）") for venue in venues
         ]

@@ -14,6 +14,7 @@ from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
+from inclusion.venues.services import list_venues
 from inclusion.volunteers import queries, roster, services
 from inclusion.volunteers.forms import (
     AssignForm,
@@ -44,12 +45,14 @@ def _flash_violation(violation: RuleViolation) -> None:
 def open_shifts():
     profile = services.shown_profile(current_user)
     wards = profile.wards
-    form = ShiftFilterForm(wards, formdata=request.args)
+    venues = [venue for ward in wards for venue in list_venues(ward, active_only=True)]
+    form = ShiftFilterForm(wards, venues, formdata=request.args)
     form.validate()
     filters = queries.ShiftFilter(
         ward_ids=[ward.id for ward in wards],
         volunteer_id=current_user.id,
         ward_id=form.value("ward"),
+        venue_id=form.value("venue"),
         role=ShiftRole(form.value("role")) if form.value("role") else None,
         topic=Topic(form.value("topic")) if form.value("topic") else None,
         date_from=form.value("date_from"),
