@@ -69,3 +69,9 @@ def show_violation(form: FlaskForm, violation: RuleViolation) -> None:
 def form_status(form: FlaskForm) -> int:
     """422 when the form is shown again with errors, so scripts can tell."""
     return 422 if form.errors else 200
+
+
+def flash_errors(form: FlaskForm) -> None:
+    """Show a form's errors as messages: for small forms that redirect back."""
+    for errors in form.errors.values():
+        flash(" ".join(map(str, errors)), "error")

@@ -214,21 +214,43 @@ class HeldForm(FlaskForm):
     submit = SubmitField(_l("Record as held"))
 
 
-class SessionFilterForm(FilterForm):
-    """The list's filters, read from the URL; a bad value is ignored with a message."""
+class SessionListFilters(FilterForm):
+    """Filters that lists of sessions share: where, what about, and when."""
+
+    #: What "every ward" is called in the ward filter.
+    all_wards_label = _l("All wards")
 
     ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
     venue = SelectField(_l("Venue"), coerce=int, validators=[Optional()])
-    kind = SelectField(
-        _l("Kind of session"),
-        choices=[SelectChoice("", _l("All kinds"))]
-        + [SelectChoice(kind.value, label) for kind, label in SESSION_KIND_LABELS.items()],
-        validators=[Optional()],
-    )
     topic = SelectField(
         _l("Topic"),
         choices=[SelectChoice("", _l("All topics"))]
         + [SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+        validators=[Optional()],
+    )
+    date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+    date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
+
+    def __init__(self, wards, venues, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ward.choices = [SelectChoice(0, self.all_wards_label)] + [
+            SelectChoice(ward.id, ward.name) for ward in wards
+        ]
+        self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
+            SelectChoice(venue.id, self.venue_label(venue)) for venue in venues
+        ]
+
+    def venue_label(self, venue) -> str:
+        return venue.name
+
+
+class SessionFilterForm(SessionListFilters):
+    """The staff list's filters."""
+
+    kind = SelectField(
+        _l("Kind of session"),
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(kind.value, label) for kind, label in SESSION_KIND_LABELS.items()],
         validators=[Optional()],
     )
     status = SelectField(
@@ -237,14 +259,3 @@ class SessionFilterForm(FilterForm):
         + [SelectChoice(status.value, label) for status, label in SESSION_STATUS_LABELS.items()],
         validators=[Optional()],
     )
-    date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
-    date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
-
-    def __init__(self, wards, venues, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.ward.choices = [SelectChoice(0, _l("All wards"))] + [
-            SelectChoice(ward.id, ward.name) for ward in wards
-        ]
-        self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
-            SelectChoice(venue.id, venue.name) for venue in venues
-        ]

@@ -61,35 +61,47 @@ def _filtered(filters: SessionFilter) -> sa.Select:
         query = query.where(Session.kind == filters.kind)
     if filters.status is not None:
         query = query.where(Session.status == filters.status)
-    if filters.topic is not None:
+    return with_topic_and_dates(query, filters.topic, filters.date_from, filters.date_to)
+
+
+def with_topic_and_dates(
+    query: sa.Select, topic: Topic | None, date_from: date | None, date_to: date | None
+) -> sa.Select:
+    """Keep sessions of a topic, starting between two local dates (each optional)."""
+    if topic is not None:
         query = query.where(
-            sa.exists().where(
-                SessionTopic.session_id == Session.id, SessionTopic.topic == filters.topic
-            )
+            sa.exists().where(SessionTopic.session_id == Session.id, SessionTopic.topic == topic)
         )
-    if filters.date_from is not None:
-        query = query.where(Session.starts_dt >= clock.to_utc(filters.date_from, time.min))
-    if filters.date_to is not None:
-        query = query.where(
-            Session.starts_dt < clock.local_day_bounds(filters.date_to, filters.date_to)[1]
-        )
+    if date_from is not None:
+        query = query.where(Session.starts_dt >= clock.to_utc(date_from, time.min))
+    if date_to is not None:
+        query = query.where(Session.starts_dt < clock.local_day_bounds(date_to, date_to)[1])
     return query
+
+
+def keyset_page(query: sa.Select, after: Cursor | None, size: int):
+    """Run ``query`` (a Session first in each row) for one page in (start, id) order.
+
+    Returns the rows and the cursor of the next page, if there is one.
+    """
+    query = query.order_by(Session.starts_dt, Session.id).limit(size + 1)
+    if after is not None:
+        query = query.where(
+            sa.tuple_(Session.starts_dt, Session.id) > sa.tuple_(after.starts_dt, after.session_id)
+        )
+    rows = list(db.session.execute(query).unique())
+    if len(rows) > size:
+        last = rows[size - 1][0]
+        return rows[:size], Cursor(last.starts_dt, last.id)
+    return rows, None
 
 
 def page_of_sessions(
     filters: SessionFilter, after: Cursor | None, size: int = 50
 ) -> tuple[list[Session], Cursor | None]:
     """One page in start order, and the cursor of the next page if there is one."""
-    query = _filtered(filters).order_by(Session.starts_dt, Session.id).limit(size + 1)
-    if after is not None:
-        query = query.where(
-            sa.tuple_(Session.starts_dt, Session.id) > sa.tuple_(after.starts_dt, after.session_id)
-        )
-    rows = list(db.session.scalars(query).unique())
-    if len(rows) > size:
-        last = rows[size - 1]
-        return rows[:size], Cursor(last.starts_dt, last.id)
-    return rows, None
+    rows, next_cursor = keyset_page(_filtered(filters), after, size)
+    return [row[0] for row in rows], next_cursor
 
 
 def sessions_between(ward_id: int, first: date, last: date) -> list[Session]:

@@ -32,7 +32,7 @@ from inclusion.volunteers.models import ShiftRole
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import form_status, get_in_ward_or_404, show_violation
+from inclusion.web import flash_errors, form_status, get_in_ward_or_404, show_violation
 
 bp = Blueprint("sessions", __name__)
 
@@ -274,8 +274,7 @@ def mark_held(ward: Ward, session_id: int):
             db.session.commit()
             flash(_("Recorded as held."), "success")
     else:
-        for errors in form.errors.values():
-            flash(" ".join(map(str, errors)), "error")
+        flash_errors(form)
     return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
 
 

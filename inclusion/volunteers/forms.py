@@ -16,14 +16,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import (
-    FilterForm,
     LocalDateField,
     MultiCheckboxField,
     WholeNumberField,
     strip_whitespace,
 )
-from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT
-from inclusion.sessions.models import TOPIC_LABELS
+from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, SessionListFilters
 from inclusion.volunteers.models import (
     KNOWN_COURSES,
     ROLE_LABELS,
@@ -141,29 +139,17 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
-class ShiftFilterForm(FilterForm):
-    ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
-    venue = SelectField(_l("Venue"), coerce=int, validators=[Optional()])
+class ShiftFilterForm(SessionListFilters):
+    """The open shifts' filters."""
+
+    all_wards_label = _l("All my wards")
+
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice("", _l("Any role"))]
         + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[Optional()],
     )
-    topic = SelectField(
-        _l("Topic"),
-        choices=[SelectChoice("", _l("All topics"))]
-        + [SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
-        validators=[Optional()],
-    )
-    date_from = LocalDateField(_l("From"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
-    date_to = LocalDateField(_l("Until"), bad_input=DATE_FORMAT_HINT, validators=[Optional()])
 
-    def __init__(self, wards, venues, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.ward.choices = [SelectChoice(0, _l("All my wards"))] + [
-            SelectChoice(ward.id, ward.name) for ward in wards
-        ]
-        self.venue.choices = [SelectChoice(0, _l("All venues"))] + [
-            SelectChoice(venue.id, f"{venue.name}（{venue.ward.name}）") for venue in venues
-        ]
+    def venue_label(self, venue) -> str:
+        return f"{venue.name}（{venue.ward.name}）"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.sessions.models import Session, SessionStatus, SessionTopic, Topic
-from inclusion.sessions.queries import Cursor
+from inclusion.sessions.models import Session, SessionStatus, Topic
+from inclusion.sessions.queries import Cursor, keyset_page, with_topic_and_dates
 from inclusion.volunteers.models import HOLDING, Shift, ShiftRole, ShiftStatus
 
 
@@ -72,8 +72,6 @@ def open_shifts(filters: ShiftFilter, after: Cursor | None, size: int = 50):
             Session.starts_dt > clock.now(),
             has_room,
         )
-        .order_by(Session.starts_dt, Session.id)
-        .limit(size + 1)
     )
     if filters.volunteer_id is not None:
         query = query.where(
@@ -87,27 +85,9 @@ def open_shifts(filters: ShiftFilter, after: Cursor | None, size: int = 50):
         query = query.where(Session.ward_id == filters.ward_id)
     if filters.venue_id is not None:
         query = query.where(Session.venue_id == filters.venue_id)
-    if filters.topic is not None:
-        query = query.where(
-            sa.exists().where(
-                SessionTopic.session_id == Session.id, SessionTopic.topic == filters.topic
-            )
-        )
-    if filters.date_from is not None:
-        query = query.where(Session.starts_dt >= clock.to_utc(filters.date_from, time.min))
-    if filters.date_to is not None:
-        query = query.where(
-            Session.starts_dt < clock.local_day_bounds(filters.date_to, filters.date_to)[1]
-        )
-    if after is not None:
-        query = query.where(
-            sa.tuple_(Session.starts_dt, Session.id) > sa.tuple_(after.starts_dt, after.session_id)
-        )
-    rows = [OpenShift(*row) for row in db.session.execute(query).unique()]
-    if len(rows) > size:
-        last = rows[size - 1].session
-        return rows[:size], Cursor(last.starts_dt, last.id)
-    return rows, None
+    query = with_topic_and_dates(query, filters.topic, filters.date_from, filters.date_to)
+    rows, next_cursor = keyset_page(query, after, size)
+    return [OpenShift(*row) for row in rows], next_cursor
 
 
 def fill_counts(session_ids: list[int]) -> dict[int, dict[ShiftRole, int]]:

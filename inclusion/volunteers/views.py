@@ -28,7 +28,7 @@ from inclusion.volunteers.models import KNOWN_COURSES, SKILL_LABELS, Shift, Shif
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import form_status, get_in_ward_or_404, show_violation
+from inclusion.web import flash_errors, form_status, get_in_ward_or_404, show_violation
 
 bp = Blueprint("volunteers", __name__)
 
@@ -312,8 +312,7 @@ def attendance(ward: Ward, shift_id: int):
             db.session.commit()
             flash(_("Attendance recorded."), "success")
     else:
-        for errors in form.errors.values():
-            flash(" ".join(map(str, errors)), "error")
+        flash_errors(form)
     return redirect(url_for("sessions.detail", ward=ward.slug, session_id=shift.session_id))
 
 
