@@ -92,6 +92,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from inclusion.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
     from inclusion.main.views import bp as main_bp

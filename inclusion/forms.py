@@ -74,4 +74,5 @@ class FilterForm(FlaskForm):
     def value(self, name: str):
         """A filter's value, or None if empty or invalid."""
         field = self[name]
-        return None if field.errors or not field.data else field.data
+        data = field.data.strip() if isinstance(field.data, str) else field.data
+        return None if field.errors or not data else data

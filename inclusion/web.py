@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from inclusion.auth.models import Role
@@ -48,6 +49,24 @@ def redirect_back(default: str | None = None) -> Response:
     """Go to the form's ``next`` if it is ours, else ``default`` or home."""
     target = safe_next_url(request.form.get("next") or request.args.get("next"))
     return redirect(target or default or home_url())
+
+
+#: Largest id a URL may carry: beyond it no row exists, and drivers would overflow.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, limited to ids the database can hold (else 404)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_arg(name: str) -> int | None:
+    """A row id from the query string, or None if missing or not a possible id."""
+    value = request.args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
 
 
 def get_in_ward_or_404(model: type[Model], object_id: int, ward: Ward) -> Model:

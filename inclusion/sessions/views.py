@@ -32,7 +32,7 @@ from inclusion.volunteers.models import ShiftRole
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import flash_errors, form_status, get_in_ward_or_404, show_violation
+from inclusion.web import flash_errors, form_status, get_in_ward_or_404, id_arg, show_violation
 
 bp = Blueprint("sessions", __name__)
 
@@ -56,7 +56,7 @@ def _session_page(ward: Ward | None):
         status=SessionStatus(form.value("status")) if form.value("status") else None,
         date_from=form.value("date_from"),
         date_to=form.value("date_to"),
-        series_id=int(series) if (series := request.args.get("series", "")).isdigit() else None,
+        series_id=id_arg("series"),
     )
     after = queries.Cursor.parse(request.args.get("after"))
     sessions, next_cursor = queries.page_of_sessions(filters, after, PAGE_SIZE)
