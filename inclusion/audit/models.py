@@ -4,12 +4,41 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inclusion.auth.models import User
 from inclusion.db import utcnow
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
+
+#: What each recorded action means, for people reading the log.
+ACTION_LABELS = {
+    "auth.login": _l("Logged in"),
+    "auth.login_failed": _l("Failed log-in"),
+    "user.create": _l("Account created"),
+    "user.update": _l("Account changed"),
+    "user.activate": _l("Account reactivated"),
+    "user.deactivate": _l("Account deactivated"),
+    "user.password_change": _l("Password changed"),
+    "user.password_reset": _l("Password set by an administrator"),
+    "ward.update_contact": _l("Booking details changed"),
+    "venue.create": _l("Venue added"),
+    "venue.update": _l("Venue changed"),
+    "session.create": _l("Session added"),
+    "series.create": _l("Series added"),
+    "session.update": _l("Session changed"),
+    "session.move": _l("Session moved"),
+    "session.cancel": _l("Session cancelled"),
+    "session.held": _l("Recorded as held"),
+    "volunteer.update": _l("Volunteer profile changed"),
+    "training.add": _l("Training record added"),
+    "shift.claim": _l("Volunteer signed up"),
+    "shift.assign": _l("Volunteer assigned by staff"),
+    "shift.release": _l("Volunteer withdrew"),
+    "shift.unassign": _l("Volunteer removed by staff"),
+    "shift.attendance": _l("Volunteer attendance recorded"),
+}
 
 
 class AuditLog(db.Model):
@@ -37,6 +66,11 @@ class AuditLog(db.Model):
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     #: What changed; never passwords or other secrets.
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    @property
+    def action_label(self) -> str:
+        label = ACTION_LABELS.get(self.action)
+        return str(label) if label is not None else self.action
 
     def __repr__(self) -> str:
         return f"<AuditLog {self.id} {self.action}>"
