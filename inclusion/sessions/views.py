@@ -176,6 +176,8 @@ def _history(session: Session) -> list[AuditLog]:
 @require(*STAFF_ROLES)
 def detail(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
+    roster = volunteer_queries.roster(session)
+    on_roster = {shift.user_id for shift in roster}
     return render_template(
         "sessions/detail.html",
         ward=ward,
@@ -183,8 +185,10 @@ def detail(ward: Ward, session_id: int):
         history=_history(session),
         held_form=HeldForm(headcount=session.headcount),
         has_started=session.starts_dt <= clock.now(),
-        roster=volunteer_queries.roster(session),
-        assign_form=AssignForm(volunteer_services.volunteers_of_ward(ward)),
+        roster=roster,
+        assign_form=AssignForm(
+            [v for v in volunteer_services.volunteers_of_ward(ward) if v.id not in on_roster]
+        ),
         attendance_form=AttendanceForm(),
         ShiftRole=ShiftRole,
     )
