@@ -124,11 +124,15 @@ def create_user():
     return render_template("auth/user_new.html", form=form), form_status(form)
 
 
+def _edit_form(user: User) -> UserEditForm:
+    return UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+
+
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+    form = _edit_form(user)
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -160,7 +164,7 @@ def reset_password(user_id: int):
         db.session.commit()
         flash(_("A new password is set for %(email)s.", email=user.email), "success")
         return redirect(url_for("auth.users"))
-    form = UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+    form = _edit_form(user)
     return render_template(
         "auth/user_edit.html", user=user, form=form, password_form=password_form
     ), 422

@@ -378,6 +378,8 @@ def update_session(
     """
     if session.is_cancelled:
         raise RuleViolation(_l("A cancelled session cannot be changed."))
+    if draft.venue.ward_id != session.ward_id:
+        raise RuleViolation(_l("Choose a venue of the session's own ward."), "venue")
     targets = [session] if scope == "this" else series_siblings_from(session)
     local_start = clock.to_local(session.starts_dt)
     if scope != "this" and draft.day != local_start.date():

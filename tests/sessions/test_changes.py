@@ -154,3 +154,12 @@ def test_default_volunteer_needs_follow_the_ratio(app, shibuya):
     assert services.default_needs(services.SessionKind.CONSULTATION, 4) == (0, 1)
     app.config["PARTICIPANTS_PER_ASSISTANT"] = 6
     assert services.default_needs(services.SessionKind.CLASS, 12) == (1, 2)
+
+
+def test_a_session_cannot_move_to_another_wards_venue(users, shinagawa, series_sessions):
+    session = series_sessions[0]
+    elsewhere = factories.make_venue(shinagawa)
+    day = clock.to_local(session.starts_dt).date()
+    with pytest.raises(RuleViolation) as refused:
+        services.update_session(users["admin"], session, draft(elsewhere, day), reason="x")
+    assert refused.value.field == "venue" and session.venue_id != elsewhere.id
