@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 
 #: No inline script or style: every script and stylesheet comes from static/.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -22,6 +22,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """No one types U+0000; PostgreSQL cannot store it. Refuse it at the door."""
+        for values in (request.args, request.form):
+            for value in values.values():
+                if "\x00" in value:
+                    abort(400)
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers

@@ -47,3 +47,10 @@ def test_oversized_request_is_refused_plainly(client):
     response = client.post("/login", data={"email": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert "大きすぎます" in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_plainly(client):
+    response = client.post("/login", data={"email": "a\x00b@example.jp", "password": "x"})
+    assert response.status_code == 400
+    assert "リクエストを理解できませんでした" in response.get_data(as_text=True)
+    assert client.get("/w/shibuya?x=%00").status_code == 400
