@@ -156,9 +156,6 @@ class Series(db.Model):
         return f"<Series {self.id} {self.title}>"
 
 
-ACTIVE_STATUSES = (SessionStatus.SCHEDULED.value, SessionStatus.HELD.value)
-
-
 class Session(db.Model):
     """A class, consultation or salon at a venue at a time."""
 
