@@ -1,6 +1,7 @@
 """Forms and fields shared by every feature."""
 
 import unicodedata
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField, TimeField
@@ -36,13 +37,25 @@ class _OwnMessage:
             raise ValueError(str(self.bad_input_message)) from None
 
 
+#: Dates people mean; farther ones are typos, and would overflow as UTC instants.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def plausible_date(text: str) -> date | None:
+    """A YYYY-MM-DD date between 2000 and 2100, or None."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
 class LocalDateField(_OwnMessage, DateField):
     """A date as YYYY-MM-DD (what ``<input type=date>`` sends), between 2000 and 2100."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
-        # Far years are typos, and would overflow when turned into UTC instants.
-        if self.data is not None and not 2000 <= self.data.year <= 2100:
+        if self.data is not None and not EARLIEST_DAY <= self.data <= LATEST_DAY:
             self.data = None
             raise ValueError(str(self.bad_input_message))
 

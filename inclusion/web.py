@@ -77,12 +77,17 @@ def get_in_ward_or_404(model: type[Model], object_id: int, ward: Ward) -> Model:
     return found
 
 
+def flash_violation(violation: RuleViolation) -> None:
+    """Show a refused rule as a message: for buttons and forms that redirect back."""
+    flash(str(violation), "error")
+
+
 def show_violation(form: FlaskForm, violation: RuleViolation) -> None:
     """Put a refused rule next to its field, or at the top when it has none."""
     if violation.field and violation.field in form:
         form[violation.field].errors.append(str(violation))
     else:
-        flash(str(violation), "error")
+        flash_violation(violation)
 
 
 def form_status(form: FlaskForm) -> int:

@@ -18,7 +18,7 @@ from inclusion.auth.models import Role, User
 from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
 from inclusion.wards.models import Ward
-from inclusion.web import form_status, home_url, redirect_back, show_violation
+from inclusion.web import flash_violation, form_status, home_url, redirect_back, show_violation
 
 bp = Blueprint("auth", __name__)
 
@@ -180,7 +180,7 @@ def set_active(user_id: int):
         try:
             services.set_user_active(current_user, user, make_active)
         except services.AccountError as error:
-            flash(str(error), "error")
+            flash_violation(error)
         else:
             db.session.commit()
             if make_active:

@@ -14,6 +14,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.forms import plausible_date
 from inclusion.sessions import queries, services
 from inclusion.sessions.forms import (
     CancelForm,
@@ -32,13 +33,18 @@ from inclusion.volunteers.models import ShiftRole
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import flash_errors, form_status, get_in_ward_or_404, id_arg, show_violation
+from inclusion.web import (
+    flash_errors,
+    flash_violation,
+    form_status,
+    get_in_ward_or_404,
+    id_arg,
+    show_violation,
+)
 
 bp = Blueprint("sessions", __name__)
 
 PAGE_SIZE = 50
-#: Calendar pages outside these years are not asked for by people, only by typos.
-EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
 def _session_page(ward: Ward | None):
@@ -273,7 +279,7 @@ def mark_held(ward: Ward, session_id: int):
         try:
             services.mark_held(current_user, session, form.headcount.data)
         except RuleViolation as violation:
-            flash(str(violation), "error")
+            flash_violation(violation)
         else:
             db.session.commit()
             flash(_("Recorded as held."), "success")
@@ -286,12 +292,7 @@ def mark_held(ward: Ward, session_id: int):
 @require(*STAFF_ROLES)
 def calendar(ward: Ward):
     view = "month" if request.args.get("view") == "month" else "week"
-    try:
-        anchor = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        anchor = clock.today()
-    if not EARLIEST_DAY <= anchor <= LATEST_DAY:
-        anchor = clock.today()
+    anchor = plausible_date(request.args.get("date", "")) or clock.today()
     if view == "week":
         first = anchor - timedelta(days=anchor.weekday())
         days = [first + timedelta(days=offset) for offset in range(7)]

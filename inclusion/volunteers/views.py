@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +9,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
-from inclusion.forms import ButtonForm
+from inclusion.forms import ButtonForm, plausible_date
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
 from inclusion.venues.services import list_venues
@@ -28,13 +26,15 @@ from inclusion.volunteers.models import KNOWN_COURSES, SKILL_LABELS, Shift, Shif
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import flash_errors, form_status, get_in_ward_or_404, show_violation
+from inclusion.web import (
+    flash_errors,
+    flash_violation,
+    form_status,
+    get_in_ward_or_404,
+    show_violation,
+)
 
 bp = Blueprint("volunteers", __name__)
-
-
-def _flash_violation(violation: RuleViolation) -> None:
-    flash(str(violation), "error")
 
 
 # -- the volunteer's own pages --------------------------------------------------------------
@@ -82,7 +82,7 @@ def claim(session_id: int):
             services.claim_shift(current_user, session, ShiftRole(role))
         except RuleViolation as violation:
             db.session.rollback()
-            _flash_violation(violation)
+            flash_violation(violation)
             return redirect(url_for("volunteers.open_shifts"))
         db.session.commit()
         flash(_("You are signed up for “%(title)s”.", title=session.title), "success")
@@ -116,7 +116,7 @@ def release(shift_id: int):
         try:
             services.release_shift(current_user, shift)
         except RuleViolation as violation:
-            _flash_violation(violation)
+            flash_violation(violation)
         else:
             db.session.commit()
             flash(
@@ -134,18 +134,15 @@ def _csv_response(data: bytes, filename: str) -> Response:
     )
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        day = date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return day if 2000 <= day.year <= 2100 else None
-
-
 @bp.route("/me/shifts.csv")
 @require(Role.VOLUNTEER)
 def my_hours_csv():
-    shifts = queries.attended_shifts(None, current_user.id, _date_arg("from"), _date_arg("to"))
+    shifts = queries.attended_shifts(
+        None,
+        current_user.id,
+        plausible_date(request.args.get("from", "")),
+        plausible_date(request.args.get("to", "")),
+    )
     return _csv_response(roster.hours_csv(shifts), "volunteer-hours.csv")
 
 
@@ -260,7 +257,7 @@ def assign(ward: Ward, session_id: int):
             services.claim_shift(volunteer, session, ShiftRole(form.role.data), actor=current_user)
         except RuleViolation as violation:
             db.session.rollback()
-            _flash_violation(violation)
+            flash_violation(violation)
         else:
             db.session.commit()
             flash(_("%(name)s is assigned.", name=volunteer.display_name), "success")
@@ -284,7 +281,7 @@ def unassign(ward: Ward, shift_id: int):
         try:
             short = services.release_shift(current_user, shift)
         except RuleViolation as violation:
-            _flash_violation(violation)
+            flash_violation(violation)
         else:
             db.session.commit()
             flash(
@@ -307,7 +304,7 @@ def attendance(ward: Ward, shift_id: int):
                 current_user, shift, form.attended.data == "yes", form.minutes.data
             )
         except RuleViolation as violation:
-            _flash_violation(violation)
+            flash_violation(violation)
         else:
             db.session.commit()
             flash(_("Attendance recorded."), "success")
@@ -319,7 +316,12 @@ def attendance(ward: Ward, shift_id: int):
 @bp.route("/manage/<ward>/volunteers/hours.csv")
 @require(*STAFF_ROLES)
 def ward_hours_csv(ward: Ward):
-    shifts = queries.attended_shifts(ward.id, None, _date_arg("from"), _date_arg("to"))
+    shifts = queries.attended_shifts(
+        ward.id,
+        None,
+        plausible_date(request.args.get("from", "")),
+        plausible_date(request.args.get("to", "")),
+    )
     return _csv_response(roster.hours_csv(shifts), f"volunteer-hours-{ward.slug}.csv")
 
 
