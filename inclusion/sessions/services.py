@@ -229,8 +229,14 @@ def _plain(value: object) -> object:
 # -- creating -----------------------------------------------------------------------------
 
 
+def _venue_in_use(venue: Venue) -> None:
+    if not venue.is_active:
+        raise RuleViolation(_l("This venue is not in use; choose another."), "venue")
+
+
 def create_session(actor: User, draft: SessionDraft) -> Session:
-    """Add one session after checking time, capacity and the room."""
+    """Add one session after checking the venue, time, capacity and the room."""
+    _venue_in_use(draft.venue)
     session = Session(status=SessionStatus.SCHEDULED, sequence=0, created_by=actor)
     _fill(session, draft)
     _not_past(session.starts_dt)
@@ -298,6 +304,7 @@ def create_series(
 
     Returns the series and whether it was created now.
     """
+    _venue_in_use(draft.venue)
     if interval_weeks not in (1, 2):
         raise RuleViolation(_l("Choose every week or every other week."), "interval_weeks")
     plan = plan_series(draft.day, interval_weeks, weeks, skip_holidays, skip_year_end)

@@ -163,3 +163,17 @@ def test_a_session_cannot_move_to_another_wards_venue(users, shinagawa, series_s
     with pytest.raises(RuleViolation) as refused:
         services.update_session(users["admin"], session, draft(elsewhere, day), reason="x")
     assert refused.value.field == "venue" and session.venue_id != elsewhere.id
+
+
+def test_no_new_sessions_at_a_venue_out_of_use(users, shibuya):
+    venue = factories.make_venue(shibuya, is_active=False)
+    for create in (
+        lambda: services.create_session(users["ward_staff"], draft(venue, future_tuesday())),
+        lambda: services.create_series(
+            users["ward_staff"], draft(venue, future_tuesday()), interval_weeks=1, weeks=2,
+            skip_holidays=False, skip_year_end=False,
+        ),
+    ):  # fmt: skip
+        with pytest.raises(RuleViolation) as refused:
+            create()
+        assert refused.value.field == "venue"
