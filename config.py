@@ -100,6 +100,15 @@ def parse_int(name: str, value: str, minimum: int = 0) -> int:
     return number
 
 
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Read the instance folder's secret key, creating it on first start."""
     key_file = instance_path / "secret_key"
@@ -172,5 +181,11 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     )
     settings["REMINDER_SMS_HOURS"] = parse_hours(
         "REMINDER_SMS_HOURS", get("REMINDER_SMS_HOURS", "08:00-21:00")
+    )
+    settings["RESIDENT_RETENTION_YEARS"] = parse_int(
+        "RESIDENT_RETENTION_YEARS", get("RESIDENT_RETENTION_YEARS", "3"), minimum=1
+    )
+    settings["LEAD_SEES_RESIDENT_NAMES"] = parse_bool(
+        "LEAD_SEES_RESIDENT_NAMES", get("LEAD_SEES_RESIDENT_NAMES", "true")
     )
     return settings

@@ -64,6 +64,8 @@ _ENV_OVERRIDES = frozenset(
         "TWILIO_ACCOUNT_SID",
         "TWILIO_AUTH_TOKEN",
         "TWILIO_API_BASE_URL",
+        "RESIDENT_RETENTION_YEARS",
+        "LEAD_SEES_RESIDENT_NAMES",
     }
 )
 
@@ -99,12 +101,22 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.auth.views import bp as auth_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.public.views import bp as public_bp
+    from inclusion.residents.views import bp as residents_bp
     from inclusion.sessions.views import bp as sessions_bp
     from inclusion.venues.views import bp as venues_bp
     from inclusion.volunteers.views import bp as volunteers_bp
     from inclusion.wards.views import bp as wards_bp
 
-    blueprints = (main_bp, auth_bp, wards_bp, audit_bp, venues_bp, sessions_bp, volunteers_bp)
+    blueprints = (
+        main_bp,
+        auth_bp,
+        wards_bp,
+        audit_bp,
+        venues_bp,
+        sessions_bp,
+        volunteers_bp,
+        residents_bp,
+    )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)
 

@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.residents.cli import residents_cli
+from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.volunteers.cli import volunteers_cli
 from inclusion.volunteers.demo import add_demo_volunteers
@@ -35,6 +37,7 @@ def register_commands(app: Flask) -> None:
     for command in (create_user_command, demo_command, check_command, scheduler_command):
         app.cli.add_command(command)
     app.cli.add_command(volunteers_cli)
+    app.cli.add_command(residents_cli)
 
 
 @click.command("create-user")
@@ -87,6 +90,9 @@ def demo_command() -> None:
     volunteers = add_demo_volunteers()
     if volunteers:
         programme.append(f"{volunteers} volunteer profile(s) with training and shifts")
+    residents = add_demo_residents()
+    if residents:
+        programme.append(f"{residents} resident(s) with bookings, a waiting list and follow-ups")
     db.session.commit()
     for line in programme:
         click.echo(f"demo: {line}")

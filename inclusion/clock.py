@@ -37,3 +37,8 @@ def to_local(moment: datetime) -> datetime:
 def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC instants from the start of ``first`` to the end of ``last``, local time."""
     return to_utc(first, time.min), to_utc(last + timedelta(days=1), time.min)
+
+
+def fiscal_year(day: date) -> int:
+    """The 年度 a day belongs to: 1 April to 31 March, named by its first year."""
+    return day.year if day.month >= 4 else day.year - 1

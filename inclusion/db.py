@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, registry
 
 #: Stable constraint names, so migrations can find them on every database.
@@ -65,6 +65,13 @@ class Base(DeclarativeBase):
     )
 
 
+def lock_row(model: type, row_id: object) -> None:
+    """Take a row's lock until commit (PostgreSQL); SQLite writers already queue."""
+    from inclusion.extensions import db
+
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """Switch on what SQLite needs to behave like a real database."""
     if engine.dialect.name != "sqlite":
@@ -86,6 +93,12 @@ def configure_engine(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
 
+def writes_on_read(view):
+    """Mark a GET view that writes (an audit entry of who saw personal data)."""
+    view.writes_on_read = True
+    return view
+
+
 def _may_write() -> bool:
     """Whether this transaction may write: everything but a read-only web request.
 
@@ -93,5 +106,8 @@ def _may_write() -> bool:
     busy_timeout), so two writers queue instead of one failing half-way.
     """
     if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return True
+        view = current_app.view_functions.get(request.endpoint or "")
+        return getattr(view, "writes_on_read", False)
     return True

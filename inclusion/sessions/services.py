@@ -18,9 +18,11 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.i18n import local_date
+from inclusion.residents.bookings import check_session_change
 from inclusion.sessions.models import (
     Level,
     Series,
@@ -138,11 +140,6 @@ def _capacity(draft: SessionDraft, starts_dt: datetime, ends_dt: datetime) -> in
     return capacity
 
 
-def _lock_venue(venue: Venue) -> None:
-    """Serialise changes to one venue's timetable (a row lock; SQLite's write lock)."""
-    db.session.execute(sa.select(Venue.id).where(Venue.id == venue.id).with_for_update())
-
-
 def _overlapping(
     venue: Venue, room: str, starts_dt: datetime, ends_dt: datetime, ignore: set[int]
 ) -> Session | None:
@@ -240,7 +237,7 @@ def create_session(actor: User, draft: SessionDraft) -> Session:
     session = Session(status=SessionStatus.SCHEDULED, sequence=0, created_by=actor)
     _fill(session, draft)
     _not_past(session.starts_dt)
-    _lock_venue(draft.venue)
+    lock_row(Venue, draft.venue.id)
     _check_free(draft.venue, session.room, session.starts_dt, session.ends_dt, set())
     db.session.add(session)
     db.session.flush()
@@ -333,7 +330,7 @@ def create_series(
             sa.select(Series).where(Series.fingerprint == series.fingerprint)
         )
         return existing, False
-    _lock_venue(draft.venue)
+    lock_row(Venue, draft.venue.id)
     for day in plan.dates:
         session = Session(
             status=SessionStatus.SCHEDULED, sequence=0, created_by=actor, series=series
@@ -393,13 +390,14 @@ def update_session(
         raise RuleViolation(
             _l("Change the date of one session at a time, not of the whole series."), "day"
         )
-    _lock_venue(draft.venue)
+    lock_row(Venue, draft.venue.id)
     changed_sessions = []
     for target in targets:
         target_draft = draft.on(clock.to_local(target.starts_dt).date())
         changes = _fill(target, target_draft)
         if not changes:
             continue
+        check_session_change(target, set(changes))
         moved = bool(MOVE_FIELDS & changes.keys())
         if moved:
             if "starts_dt" in changes or "ends_dt" in changes:

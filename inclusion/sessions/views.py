@@ -15,6 +15,8 @@ from inclusion.auth.models import Role
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import plausible_date
+from inclusion.residents import queries as resident_queries
+from inclusion.residents.views import may_see_residents
 from inclusion.sessions import queries, services
 from inclusion.sessions.forms import (
     CancelForm,
@@ -184,10 +186,14 @@ def detail(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
     roster = volunteer_queries.roster(session)
     on_roster = {shift.user_id for shift in roster}
+    seated, waiting = resident_queries.booking_counts([session.id]).get(session.id, (0, 0))
     return render_template(
         "sessions/detail.html",
         ward=ward,
         session=session,
+        seated=seated,
+        waiting=waiting,
+        sees_residents=may_see_residents(current_user, ward),
         history=_history(session),
         held_form=HeldForm(headcount=session.headcount),
         has_started=session.starts_dt <= clock.now(),

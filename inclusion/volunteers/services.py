@@ -6,7 +6,6 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -14,8 +13,10 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import Role, User
+from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.phones import parse_phone
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.volunteers.models import (
     HOLDING,
@@ -31,36 +32,20 @@ from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
-MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,)
-
-
 # -- profile ------------------------------------------------------------------------------
 
 
 def parse_mobile(text: str) -> str | None:
     """A Japanese mobile number as E.164 (090-1234-5678 → +819012345678); empty → None."""
-    text = text.strip()
-    if not text:
+    parsed = parse_phone(text, "mobile")
+    if parsed is None:
         return None
-    try:
-        number = phonenumbers.parse(text, "JP")
-    except phonenumbers.NumberParseException:
-        raise RuleViolation(_l("Enter a phone number such as 090-1234-5678."), "mobile") from None
-    if not phonenumbers.is_valid_number(number):
-        raise RuleViolation(_l("Enter a phone number such as 090-1234-5678."), "mobile")
-    if phonenumbers.number_type(number) not in MOBILE_TYPES:
+    e164, kind = parsed
+    if not kind.takes_sms:
         raise RuleViolation(
             _l("Enter a mobile number (070, 080 or 090): SMS goes only to mobiles."), "mobile"
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def display_mobile(e164: str | None) -> str:
-    if not e164:
-        return ""
-    return phonenumbers.format_number(
-        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
-    )
+    return e164
 
 
 def shown_profile(user: User) -> VolunteerProfile:
@@ -192,11 +177,6 @@ def needed(session: Session, role: ShiftRole) -> int:
     return session.lead_needed if role == ShiftRole.LEAD else session.assistants_needed
 
 
-def _lock(model: type, row_id: int) -> None:
-    """Take the row's lock until commit (PostgreSQL); SQLite writers already queue."""
-    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
-
-
 def _check_training(volunteer: User, role: ShiftRole, day: date) -> None:
     records = training_records(volunteer)
     if not records:
@@ -248,8 +228,8 @@ def claim_shift(
     (session, role, place) and (session, volunteer) refuse anything that slips by.
     """
     actor = actor or volunteer
-    _lock(Session, session.id)
-    _lock(User, volunteer.id)
+    lock_row(Session, session.id)
+    lock_row(User, volunteer.id)
     db.session.refresh(session)
     if volunteer.role != Role.VOLUNTEER or not volunteer.is_active:
         raise RuleViolation(_l("Only active volunteers can take shifts."))

@@ -10,6 +10,7 @@ from inclusion.auth.models import Role, User
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm, plausible_date
+from inclusion.phones import display_phone
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
 from inclusion.venues.services import list_venues
@@ -156,7 +157,7 @@ def profile():
         obj=current,
         data={
             "display_name": volunteer.display_name,
-            "mobile": services.display_mobile(current.mobile_e164),
+            "mobile": display_phone(current.mobile_e164),
             "wards": [ward.id for ward in current.wards],
         },
     )
@@ -202,7 +203,7 @@ def _detail_page(ward: Ward, volunteer: User, form: TrainingForm):
         ward=ward,
         volunteer=volunteer,
         profile=volunteer.volunteer_profile,
-        mobile=services.display_mobile(volunteer.volunteer_profile.mobile_e164),
+        mobile=display_phone(volunteer.volunteer_profile.mobile_e164),
         records=services.training_records(volunteer),
         upcoming=queries.shifts_of(volunteer.id, upcoming=True),
         past=queries.shifts_of(volunteer.id, upcoming=False),

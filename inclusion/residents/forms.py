@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from inclusion.auth.forms import REQUIRED
+from inclusion.forms import (
+    FilterForm,
+    LocalDateField,
+    LocalTimeField,
+    MultiCheckboxField,
+    WholeNumberField,
+    strip_whitespace,
+)
+from inclusion.residents.models import (
+    BookingSource,
+    ConsentMethod,
+    ConsentScope,
+    FollowUpAnswer,
+    ReminderChannel,
+)
+from inclusion.residents.services import ResidentDraft
+from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, TIME_FORMAT_HINT
+
+
+def _choices(kind) -> list[SelectChoice]:
+    return [SelectChoice(member.value, member.label) for member in kind]
+
+
+def _text(label, max_length: int, required: bool = False, **kwargs) -> StringField:
+    validators = [DataRequired(REQUIRED)] if required else []
+    return StringField(
+        label,
+        filters=[strip_whitespace],
+        validators=[*validators, Length(max=max_length)],
+        **kwargs,
+    )
+
+
+PHONE_HINT = _l("For example 03-1234-5678 or 090-1234-5678.")
+
+
+class ResidentForm(FlaskForm):
+    family_name = _text(_l("Family name"), 50, required=True)
+    given_name = _text(_l("Given name"), 50)
+    family_kana = _text(_l("Family name in kana"), 50, required=True)
+    given_kana = _text(_l("Given name in kana"), 50)
+    birth_year = WholeNumberField(
+        _l("Year of birth"),
+        bad_input=NUMBER_HINT,
+        validators=[
+            Optional(),
+            NumberRange(1900, 2100, _l("Enter a year of birth such as 1948.")),
+        ],
+        description=_l("Only the age band is shown."),
+    )
+    phone_1 = _text(_l("Phone number"), 30, description=PHONE_HINT)
+    phone_2 = _text(_l("Second phone number"), 30)
+    phone_3 = _text(_l("Third phone number"), 30)
+    reminder_channel = RadioField(
+        _l("Reminders by"),
+        choices=_choices(ReminderChannel),
+        default=ReminderChannel.VOICE.value,
+        validators=[InputRequired(REQUIRED)],
+    )
+    call_from = LocalTimeField(
+        _l("Call from"), bad_input=TIME_FORMAT_HINT, validators=[Optional()]
+    )
+    call_until = LocalTimeField(
+        _l("Call until"), bad_input=TIME_FORMAT_HINT, validators=[Optional()]
+    )
+    needs = TextAreaField(
+        _l("Needs (large print, hearing aid, wheelchair…)"),
+        filters=[strip_whitespace],
+        validators=[Length(max=2000)],
+    )
+    proxy_name = _text(_l("Contact person's name"), 100)
+    proxy_relation = _text(
+        _l("Relation"), 50, description=_l("For example 長女 or ケアマネジャー.")
+    )
+    proxy_phone = _text(_l("Contact person's phone"), 30)
+    proxy_gets_reminders = BooleanField(_l("Remind the contact person too"))
+    submit = SubmitField(_l("Save"))
+
+    def draft(self) -> ResidentDraft:
+        return ResidentDraft(
+            family_name=self.family_name.data or "",
+            given_name=self.given_name.data or "",
+            family_kana=self.family_kana.data or "",
+            given_kana=self.given_kana.data or "",
+            birth_year=self.birth_year.data,
+            phones=[self.phone_1.data or "", self.phone_2.data or "", self.phone_3.data or ""],
+            reminder_channel=ReminderChannel(self.reminder_channel.data),
+            call_from=self.call_from.data,
+            call_until=self.call_until.data,
+            needs=self.needs.data or "",
+            proxy_name=self.proxy_name.data or "",
+            proxy_relation=self.proxy_relation.data or "",
+            proxy_phone=self.proxy_phone.data or "",
+            proxy_gets_reminders=bool(self.proxy_gets_reminders.data),
+        )
+
+
+class ConsentFields(FlaskForm):
+    scopes = MultiCheckboxField(
+        _l("The resident agreed to"),
+        choices=_choices(ConsentScope),
+        validators=[DataRequired(_l("Choose what the resident agreed to."))],
+    )
+    method = RadioField(
+        _l("How they agreed"),
+        choices=_choices(ConsentMethod),
+        default=ConsentMethod.PHONE.value,
+        validators=[InputRequired(REQUIRED)],
+    )
+
+
+class NewResidentForm(ResidentForm, ConsentFields):
+    #: Ticked after staff saw the possible duplicates and this is someone else.
+    confirmed_new = BooleanField(_l("This is a different person: add a new record"))
+
+
+class ConsentForm(ConsentFields):
+    given_on = LocalDateField(
+        _l("Date agreed"), bad_input=DATE_FORMAT_HINT, validators=[InputRequired(DATE_FORMAT_HINT)]
+    )
+    submit = SubmitField(_l("Record consent"))
+
+
+class OptOutForm(FlaskForm):
+    opted_out = RadioField(
+        _l("Reminders"),
+        choices=[
+            SelectChoice("yes", _l("Stop all reminders")),
+            SelectChoice("no", _l("Send reminders again")),
+        ],
+        validators=[InputRequired(REQUIRED)],
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class MergeForm(FlaskForm):
+    duplicate = WholeNumberField(
+        _l("Record number of the duplicate"),
+        bad_input=NUMBER_HINT,
+        validators=[InputRequired(NUMBER_HINT), NumberRange(1, 2**31 - 1, NUMBER_HINT)],
+    )
+    submit = SubmitField(_l("Merge into this record"))
+
+
+class ResidentSearchForm(FilterForm):
+    q = StringField(
+        _l("Kana, name or phone number"), filters=[strip_whitespace], validators=[Length(max=50)]
+    )
+
+
+class BookingForm(FlaskForm):
+    resident = WholeNumberField(
+        _l("Resident"), bad_input=NUMBER_HINT, validators=[InputRequired(REQUIRED)]
+    )
+    source = SelectField(
+        _l("Booked by"),
+        choices=[c for c in _choices(BookingSource) if c.value != BookingSource.WALK_IN],
+        default=BookingSource.PHONE.value,
+    )
+    place = SelectField(_l("Slot"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Book"))
+
+    def __init__(self, slots: list[tuple[int, str]], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.place.choices = [SelectChoice(0, _l("First free slot")), *slots]
+
+
+class CancelBookingForm(FlaskForm):
+    reason = _text(_l("Reason (optional)"), 200)
+    submit = SubmitField(_l("Cancel the booking"))
+
+
+class BookingAttendanceForm(FlaskForm):
+    attended = RadioField(
+        _l("Attendance"),
+        choices=[SelectChoice("yes", _l("Attended")), SelectChoice("no", _l("Did not come"))],
+        validators=[InputRequired(REQUIRED)],
+    )
+
+
+class WalkInForm(FlaskForm):
+    resident = WholeNumberField(
+        _l("Resident"), bad_input=NUMBER_HINT, validators=[InputRequired(REQUIRED)]
+    )
+
+
+class FollowUpForm(FlaskForm):
+    answer = RadioField(
+        _l("Used an online procedure since the class?"),
+        choices=_choices(FollowUpAnswer),
+        validators=[InputRequired(REQUIRED)],
+    )
+    procedure = _text(
+        _l("Which procedure"), 200, description=_l("For example マイナポータルで転出届.")
+    )
+    note = TextAreaField(_l("Note"), filters=[strip_whitespace], validators=[Length(max=1000)])
+    submit = SubmitField(_l("Save the answer"))
+
+
+class ExportForm(FlaskForm):
+    reason = _text(
+        _l("Why do you need this list?"),
+        200,
+        required=True,
+        description=_l("Kept in the audit log with your name."),
+    )
+    submit = SubmitField(_l("Download CSV"))

@@ -1,0 +1,327 @@
+"""Residents (personal data: their ward's staff only), bookings and follow-ups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inclusion.auth.models import User
+from inclusion.db import string_enum, utcnow
+from inclusion.extensions import db
+from inclusion.phones import PhoneKind
+from inclusion.sessions.models import Session
+from inclusion.wards.models import Ward
+
+
+class LabelledEnum(enum.StrEnum):
+    """An enum whose members have a translated label in ``_LABELS``."""
+
+    @property
+    def label(self) -> str:
+        return str(_LABELS[self])
+
+
+class ReminderChannel(LabelledEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    NONE = "none"
+
+
+class ConsentMethod(LabelledEnum):
+    PHONE = "phone"
+    COUNTER = "counter"
+    PAPER = "paper"
+
+
+class ConsentScope(LabelledEnum):
+    RECORD = "record"
+    REMINDERS = "reminders"
+    FOLLOW_UP = "follow_up"
+
+
+class OptOutSource(LabelledEnum):
+    STAFF = "staff"
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class BookingStatus(LabelledEnum):
+    BOOKED = "booked"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class BookingSource(LabelledEnum):
+    PHONE = "phone"
+    COUNTER = "counter"
+    WEB = "web"
+    WALK_IN = "walk_in"
+
+
+class FollowUpAnswer(LabelledEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+_LABELS = {
+    ReminderChannel.SMS: _l("SMS"),
+    ReminderChannel.VOICE: _l("Phone call"),
+    ReminderChannel.NONE: _l("No reminders"),
+    ConsentMethod.PHONE: _l("By phone"),
+    ConsentMethod.COUNTER: _l("At the counter"),
+    ConsentMethod.PAPER: _l("On paper"),
+    ConsentScope.RECORD: _l("Keep their details for the programme"),
+    ConsentScope.REMINDERS: _l("Reminders by phone call or SMS"),
+    ConsentScope.FOLLOW_UP: _l("A follow-up call three months later"),
+    OptOutSource.STAFF: _l("Asked the ward office"),
+    OptOutSource.SMS: _l("Replied STOP by SMS"),
+    OptOutSource.VOICE: _l("Asked on a reminder call"),
+    BookingStatus.BOOKED: _l("Booked"),
+    BookingStatus.WAITLISTED: _l("Waiting list"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+    BookingStatus.ATTENDED: _l("Attended"),
+    BookingStatus.NO_SHOW: _l("Did not come"),
+    BookingSource.PHONE: _l("Phone"),
+    BookingSource.COUNTER: _l("Counter"),
+    BookingSource.WEB: _l("Web"),
+    BookingSource.WALK_IN: _l("Walk-in"),
+    FollowUpAnswer.YES: _l("Yes, used an online procedure"),
+    FollowUpAnswer.NO: _l("No"),
+    FollowUpAnswer.UNKNOWN: _l("Unknown (could not reach or unsure)"),
+}
+
+#: Booking rows that hold a seat or slot.
+SEATED = ("booked", "attended", "no_show")
+#: Booking rows that count for the resident: seated or waiting.
+ACTIVE = (*SEATED, "waitlisted")
+
+
+class Resident(db.Model):
+    """A person who books sessions; personal data seen only by their ward's staff."""
+
+    __tablename__ = "residents"
+    __table_args__ = (
+        sa.Index("ix_residents_ward_id_kana_key", "ward_id", "kana_key"),
+        sa.CheckConstraint(
+            "birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward] = relationship()
+    family_name: Mapped[str] = mapped_column(sa.String(50))
+    given_name: Mapped[str] = mapped_column(sa.String(50))
+    family_kana: Mapped[str] = mapped_column(sa.String(50))
+    given_kana: Mapped[str] = mapped_column(sa.String(50))
+    #: Both kana without spaces, in katakana: what find-or-create compares.
+    kana_key: Mapped[str] = mapped_column(sa.String(100))
+    #: The year only: an age band is shown, never a birth date.
+    birth_year: Mapped[int | None]
+    reminder_channel: Mapped[ReminderChannel] = mapped_column(
+        string_enum(ReminderChannel, "reminder_channel"), default=ReminderChannel.VOICE
+    )
+    #: When calls are welcome; null means the ward's quiet-hours window.
+    call_from: Mapped[time | None]
+    call_until: Mapped[time | None]
+    #: 配慮事項 (large print, hearing aid, wheelchair): sensitive, shown on few pages.
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+    proxy_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: e.g. 長女, ケアマネジャー.
+    proxy_relation: Mapped[str] = mapped_column(sa.String(50), default="")
+    proxy_phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
+    proxy_gets_reminders: Mapped[bool] = mapped_column(default=False)
+    #: Set when the resident asked for no more calls or texts; kept until staff undo it.
+    opted_out_dt: Mapped[datetime | None]
+    opted_out_source: Mapped[OptOutSource | None] = mapped_column(
+        string_enum(OptOutSource, "opt_out_source")
+    )
+    #: Set by the retention command: names, numbers and notes are gone, counts remain.
+    anonymised_dt: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phones: Mapped[list[ResidentPhone]] = relationship(
+        back_populates="resident",
+        cascade="all, delete-orphan",
+        order_by="ResidentPhone.position",
+        lazy="selectin",
+    )
+
+    @property
+    def name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    @property
+    def kana(self) -> str:
+        return f"{self.family_kana} {self.given_kana}".strip()
+
+    @property
+    def is_opted_out(self) -> bool:
+        return self.opted_out_dt is not None
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_dt is not None
+
+    def __repr__(self) -> str:
+        return f"<Resident {self.id}>"
+
+
+class ResidentPhone(db.Model):
+    """One of a resident's numbers, in E.164 with its kind; a couple may share one."""
+
+    __tablename__ = "resident_phones"
+    __table_args__ = (sa.UniqueConstraint("resident_id", "e164"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
+    resident: Mapped[Resident] = relationship(back_populates="phones")
+    #: e.g. +81334631873.
+    e164: Mapped[str] = mapped_column(sa.String(20), index=True)
+    kind: Mapped[PhoneKind] = mapped_column(string_enum(PhoneKind, "phone_kind"))
+    #: 0 is the number reminders go to.
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ResidentPhone {self.id} {self.kind.value}>"
+
+
+class Consent(db.Model):
+    """What a resident agreed to, when and how; renewed each fiscal year."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        sa.Index("ix_consents_resident_id_fiscal_year", "resident_id", "fiscal_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
+    #: 年度 the consent was given in, e.g. 2026 for April 2026 – March 2027.
+    fiscal_year: Mapped[int]
+    #: ConsentScope values.
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    method: Mapped[ConsentMethod] = mapped_column(string_enum(ConsentMethod, "consent_method"))
+    given_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_by: Mapped[User | None] = relationship()
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [ConsentScope(scope).label for scope in self.scopes]
+
+    def __repr__(self) -> str:
+        return f"<Consent {self.id} FY{self.fiscal_year}>"
+
+
+class Booking(db.Model):
+    """A resident's seat at a class or slot at a consultation, or their place in the queue."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # The database keeps each seat or slot to one booking...
+        sa.Index(
+            "uq_bookings_session_place",
+            "session_id",
+            "place",
+            unique=True,
+            postgresql_where=sa.text("status != 'cancelled'"),
+            sqlite_where=sa.text("status != 'cancelled'"),
+        ),
+        # ...and each resident to one live booking per session.
+        sa.Index(
+            "uq_bookings_session_resident",
+            "session_id",
+            "resident_id",
+            unique=True,
+            postgresql_where=sa.text("status != 'cancelled'"),
+            sqlite_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_bookings_session_id_status_queued_dt", "session_id", "status", "queued_dt"),
+        sa.Index("ix_bookings_resident_id_status", "resident_id", "status"),
+        sa.CheckConstraint("place IS NULL OR place >= 1", name="place_positive"),
+        sa.CheckConstraint(
+            "(status = 'waitlisted' AND place IS NULL)"
+            " OR (status IN ('booked', 'attended', 'no_show') AND place IS NOT NULL)"
+            " OR status = 'cancelled'",
+            name="place_matches_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"))
+    session: Mapped[Session] = relationship()
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
+    resident: Mapped[Resident] = relationship()
+    #: Copied from the session so ward figures need no join.
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    status: Mapped[BookingStatus] = mapped_column(string_enum(BookingStatus, "booking_status"))
+    #: Seat number of a class, slot number of a consultation (1 = the first slot).
+    place: Mapped[int | None]
+    source: Mapped[BookingSource] = mapped_column(string_enum(BookingSource, "booking_source"))
+    #: When the booking joined the waiting list: the queue's order.
+    queued_dt: Mapped[datetime | None]
+    promoted_dt: Mapped[datetime | None]
+    cancelled_dt: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    attendance_dt: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_seated(self) -> bool:
+        return self.status.value in SEATED
+
+    @property
+    def is_open(self) -> bool:
+        """Booked or waiting: a booking that can still be cancelled."""
+        return self.status in (BookingStatus.BOOKED, BookingStatus.WAITLISTED)
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} {self.status.value} #{self.place}>"
+
+
+class FollowUp(db.Model):
+    """The call three months after a resident's first attended session (the 80 % KPI)."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (sa.Index("ix_follow_ups_ward_id_due_on", "ward_id", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("residents.id", ondelete="CASCADE"), unique=True
+    )
+    resident: Mapped[Resident] = relationship()
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    #: Local date of the first session the resident attended.
+    first_attended_on: Mapped[date]
+    due_on: Mapped[date]
+    answer: Mapped[FollowUpAnswer | None] = mapped_column(
+        string_enum(FollowUpAnswer, "follow_up_answer")
+    )
+    #: Which procedure, e.g. マイナポータルで転出届.
+    procedure: Mapped[str] = mapped_column(sa.String(200), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_dt: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    def __repr__(self) -> str:
+        return f"<FollowUp {self.id} due {self.due_on}>"

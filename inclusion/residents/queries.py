@@ -1,0 +1,96 @@
+"""Reads for pages: each a fixed number of queries, whatever the number of rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion.extensions import db
+from inclusion.residents.models import ACTIVE, SEATED, Booking, BookingStatus, FollowUp, Resident
+from inclusion.sessions.models import Session
+from inclusion.wards.models import Ward
+
+#: Order on a roster: seated first by seat or slot, then the waiting list in order.
+_ROSTER_ORDER = (
+    sa.case((Booking.status == BookingStatus.WAITLISTED, 1), else_=0),
+    Booking.place,
+    Booking.queued_dt,
+    Booking.id,
+)
+
+
+def session_bookings(session: Session) -> list[Booking]:
+    """Live bookings of a session with their residents, in roster order."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .options(joinedload(Booking.resident))
+            .where(Booking.session_id == session.id, Booking.status.in_(ACTIVE))
+            .order_by(*_ROSTER_ORDER)
+        )
+    )
+
+
+def booking_counts(session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(seated, waiting) per session, in one query."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Booking.session_id,
+            sa.func.count().filter(Booking.status.in_(SEATED)),
+            sa.func.count().filter(Booking.status == BookingStatus.WAITLISTED),
+        )
+        .where(Booking.session_id.in_(session_ids), Booking.status.in_(ACTIVE))
+        .group_by(Booking.session_id)
+    )
+    return {session_id: (seated, waiting) for session_id, seated, waiting in rows}
+
+
+def resident_bookings(resident: Resident, limit: int = 100) -> list[Booking]:
+    """A resident's bookings, newest session first, with their sessions."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .join(Session, Session.id == Booking.session_id)
+            .options(joinedload(Booking.session).joinedload(Session.venue))
+            .where(Booking.resident_id == resident.id)
+            .order_by(Session.starts_dt.desc(), Booking.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def due_follow_ups(ward: Ward, today: date, limit: int = 200) -> list[FollowUp]:
+    """Follow-up calls due by ``today`` and not yet answered, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(FollowUp)
+            .join(Resident, Resident.id == FollowUp.resident_id)
+            .options(joinedload(FollowUp.resident))
+            .where(
+                FollowUp.ward_id == ward.id,
+                FollowUp.answer.is_(None),
+                FollowUp.due_on <= today,
+                Resident.anonymised_dt.is_(None),
+            )
+            .order_by(FollowUp.due_on, FollowUp.id)
+            .limit(limit)
+        )
+    )
+
+
+def follow_up_of(resident: Resident) -> FollowUp | None:
+    return db.session.scalar(sa.select(FollowUp).where(FollowUp.resident_id == resident.id))
+
+
+def ward_residents(ward: Ward):
+    """Every resident of a ward with their numbers, for an export; streamed in kana order."""
+    return db.session.scalars(
+        sa.select(Resident)
+        .where(Resident.ward_id == ward.id, Resident.anonymised_dt.is_(None))
+        .order_by(Resident.kana_key, Resident.id)
+        .execution_options(yield_per=500)
+    )

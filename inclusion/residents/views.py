@@ -1,0 +1,589 @@
+"""Residents and bookings: only the resident's own ward's staff (and admins) come here.
+
+Every page that shows a resident's personal data records who saw it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inclusion import clock
+from inclusion.audit.services import record_event
+from inclusion.auth.access import require
+from inclusion.auth.models import Role
+from inclusion.db import writes_on_read
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.phones import display_phone
+from inclusion.residents import bookings, queries, services
+from inclusion.residents.forms import (
+    BookingAttendanceForm,
+    BookingForm,
+    CancelBookingForm,
+    ConsentForm,
+    ExportForm,
+    FollowUpForm,
+    MergeForm,
+    NewResidentForm,
+    OptOutForm,
+    ResidentForm,
+    ResidentSearchForm,
+    WalkInForm,
+)
+from inclusion.residents.models import (
+    Booking,
+    BookingSource,
+    ConsentMethod,
+    ConsentScope,
+    FollowUp,
+    FollowUpAnswer,
+    OptOutSource,
+    Resident,
+)
+from inclusion.sessions.models import Session, SessionKind
+from inclusion.wards.models import Ward
+from inclusion.web import (
+    MAX_ID,
+    flash_errors,
+    flash_violation,
+    form_status,
+    get_in_ward_or_404,
+    id_arg,
+    redirect_back,
+    safe_next_url,
+    show_violation,
+)
+
+bp = Blueprint("residents", __name__)
+bp.add_app_template_filter(display_phone, "phone")
+
+#: Who may see residents' names and numbers; coordinators see counts only.
+RESIDENT_ROLES = (Role.ADMIN, Role.WARD_STAFF)
+
+
+def may_see_residents(user, ward: Ward) -> bool:
+    return user.role in RESIDENT_ROLES and user.can_access_ward(ward)
+
+
+def _seen(action: str, target, ward: Ward, **details) -> None:
+    """Record who saw personal data, committed with the page."""
+    record_event(current_user, action, target, ward, details)
+    db.session.commit()
+
+
+def _search(ward: Ward) -> tuple[ResidentSearchForm, list[Resident] | None]:
+    form = ResidentSearchForm(formdata=request.args)
+    form.validate()
+    text = form.value("q")
+    return form, services.search_residents(ward, text) if text else None
+
+
+# -- residents ----------------------------------------------------------------------------
+
+
+@bp.route("/manage/<ward>/residents")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def index(ward: Ward):
+    form, found = _search(ward)
+    residents = found if found is not None else services.search_residents(ward, "")
+    page = render_template(
+        "residents/index.html",
+        ward=ward,
+        form=form,
+        residents=residents,
+        searched=found is not None,
+    )
+    _seen("resident.search", None, ward, shown=len(residents))
+    return page
+
+
+def _with_resident(target: str, resident: Resident) -> str:
+    joiner = "&" if "?" in target else "?"
+    return f"{target}{joiner}{urlencode({'resident': resident.id})}"
+
+
+@bp.route("/manage/<ward>/residents/new", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+def create(ward: Ward):
+    form = NewResidentForm()
+    matches: list[Resident] = []
+    if form.validate_on_submit():
+        try:
+            resident = services.create_resident(
+                current_user, ward, form.draft(), confirmed_new=form.confirmed_new.data
+            )
+            services.record_consent(
+                current_user,
+                resident,
+                [ConsentScope(scope) for scope in form.scopes.data],
+                ConsentMethod(form.method.data),
+                clock.today(),
+            )
+        except services.PossibleDuplicate as duplicate:
+            db.session.rollback()
+            matches = duplicate.matches
+            record_event(current_user, "resident.search", None, ward, {"shown": len(matches)})
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("%(name)s added.", name=resident.name), "success")
+            target = safe_next_url(request.args.get("next"))
+            if target:
+                return redirect(_with_resident(target, resident))
+            return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    status = 409 if matches else form_status(form)
+    return render_template(
+        "residents/form.html", ward=ward, form=form, mode="create", matches=matches
+    ), status
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def detail(ward: Ward, resident_id: int):
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    consents = services.consents_of(resident)
+    page = render_template(
+        "residents/detail.html",
+        ward=ward,
+        resident=resident,
+        consents=consents,
+        consent_due=services.consent_is_due(consents),
+        age_band=services.age_band(resident.birth_year),
+        resident_bookings=queries.resident_bookings(resident),
+        follow_up=queries.follow_up_of(resident),
+        opt_out_form=OptOutForm(opted_out="no" if resident.is_opted_out else "yes"),
+        cancel_form=CancelBookingForm(),
+    )
+    _seen("resident.view", resident, ward)
+    return page
+
+
+def _form_data(resident: Resident) -> dict[str, object]:
+    numbers = [display_phone(phone.e164) for phone in resident.phones] + ["", "", ""]
+    return {
+        "family_name": resident.family_name,
+        "given_name": resident.given_name,
+        "family_kana": resident.family_kana,
+        "given_kana": resident.given_kana,
+        "birth_year": resident.birth_year,
+        "phone_1": numbers[0],
+        "phone_2": numbers[1],
+        "phone_3": numbers[2],
+        "reminder_channel": resident.reminder_channel.value,
+        "call_from": resident.call_from,
+        "call_until": resident.call_until,
+        "needs": resident.needs,
+        "proxy_name": resident.proxy_name,
+        "proxy_relation": resident.proxy_relation,
+        "proxy_phone": display_phone(resident.proxy_phone_e164),
+        "proxy_gets_reminders": resident.proxy_gets_reminders,
+    }
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>/edit", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def edit(ward: Ward, resident_id: int):
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    if resident.is_anonymised:
+        abort(404)
+    form = ResidentForm(data=_form_data(resident))
+    if form.validate_on_submit():
+        try:
+            services.update_resident(current_user, resident, form.draft())
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    page = render_template(
+        "residents/form.html", ward=ward, form=form, mode="edit", resident=resident, matches=[]
+    )
+    if request.method == "GET":
+        _seen("resident.view", resident, ward)
+    return page, form_status(form)
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>/consent", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+def consent(ward: Ward, resident_id: int):
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    form = ConsentForm(given_on=clock.today())
+    if form.validate_on_submit():
+        try:
+            services.record_consent(
+                current_user,
+                resident,
+                [ConsentScope(scope) for scope in form.scopes.data],
+                ConsentMethod(form.method.data),
+                form.given_on.data,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Consent recorded."), "success")
+            return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    return render_template(
+        "residents/consent.html", ward=ward, resident=resident, form=form
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>/opt-out", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def opt_out(ward: Ward, resident_id: int):
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    form = OptOutForm()
+    if form.validate_on_submit():
+        services.set_opt_out(
+            current_user, resident, form.opted_out.data == "yes", OptOutSource.STAFF
+        )
+        db.session.commit()
+        flash(_("Saved."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>/merge", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def merge(ward: Ward, resident_id: int):
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    if resident.is_anonymised:
+        abort(404)
+    form = MergeForm()
+    if form.validate_on_submit():
+        duplicate = db.session.get(Resident, form.duplicate.data)
+        try:
+            if duplicate is None or duplicate.ward_id != ward.id:
+                raise RuleViolation(_("No resident of this ward has that number."), "duplicate")
+            services.merge_residents(current_user, resident, duplicate)
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The records were merged."), "success")
+            return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    candidates = services.find_matches(
+        ward, [phone.e164 for phone in resident.phones], resident.kana_key, exclude=resident.id
+    )
+    page = render_template(
+        "residents/merge.html",
+        ward=ward,
+        resident=resident,
+        form=form,
+        candidates=candidates,
+    )
+    if request.method == "GET":
+        _seen("resident.search", None, ward, shown=len(candidates))
+    return page, form_status(form)
+
+
+@bp.route("/manage/<ward>/residents/export", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+def export(ward: Ward):
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return render_template("residents/export.html", ward=ward, form=form), form_status(form)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Record number"),
+            _("Family name"),
+            _("Given name"),
+            _("Family name in kana"),
+            _("Given name in kana"),
+            _("Age band"),
+            _("Phone number"),
+            _("Reminders by"),
+            _("Reminders stopped"),
+        ]
+    )
+    rows = 0
+    for resident in queries.ward_residents(ward):
+        rows += 1
+        writer.writerow(
+            [
+                resident.id,
+                resident.family_name,
+                resident.given_name,
+                resident.family_kana,
+                resident.given_kana,
+                services.age_band(resident.birth_year),
+                " / ".join(display_phone(phone.e164) for phone in resident.phones),
+                resident.reminder_channel.label,
+                _("Yes") if resident.is_opted_out else "",
+            ]
+        )
+    record_event(
+        current_user, "resident.export", None, ward, {"reason": form.reason.data, "rows": rows}
+    )
+    db.session.commit()
+    filename = f"residents-{ward.slug}-{clock.today().isoformat()}.csv"
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- bookings -----------------------------------------------------------------------------
+
+
+def _slots(session: Session) -> list[tuple[int, str]]:
+    if session.kind != SessionKind.CONSULTATION:
+        return []
+    return [
+        (place, bookings.slot_label(session, place)) for place in bookings.free_places(session)
+    ]
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/book", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def book(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    form = BookingForm(_slots(session))
+    if request.method == "GET":
+        form.resident.data = id_arg("resident")
+    chosen = None
+    if form.resident.data is not None and 0 < form.resident.data <= MAX_ID:
+        chosen = db.session.get(Resident, form.resident.data)
+        if chosen is not None and (chosen.ward_id != ward.id or chosen.is_anonymised):
+            chosen = None
+    if form.validate_on_submit():
+        try:
+            if chosen is None:
+                raise RuleViolation(_("Choose a resident of this ward."))
+            booking = bookings.book_resident(
+                current_user,
+                chosen,
+                session,
+                BookingSource(form.source.data),
+                place=form.place.data or None,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            if booking.place is None:
+                flash(
+                    _(
+                        "The session is full: %(name)s is number %(position)d on the waiting"
+                        " list.",
+                        name=chosen.name,
+                        position=bookings.waitlist_position(booking),
+                    ),
+                    "info",
+                )
+            else:
+                flash(_("%(name)s is booked.", name=chosen.name), "success")
+            return redirect(url_for("residents.roster", ward=ward.slug, session_id=session.id))
+    search_form, found = _search(ward)
+    counts = queries.booking_counts([session.id]).get(session.id, (0, 0))
+    page = render_template(
+        "residents/book.html",
+        ward=ward,
+        session=session,
+        form=form,
+        chosen=chosen,
+        search_form=search_form,
+        found=found,
+        seated=counts[0],
+        waiting=counts[1],
+    )
+    if found or chosen:
+        _seen("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))
+    return page, form_status(form)
+
+
+def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
+    return get_in_ward_or_404(Booking, booking_id, ward)
+
+
+@bp.route("/manage/<ward>/bookings/<int:booking_id>/cancel", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def cancel_booking(ward: Ward, booking_id: int):
+    booking = _booking_in_ward(ward, booking_id)
+    form = CancelBookingForm()
+    if form.validate_on_submit():
+        try:
+            promoted = bookings.cancel_booking(current_user, booking, form.reason.data or "")
+        except RuleViolation as violation:
+            db.session.rollback()
+            flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(_("The booking was cancelled."), "success")
+            if promoted is not None:
+                flash(
+                    _(
+                        "%(name)s moved up from the waiting list.",
+                        name=promoted.resident.name,
+                    ),
+                    "info",
+                )
+    else:
+        flash_errors(form)
+    return redirect_back(
+        url_for("residents.roster", ward=ward.slug, session_id=booking.session_id)
+    )
+
+
+@bp.route("/manage/<ward>/bookings/<int:booking_id>/attendance", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def attendance(ward: Ward, booking_id: int):
+    booking = _booking_in_ward(ward, booking_id)
+    form = BookingAttendanceForm()
+    if form.validate_on_submit():
+        try:
+            bookings.record_attendance(current_user, booking, form.attended.data == "yes")
+        except RuleViolation as violation:
+            db.session.rollback()
+            flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(_("Recorded."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("residents.roster", ward=ward.slug, session_id=booking.session_id))
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/roster")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def roster(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    rows = queries.session_bookings(session)
+    search_form, found = _search(ward)
+    page = render_template(
+        "residents/roster.html",
+        ward=ward,
+        session=session,
+        rows=rows,
+        has_started=session.starts_dt <= clock.now(),
+        is_today=clock.to_local(session.starts_dt).date() <= clock.today(),
+        search_form=search_form,
+        found=found,
+        cancel_form=CancelBookingForm(),
+        slot_label=bookings.slot_label,
+    )
+    _seen("resident.roster", session, ward, shown=len(rows) + len(found or []))
+    return page
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/sign-in")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def sign_in(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    rows = [row for row in queries.session_bookings(session) if row.is_seated]
+    page = render_template(
+        "residents/sign_in.html",
+        ward=ward,
+        session=session,
+        rows=rows,
+        blank_rows=max(3, session.capacity - len(rows)),
+        slot_label=bookings.slot_label,
+    )
+    _seen("resident.sign_in_sheet", session, ward, shown=len(rows))
+    return page
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/walk-in", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def walk_in(ward: Ward, session_id: int):
+    session = get_in_ward_or_404(Session, session_id, ward)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        resident = (
+            db.session.get(Resident, form.resident.data)
+            if 0 < form.resident.data <= MAX_ID
+            else None
+        )
+        try:
+            if resident is None or resident.ward_id != ward.id:
+                raise RuleViolation(_("Choose a resident of this ward."))
+            bookings.record_walk_in(current_user, session, resident)
+        except RuleViolation as violation:
+            db.session.rollback()
+            flash_violation(violation)
+        else:
+            db.session.commit()
+            flash(_("%(name)s recorded as a walk-in.", name=resident.name), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("residents.roster", ward=ward.slug, session_id=session.id))
+
+
+# -- follow-up ----------------------------------------------------------------------------
+
+
+@bp.route("/manage/<ward>/follow-ups")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def follow_ups(ward: Ward):
+    due = queries.due_follow_ups(ward, clock.today())
+    page = render_template("residents/follow_ups.html", ward=ward, due=due)
+    _seen("resident.follow_up_list", None, ward, shown=len(due))
+    return page
+
+
+@bp.route("/manage/<ward>/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def record_follow_up(ward: Ward, follow_up_id: int):
+    follow_up = get_in_ward_or_404(FollowUp, follow_up_id, ward)
+    if follow_up.resident.is_anonymised:
+        abort(404)
+    form = FollowUpForm(
+        data={
+            "answer": follow_up.answer.value if follow_up.answer else None,
+            "procedure": follow_up.procedure,
+            "note": follow_up.note,
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            bookings.record_follow_up(
+                current_user,
+                follow_up,
+                FollowUpAnswer(form.answer.data),
+                form.procedure.data or "",
+                form.note.data or "",
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Answer saved."), "success")
+            return redirect(url_for("residents.follow_ups", ward=ward.slug))
+    page = render_template(
+        "residents/follow_up.html",
+        ward=ward,
+        follow_up=follow_up,
+        resident=follow_up.resident,
+        form=form,
+    )
+    if request.method == "GET":
+        _seen("resident.view", follow_up.resident, ward)
+    return page, form_status(form)
