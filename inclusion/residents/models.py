@@ -18,11 +18,14 @@ from inclusion.wards.models import Ward
 
 
 class LabelledEnum(enum.StrEnum):
-    """An enum whose members have a translated label in ``_LABELS``."""
+    """An enum whose members have a translated label in ``_LABELS``.
+
+    Labels are looked up per enum: equal values of two enums (``voice``) are different words.
+    """
 
     @property
     def label(self) -> str:
-        return str(_LABELS[self])
+        return str(_LABELS[type(self)][self])
 
 
 class ReminderChannel(LabelledEnum):
@@ -70,31 +73,45 @@ class FollowUpAnswer(LabelledEnum):
     UNKNOWN = "unknown"
 
 
-_LABELS = {
-    ReminderChannel.SMS: _l("SMS"),
-    ReminderChannel.VOICE: _l("Phone call"),
-    ReminderChannel.NONE: _l("No reminders"),
-    ConsentMethod.PHONE: _l("By phone"),
-    ConsentMethod.COUNTER: _l("At the counter"),
-    ConsentMethod.PAPER: _l("On paper"),
-    ConsentScope.RECORD: _l("Keep their details for the programme"),
-    ConsentScope.REMINDERS: _l("Reminders by phone call or SMS"),
-    ConsentScope.FOLLOW_UP: _l("A follow-up call three months later"),
-    OptOutSource.STAFF: _l("Asked the ward office"),
-    OptOutSource.SMS: _l("Replied STOP by SMS"),
-    OptOutSource.VOICE: _l("Asked on a reminder call"),
-    BookingStatus.BOOKED: _l("Booked"),
-    BookingStatus.WAITLISTED: _l("Waiting list"),
-    BookingStatus.CANCELLED: _l("Cancelled"),
-    BookingStatus.ATTENDED: _l("Attended"),
-    BookingStatus.NO_SHOW: _l("Did not come"),
-    BookingSource.PHONE: _l("Phone"),
-    BookingSource.COUNTER: _l("Counter"),
-    BookingSource.WEB: _l("Web"),
-    BookingSource.WALK_IN: _l("Walk-in"),
-    FollowUpAnswer.YES: _l("Yes, used an online procedure"),
-    FollowUpAnswer.NO: _l("No"),
-    FollowUpAnswer.UNKNOWN: _l("Unknown (could not reach or unsure)"),
+_LABELS: dict[type, dict] = {
+    ReminderChannel: {
+        ReminderChannel.SMS: _l("SMS"),
+        ReminderChannel.VOICE: _l("Phone call"),
+        ReminderChannel.NONE: _l("No reminders"),
+    },
+    ConsentMethod: {
+        ConsentMethod.PHONE: _l("By phone"),
+        ConsentMethod.COUNTER: _l("At the counter"),
+        ConsentMethod.PAPER: _l("On paper"),
+    },
+    ConsentScope: {
+        ConsentScope.RECORD: _l("Keep their details for the programme"),
+        ConsentScope.REMINDERS: _l("Reminders by phone call or SMS"),
+        ConsentScope.FOLLOW_UP: _l("A follow-up call three months later"),
+    },
+    OptOutSource: {
+        OptOutSource.STAFF: _l("Asked the ward office"),
+        OptOutSource.SMS: _l("Replied STOP by SMS"),
+        OptOutSource.VOICE: _l("Asked on a reminder call"),
+    },
+    BookingStatus: {
+        BookingStatus.BOOKED: _l("Booked"),
+        BookingStatus.WAITLISTED: _l("Waiting list"),
+        BookingStatus.CANCELLED: _l("Cancelled"),
+        BookingStatus.ATTENDED: _l("Attended"),
+        BookingStatus.NO_SHOW: _l("Did not come"),
+    },
+    BookingSource: {
+        BookingSource.PHONE: _l("Phone"),
+        BookingSource.COUNTER: _l("Counter"),
+        BookingSource.WEB: _l("Web"),
+        BookingSource.WALK_IN: _l("Walk-in"),
+    },
+    FollowUpAnswer: {
+        FollowUpAnswer.YES: _l("Yes, used an online procedure"),
+        FollowUpAnswer.NO: _l("No"),
+        FollowUpAnswer.UNKNOWN: _l("Unknown (could not reach or unsure)"),
+    },
 }
 
 #: Booking rows that hold a seat or slot.

@@ -94,3 +94,19 @@ def ward_residents(ward: Ward):
         .order_by(Resident.kana_key, Resident.id)
         .execution_options(yield_per=500)
     )
+
+
+def family_names_by_session(session_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """(place, family name) of each seated resident per session: a lead's list for the day."""
+    names: dict[int, list[tuple[int, str]]] = {session_id: [] for session_id in session_ids}
+    if not session_ids:
+        return names
+    rows = db.session.execute(
+        sa.select(Booking.session_id, Booking.place, Resident.family_name)
+        .join(Resident, Resident.id == Booking.resident_id)
+        .where(Booking.session_id.in_(session_ids), Booking.status.in_(SEATED))
+        .order_by(Booking.session_id, Booking.place)
+    )
+    for session_id, place, family_name in rows:
+        names[session_id].append((place, family_name))
+    return names

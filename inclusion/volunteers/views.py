@@ -1,16 +1,29 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from inclusion import clock
+from inclusion.audit.services import record_event
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
+from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm, plausible_date
 from inclusion.phones import display_phone
+from inclusion.residents.queries import family_names_by_session
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
 from inclusion.venues.services import list_venues
@@ -23,7 +36,7 @@ from inclusion.volunteers.forms import (
     ShiftFilterForm,
     TrainingForm,
 )
-from inclusion.volunteers.models import KNOWN_COURSES, SKILL_LABELS, Shift, ShiftRole
+from inclusion.volunteers.models import KNOWN_COURSES, SKILL_LABELS, Shift, ShiftRole, ShiftStatus
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
@@ -93,18 +106,42 @@ def claim(session_id: int):
 
 @bp.route("/me/shifts")
 @require(Role.VOLUNTEER)
+@writes_on_read
 def my_shifts():
     upcoming = queries.shifts_of(current_user.id, upcoming=True)
     past = queries.shifts_of(current_user.id, upcoming=False)
-    return render_template(
+    names = _lead_lists(upcoming)
+    page = render_template(
         "volunteers/my_shifts.html",
         upcoming=upcoming,
         past=past,
+        names=names,
         total_minutes=sum(shift.minutes for shift in past),
         cutoff=services.release_cutoff,
         now=clock.now(),
         button_form=ButtonForm(),
     )
+    for session_id, listed in names.items():
+        if listed:
+            session = db.session.get(Session, session_id)
+            record_event(current_user, "resident.lead_list", session, session.ward)
+    db.session.commit()
+    return page
+
+
+def _lead_lists(upcoming: list[Shift]) -> dict[int, list[tuple[int, str]]]:
+    """Today's sessions the volunteer leads: who is booked (family names only), if allowed."""
+    if not current_app.config["LEAD_SEES_RESIDENT_NAMES"]:
+        return {}
+    today = [
+        shift.session_id
+        for shift in upcoming
+        if shift.role == ShiftRole.LEAD
+        and shift.status == ShiftStatus.CLAIMED
+        and not shift.session.is_cancelled
+        and clock.to_local(shift.session.starts_dt).date() == clock.today()
+    ]
+    return family_names_by_session(today)
 
 
 @bp.route("/me/shifts/<int:shift_id>/release", methods=["POST"])
