@@ -10,6 +10,15 @@ from werkzeug.security import generate_password_hash
 
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.phones import PhoneKind
+from inclusion.residents.models import (
+    Booking,
+    BookingSource,
+    BookingStatus,
+    ReminderChannel,
+    Resident,
+    ResidentPhone,
+)
 from inclusion.sessions.models import Session, SessionKind, Topic
 from inclusion.venues.models import Venue, VenueKind
 from inclusion.volunteers.models import (
@@ -139,3 +148,58 @@ def make_shift(
     db.session.add(shift)
     db.session.flush()
     return shift
+
+
+def make_resident(
+    ward: Ward,
+    kana: str | None = None,
+    phones: tuple[str, ...] = ("+81355550000",),
+    channel: ReminderChannel = ReminderChannel.VOICE,
+    **fields,
+) -> Resident:
+    """A resident with landline numbers unless told otherwise; rows only, no service rules."""
+    number = next(_numbers)
+    family_kana = kana or f"テスト{number}"
+    resident = Resident(
+        ward_id=ward.id,
+        family_name=fields.pop("family_name", f"試験{number}"),
+        given_name=fields.pop("given_name", "花子"),
+        family_kana=family_kana,
+        given_kana="ハナコ",
+        kana_key=family_kana + "ハナコ",
+        reminder_channel=channel,
+        phones=[
+            ResidentPhone(
+                e164=e164,
+                kind=PhoneKind.MOBILE
+                if e164.startswith(("+819", "+818", "+817"))
+                else PhoneKind.LANDLINE,
+                position=position,
+            )
+            for position, e164 in enumerate(phones)
+        ],
+        **fields,
+    )
+    db.session.add(resident)
+    db.session.flush()
+    return resident
+
+
+def make_booking(
+    session: Session,
+    resident: Resident,
+    status: BookingStatus = BookingStatus.BOOKED,
+    place: int | None = 1,
+) -> Booking:
+    booking = Booking(
+        session_id=session.id,
+        resident_id=resident.id,
+        ward_id=session.ward_id,
+        status=status,
+        place=None if status == BookingStatus.WAITLISTED else place,
+        source=BookingSource.PHONE,
+        queued_dt=datetime.now(UTC) if status == BookingStatus.WAITLISTED else None,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
