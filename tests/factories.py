@@ -15,6 +15,7 @@ from inclusion.residents.models import (
     Booking,
     BookingSource,
     BookingStatus,
+    FollowUp,
     ReminderChannel,
     Resident,
     ResidentPhone,
@@ -203,3 +204,15 @@ def make_booking(
     db.session.add(booking)
     db.session.flush()
     return booking
+
+
+def make_follow_up(resident: Resident, first_attended_on: date = date(2026, 5, 1)) -> FollowUp:
+    follow_up = FollowUp(
+        resident_id=resident.id,
+        ward_id=resident.ward_id,
+        first_attended_on=first_attended_on,
+        due_on=first_attended_on + timedelta(days=92),
+    )
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up

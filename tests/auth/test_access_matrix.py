@@ -32,6 +32,13 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     ),
     "venue_id": lambda ward: factories.make_venue(ward).id,
     "session_id": lambda ward: factories.make_session(factories.make_venue(ward)).id,
+    "resident_id": lambda ward: factories.make_resident(ward).id,
+    "booking_id": lambda ward: (
+        factories.make_booking(
+            factories.make_session(factories.make_venue(ward)), factories.make_resident(ward)
+        ).id
+    ),
+    "follow_up_id": lambda ward: factories.make_follow_up(factories.make_resident(ward)).id,
 }
 
 #: Form data for POST routes so an allowed request does real work.
