@@ -13,11 +13,15 @@ from inclusion.auth.models import Role, User
 from inclusion.auth.services import find_user_by_email
 from inclusion.cli import DEMO_USERS
 from inclusion.extensions import db
+from inclusion.phones import PhoneKind
+from inclusion.residents import queries as residents_queries
+from inclusion.residents.models import Booking, BookingStatus, ReminderChannel, Resident
 from inclusion.scheduler.jobs import JobSpec, build_scheduler
 from inclusion.sessions.models import Session, SessionKind, SessionStatus
 from inclusion.venues.models import Venue
 from inclusion.volunteers.models import Shift, TrainingRecord
 from inclusion.wards.services import find_ward
+from tests import factories
 
 
 def user_count() -> int:
@@ -74,7 +78,7 @@ def test_create_user_refuses_a_second_account_for_an_address(app):
 def row_counts() -> list[int]:
     return [
         db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (User, Venue, Session, Shift, TrainingRecord)
+        for model in (User, Venue, Session, Shift, TrainingRecord, Resident, Booking)
     ]
 
 
@@ -155,3 +159,41 @@ def test_scheduler_process_starts_and_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
         process.stderr.close()
+
+
+def test_demo_residents_cover_what_staff_meet(app):
+    app.test_cli_runner().invoke(args=["demo"])
+    for slug in ("shibuya", "shinagawa"):
+        ward = find_ward(slug)
+        residents = db.session.scalars(
+            sa.select(Resident).where(Resident.ward_id == ward.id)
+        ).all()
+        channels = {resident.reminder_channel for resident in residents}
+        assert channels == set(ReminderChannel)
+        kinds = {phone.kind for resident in residents for phone in resident.phones}
+        assert {PhoneKind.LANDLINE, PhoneKind.MOBILE, PhoneKind.IP} <= kinds
+        assert any(resident.proxy_gets_reminders for resident in residents)
+        statuses = set(
+            db.session.scalars(sa.select(Booking.status).where(Booking.ward_id == ward.id))
+        )
+        assert {BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingStatus.ATTENDED} <= statuses
+        due = residents_queries.due_follow_ups(ward, clock.today())
+        assert due and all(follow_up.answer is None for follow_up in due)
+
+
+def test_retention_command_reports_and_dry_runs(app):
+    runner = app.test_cli_runner()
+    ward = find_ward("shibuya")
+    old = clock.now() - timedelta(days=6 * 365)
+    resident_id = factories.make_resident(ward, created_dt=old).id
+    db.session.commit()
+    dry = runner.invoke(args=["residents", "retention", "--years", "2", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 would be deleted, 0 would be anonymised" in dry.output
+    assert db.session.get(Resident, resident_id) is not None
+    done = runner.invoke(args=["residents", "retention"])
+    assert "1 were deleted, 0 were anonymised" in done.output
+    db.session.expire_all()
+    assert db.session.get(Resident, resident_id) is None
+    bad = runner.invoke(args=["residents", "retention", "--years", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
