@@ -33,10 +33,6 @@ from inclusion.residents.services import ResidentDraft
 from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, TIME_FORMAT_HINT
 
 
-def _choices(kind) -> list[SelectChoice]:
-    return [SelectChoice(member.value, member.label) for member in kind]
-
-
 def _text(label, max_length: int, required: bool = False, **kwargs) -> StringField:
     validators = [DataRequired(REQUIRED)] if required else []
     return StringField(
@@ -47,6 +43,8 @@ def _text(label, max_length: int, required: bool = False, **kwargs) -> StringFie
     )
 
 
+#: The channel choice that lets the first phone number decide.
+BY_NUMBER = "by_number"
 PHONE_HINT = _l("For example 03-1234-5678 or 090-1234-5678.")
 
 
@@ -69,8 +67,11 @@ class ResidentForm(FlaskForm):
     phone_3 = _text(_l("Third phone number"), 30)
     reminder_channel = RadioField(
         _l("Reminders by"),
-        choices=_choices(ReminderChannel),
-        default=ReminderChannel.VOICE.value,
+        choices=[
+            SelectChoice(BY_NUMBER, _l("By the number: SMS to a mobile, a call to a landline")),
+            *ReminderChannel.choices(),
+        ],
+        default=BY_NUMBER,
         validators=[InputRequired(REQUIRED)],
     )
     call_from = LocalTimeField(
@@ -100,7 +101,9 @@ class ResidentForm(FlaskForm):
             given_kana=self.given_kana.data or "",
             birth_year=self.birth_year.data,
             phones=[self.phone_1.data or "", self.phone_2.data or "", self.phone_3.data or ""],
-            reminder_channel=ReminderChannel(self.reminder_channel.data),
+            reminder_channel=None
+            if self.reminder_channel.data == BY_NUMBER
+            else ReminderChannel(self.reminder_channel.data),
             call_from=self.call_from.data,
             call_until=self.call_until.data,
             needs=self.needs.data or "",
@@ -114,12 +117,12 @@ class ResidentForm(FlaskForm):
 class ConsentFields(FlaskForm):
     scopes = MultiCheckboxField(
         _l("The resident agreed to"),
-        choices=_choices(ConsentScope),
+        choices=ConsentScope.choices(),
         validators=[DataRequired(_l("Choose what the resident agreed to."))],
     )
     method = RadioField(
         _l("How they agreed"),
-        choices=_choices(ConsentMethod),
+        choices=ConsentMethod.choices(),
         default=ConsentMethod.PHONE.value,
         validators=[InputRequired(REQUIRED)],
     )
@@ -170,15 +173,22 @@ class BookingForm(FlaskForm):
     )
     source = SelectField(
         _l("Booked by"),
-        choices=[c for c in _choices(BookingSource) if c.value != BookingSource.WALK_IN],
+        choices=[c for c in BookingSource.choices() if c.value != BookingSource.WALK_IN],
         default=BookingSource.PHONE.value,
     )
     place = SelectField(_l("Slot"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Book"))
 
-    def __init__(self, slots: list[tuple[int, str]], *args, **kwargs) -> None:
+    def __init__(self, slots: list[SelectChoice] | None, *args, **kwargs) -> None:
+        """``slots``: the free slots of a consultation; None for a class (seats are numbered)."""
         super().__init__(*args, **kwargs)
-        self.place.choices = [SelectChoice(0, _l("First free slot")), *slots]
+        if slots is None:
+            del self.place
+        else:
+            self.place.choices = [SelectChoice(0, _l("First free slot")), *slots]
+
+    def chosen_place(self) -> int | None:
+        return self.place.data or None if "place" in self else None
 
 
 class CancelBookingForm(FlaskForm):
@@ -203,7 +213,7 @@ class WalkInForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     answer = RadioField(
         _l("Used an online procedure since the class?"),
-        choices=_choices(FollowUpAnswer),
+        choices=FollowUpAnswer.choices(),
         validators=[InputRequired(REQUIRED)],
     )
     procedure = _text(

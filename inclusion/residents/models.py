@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from wtforms import SelectChoice
 
 from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
@@ -26,6 +27,11 @@ class LabelledEnum(enum.StrEnum):
     @property
     def label(self) -> str:
         return str(_LABELS[type(self)][self])
+
+    @classmethod
+    def choices(cls) -> list[SelectChoice]:
+        """Choices for a form, the labels translated when shown."""
+        return [SelectChoice(member.value, label) for member, label in _LABELS[cls].items()]
 
 
 class ReminderChannel(LabelledEnum):

@@ -54,7 +54,8 @@ class ResidentDraft:
     given_kana: str = ""
     birth_year: int | None = None
     phones: list[str] = field(default_factory=list)
-    reminder_channel: ReminderChannel = ReminderChannel.VOICE
+    #: None: decided by the first number (SMS to a mobile, a call to anything else).
+    reminder_channel: ReminderChannel | None = None
     call_from: time | None = None
     call_until: time | None = None
     needs: str = ""
@@ -134,6 +135,13 @@ def _phones(draft: ResidentDraft) -> list[tuple[str, PhoneKind]]:
     return parsed
 
 
+def _channel_for(phones: list[tuple[str, PhoneKind]]) -> ReminderChannel:
+    """The channel a number suggests: SMS to a mobile, a call to a landline or 050."""
+    if not phones:
+        return ReminderChannel.NONE
+    return ReminderChannel.SMS if phones[0][1].takes_sms else ReminderChannel.VOICE
+
+
 def _check_channel(channel: ReminderChannel, phones: list[tuple[str, PhoneKind]]) -> None:
     if channel == ReminderChannel.SMS and not any(kind.takes_sms for _e164, kind in phones):
         raise RuleViolation(
@@ -155,7 +163,8 @@ def _checked(draft: ResidentDraft) -> dict[str, object]:
     if draft.birth_year is not None and not this_year - 120 <= draft.birth_year <= this_year:
         raise RuleViolation(_l("Enter a year of birth such as 1948."), "birth_year")
     phones = _phones(draft)
-    _check_channel(draft.reminder_channel, phones)
+    channel = draft.reminder_channel or _channel_for(phones)
+    _check_channel(channel, phones)
     call_from, call_until = _call_window(draft)
     proxy = parse_phone(draft.proxy_phone, "proxy_phone")
     if draft.proxy_gets_reminders and proxy is None:
@@ -169,7 +178,7 @@ def _checked(draft: ResidentDraft) -> dict[str, object]:
         "given_kana": given_kana,
         "kana_key": kana_key(family_kana + given_kana),
         "birth_year": draft.birth_year,
-        "reminder_channel": draft.reminder_channel,
+        "reminder_channel": channel,
         "call_from": call_from,
         "call_until": call_until,
         "needs": draft.needs.strip(),

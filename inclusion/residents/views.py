@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -347,11 +348,12 @@ def export(ward: Ward):
 # -- bookings -----------------------------------------------------------------------------
 
 
-def _slots(session: Session) -> list[tuple[int, str]]:
+def _slots(session: Session) -> list[SelectChoice] | None:
     if session.kind != SessionKind.CONSULTATION:
-        return []
+        return None
     return [
-        (place, bookings.slot_label(session, place)) for place in bookings.free_places(session)
+        SelectChoice(place, bookings.slot_label(session, place))
+        for place in bookings.free_places(session)
     ]
 
 
@@ -377,7 +379,7 @@ def book(ward: Ward, session_id: int):
                 chosen,
                 session,
                 BookingSource(form.source.data),
-                place=form.place.data or None,
+                place=form.chosen_place(),
             )
         except RuleViolation as violation:
             db.session.rollback()

@@ -120,6 +120,8 @@ def test_no_violations_in_form_error_states(page, live_server):
         ("/manage/shibuya/sessions/new", "保存"),
         ("/manage/shibuya/series/new", "連続講座を登録"),
         ("/manage/shibuya/venues/new", "保存"),
+        ("/manage/shibuya/residents/new", "保存"),
+        ("/manage/shibuya/residents/export", "CSVをダウンロード"),
     ):
         page.goto(path)
         page.get_by_role("button", name=button).click()

@@ -370,3 +370,20 @@ def test_retention_anonymises_booked_and_deletes_unbooked_keeping_counts(shibuya
     again = services.apply_retention(3)
     assert (again.deleted, again.anonymised) == (0, 0)
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "resident.retention"))
+
+
+@pytest.mark.parametrize(
+    ("phones", "channel"),
+    [
+        (["03-3463-1873"], ReminderChannel.VOICE),
+        (["050-1234-5678"], ReminderChannel.VOICE),
+        (["090-1234-5678", "03-3463-1873"], ReminderChannel.SMS),
+        (["03-3463-1873", "090-1234-5678"], ReminderChannel.VOICE),
+        ([], ReminderChannel.NONE),
+    ],
+)
+def test_the_first_number_decides_the_channel_unless_staff_choose(shibuya, users, phones, channel):
+    resident = services.create_resident(
+        users["ward_staff"], shibuya, draft(phones=phones, reminder_channel=None)
+    )
+    assert resident.reminder_channel == channel

@@ -29,7 +29,7 @@ NEW_RESIDENT = {
     "given_kana": "はなこ",
     "birth_year": "1946",
     "phone_1": "03-3463-1873",
-    "reminder_channel": "voice",
+    "reminder_channel": "by_number",
     "scopes": ["record", "reminders", "follow_up"],
     "method": "phone",
 }
