@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
+from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
 from inclusion.wards.models import Ward
@@ -31,20 +32,31 @@ def _by_day(sessions: list[Session]):
     ]
 
 
+def _ward_listing(ward: str, printable: bool):
+    ward_row = _ward_or_404(ward)
+    if printable:
+        sessions = upcoming_public_sessions(ward_row.id, days=31)
+    else:
+        sessions = upcoming_public_sessions(ward_row.id)
+    return render_template(
+        "public/ward.html",
+        ward=ward_row,
+        days=_by_day(sessions),
+        booked=booking_counts([session.id for session in sessions]),
+        printable=printable,
+    )
+
+
 @bp.route("")
 @public
 def ward_page(ward: str):
-    ward_row = _ward_or_404(ward)
-    days = _by_day(upcoming_public_sessions(ward_row.id))
-    return render_template("public/ward.html", ward=ward_row, days=days, printable=False)
+    return _ward_listing(ward, printable=False)
 
 
 @bp.route("/print")
 @public
 def ward_print(ward: str):
-    ward_row = _ward_or_404(ward)
-    days = _by_day(upcoming_public_sessions(ward_row.id, days=31))
-    return render_template("public/ward.html", ward=ward_row, days=days, printable=True)
+    return _ward_listing(ward, printable=True)
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -56,5 +68,6 @@ def session_page(ward: str, session_id: int):
         "public/session.html",
         ward=ward_row,
         session=session,
+        booked=booking_counts([session.id]),
         is_past=session.ends_dt <= clock.now() or session.status == SessionStatus.HELD,
     )

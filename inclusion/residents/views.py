@@ -411,6 +411,7 @@ def book(ward: Ward, session_id: int):
         found=found,
         seated=counts[0],
         waiting=counts[1],
+        consent_due=chosen is not None and services.consent_is_due(services.consents_of(chosen)),
     )
     if found or chosen:
         _seen("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))

@@ -68,7 +68,8 @@ def _session_page(ward: Ward | None):
     )
     after = queries.Cursor.parse(request.args.get("after"))
     sessions, next_cursor = queries.page_of_sessions(filters, after, PAGE_SIZE)
-    filled = volunteer_queries.fill_counts([session.id for session in sessions])
+    session_ids = [session.id for session in sessions]
+    filled = volunteer_queries.fill_counts(session_ids)
     next_args = {**request.args.to_dict(), "after": str(next_cursor)} if next_cursor else None
     return render_template(
         "sessions/list.html",
@@ -76,6 +77,7 @@ def _session_page(ward: Ward | None):
         form=form,
         sessions=sessions,
         filled=filled,
+        booked=resident_queries.booking_counts(session_ids),
         next_args=next_args,
         first_args={k: v for k, v in request.args.items() if k != "after"} if after else None,
     )

@@ -293,3 +293,21 @@ def test_pages_run_a_fixed_number_of_queries(staff, shibuya, venue, constant_que
             )
 
     constant_queries(staff, f"/manage/shibuya/residents/{resident.id}", add_history)
+
+
+def test_public_pages_say_whether_places_are_left_and_nothing_more(client, shibuya, venue):
+    full = factories.make_session(venue, title="満員教室", capacity=1)
+    factories.make_booking(full, factories.make_resident(shibuya, family_name="匿名希望"))
+    nearly = factories.make_session(
+        venue, title="残り教室", capacity=3, starts_dt=clock.now() + timedelta(days=4)
+    )
+    factories.make_booking(nearly, factories.make_resident(shibuya))
+    factories.make_session(
+        venue, title="空き教室", capacity=10, starts_dt=clock.now() + timedelta(days=5)
+    )
+    page = client.get("/w/shibuya").get_data(as_text=True)
+    assert "満席です。キャンセル待ちができます。" in page
+    assert "残りわずか（あと2人）" in page and "空きがあります。" in page
+    assert "匿名希望" not in page
+    detail = client.get(f"/w/shibuya/sessions/{full.id}").get_data(as_text=True)
+    assert "満席です" in detail and "匿名希望" not in detail
