@@ -20,6 +20,7 @@ from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind, parse_phone
+from inclusion.residents.bookings import sync_follow_up
 from inclusion.residents.models import (
     ACTIVE,
     Booking,
@@ -444,21 +445,20 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
 
 
 def _merge_follow_up(keep: Resident, duplicate: Resident) -> None:
-    """Keep one follow-up: the answered one, else the one from the earlier first visit."""
+    """Keep one follow-up: an answered one if any, due from the first session either attended."""
     pair = list(
         db.session.scalars(
             sa.select(FollowUp).where(FollowUp.resident_id.in_((keep.id, duplicate.id)))
         )
     )
-    if not pair:
-        return
     pair.sort(key=lambda row: (row.answer is None, row.first_attended_on))
-    winner, losers = pair[0], pair[1:]
-    for loser in losers:
+    for loser in pair[1:]:
         db.session.delete(loser)
     db.session.flush()
-    winner.resident_id = keep.id
-    winner.first_attended_on = min(row.first_attended_on for row in pair)
+    if pair:
+        pair[0].resident_id = keep.id
+        db.session.flush()
+    sync_follow_up(keep.id, keep.ward_id)
 
 
 # -- retention ----------------------------------------------------------------------------

@@ -281,10 +281,10 @@ def test_merge_moves_bookings_numbers_consent_and_follow_up(shibuya, users):
         shibuya, phones=("+81334631873", "+819012345678"), needs="車いす", birth_year=1940
     )
     shared = factories.make_session(venue)
-    other = factories.make_session(venue, starts_dt=shared.starts_dt + timedelta(days=1))
+    other = factories.make_session(venue, starts_dt=clock.now() - timedelta(days=40))
     factories.make_booking(shared, keep, place=1)
     clash = factories.make_booking(shared, duplicate, place=2)
-    moved = factories.make_booking(other, duplicate, place=1)
+    moved = factories.make_booking(other, duplicate, place=1, status=BookingStatus.ATTENDED)
     db.session.add(
         Consent(
             resident_id=duplicate.id,
@@ -294,15 +294,7 @@ def test_merge_moves_bookings_numbers_consent_and_follow_up(shibuya, users):
             given_on=date(2026, 5, 1),
         )
     )
-    db.session.add(
-        FollowUp(
-            resident_id=duplicate.id,
-            ward_id=shibuya.id,
-            first_attended_on=date(2026, 5, 1),
-            due_on=date(2026, 8, 1),
-        )
-    )
-    db.session.flush()
+    bookings.sync_follow_up(duplicate.id, shibuya.id)
     duplicate_id = duplicate.id
     services.merge_residents(users["ward_staff"], keep, duplicate)
     db.session.expire_all()
@@ -312,7 +304,10 @@ def test_merge_moves_bookings_numbers_consent_and_follow_up(shibuya, users):
     assert [p.e164 for p in keep.phones] == ["+81334631873", "+819012345678"]
     assert (keep.needs, keep.birth_year) == ("車いす", 1940)
     assert services.consents_of(keep)[0].method == ConsentMethod.COUNTER
-    assert db.session.scalar(sa.select(FollowUp.resident_id)) == keep.id
+    follow_up = db.session.scalar(sa.select(FollowUp))
+    first_day = clock.to_local(other.starts_dt).date()
+    assert (follow_up.resident_id, follow_up.first_attended_on) == (keep.id, first_day)
+    assert follow_up.due_on == bookings.follow_up_due_on(first_day)
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "resident.merge"))
     assert entry.details == {"merged": duplicate_id, "bookings_moved": 2, "bookings_cancelled": 1}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResidentPhone)) == 2
@@ -387,3 +382,22 @@ def test_the_first_number_decides_the_channel_unless_staff_choose(shibuya, users
         users["ward_staff"], shibuya, draft(phones=phones, reminder_channel=None)
     )
     assert resident.reminder_channel == channel
+
+
+def test_merge_keeps_the_answered_follow_up(shibuya, users):
+    venue = factories.make_venue(shibuya)
+    keep, duplicate = factories.make_resident(shibuya), factories.make_resident(shibuya)
+    recent = factories.make_session(venue, starts_dt=clock.now() - timedelta(days=20))
+    older = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=clock.now() - timedelta(days=120)
+    )
+    factories.make_booking(recent, keep, status=BookingStatus.ATTENDED)
+    factories.make_booking(older, duplicate, status=BookingStatus.ATTENDED)
+    bookings.sync_follow_up(keep.id, shibuya.id)
+    answered = bookings.sync_follow_up(duplicate.id, shibuya.id)
+    bookings.record_follow_up(users["ward_staff"], answered, FollowUpAnswer.NO)
+    services.merge_residents(users["ward_staff"], keep, duplicate)
+    rows = db.session.scalars(sa.select(FollowUp)).all()
+    assert [(row.id, row.resident_id, row.answer) for row in rows] == [
+        (answered.id, keep.id, FollowUpAnswer.NO)
+    ]
