@@ -273,8 +273,14 @@ def cancel(ward: Ward, session_id: int):
             db.session.commit()
             flash(_("%(count)d session(s) cancelled.", count=len(cancelled)), "success")
             return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+    seated, waiting = resident_queries.booking_counts([session.id]).get(session.id, (0, 0))
     return render_template(
-        "sessions/cancel.html", ward=ward, session=session, form=form
+        "sessions/cancel.html",
+        ward=ward,
+        session=session,
+        form=form,
+        seated=seated,
+        waiting=waiting,
     ), form_status(form)
 
 

@@ -311,3 +311,14 @@ def test_public_pages_say_whether_places_are_left_and_nothing_more(client, shibu
     assert "匿名希望" not in page
     detail = client.get(f"/w/shibuya/sessions/{full.id}").get_data(as_text=True)
     assert "満席です" in detail and "匿名希望" not in detail
+
+
+def test_cancelling_a_session_says_how_many_bookings_go(staff, shibuya, venue):
+    session = factories.make_session(venue, capacity=1)
+    factories.make_booking(session, factories.make_resident(shibuya))
+    factories.make_booking(session, factories.make_resident(shibuya), BookingStatus.WAITLISTED)
+    page = staff.get(f"/manage/shibuya/sessions/{session.id}/cancel").get_data(as_text=True)
+    assert "予約1件とキャンセル待ち1件も取り消されます" in page
+    staff.post(f"/manage/shibuya/sessions/{session.id}/cancel", data={"reason": "台風"})
+    statuses = db.session.scalars(sa.select(Booking.status)).all()
+    assert statuses == [BookingStatus.CANCELLED, BookingStatus.CANCELLED]
