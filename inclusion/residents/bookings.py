@@ -164,6 +164,8 @@ def book_resident(
         if live.status == BookingStatus.WAITLISTED:
             raise RuleViolation(_l("This resident is already on the waiting list."))
         raise RuleViolation(_l("This resident is already booked for this session."))
+    # Whoever waits goes first, even if a seat was freed some other way.
+    promote_waitlist(actor, session)
     free = free_places(session)
     if session.kind == SessionKind.CONSULTATION and place is not None:
         if not 1 <= place <= session.capacity:

@@ -338,3 +338,16 @@ def test_follow_up_is_due_from_the_first_attended_session(shibuya, users, venue)
     # An answered follow-up is kept as it is.
     bookings.sync_follow_up(person.id, shibuya.id)
     assert follow_up.answer == FollowUpAnswer.YES
+
+
+def test_a_newcomer_never_takes_a_seat_someone_waits_for(shibuya, users, venue):
+    session = factories.make_session(venue, capacity=1)
+    waiting = factories.make_booking(
+        session, factories.make_resident(shibuya), status=BookingStatus.WAITLISTED
+    )
+    # A free seat with a queue: rows written around the services, as a crash might leave them.
+    newcomer = bookings.book_resident(
+        users["ward_staff"], factories.make_resident(shibuya), session, PHONE
+    )
+    assert (waiting.status, waiting.place) == (BookingStatus.BOOKED, 1)
+    assert newcomer.status == BookingStatus.WAITLISTED
