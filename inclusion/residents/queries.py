@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion.extensions import db
-from inclusion.residents.models import ACTIVE, SEATED, Booking, BookingStatus, FollowUp, Resident
+from inclusion.residents.models import (
+    ACTIVE,
+    SEATED,
+    Booking,
+    BookingStatus,
+    Consent,
+    FollowUp,
+    Resident,
+)
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
@@ -110,3 +118,15 @@ def family_names_by_session(session_ids: list[int]) -> dict[int, list[tuple[int,
     for session_id, place, family_name in rows:
         names[session_id].append((place, family_name))
     return names
+
+
+def consent_years(resident_ids: list[int]) -> dict[int, int]:
+    """The latest fiscal year each resident gave consent in, in one query."""
+    if not resident_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Consent.resident_id, sa.func.max(Consent.fiscal_year))
+        .where(Consent.resident_id.in_(resident_ids))
+        .group_by(Consent.resident_id)
+    )
+    return dict(rows.all())

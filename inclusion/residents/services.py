@@ -347,10 +347,13 @@ def consents_of(resident: Resident) -> list[Consent]:
     )
 
 
-def consent_is_due(consents: list[Consent], today: date | None = None) -> bool:
+def consent_due(latest_year: int | None, today: date | None = None) -> bool:
     """Whether consent must be asked (again): none yet, or none in this fiscal year."""
-    this_year = clock.fiscal_year(today or clock.today())
-    return not any(consent.fiscal_year == this_year for consent in consents)
+    return latest_year is None or latest_year < clock.fiscal_year(today or clock.today())
+
+
+def consent_is_due(consents: list[Consent], today: date | None = None) -> bool:
+    return consent_due(max((consent.fiscal_year for consent in consents), default=None), today)
 
 
 def set_opt_out(

@@ -100,9 +100,15 @@ def index(ward: Ward):
         form=form,
         residents=residents,
         searched=found is not None,
+        consent_due=_consent_due(residents),
     )
     _seen("resident.search", None, ward, shown=len(residents))
     return page
+
+
+def _consent_due(residents: list[Resident]) -> set[int]:
+    years = queries.consent_years([resident.id for resident in residents])
+    return {resident.id for resident in residents if services.consent_due(years.get(resident.id))}
 
 
 def _with_resident(target: str, resident: Resident) -> str:

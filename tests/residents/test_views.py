@@ -10,9 +10,12 @@ from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
+from inclusion.residents import services
 from inclusion.residents.models import (
     Booking,
     BookingStatus,
+    ConsentMethod,
+    ConsentScope,
     FollowUpAnswer,
     ReminderChannel,
     Resident,
@@ -322,3 +325,14 @@ def test_cancelling_a_session_says_how_many_bookings_go(staff, shibuya, venue):
     staff.post(f"/manage/shibuya/sessions/{session.id}/cancel", data={"reason": "台風"})
     statuses = db.session.scalars(sa.select(Booking.status)).all()
     assert statuses == [BookingStatus.CANCELLED, BookingStatus.CANCELLED]
+
+
+def test_the_list_says_whose_consent_to_ask_this_year(staff, users, shibuya):
+    asked = factories.make_resident(shibuya, family_name="済")
+    factories.make_resident(shibuya, family_name="未")
+    services.record_consent(
+        users["ward_staff"], asked, [ConsentScope.RECORD], ConsentMethod.PHONE, clock.today()
+    )
+    rows = staff.get("/manage/shibuya/residents").get_data(as_text=True).split("<tr>")[2:]
+    marks = {("済" in row, "今年度の確認が必要" in row, "今年度は済み" in row) for row in rows}
+    assert marks == {(True, False, True), (False, True, False)}
