@@ -31,6 +31,7 @@ from inclusion.residents.models import (
     FollowUpAnswer,
     Resident,
 )
+from inclusion.residents.queries import waitlist_positions
 from inclusion.residents.signals import (
     booking_cancelled,
     booking_created,
@@ -269,17 +270,7 @@ def waitlist_position(booking: Booking) -> int | None:
     """1 for the first waiting resident; None if the booking is not waiting."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Booking.session_id == booking.session_id,
-            Booking.status == BookingStatus.WAITLISTED,
-            sa.or_(
-                Booking.queued_dt < booking.queued_dt,
-                sa.and_(Booking.queued_dt == booking.queued_dt, Booking.id < booking.id),
-            ),
-        )
-    )
-    return ahead + 1
+    return waitlist_positions([booking])[booking.id]
 
 
 # -- on the day ---------------------------------------------------------------------------

@@ -130,3 +130,28 @@ def consent_years(resident_ids: list[int]) -> dict[int, int]:
         .group_by(Consent.resident_id)
     )
     return dict(rows.all())
+
+
+def waitlist_positions(waiting: list[Booking]) -> dict[int, int]:
+    """Each waiting booking's place in its session's queue (1 = next), in one query."""
+    if not waiting:
+        return {}
+    ranked = (
+        sa.select(
+            Booking.id,
+            sa.func.row_number()
+            .over(partition_by=Booking.session_id, order_by=(Booking.queued_dt, Booking.id))
+            .label("position"),
+        )
+        .where(
+            Booking.session_id.in_({booking.session_id for booking in waiting}),
+            Booking.status == BookingStatus.WAITLISTED,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.id, ranked.c.position).where(
+            ranked.c.id.in_([booking.id for booking in waiting])
+        )
+    )
+    return dict(rows.all())

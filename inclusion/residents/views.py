@@ -40,6 +40,7 @@ from inclusion.residents.forms import (
 from inclusion.residents.models import (
     Booking,
     BookingSource,
+    BookingStatus,
     ConsentMethod,
     ConsentScope,
     FollowUp,
@@ -160,6 +161,7 @@ def create(ward: Ward):
 def detail(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
     consents = services.consents_of(resident)
+    history = queries.resident_bookings(resident)
     page = render_template(
         "residents/detail.html",
         ward=ward,
@@ -167,7 +169,10 @@ def detail(ward: Ward, resident_id: int):
         consents=consents,
         consent_due=services.consent_is_due(consents),
         age_band=services.age_band(resident.birth_year),
-        resident_bookings=queries.resident_bookings(resident),
+        resident_bookings=history,
+        positions=queries.waitlist_positions(
+            [booking for booking in history if booking.status == BookingStatus.WAITLISTED]
+        ),
         follow_up=queries.follow_up_of(resident),
         opt_out_form=OptOutForm(opted_out="no" if resident.is_opted_out else "yes"),
         cancel_form=CancelBookingForm(),

@@ -336,3 +336,20 @@ def test_the_list_says_whose_consent_to_ask_this_year(staff, users, shibuya):
     rows = staff.get("/manage/shibuya/residents").get_data(as_text=True).split("<tr>")[2:]
     marks = {("済" in row, "今年度の確認が必要" in row, "今年度は済み" in row) for row in rows}
     assert marks == {(True, False, True), (False, True, False)}
+
+
+def test_the_residents_page_gives_their_place_in_each_queue(staff, shibuya, venue):
+    resident = factories.make_resident(shibuya)
+    first = factories.make_session(venue, capacity=1, title="一つ目")
+    second = factories.make_session(
+        venue, capacity=1, title="二つ目", starts_dt=clock.now() + timedelta(days=8)
+    )
+    for session, ahead in ((first, 0), (second, 2)):
+        factories.make_booking(session, factories.make_resident(shibuya))
+        for _ in range(ahead):
+            factories.make_booking(
+                session, factories.make_resident(shibuya), BookingStatus.WAITLISTED
+            )
+        factories.make_booking(session, resident, BookingStatus.WAITLISTED)
+    page = staff.get(f"/manage/shibuya/residents/{resident.id}").get_data(as_text=True)
+    assert "キャンセル待ち (1番目)" in page and "キャンセル待ち (3番目)" in page
