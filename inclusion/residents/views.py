@@ -145,13 +145,18 @@ def create(ward: Ward):
         else:
             db.session.commit()
             flash(_("%(name)s added.", name=resident.name), "success")
-            target = safe_next_url(request.args.get("next"))
-            if target:
+            if target := safe_next_url(request.args.get("next")):
                 return redirect(_with_resident(target, resident))
             return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
     status = 409 if matches else form_status(form)
+    target = safe_next_url(request.args.get("next"))
     return render_template(
-        "residents/form.html", ward=ward, form=form, mode="create", matches=matches
+        "residents/form.html",
+        ward=ward,
+        form=form,
+        mode="create",
+        matches=matches,
+        use_links={m.id: _with_resident(target, m) for m in matches} if target else {},
     ), status
 
 

@@ -96,6 +96,13 @@ def test_the_same_person_is_found_before_a_second_record(staff, shibuya):
     page = response.get_data(as_text=True)
     assert "すでに登録されている方かもしれません" in page and existing.family_name in page
     assert count(Resident) == 1
+    # From the booking page, staff can take the existing record; only our own URLs are linked.
+    back = "/manage/shibuya/sessions/1/book"
+    page = staff.post(f"/manage/shibuya/residents/new?next={back}", data=NEW_RESIDENT)
+    assert f'href="{back}?resident={existing.id}"' in page.get_data(as_text=True)
+    for hostile in ("javascript:alert(1)", "//evil.example/x", "https://evil.example/"):
+        page = staff.post(f"/manage/shibuya/residents/new?next={hostile}", data=NEW_RESIDENT)
+        assert "この記録を使う" not in page.get_data(as_text=True)
     response = staff.post(
         "/manage/shibuya/residents/new", data={**NEW_RESIDENT, "confirmed_new": "y"}
     )
