@@ -227,21 +227,26 @@ def search_residents(ward: Ward, text: str, limit: int = 50) -> list[Resident]:
     )
     if not text:
         return list(db.session.scalars(query))
-    conditions = []
     if any(char.isdigit() for char in text):
         try:
             number = parse_phone(text)
         except RuleViolation:
             number = None
         if number is not None:
-            conditions.append(Resident.phones.any(ResidentPhone.e164 == number[0]))
+            # A whole number is looked up by its index, not matched against names.
+            return list(
+                db.session.scalars(
+                    query.where(Resident.phones.any(ResidentPhone.e164 == number[0]))
+                )
+            )
     key = kana_key(text)
-    if key:
-        conditions.append(Resident.kana_key.startswith(key, autoescape=True))
-        conditions.append(Resident.family_name.startswith(text, autoescape=True))
-    if not conditions:
+    if not key:
         return []
-    return list(db.session.scalars(query.where(sa.or_(*conditions))))
+    matching = sa.or_(
+        Resident.kana_key.startswith(key, autoescape=True),
+        Resident.family_name.startswith(text, autoescape=True),
+    )
+    return list(db.session.scalars(query.where(matching)))
 
 
 # -- changes ------------------------------------------------------------------------------
