@@ -194,12 +194,19 @@ def _checked(draft: ResidentDraft) -> dict[str, object]:
 # -- finding ------------------------------------------------------------------------------
 
 
+def _with_number(*e164s: str):
+    """Residents holding one of the numbers: found through the numbers' index."""
+    return Resident.id.in_(
+        sa.select(ResidentPhone.resident_id).where(ResidentPhone.e164.in_(e164s))
+    )
+
+
 def find_matches(ward: Ward, e164s: list[str], key: str, exclude: int | None = None):
     """Residents of the ward with one of the numbers or the same kana: likely the same person."""
     conditions = []
     if e164s:
         conditions.append(
-            Resident.phones.any(ResidentPhone.e164.in_(e164s)),
+            _with_number(*e164s),
         )
     if key:
         conditions.append(Resident.kana_key == key)
@@ -234,11 +241,7 @@ def search_residents(ward: Ward, text: str, limit: int = 50) -> list[Resident]:
             number = None
         if number is not None:
             # A whole number is looked up by its index, not matched against names.
-            return list(
-                db.session.scalars(
-                    query.where(Resident.phones.any(ResidentPhone.e164 == number[0]))
-                )
-            )
+            return list(db.session.scalars(query.where(_with_number(number[0]))))
     key = kana_key(text)
     if not key:
         return []
