@@ -71,23 +71,33 @@ def resident_bookings(resident: Resident, limit: int = 100) -> list[Booking]:
     )
 
 
-def due_follow_ups(ward: Ward, today: date, limit: int = 200) -> list[FollowUp]:
+def _due(ward: Ward, today: date):
+    return (
+        sa.select(FollowUp)
+        .join(Resident, Resident.id == FollowUp.resident_id)
+        .where(
+            FollowUp.ward_id == ward.id,
+            FollowUp.answer.is_(None),
+            FollowUp.due_on <= today,
+            Resident.anonymised_dt.is_(None),
+        )
+    )
+
+
+def due_follow_ups(ward: Ward, today: date, limit: int = 100) -> list[FollowUp]:
     """Follow-up calls due by ``today`` and not yet answered, oldest first."""
     return list(
         db.session.scalars(
-            sa.select(FollowUp)
-            .join(Resident, Resident.id == FollowUp.resident_id)
+            _due(ward, today)
             .options(joinedload(FollowUp.resident))
-            .where(
-                FollowUp.ward_id == ward.id,
-                FollowUp.answer.is_(None),
-                FollowUp.due_on <= today,
-                Resident.anonymised_dt.is_(None),
-            )
             .order_by(FollowUp.due_on, FollowUp.id)
             .limit(limit)
         )
     )
+
+
+def count_due_follow_ups(ward: Ward, today: date) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_due(ward, today).subquery()))
 
 
 def follow_up_of(resident: Resident) -> FollowUp | None:

@@ -561,7 +561,12 @@ def walk_in(ward: Ward, session_id: int):
 @writes_on_read
 def follow_ups(ward: Ward):
     due = queries.due_follow_ups(ward, clock.today())
-    page = render_template("residents/follow_ups.html", ward=ward, due=due)
+    page = render_template(
+        "residents/follow_ups.html",
+        ward=ward,
+        due=due,
+        due_count=queries.count_due_follow_ups(ward, clock.today()),
+    )
     _seen("resident.follow_up_list", None, ward, shown=len(due))
     return page
 

@@ -249,6 +249,7 @@ def test_follow_up_call_list_and_answer(staff, shibuya):
     )
     page = staff.get("/manage/shibuya/follow-ups").get_data(as_text=True)
     assert "呼出" in page and "まだ先" not in page
+    assert "予定日を迎えた電話が1件あります。" in page
     response = staff.post(
         f"/manage/shibuya/follow-ups/{follow_up.id}", data={"answer": "yes", "procedure": ""}
     )
