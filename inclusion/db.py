@@ -67,7 +67,7 @@ class Base(DeclarativeBase):
 
 def lock_row(model: type, row_id: object) -> None:
     """Take a row's lock until commit (PostgreSQL); SQLite writers already queue."""
-    from inclusion.extensions import db
+    from inclusion.extensions import db  # extensions imports this module's Base
 
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
 
