@@ -393,7 +393,10 @@ def update_session(
     lock_row(Venue, draft.venue.id)
     changed_sessions = []
     for target in targets:
-        target_draft = draft.on(clock.to_local(target.starts_dt).date())
+        # A series keeps each session's own date; one session may move to another day.
+        target_draft = (
+            draft if scope == "this" else draft.on(clock.to_local(target.starts_dt).date())
+        )
         changes = _fill(target, target_draft)
         if not changes:
             continue

@@ -53,6 +53,16 @@ def test_moving_bumps_sequence_audits_why_and_signals(users, series_sessions):
     assert [s.sequence for s in series_sessions[1:]] == [0, 0, 0]
 
 
+def test_one_session_moves_to_another_day(users, series_sessions):
+    session = series_sessions[0]
+    next_day = clock.to_local(session.starts_dt).date() + timedelta(days=1)
+    services.update_session(
+        users["ward_staff"], session, draft(session.venue, next_day), reason="祝日のため"
+    )
+    assert clock.to_local(session.starts_dt).date() == next_day
+    assert session.sequence == 1
+
+
 def test_moving_needs_a_reason(users, series_sessions):
     session = series_sessions[0]
     day = clock.to_local(session.starts_dt).date()
