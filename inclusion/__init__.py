@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     register_extensions(app)
     register_blueprints(app)
+    register_listeners()
     register_cli(app)
     return app
 
@@ -119,6 +120,11 @@ def register_blueprints(app: Flask) -> None:
     )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)
+
+
+def register_listeners() -> None:
+    """Connect the signal receivers that keep the reminder outbox in step."""
+    import inclusion.reminders.listeners  # noqa: F401
 
 
 def register_cli(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.reminders.cli import reminders_cli
 from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(residents_cli)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("create-user")

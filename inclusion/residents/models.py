@@ -160,6 +160,10 @@ class Resident(db.Model):
     #: e.g. 長女, ケアマネジャー.
     proxy_relation: Mapped[str] = mapped_column(sa.String(50), default="")
     proxy_phone_e164: Mapped[str | None] = mapped_column(sa.String(20))
+    #: A mobile proxy gets an SMS copy; any other number, a call.
+    proxy_phone_kind: Mapped[PhoneKind | None] = mapped_column(
+        string_enum(PhoneKind, "phone_kind")
+    )
     proxy_gets_reminders: Mapped[bool] = mapped_column(default=False)
     #: Set when the resident asked for no more calls or texts; kept until staff undo it.
     opted_out_dt: Mapped[datetime | None]

@@ -186,6 +186,7 @@ def _checked(draft: ResidentDraft) -> dict[str, object]:
         "proxy_name": draft.proxy_name.strip(),
         "proxy_relation": draft.proxy_relation.strip(),
         "proxy_phone_e164": proxy[0] if proxy else None,
+        "proxy_phone_kind": proxy[1] if proxy else None,
         "proxy_gets_reminders": draft.proxy_gets_reminders,
         "phones": phones,
     }
@@ -435,6 +436,7 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
         keep.birth_year = duplicate.birth_year
     if keep.proxy_phone_e164 is None and duplicate.proxy_phone_e164:
         keep.proxy_phone_e164 = duplicate.proxy_phone_e164
+        keep.proxy_phone_kind = duplicate.proxy_phone_kind
         keep.proxy_gets_reminders = duplicate.proxy_gets_reminders
     if duplicate.is_opted_out and not keep.is_opted_out:
         keep.opted_out_dt, keep.opted_out_source = (
@@ -536,6 +538,7 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
                 proxy_name="",
                 proxy_relation="",
                 proxy_phone_e164=None,
+                proxy_phone_kind=None,
                 proxy_gets_reminders=False,
                 reminder_channel=ReminderChannel.NONE,
                 call_from=None,

@@ -29,8 +29,11 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-#: Features add their jobs here (reminders: plan and dispatch).
-JOBS: list[JobSpec] = []
+def declared_jobs() -> list[JobSpec]:
+    """Every feature's jobs (imported here: the features import ``JobSpec`` from us)."""
+    from inclusion.reminders.jobs import REMINDER_JOBS
+
+    return [*REMINDER_JOBS]
 
 
 def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
@@ -56,7 +59,8 @@ def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
 
 def run_scheduler(app: Flask) -> None:
     """Run the declared jobs until SIGINT or SIGTERM, letting running jobs finish."""
-    scheduler = build_scheduler(app, JOBS)
+    jobs = declared_jobs()
+    scheduler = build_scheduler(app, jobs)
     started = threading.Event()
     scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_STARTED)
     stop_signals = {signal.SIGINT, signal.SIGTERM}
@@ -71,6 +75,6 @@ def run_scheduler(app: Flask) -> None:
         scheduler.shutdown()
 
     threading.Thread(target=stop_on_signal, name="stop-on-signal", daemon=True).start()
-    log.info("scheduler starting with %s job(s): %s", len(JOBS), [job.id for job in JOBS])
+    log.info("scheduler starting with %s job(s): %s", len(jobs), [job.id for job in jobs])
     scheduler.start()
     log.info("scheduler stopped")

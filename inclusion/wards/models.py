@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +26,11 @@ class Ward(db.Model):
     booking_phone: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
     booking_hours: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     booking_counter: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    #: The ward's own quiet hours (JST); null means the REMINDER_CALL_HOURS / _SMS_HOURS setting.
+    calls_from: Mapped[time | None]
+    calls_until: Mapped[time | None]
+    sms_from: Mapped[time | None]
+    sms_until: Mapped[time | None]
 
     @property
     def name(self) -> str:

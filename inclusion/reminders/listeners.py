@@ -1,0 +1,30 @@
+"""Reflect the other features' changes in the outbox at once, not at the next plan."""
+
+from __future__ import annotations
+
+from inclusion import clock
+from inclusion.reminders import planning
+from inclusion.residents.signals import booking_cancelled
+from inclusion.sessions.signals import session_cancelled, session_changed
+from inclusion.volunteers.signals import shift_released
+
+
+@booking_cancelled.connect
+def _booking_cancelled(booking, **_extra) -> None:
+    planning.cancel_stale(clock.now(), [booking.session_id])
+
+
+@shift_released.connect
+def _shift_released(shift, **_extra) -> None:
+    planning.cancel_stale(clock.now(), [shift.session_id])
+
+
+@session_cancelled.connect
+def _session_cancelled(session, **_extra) -> None:
+    planning.cancel_stale(clock.now(), [session.id])
+
+
+@session_changed.connect
+def _session_changed(session, moved: bool = False, **_extra) -> None:
+    if moved:
+        planning.retime(clock.now(), [session.id])

@@ -1,0 +1,171 @@
+"""Reminder policy (per ward, as data) and the outbox: one row per message, never two."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inclusion.db import string_enum, utcnow
+from inclusion.extensions import db
+from inclusion.residents.models import ReminderChannel
+from inclusion.wards.models import Ward
+
+
+class Audience(enum.StrEnum):
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+
+    @property
+    def label(self) -> str:
+        return str(AUDIENCE_LABELS[self])
+
+
+AUDIENCE_LABELS = {Audience.RESIDENT: _l("Residents"), Audience.VOLUNTEER: _l("Volunteers")}
+
+
+class Recipient(enum.StrEnum):
+    RESIDENT = "resident"
+    PROXY = "proxy"
+    VOLUNTEER = "volunteer"
+
+    @property
+    def label(self) -> str:
+        return str(RECIPIENT_LABELS[self])
+
+
+RECIPIENT_LABELS = {
+    Recipient.RESIDENT: _l("Resident"),
+    Recipient.PROXY: _l("Contact person"),
+    Recipient.VOLUNTEER: _l("Volunteer"),
+}
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NO_ANSWER = "no_answer"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    ReminderStatus.PENDING: _l("Waiting to be sent"),
+    ReminderStatus.SENDING: _l("Being sent"),
+    ReminderStatus.SENT: _l("Sent"),
+    ReminderStatus.DELIVERED: _l("Delivered"),
+    ReminderStatus.FAILED: _l("Failed"),
+    ReminderStatus.NO_ANSWER: _l("No answer"),
+    ReminderStatus.UNKNOWN: _l("Unknown whether sent"),
+    ReminderStatus.CANCELLED: _l("Cancelled"),
+    ReminderStatus.SKIPPED: _l("Skipped"),
+}
+
+
+class ReminderStep(db.Model):
+    """One step of a ward's policy: e.g. residents, 2 days before, at 10:00."""
+
+    __tablename__ = "reminder_steps"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "audience", "code"),
+        sa.CheckConstraint("days_before BETWEEN 0 AND 14", name="days_before_range"),
+        sa.CheckConstraint("at_minute BETWEEN 0 AND 1439", name="at_minute_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward] = relationship()
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, "reminder_audience"))
+    #: Stable name, part of every row's key: ``two_days_before``, ``morning``, ``day_before``.
+    code: Mapped[str] = mapped_column(sa.String(30))
+    #: Local calendar days before the session's day: 0 is the morning of the session.
+    days_before: Mapped[int]
+    #: Local time of day, as minutes after midnight (600 = 10:00): simple SQL on every database.
+    at_minute: Mapped[int]
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def at_time_label(self) -> str:
+        return f"{self.at_minute // 60:02d}:{self.at_minute % 60:02d}"
+
+    def __repr__(self) -> str:
+        return f"<ReminderStep {self.ward_id} {self.audience.value} {self.code}>"
+
+
+#: The defaults every ward starts with (seeded by the migration): (audience, code, days, minute).
+DEFAULT_STEPS = (
+    (Audience.RESIDENT, "two_days_before", 2, 10 * 60),
+    (Audience.RESIDENT, "morning", 0, 9 * 60),
+    (Audience.VOLUNTEER, "day_before", 1, 18 * 60),
+)
+
+
+class Reminder(db.Model):
+    """One message to one person about one booking or shift: planned, then sent once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        sa.Index("ix_reminders_status_due_dt", "status", "due_dt"),
+        sa.Index("ix_reminders_session_id", "session_id"),
+        sa.Index("ix_reminders_booking_id", "booking_id"),
+        sa.Index("ix_reminders_shift_id", "shift_id"),
+        sa.Index("ix_reminders_resident_id", "resident_id"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    #: What makes a message unique, e.g. ``b123:morning:resident``: a second plan finds it.
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="CASCADE")
+    )
+    shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shifts.id", ondelete="CASCADE"))
+    resident_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("residents.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: The policy step that planned it; null for notices (promoted, cancelled, moved).
+    step_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reminder_steps.id", ondelete="SET NULL")
+    )
+    recipient: Mapped[Recipient] = mapped_column(string_enum(Recipient, "reminder_recipient"))
+    #: The step's code, or the notice's kind.
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    channel: Mapped[ReminderChannel] = mapped_column(
+        string_enum(ReminderChannel, "reminder_channel")
+    )
+    #: E.164, fixed when planned: a later change of number does not redirect a sent message.
+    to_e164: Mapped[str] = mapped_column(sa.String(20))
+    #: The text as sent (SMS) or said (voice); written when it is sent.
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    due_dt: Mapped[datetime]
+    status: Mapped[ReminderStatus] = mapped_column(
+        string_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    provider_sid: Mapped[str | None] = mapped_column(sa.String(64))
+    last_error: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: While ``sending``: when another dispatcher may decide the row's fate.
+    lease_until: Mapped[datetime | None]
+    sent_dt: Mapped[datetime | None]
+    finished_dt: Mapped[datetime | None]
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Reminder {self.id} {self.key} {self.status.value}>"

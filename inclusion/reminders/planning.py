@@ -1,0 +1,316 @@
+"""Planning: turn bookings and shifts into outbox rows, set-based, safe to run any time.
+
+Each policy step is one ``INSERT … SELECT … ON CONFLICT (key) DO NOTHING``: running the
+plan again adds nothing, and two planners at once cannot add a row twice. Rows whose
+booking, shift or session went away are cancelled; rows of a moved session are re-timed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from inclusion.auth.models import User
+from inclusion.db import UTCDateTime
+from inclusion.extensions import db
+from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStatus, ReminderStep
+from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
+from inclusion.sessions.models import Session, SessionStatus
+from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
+
+log = logging.getLogger(__name__)
+
+#: Plan this many days beyond the earliest step, so a late plan still finds its rows.
+EXTRA_DAYS = 2
+
+
+class local_due(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """``days_before`` local days before the session's local day, at ``at_minute`` (UTC)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "local_due"
+
+
+@compiles(local_due, "postgresql")
+def _local_due_postgresql(element, compiler, **kw) -> str:
+    starts, days, minute, zone = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"((date_trunc('day', {starts} AT TIME ZONE {zone}) - {days} * interval '1 day'"
+        f" + {minute} * interval '1 minute') AT TIME ZONE {zone})"
+    )
+
+
+@compiles(local_due, "sqlite")
+def _local_due_sqlite(element, compiler, **kw) -> str:
+    # SQLite knows no time zones: the zone's offset now (Asia/Tokyo keeps one all year).
+    starts, days, minute, zone = element.clauses
+    offset = int(datetime.now(ZoneInfo(zone.value)).utcoffset().total_seconds() // 60)
+    starts, days, minute = (compiler.process(clause, **kw) for clause in (starts, days, minute))
+    # Written as SQLAlchemy writes datetimes on SQLite, so comparisons stay textual-exact.
+    return (
+        f"(datetime({starts}, '{offset:+d} minutes', 'start of day', '-' || {days} || ' days',"
+        f" '+' || {minute} || ' minutes', '{-offset:+d} minutes') || '.000000')"
+    )
+
+
+def _due():
+    zone = current_app.config["INCLUSION_TIMEZONE"]
+    return local_due(
+        Session.starts_dt, ReminderStep.days_before, ReminderStep.at_minute, sa.literal(zone)
+    )
+
+
+def _insert(select: sa.Select, columns: list[str]) -> int:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Reminder)
+        .from_select(columns, select)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    # SQLAlchemy keeps an INSERT's row count only when asked.
+    return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def _text(value) -> sa.ColumnElement:
+    return sa.cast(value, sa.String)
+
+
+COLUMNS = [
+    "key",
+    "ward_id",
+    "session_id",
+    "booking_id",
+    "shift_id",
+    "resident_id",
+    "user_id",
+    "step_id",
+    "recipient",
+    "kind",
+    "channel",
+    "to_e164",
+    "body",
+    "due_dt",
+    "status",
+    "attempts",
+    "last_error",
+    "created_dt",
+    "updated_dt",
+]
+
+
+def _row(key, *, booking_id, shift_id, resident_id, user_id, recipient, channel, to, now):
+    """The SELECT list for one outbox row, in ``COLUMNS`` order."""
+    return [
+        key,
+        Session.ward_id,
+        Session.id,
+        booking_id,
+        shift_id,
+        resident_id,
+        user_id,
+        ReminderStep.id,
+        sa.literal(recipient.value),
+        ReminderStep.code,
+        channel,
+        to,
+        sa.literal(""),
+        _due(),
+        sa.literal(ReminderStatus.PENDING.value),
+        sa.literal(0),
+        sa.literal(""),
+        sa.literal(now, UTCDateTime()),
+        sa.literal(now, UTCDateTime()),
+    ]
+
+
+def _upcoming(now: datetime, audience: Audience, horizon: datetime) -> list:
+    """Conditions every planned row shares: an active step of the session's ward, in time."""
+    due = _due()
+    return [
+        ReminderStep.ward_id == Session.ward_id,
+        ReminderStep.audience == audience,
+        ReminderStep.is_active,
+        Session.status == SessionStatus.SCHEDULED,
+        Session.starts_dt > now,
+        Session.starts_dt <= horizon,
+        due < Session.starts_dt,
+    ]
+
+
+def _plan_residents(now: datetime, horizon: datetime) -> int:
+    booked_at = sa.func.coalesce(Booking.promoted_dt, Booking.created_dt)
+    phone = (
+        sa.select(ResidentPhone.e164)
+        .where(
+            ResidentPhone.resident_id == Resident.id,
+            sa.or_(Resident.reminder_channel == "voice", ResidentPhone.kind == "mobile"),
+        )
+        .order_by(ResidentPhone.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    base = (
+        sa.select()
+        .select_from(Booking)
+        .join(Session, Session.id == Booking.session_id)
+        .join(Resident, Resident.id == Booking.resident_id)
+        .join(ReminderStep, ReminderStep.ward_id == Session.ward_id)
+        .where(
+            *_upcoming(now, Audience.RESIDENT, horizon),
+            Booking.status == BookingStatus.BOOKED,
+            # A booking made after a step's time skips that step (the morning one, typically).
+            _due() > booked_at,
+            Resident.opted_out_dt.is_(None),
+            Resident.anonymised_dt.is_(None),
+        )
+    )
+    own = base.where(Resident.reminder_channel != "none", phone.is_not(None)).with_only_columns(
+        *_row(
+            sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":resident",
+            booking_id=Booking.id,
+            shift_id=sa.null(),
+            resident_id=Resident.id,
+            user_id=sa.null(),
+            recipient=Recipient.RESIDENT,
+            channel=Resident.reminder_channel,
+            to=phone,
+            now=now,
+        )
+    )
+    proxy = base.where(
+        Resident.proxy_gets_reminders, Resident.proxy_phone_e164.is_not(None)
+    ).with_only_columns(
+        *_row(
+            sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":proxy",
+            booking_id=Booking.id,
+            shift_id=sa.null(),
+            resident_id=Resident.id,
+            user_id=sa.null(),
+            recipient=Recipient.PROXY,
+            channel=sa.case((Resident.proxy_phone_kind == "mobile", "sms"), else_="voice"),
+            to=Resident.proxy_phone_e164,
+            now=now,
+        )
+    )
+    return _insert(own, COLUMNS) + _insert(proxy, COLUMNS)
+
+
+def _plan_volunteers(now: datetime, horizon: datetime) -> int:
+    select = (
+        sa.select()
+        .select_from(Shift)
+        .join(Session, Session.id == Shift.session_id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == Shift.user_id)
+        .join(User, User.id == Shift.user_id)
+        .join(ReminderStep, ReminderStep.ward_id == Session.ward_id)
+        .where(
+            *_upcoming(now, Audience.VOLUNTEER, horizon),
+            Shift.status == ShiftStatus.CLAIMED,
+            _due() > Shift.claimed_dt,
+            VolunteerProfile.wants_sms,
+            VolunteerProfile.mobile_e164.is_not(None),
+            User.is_active,
+        )
+        .with_only_columns(
+            *_row(
+                sa.literal("s") + _text(Shift.id) + ":" + ReminderStep.code,
+                booking_id=sa.null(),
+                shift_id=Shift.id,
+                resident_id=sa.null(),
+                user_id=Shift.user_id,
+                recipient=Recipient.VOLUNTEER,
+                channel=sa.literal("sms"),
+                to=VolunteerProfile.mobile_e164,
+                now=now,
+            )
+        )
+    )
+    return _insert(select, COLUMNS)
+
+
+def cancel_stale(now: datetime, session_ids: list[int] | None = None) -> int:
+    """Cancel pending rows whose session, booking or shift is gone, or whose resident opted out."""
+    session = sa.select(Session.id).where(
+        Session.id == Reminder.session_id, Session.status != SessionStatus.SCHEDULED
+    )
+    booking = sa.select(Booking.id).where(
+        Booking.id == Reminder.booking_id, Booking.status != BookingStatus.BOOKED
+    )
+    shift = sa.select(Shift.id).where(
+        Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
+    )
+    resident = sa.select(Resident.id).where(
+        Resident.id == Reminder.resident_id,
+        sa.or_(Resident.opted_out_dt.is_not(None), Resident.anonymised_dt.is_not(None)),
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift), sa.exists(resident)),
+        )
+        .values(status=ReminderStatus.CANCELLED, finished_dt=now, updated_dt=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if session_ids is not None:
+        statement = statement.where(Reminder.session_id.in_(session_ids))
+    return db.session.execute(statement).rowcount
+
+
+def retime(now: datetime, session_ids: list[int] | None = None) -> int:
+    """Move pending rows with their session: the due time follows the session's new day."""
+    due = (
+        sa.select(_due())
+        .where(Session.id == Reminder.session_id, ReminderStep.id == Reminder.step_id)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(Reminder)
+        .where(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.step_id.is_not(None),
+            Reminder.due_dt != due,
+        )
+        .values(due_dt=due, updated_dt=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if session_ids is not None:
+        statement = statement.where(Reminder.session_id.in_(session_ids))
+    else:
+        changed = sa.select(Session.id).where(
+            Session.id == Reminder.session_id, Session.updated_dt > Reminder.updated_dt
+        )
+        statement = statement.where(sa.exists(changed))
+    return db.session.execute(statement).rowcount
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    planned: int
+    retimed: int
+    cancelled: int
+
+
+def plan(now: datetime) -> PlanResult:
+    """Create missing rows for the coming days, re-time moved ones, cancel stale ones."""
+    furthest = db.session.scalar(
+        sa.select(sa.func.max(ReminderStep.days_before)).where(ReminderStep.is_active)
+    )
+    horizon = now + timedelta(days=(furthest or 0) + EXTRA_DAYS)
+    cancelled = cancel_stale(now)
+    retimed = retime(now)
+    planned = _plan_residents(now, horizon) + _plan_volunteers(now, horizon)
+    if planned or retimed or cancelled:
+        log.info("reminders planned %s, re-timed %s, cancelled %s", planned, retimed, cancelled)
+    return PlanResult(planned, retimed, cancelled)
