@@ -100,6 +100,19 @@ def parse_int(name: str, value: str, minimum: int = 0) -> int:
     return number
 
 
+def parse_rate(name: str, value: str) -> float:
+    """Messages per second; 0 means unpaced."""
+    try:
+        rate = float(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a number of messages per second, not {value!r}"
+        ) from None
+    if not 0 <= rate <= 1000:
+        raise ConfigError(f"{name} must be from 0 (unpaced) to 1000, not {value!r}")
+    return rate
+
+
 def parse_bool(name: str, value: str) -> bool:
     lowered = value.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -182,6 +195,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["REMINDER_SMS_HOURS"] = parse_hours(
         "REMINDER_SMS_HOURS", get("REMINDER_SMS_HOURS", "08:00-21:00")
     )
+    for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
+        settings[name] = parse_rate(name, get(name, "1"))
     settings["RESIDENT_RETENTION_YEARS"] = parse_int(
         "RESIDENT_RETENTION_YEARS", get("RESIDENT_RETENTION_YEARS", "3"), minimum=1
     )

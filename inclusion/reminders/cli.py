@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import click
@@ -9,7 +10,7 @@ from flask.cli import AppGroup
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders import planning
+from inclusion.reminders import dispatch, planning
 
 reminders_cli = AppGroup("reminders", help="Reminder planning and sending.")
 
@@ -41,3 +42,21 @@ def plan_command(now: datetime | None) -> None:
     click.echo(
         f"planned {result.planned}, re-timed {result.retimed}, cancelled {result.cancelled}"
     )
+
+
+@reminders_cli.command("dispatch")
+@click.option("--once", is_flag=True, help="Send what is due now, then return.")
+@click.option("--now", "now", type=Moment(), default=None, help=NOW_HELP)
+@click.option("--every", type=click.IntRange(min=1), default=5, help="Seconds between rounds.")
+def dispatch_command(once: bool, now: datetime | None, every: int) -> None:
+    """Send due reminders (several dispatchers may run at once); Ctrl-C stops."""
+    while True:
+        result = dispatch.dispatch_once(now or clock.now())
+        click.echo(
+            f"sent {result.sent}, retried {result.retried}, failed {result.failed}, "
+            f"unknown {result.unknown + len(result.expired)}, deferred {result.deferred}, "
+            f"skipped {result.skipped}"
+        )
+        if once:
+            return
+        time.sleep(every)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders import planning
+from inclusion.reminders import dispatch, planning
 from inclusion.scheduler.jobs import JobSpec
 
 
@@ -18,7 +18,17 @@ def plan_job() -> None:
         raise
 
 
+def dispatch_job() -> None:
+    """Send what is due; every claim and every send is its own transaction."""
+    try:
+        dispatch.dispatch_once(clock.now())
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 #: Stable ids: APScheduler replaces a job of the same id rather than adding another.
 REMINDER_JOBS = [
-    JobSpec("reminders.plan", plan_job, seconds=60, options={"misfire_grace_time": 50})
+    JobSpec("reminders.plan", plan_job, seconds=60, options={"misfire_grace_time": 50}),
+    JobSpec("reminders.dispatch", dispatch_job, seconds=5, options={"misfire_grace_time": 4}),
 ]

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
-from inclusion.residents.models import ReminderChannel
+from inclusion.residents.models import ReminderChannel, Resident
+from inclusion.sessions.models import Session
+from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
 
 
@@ -166,6 +168,10 @@ class Reminder(db.Model):
     finished_dt: Mapped[datetime | None]
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    session: Mapped[Session] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    shift: Mapped[Shift | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Reminder {self.id} {self.key} {self.status.value}>"

@@ -1,0 +1,213 @@
+"""Dispatch: claim due rows, mark them ``sending``, send, record. Never the same row twice.
+
+A row is marked ``sending`` (with a lease) and committed before the provider is called:
+a crash then leaves it ``sending``, and when the lease runs out it becomes ``unknown`` —
+visible to staff and resendable by hand, but never sent again by itself. Claims take
+row locks with SKIP LOCKED on PostgreSQL and the write lock on SQLite, so any number of
+dispatchers may run at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+
+from inclusion.extensions import db
+from inclusion.reminders import messages, quiet
+from inclusion.reminders.channels import (
+    Channel,
+    MaybeSent,
+    NotSent,
+    Outgoing,
+    Refused,
+    configured_channel,
+)
+from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.residents.models import ReminderChannel
+from inclusion.sessions.models import Session
+
+log = logging.getLogger(__name__)
+
+#: How long a dispatcher may take between claiming a row and recording the send.
+LEASE = timedelta(minutes=5)
+#: Tries for a message that was certainly not sent, with growing waits between them.
+MAX_ATTEMPTS = 5
+BACKOFF = timedelta(seconds=30)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    skipped: int = 0
+    expired: list[int] = field(default_factory=list)
+
+
+def expire_leases(now: datetime) -> list[int]:
+    """Rows left ``sending`` past their lease (a dispatcher died): ``unknown``, not resent."""
+    ids = list(
+        db.session.scalars(
+            sa.select(Reminder.id).where(
+                Reminder.status == ReminderStatus.SENDING, Reminder.lease_until < now
+            )
+        )
+    )
+    if ids:
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.SENDING)
+            .values(
+                status=ReminderStatus.UNKNOWN,
+                last_error="The sender stopped while sending; it may or may not have arrived.",
+                lease_until=None,
+                finished_dt=now,
+                updated_dt=now,
+            )
+        )
+    return ids
+
+
+def _text(reminder: Reminder) -> str:
+    session = reminder.session
+    if reminder.recipient == Recipient.VOLUNTEER:
+        return messages.sms_text(
+            session.ward,
+            "sms_volunteer.txt",
+            session.starts_dt,
+            session.title,
+            session.venue.name,
+            role=reminder.shift.role.label,
+        )
+    return messages.sms_text(
+        session.ward,
+        "sms_resident.txt",
+        session.starts_dt,
+        session.title,
+        session.venue.name,
+        kind=reminder.kind,
+    )
+
+
+def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
+    """Take due rows for this dispatcher, earliest session first, and mark them ``sending``."""
+    result = DispatchResult()
+    query = (
+        sa.select(Reminder)
+        .join(Session, Session.id == Reminder.session_id)
+        .options(
+            joinedload(Reminder.session).joinedload(Session.venue),
+            joinedload(Reminder.session).joinedload(Session.ward),
+            joinedload(Reminder.resident),
+            joinedload(Reminder.shift),
+        )
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)
+        .order_by(Session.starts_dt, Reminder.due_dt, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Reminder)
+    )
+    claimed: list[Outgoing] = []
+    for reminder in db.session.scalars(query).unique():
+        session = reminder.session
+        resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
+        window = quiet.window_for(session.ward, reminder.channel, resident)
+        allowed = quiet.next_allowed(now, window)
+        if allowed >= session.starts_dt:
+            reminder.status = ReminderStatus.SKIPPED
+            reminder.last_error = "Outside the hours people may be called until the session."
+            reminder.finished_dt = now
+            result.skipped += 1
+        elif allowed > now:
+            reminder.due_dt = allowed
+            result.deferred += 1
+        else:
+            reminder.body = _text(reminder)
+            reminder.status = ReminderStatus.SENDING
+            reminder.lease_until = now + LEASE
+            reminder.attempts += 1
+            claimed.append(
+                Outgoing(reminder.id, reminder.channel, reminder.to_e164, reminder.body)
+            )
+    db.session.commit()
+    return claimed, result
+
+
+def _record(reminder_id: int, now: datetime, **values) -> None:
+    """Write what became of a send; only a row still ``sending`` changes."""
+    db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING)
+        .values(lease_until=None, updated_dt=now, **values)
+    )
+    db.session.commit()
+
+
+def _send(channel: Channel, message: Outgoing, now: datetime, result: DispatchResult) -> None:
+    try:
+        sid = channel.send(message)
+    except NotSent as error:
+        attempts = db.session.scalar(
+            sa.select(Reminder.attempts).where(Reminder.id == message.reminder_id)
+        )
+        if attempts >= MAX_ATTEMPTS:
+            _record(message.reminder_id, now, status=ReminderStatus.FAILED,
+                    last_error=str(error)[:300], finished_dt=now)  # fmt: skip
+            result.failed += 1
+            return
+        wait = BACKOFF * 2 ** (attempts - 1) * random.uniform(1, 1.5)
+        _record(message.reminder_id, now, status=ReminderStatus.PENDING, due_dt=now + wait,
+                last_error=str(error)[:300])  # fmt: skip
+        result.retried += 1
+    except MaybeSent as error:
+        _record(message.reminder_id, now, status=ReminderStatus.UNKNOWN,
+                last_error=str(error)[:300], finished_dt=now)  # fmt: skip
+        result.unknown += 1
+    except Refused as error:
+        _record(message.reminder_id, now, status=ReminderStatus.FAILED,
+                last_error=str(error)[:300], finished_dt=now)  # fmt: skip
+        result.failed += 1
+    else:
+        _record(message.reminder_id, now, status=ReminderStatus.SENT, provider_sid=sid,
+                sent_dt=now)  # fmt: skip
+        result.sent += 1
+
+
+def _pace(channel: ReminderChannel) -> float:
+    """Seconds between two sends on a channel; 0 means as fast as possible."""
+    sms = channel == ReminderChannel.SMS
+    rate = current_app.config["REMINDER_SMS_PER_SECOND" if sms else "REMINDER_CALLS_PER_SECOND"]
+    return 1 / rate if rate else 0.0
+
+
+def dispatch_once(
+    now: datetime, channel: Channel | None = None, batch: int = 100
+) -> DispatchResult:
+    """Send everything due at ``now``, in batches, and return what happened."""
+    channel = channel or configured_channel()
+    total = DispatchResult(expired=expire_leases(now))
+    db.session.commit()
+    last_sent: dict[ReminderChannel, float] = {}
+    while True:
+        claimed, result = claim(now, batch)
+        total.deferred += result.deferred
+        total.skipped += result.skipped
+        if not claimed and not (result.deferred or result.skipped):
+            break
+        for message in claimed:
+            gap = _pace(message.channel)
+            if gap and message.channel in last_sent:
+                time.sleep(max(0.0, last_sent[message.channel] + gap - time.monotonic()))
+            _send(channel, message, now, total)
+            last_sent[message.channel] = time.monotonic()
+    if total.sent or total.failed or total.unknown or total.expired:
+        log.info("reminders dispatched: %s", total)
+    return total

@@ -1,0 +1,38 @@
+"""Quiet hours: when a call or an SMS may reach someone (Asia/Tokyo wall-clock time)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+
+from inclusion import clock
+from inclusion.residents.models import ReminderChannel, Resident
+from inclusion.wards.models import Ward
+
+Window = tuple[time, time]
+
+
+def window_for(ward: Ward, channel: ReminderChannel, resident: Resident | None = None) -> Window:
+    """When a message may go out: the ward's hours (or the setting), narrowed by the resident."""
+    if channel == ReminderChannel.SMS:
+        start, end = current_app.config["REMINDER_SMS_HOURS"]
+        return ward.sms_from or start, ward.sms_until or end
+    start, end = current_app.config["REMINDER_CALL_HOURS"]
+    start, end = ward.calls_from or start, ward.calls_until or end
+    if resident is not None and resident.call_from and resident.call_until:
+        narrowed = max(start, resident.call_from), min(end, resident.call_until)
+        # Empty if the ward's hours changed since the resident's were set: keep the ward's.
+        if narrowed[0] < narrowed[1]:
+            return narrowed
+    return start, end
+
+
+def next_allowed(moment: datetime, window: Window) -> datetime:
+    """``moment`` if it falls inside the window, else the window's next opening (UTC)."""
+    local = clock.to_local(moment)
+    start, end = window
+    if start <= local.time() < end:
+        return moment
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return clock.to_utc(day, start)

@@ -1,0 +1,128 @@
+"""Dispatch with the console channel: quiet hours, one SMS segment, leases, never twice."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from inclusion import clock
+from inclusion.extensions import db
+from inclusion.reminders import dispatch, messages, planning
+from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.residents.models import ReminderChannel
+from tests import factories
+from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
+
+
+@pytest.fixture
+def app_config():
+    return {"REMINDER_SMS_PER_SECOND": "0", "REMINDER_CALLS_PER_SECOND": "0"}
+
+
+@pytest.fixture
+def ward(shibuya):
+    shibuya.booking_phone = "03-3463-1873"
+    return shibuya
+
+
+def statuses() -> dict[str, ReminderStatus]:
+    return dict(db.session.execute(sa.select(Reminder.key, Reminder.status)).all())
+
+
+def by_kind(kind: str) -> Reminder:
+    return db.session.scalar(sa.select(Reminder).where(Reminder.kind == kind))
+
+
+def plan_class(ward, starts_dt, channel=ReminderChannel.SMS, title="はじめてのスマホ教室"):
+    venue = factories.make_venue(ward)
+    session = factories.make_session(venue, starts_dt=starts_dt, title=title)
+    resident = factories.make_resident(ward, phones=("+819012345678",), channel=channel)
+    booked_before(session, resident)
+    planning.plan(NOW)
+    db.session.commit()
+    return session
+
+
+def test_a_due_sms_is_sent_once_in_one_segment(ward, caplog):
+    plan_class(
+        ward, at(THURSDAY, 10), title="とても長い名前のスマートフォン入門講座・全八回の第一回目"
+    )
+    caplog.set_level(logging.INFO, logger="inclusion.reminders.channels")
+    result = dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1))
+    assert result.sent == 1
+    sent = by_kind("two_days_before")
+    assert sent.status == ReminderStatus.SENT and sent.provider_sid == f"console-{sent.id}"
+    assert sent.attempts == 1 and sent.sent_dt is not None
+    assert len(sent.body) <= messages.SMS_LIMIT
+    assert sent.body.startswith("【渋谷区】12/10(木)10:00")
+    assert "03-3463-1873" in sent.body and "http" not in sent.body
+    assert f"(reminder {sent.id})" in caplog.text
+    # Run again: nothing more goes out.
+    assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 2)).sent == 0
+    assert caplog.text.count(f"(reminder {sent.id})") == 1
+
+
+def test_the_morning_text_says_today(ward):
+    plan_class(ward, at(THURSDAY, 10))
+    dispatch.dispatch_once(at(THURSDAY, 9, 0))
+    assert by_kind("morning").body.startswith("【渋谷区】本日12/10(木)10:00")
+
+
+def test_quiet_hours_wait_for_the_next_allowed_minute(ward):
+    plan_class(ward, at(THURSDAY, 10), channel=ReminderChannel.VOICE)
+    late_evening = at(THURSDAY - timedelta(days=1), 21, 30)
+    result = dispatch.dispatch_once(late_evening)
+    assert result.sent == 0 and result.deferred == 1
+    waiting = by_kind("two_days_before")
+    assert waiting.status == ReminderStatus.PENDING
+    # Calls start at 09:00 the next morning, before the 10:00 session.
+    assert waiting.due_dt == at(THURSDAY, 9)
+    assert dispatch.dispatch_once(at(THURSDAY, 8, 59)).sent == 0
+    assert dispatch.dispatch_once(at(THURSDAY, 9, 0)).sent == 2
+
+
+def test_a_reminder_that_could_only_go_after_the_start_is_skipped(ward):
+    plan_class(ward, at(THURSDAY, 9, 30), channel=ReminderChannel.VOICE)
+    # The resident's own window: calls only 13:00-15:00.
+    resident = db.session.scalar(sa.select(factories.Resident))
+    resident.call_from, resident.call_until = (
+        clock.to_local(at(THURSDAY, 13)).time(),
+        clock.to_local(at(THURSDAY, 15)).time(),
+    )
+    db.session.commit()
+    result = dispatch.dispatch_once(at(THURSDAY - timedelta(days=1), 16))
+    assert result.skipped == 1
+    assert by_kind("two_days_before").status == ReminderStatus.SKIPPED
+
+
+def test_a_dispatcher_that_died_leaves_unknown_never_resent(ward):
+    plan_class(ward, at(THURSDAY, 10))
+    row = by_kind("two_days_before")
+    row.status, row.attempts = ReminderStatus.SENDING, 1
+    row.lease_until = at(THURSDAY - timedelta(days=2), 10, 5)
+    db.session.commit()
+    early = dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 4))
+    assert early.expired == [] and row.status == ReminderStatus.SENDING
+    later = dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 6))
+    assert later.expired == [row.id] and later.sent == 0
+    db.session.refresh(row)
+    assert row.status == ReminderStatus.UNKNOWN and row.attempts == 1
+
+
+def test_earliest_session_first(ward):
+    later = plan_class(ward, at(THURSDAY, 14))
+    sooner = plan_class(ward, at(THURSDAY, 10))
+    claimed, _result = dispatch.claim(at(THURSDAY, 9, 30), limit=1)
+    row = db.session.get(Reminder, claimed[0].reminder_id)
+    assert row.session_id == sooner.id != later.id
+
+
+def test_the_dispatch_command_rehearses_a_morning(app, ward):
+    plan_class(ward, at(THURSDAY, 10))
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["reminders", "dispatch", "--once", "--now", "2026-12-10T09:00+09:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "sent 2," in result.output
