@@ -195,6 +195,10 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["REMINDER_SMS_HOURS"] = parse_hours(
         "REMINDER_SMS_HOURS", get("REMINDER_SMS_HOURS", "08:00-21:00")
     )
+    settings["TWILIO_TIMEOUT_SECONDS"] = (
+        parse_rate("TWILIO_TIMEOUT_SECONDS", get("TWILIO_TIMEOUT_SECONDS", "10")) or 10.0
+    )
+    settings["REMINDER_VOICE"] = get("REMINDER_VOICE", "Polly.Mizuki")
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
     settings["RESIDENT_RETENTION_YEARS"] = parse_int(

@@ -10,7 +10,13 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+import requests
+import urllib3
 from flask import current_app
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
 
 from inclusion.residents.models import ReminderChannel
 
@@ -66,8 +72,78 @@ class ConsoleChannel:
         return f"console-{message.reminder_id}"
 
 
+#: Twilio error codes that will not change by trying again, in plain words for staff.
+PERMANENT = {
+    21211: "The number is not a valid phone number.",
+    21610: "The person replied STOP: they asked for no more messages.",
+    21614: "The number cannot receive SMS (not a mobile).",
+}
+RATE_LIMITED = 20429
+
+
+def call_twiml(body: str, voice: str) -> str:
+    """What a reminder call says: the message twice, slowly, then goodbye."""
+    response = VoiceResponse()
+    for _ in range(2):
+        response.say(body, language="ja-JP", voice=voice)
+        response.pause(length=2)
+    response.say("お電話ありがとうございました。失礼いたします。", language="ja-JP", voice=voice)
+    return str(response)
+
+
+class TwilioChannel:
+    """SMS and calls through Twilio's REST API, with a timeout (the client has none by default)."""
+
+    name = "twilio"
+
+    def __init__(self, config) -> None:
+        http_client = TwilioHttpClient(timeout=config["TWILIO_TIMEOUT_SECONDS"])
+        self.client = Client(
+            config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
+        )
+        if config["TWILIO_API_BASE_URL"]:
+            self.client.api.base_url = config["TWILIO_API_BASE_URL"]
+        self.sms_from = config["TWILIO_SMS_FROM"]
+        self.voice_from = config["TWILIO_VOICE_FROM"]
+        self.voice = config["REMINDER_VOICE"]
+
+    def send(self, message: Outgoing) -> str:
+        try:
+            if message.channel == ReminderChannel.SMS:
+                sent = self.client.messages.create(
+                    to=message.to, from_=self.sms_from, body=message.body
+                )
+            else:
+                sent = self.client.calls.create(
+                    to=message.to,
+                    from_=self.voice_from,
+                    twiml=call_twiml(message.body, self.voice),
+                )
+        except TwilioRestException as error:
+            if error.status == 429 or error.code == RATE_LIMITED:
+                raise NotSent(f"Twilio asked to slow down ({error.code or 429}).") from None
+            if error.status >= 500:
+                raise MaybeSent(
+                    f"Twilio answered {error.status}; it may have been sent."
+                ) from None
+            reason = PERMANENT.get(error.code, f"Twilio refused it ({error.code}: {error.msg})")
+            raise Refused(reason, error.code) from None
+        except requests.ConnectionError as error:
+            # Refused or unreachable before the request left: certainly not sent.
+            if isinstance(error, requests.ConnectTimeout) or isinstance(
+                getattr(error.args[0] if error.args else None, "reason", None),
+                urllib3.exceptions.NewConnectionError,
+            ):
+                raise NotSent(f"Could not reach Twilio: {error}") from None
+            raise MaybeSent(f"The connection broke after sending: {error}") from None
+        except requests.Timeout as error:
+            raise MaybeSent(f"No answer from Twilio in time: {error}") from None
+        return sent.sid
+
+
 def configured_channel() -> Channel:
     """The channel the settings ask for."""
-    if current_app.config["REMINDER_CHANNEL"] == "console":
-        return ConsoleChannel()
-    raise NotImplementedError("the Twilio channel is not built yet")
+    config = current_app.config
+    if config["REMINDER_CHANNEL"] == "twilio":
+        return TwilioChannel(config)
+    return ConsoleChannel()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from inclusion.audit.services import record_event
 from inclusion.extensions import db
 from inclusion.reminders import messages, quiet
 from inclusion.reminders.channels import (
@@ -30,13 +31,16 @@ from inclusion.reminders.channels import (
     configured_channel,
 )
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
-from inclusion.residents.models import ReminderChannel
+from inclusion.residents.models import OptOutSource, ReminderChannel
+from inclusion.residents.services import set_opt_out
 from inclusion.sessions.models import Session
 
 log = logging.getLogger(__name__)
 
 #: How long a dispatcher may take between claiming a row and recording the send.
 LEASE = timedelta(minutes=5)
+#: Twilio's codes for "replied STOP" and "not a mobile number".
+OPTED_OUT, NOT_MOBILE = 21610, 21614
 #: Tries for a message that was certainly not sent, with growing waits between them.
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)
@@ -88,14 +92,14 @@ def _text(reminder: Reminder) -> str:
             session.venue.name,
             role=reminder.shift.role.label,
         )
-    return messages.sms_text(
-        session.ward,
-        "sms_resident.txt",
-        session.starts_dt,
-        session.title,
-        session.venue.name,
-        kind=reminder.kind,
+    write = messages.voice_text if reminder.channel == ReminderChannel.VOICE else messages.sms_text
+    template = (
+        "voice_resident.txt" if reminder.channel == ReminderChannel.VOICE else "sms_resident.txt"
     )
+    return write(
+        session.ward, template, session.starts_dt, session.title, session.venue.name,
+        kind=reminder.kind,
+    )  # fmt: skip
 
 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
@@ -151,6 +155,23 @@ def _record(reminder_id: int, now: datetime, **values) -> None:
     db.session.commit()
 
 
+def _learn_from_refusal(reminder_id: int, code: int | None) -> None:
+    """The provider knows better: an opted-out or non-mobile number changes the record."""
+    reminder = db.session.get(Reminder, reminder_id)
+    resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
+    if resident is None:
+        return
+    if code == OPTED_OUT:
+        set_opt_out(None, resident, True, OptOutSource.SMS)
+    elif code == NOT_MOBILE and resident.reminder_channel == ReminderChannel.SMS:
+        resident.reminder_channel = ReminderChannel.VOICE
+        record_event(
+            None, "resident.update", resident, resident.ward,
+            {"fields": ["reminder_channel"], "reason": "not a mobile (Twilio 21614)"},
+        )  # fmt: skip
+    db.session.commit()
+
+
 def _send(channel: Channel, message: Outgoing, now: datetime, result: DispatchResult) -> None:
     try:
         sid = channel.send(message)
@@ -174,6 +195,7 @@ def _send(channel: Channel, message: Outgoing, now: datetime, result: DispatchRe
     except Refused as error:
         _record(message.reminder_id, now, status=ReminderStatus.FAILED,
                 last_error=str(error)[:300], finished_dt=now)  # fmt: skip
+        _learn_from_refusal(message.reminder_id, error.code)
         result.failed += 1
     else:
         _record(message.reminder_id, now, status=ReminderStatus.SENT, provider_sid=sid,

@@ -45,3 +45,48 @@ def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str,
     text = render(ward, name, title="", venue="", **base)
     room = SMS_LIMIT - len(text)
     return render(ward, name, title="", venue=venue[: max(room, 0)], **base)
+
+
+#: Hours as said aloud: 7時 read as しちじ is misheard for いちじ, so say なな.
+_SPOKEN_HOURS = {7: "なな"}
+
+
+def spoken_when(moment: datetime) -> str:
+    """12月10日、木曜日、午前10時半: the date and time as said on a call."""
+    local = clock.to_local(moment)
+    half = "午前" if local.hour < 12 else "午後"
+    hour = local.hour if local.hour <= 12 else local.hour - 12
+    minutes = "" if local.minute == 0 else "半" if local.minute == 30 else f"{local.minute}分"
+    weekday = WEEKDAYS[local.weekday()]
+    return (
+        f"{local.month}月{local.day}日、{weekday}曜日、"
+        f"{half}{_SPOKEN_HOURS.get(hour, hour)}時{minutes}"
+    )
+
+
+_DIGITS = dict(
+    zip(
+        "0123456789",
+        ["ゼロ", "イチ", "ニ", "サン", "ヨン", "ゴ", "ロク", "ナナ", "ハチ", "キュウ"],
+        strict=True,
+    )
+)
+
+
+def spoken_number(phone: str) -> str:
+    """03-3463-1873 → ゼロ サン、サン ヨン ロク サン、…: digit by digit, a pause per group."""
+    groups = [group for group in phone.replace("‐", "-").split("-") if group]
+    return "、".join(" ".join(_DIGITS.get(char, char) for char in group) for group in groups)
+
+
+def voice_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **context):
+    """What a reminder call says (the call says it twice)."""
+    return render(
+        ward,
+        name,
+        when_spoken=spoken_when(starts_dt),
+        title=title,
+        venue=venue,
+        ward_phone_spoken=spoken_number(ward.booking_phone),
+        **context,
+    )

@@ -1,0 +1,143 @@
+"""The real twilio client against a fake Twilio on 127.0.0.1: what is sent, and each failure."""
+
+import socket
+import xml.etree.ElementTree as ElementTree
+from datetime import timedelta
+
+import pytest
+
+from inclusion.extensions import db
+from inclusion.reminders import dispatch
+from inclusion.reminders.channels import configured_channel
+from inclusion.reminders.models import ReminderStatus
+from inclusion.residents.models import OptOutSource, ReminderChannel
+from tests.reminders.fake_twilio import FakeTwilio
+from tests.reminders.test_dispatch import by_kind, plan_class
+from tests.reminders.test_planning import THURSDAY, at
+
+TWO_DAYS_BEFORE = at(THURSDAY - timedelta(days=2), 10, 1)
+
+
+@pytest.fixture(scope="module")
+def fake_twilio():
+    with FakeTwilio() as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(fake_twilio):
+    fake_twilio.reset()
+    return {
+        "REMINDER_CHANNEL": "twilio",
+        "TWILIO_ACCOUNT_SID": "ACfake",
+        "TWILIO_AUTH_TOKEN": "fake-token",
+        "TWILIO_SMS_FROM": "SHIBUYA",
+        "TWILIO_VOICE_FROM": "+81334631873",
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+        "TWILIO_TIMEOUT_SECONDS": "0.5",
+        "REMINDER_SMS_PER_SECOND": "0",
+        "REMINDER_CALLS_PER_SECOND": "0",
+    }
+
+
+@pytest.fixture
+def ward(shibuya):
+    shibuya.booking_phone = "03-3463-1873"
+    return shibuya
+
+
+def test_an_sms_goes_out_as_twilio_expects(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 10))
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).sent == 1
+    [posted] = fake_twilio.posted
+    assert posted.path == "/2010-04-01/Accounts/ACfake/Messages.json"
+    assert posted.username == "ACfake"
+    assert posted.form["To"] == "+819012345678" and posted.form["From"] == "SHIBUYA"
+    assert len(posted.form["Body"]) <= 70 and posted.form["Body"].startswith("【渋谷区】")
+    sent = by_kind("two_days_before")
+    assert sent.status == ReminderStatus.SENT and sent.provider_sid.startswith("SM")
+    assert sent.body == posted.form["Body"]
+
+
+def test_a_call_says_the_message_twice_in_japanese(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 7), channel=ReminderChannel.VOICE)
+    # 07:00 sessions: the two-days call goes out within calling hours.
+    assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10)).sent == 1
+    [posted] = fake_twilio.posted
+    assert posted.path.endswith("/Calls.json")
+    assert posted.form["To"] == "+819012345678" and posted.form["From"] == "+81334631873"
+    twiml = ElementTree.fromstring(posted.form["Twiml"])
+    says = twiml.findall("Say")
+    assert len(says) == 3 and {say.get("language") for say in says} == {"ja-JP"}
+    assert says[0].get("voice") == "Polly.Mizuki"
+    assert says[0].text == says[1].text
+    assert "午前なな時" in says[0].text and "ゼロ サン、サン ヨン ロク サン" in says[0].text
+
+
+def test_rate_limited_is_retried_later_with_backoff(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(429)
+    result = dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    assert (result.sent, result.retried) == (0, 1)
+    row = by_kind("two_days_before")
+    assert row.status == ReminderStatus.PENDING and row.attempts == 1
+    assert TWO_DAYS_BEFORE + timedelta(seconds=30) <= row.due_dt
+    assert row.due_dt <= TWO_DAYS_BEFORE + timedelta(seconds=45)
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(seconds=10)).sent == 0
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(minutes=1)).sent == 1
+    db.session.refresh(row)
+    assert (row.status, row.attempts, len(fake_twilio.posted)) == (ReminderStatus.SENT, 2, 2)
+
+
+@pytest.mark.parametrize("answer", [500, "hang"])
+def test_a_send_that_may_have_arrived_is_unknown_and_never_resent(ward, fake_twilio, answer):
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(answer)
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).unknown == 1
+    row = by_kind("two_days_before")
+    assert row.status == ReminderStatus.UNKNOWN and row.last_error
+    dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(hours=1))
+    assert len(fake_twilio.posted) == 1
+
+
+def test_connection_refused_is_certainly_not_sent_and_retried(app, ward):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    app.config["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{closed_port}"
+    plan_class(ward, at(THURSDAY, 10))
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).retried == 1
+    assert by_kind("two_days_before").status == ReminderStatus.PENDING
+
+
+def test_opted_out_at_twilio_updates_the_resident(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(21610)
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).failed == 1
+    row = by_kind("two_days_before")
+    assert row.status == ReminderStatus.FAILED and "STOP" in row.last_error
+    assert row.resident.is_opted_out and row.resident.opted_out_source == OptOutSource.SMS
+
+
+def test_not_a_mobile_switches_the_resident_to_calls(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(21614)
+    dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    row = by_kind("two_days_before")
+    assert row.status == ReminderStatus.FAILED and row.last_error.startswith("The number")
+    assert row.resident.reminder_channel == ReminderChannel.VOICE
+
+
+def test_an_invalid_number_fails_with_a_plain_reason(ward, fake_twilio):
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(21211)
+    dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    row = by_kind("two_days_before")
+    assert row.last_error == "The number is not a valid phone number."
+    assert not row.resident.is_opted_out
+
+
+def test_the_channel_follows_the_setting(app):
+    assert configured_channel().name == "twilio"
+    app.config["REMINDER_CHANNEL"] = "console"
+    assert configured_channel().name == "console"
