@@ -178,6 +178,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
         raise ConfigError(f"REMINDER_CHANNEL must be console or twilio, not {channel!r}")
     if channel == "twilio" and not has_twilio:
         raise ConfigError("REMINDER_CHANNEL=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    if channel == "twilio" and not base_url:
+        raise ConfigError("REMINDER_CHANNEL=twilio needs PUBLIC_BASE_URL: Twilio calls back to it")
     settings["REMINDER_CHANNEL"] = channel
 
     settings["PARTICIPANTS_PER_ASSISTANT"] = parse_int(

@@ -216,3 +216,26 @@ def make_follow_up(resident: Resident, first_attended_on: date = date(2026, 5, 1
     db.session.add(follow_up)
     db.session.flush()
     return follow_up
+
+
+def make_reminder(booking: Booking, status=None, **fields):
+    """An outbox row for a booking's resident; rows only, no planning rules."""
+    from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+
+    reminder = Reminder(
+        key=fields.pop("key", f"b{booking.id}:test:{next(_numbers)}"),
+        ward_id=booking.ward_id,
+        session_id=booking.session_id,
+        booking_id=booking.id,
+        resident_id=booking.resident_id,
+        recipient=Recipient.RESIDENT,
+        kind=fields.pop("kind", "two_days_before"),
+        channel=fields.pop("channel", ReminderChannel.VOICE),
+        to_e164=fields.pop("to_e164", "+81355550000"),
+        due_dt=fields.pop("due_dt", datetime.now(UTC)),
+        status=status or ReminderStatus.SENT,
+        **fields,
+    )
+    db.session.add(reminder)
+    db.session.flush()
+    return reminder

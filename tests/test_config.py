@@ -50,7 +50,12 @@ def test_https_base_url_makes_cookies_secure(tmp_path):
 
 
 def test_twilio_credentials_choose_the_twilio_channel(tmp_path):
-    config = settings(tmp_path, TWILIO_ACCOUNT_SID="AC123", TWILIO_AUTH_TOKEN="secret")
+    config = settings(
+        tmp_path,
+        TWILIO_ACCOUNT_SID="AC123",
+        TWILIO_AUTH_TOKEN="secret",
+        PUBLIC_BASE_URL="https://inclusion.example.lg.jp",
+    )
     assert config["REMINDER_CHANNEL"] == "twilio"
     forced = settings(
         tmp_path, TWILIO_ACCOUNT_SID="AC123", TWILIO_AUTH_TOKEN="x", REMINDER_CHANNEL="console"
@@ -73,6 +78,10 @@ def test_quiet_hours_are_configurable(tmp_path):
         ({"PUBLIC_BASE_URL": "inclusion.example.jp"}, "PUBLIC_BASE_URL must be an http(s) URL"),
         ({"REMINDER_CHANNEL": "pigeon"}, "REMINDER_CHANNEL must be console or twilio"),
         ({"REMINDER_CHANNEL": "twilio"}, "needs TWILIO_ACCOUNT_SID"),
+        ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "needs PUBLIC_BASE_URL"),
+        ({"REMINDER_SMS_PER_SECOND": "fast"}, "REMINDER_SMS_PER_SECOND must be a number"),
+        ({"REMINDER_CALLS_PER_SECOND": "-1"}, "from 0 (unpaced) to 1000"),
+        ({"LEAD_SEES_RESIDENT_NAMES": "maybe"}, "must be true or false"),
         ({"REMINDER_CALL_HOURS": "9-20"}, "must look like 09:00-20:00"),
         ({"REMINDER_SMS_HOURS": "21:00-08:00"}, "must start before it ends"),
         ({"REMINDER_SMS_HOURS": "08:00-25:00"}, "impossible time"),

@@ -27,6 +27,8 @@ class AccessRule:
     roles: frozenset[Role]
     #: Whether the URL's ``<ward>`` must be one the user works in.
     ward_scoped: bool = False
+    #: A provider's webhook: no log-in, but refused (403) without a valid signature.
+    signed: bool = False
 
     @property
     def is_public(self) -> bool:
@@ -37,6 +39,24 @@ def public(view: Callable[..., Any]) -> Callable[..., Any]:
     """Open a view to everyone, logged in or not."""
     view.access = AccessRule(roles=frozenset())  # type: ignore[attr-defined]
     return view
+
+
+def signed_webhook(
+    check: Callable[[], bool],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Open a view to a provider's servers only: ``check()`` validates the request's signature."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not check():
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = AccessRule(roles=frozenset(), signed=True)  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
 
 
 def require(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

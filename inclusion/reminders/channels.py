@@ -16,7 +16,7 @@ from flask import current_app
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from inclusion.residents.models import ReminderChannel
 
@@ -81,13 +81,20 @@ PERMANENT = {
 RATE_LIMITED = 20429
 
 
-def call_twiml(body: str, voice: str) -> str:
-    """What a reminder call says: the message twice, slowly, then goodbye."""
+PROMPT = "ご参加の方は1を、お休みされる方は2を、もう一度お聞きになる方は9を押してください。"
+GOODBYE = "お電話ありがとうございました。失礼いたします。"
+
+
+def call_twiml(body: str, voice: str, keypad_url: str) -> str:
+    """A reminder call: the message and the keypad choices, once more if no key, then goodbye."""
     response = VoiceResponse()
     for _ in range(2):
-        response.say(body, language="ja-JP", voice=voice)
-        response.pause(length=2)
-    response.say("お電話ありがとうございました。失礼いたします。", language="ja-JP", voice=voice)
+        gather = Gather(num_digits=1, action=keypad_url, method="POST", timeout=6)
+        gather.say(body, language="ja-JP", voice=voice)
+        gather.pause(length=1)
+        gather.say(PROMPT, language="ja-JP", voice=voice)
+        response.append(gather)
+    response.say(GOODBYE, language="ja-JP", voice=voice)
     return str(response)
 
 
@@ -106,18 +113,24 @@ class TwilioChannel:
         self.sms_from = config["TWILIO_SMS_FROM"]
         self.voice_from = config["TWILIO_VOICE_FROM"]
         self.voice = config["REMINDER_VOICE"]
+        self.base_url = config["PUBLIC_BASE_URL"]
 
     def send(self, message: Outgoing) -> str:
         try:
+            # Each message reports back on its own URL: replies are never matched by guesswork.
+            callback = f"{self.base_url}/twilio/status/{message.reminder_id}"
             if message.channel == ReminderChannel.SMS:
                 sent = self.client.messages.create(
-                    to=message.to, from_=self.sms_from, body=message.body
+                    to=message.to, from_=self.sms_from, body=message.body, status_callback=callback
                 )
             else:
+                keypad = f"{self.base_url}/twilio/voice/{message.reminder_id}"
                 sent = self.client.calls.create(
                     to=message.to,
                     from_=self.voice_from,
-                    twiml=call_twiml(message.body, self.voice),
+                    twiml=call_twiml(message.body, self.voice, keypad),
+                    status_callback=callback,
+                    status_callback_event=["completed"],
                 )
         except TwilioRestException as error:
             if error.status == 429 or error.code == RATE_LIMITED:

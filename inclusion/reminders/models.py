@@ -166,6 +166,9 @@ class Reminder(db.Model):
     lease_until: Mapped[datetime | None]
     sent_dt: Mapped[datetime | None]
     finished_dt: Mapped[datetime | None]
+    #: What the person answered: keypad or SMS reply (``confirmed``, ``cancelled``, ``opted_out``).
+    reply: Mapped[str | None] = mapped_column(sa.String(20))
+    replied_dt: Mapped[datetime | None]
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

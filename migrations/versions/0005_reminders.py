@@ -87,6 +87,8 @@ def upgrade():
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_dt', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reply', sa.String(length=20), nullable=True),
+    sa.Column('replied_dt', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_dt', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_reminders_attempts_not_negative')),

@@ -38,6 +38,13 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
             factories.make_session(factories.make_venue(ward)), factories.make_resident(ward)
         ).id
     ),
+    "reminder_id": lambda ward: (
+        factories.make_reminder(
+            factories.make_booking(
+                factories.make_session(factories.make_venue(ward)), factories.make_resident(ward)
+            )
+        ).id
+    ),
     "follow_up_id": lambda ward: factories.make_follow_up(factories.make_resident(ward)).id,
 }
 
@@ -63,6 +70,8 @@ def access_of(app: Flask, rule: Rule) -> AccessRule:
 
 
 def expected_allowed(access: AccessRule, user: User | None, ward: Ward | None) -> bool:
+    if access.signed:  # unsigned requests are refused, logged in or not
+        return False
     if access.is_public:
         return True
     if user is None or user.role not in access.roles:
@@ -112,7 +121,9 @@ def test_access_matrix(app, users, shibuya, shinagawa, persona):
                     failures.append(f"{method} {path}: {status}")
                 elif allowed and (status in (401, 403) or to_login):
                     failures.append(f"{method} {path}: refused ({status}) but should be allowed")
-                elif not allowed and user is None and not to_login:
+                elif access.signed and status != 403:
+                    failures.append(f"{method} {path}: {status}, expected 403 without a signature")
+                elif not allowed and user is None and not to_login and not access.signed:
                     failures.append(f"{method} {path}: {status}, expected the log-in page")
                 elif not allowed and user is not None and status != 403:
                     failures.append(f"{method} {path}: {status}, expected 403")

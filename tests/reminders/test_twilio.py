@@ -16,6 +16,7 @@ from tests.reminders.test_dispatch import by_kind, plan_class
 from tests.reminders.test_planning import THURSDAY, at
 
 TWO_DAYS_BEFORE = at(THURSDAY - timedelta(days=2), 10, 1)
+PUBLIC = "https://inclusion.example.lg.jp"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +35,7 @@ def app_config(fake_twilio):
         "TWILIO_SMS_FROM": "SHIBUYA",
         "TWILIO_VOICE_FROM": "+81334631873",
         "TWILIO_API_BASE_URL": fake_twilio.url,
+        "PUBLIC_BASE_URL": PUBLIC,
         "TWILIO_TIMEOUT_SECONDS": "0.5",
         "REMINDER_SMS_PER_SECOND": "0",
         "REMINDER_CALLS_PER_SECOND": "0",
@@ -57,6 +59,7 @@ def test_an_sms_goes_out_as_twilio_expects(ward, fake_twilio):
     sent = by_kind("two_days_before")
     assert sent.status == ReminderStatus.SENT and sent.provider_sid.startswith("SM")
     assert sent.body == posted.form["Body"]
+    assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{sent.id}"
 
 
 def test_a_call_says_the_message_twice_in_japanese(ward, fake_twilio):
@@ -66,12 +69,18 @@ def test_a_call_says_the_message_twice_in_japanese(ward, fake_twilio):
     [posted] = fake_twilio.posted
     assert posted.path.endswith("/Calls.json")
     assert posted.form["To"] == "+819012345678" and posted.form["From"] == "+81334631873"
+    row = by_kind("two_days_before")
     twiml = ElementTree.fromstring(posted.form["Twiml"])
-    says = twiml.findall("Say")
-    assert len(says) == 3 and {say.get("language") for say in says} == {"ja-JP"}
+    gathers = twiml.findall("Gather")
+    assert [g.get("action") for g in gathers] == [f"{PUBLIC}/twilio/voice/{row.id}"] * 2
+    assert {g.get("numDigits") for g in gathers} == {"1"}
+    says = twiml.findall(".//Say")
+    assert {say.get("language") for say in says} == {"ja-JP"}
     assert says[0].get("voice") == "Polly.Mizuki"
-    assert says[0].text == says[1].text
+    # The message twice (once more if no key was pressed), each time with the choices.
+    assert says[0].text == says[2].text and "1を" in says[1].text and "2を" in says[1].text
     assert "午前なな時" in says[0].text and "ゼロ サン、サン ヨン ロク サン" in says[0].text
+    assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{row.id}"
 
 
 def test_rate_limited_is_retried_later_with_backoff(ward, fake_twilio):

@@ -1,0 +1,164 @@
+"""Twilio's callbacks: signed or refused; status moves forward; keys and replies act once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from inclusion.extensions import db
+from inclusion.reminders.models import ReminderStatus
+from inclusion.residents.models import BookingStatus, OptOutSource, ReminderChannel
+from tests import factories
+from tests.conftest import make_test_app
+
+PUBLIC = "https://inclusion.example.lg.jp"
+TOKEN = "fake-token"
+
+
+@pytest.fixture
+def app_config():
+    return {
+        "TWILIO_ACCOUNT_SID": "ACfake",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC,
+        "REMINDER_CHANNEL": "console",
+    }
+
+
+def signed_post(client, path: str, form: dict[str, str], token: str = TOKEN, url: str = ""):
+    signature = RequestValidator(token).compute_signature(url or f"{PUBLIC}{path}", form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+@pytest.fixture
+def full_class(shibuya):
+    return factories.make_session(factories.make_venue(shibuya), capacity=1)
+
+
+@pytest.fixture
+def reminder(shibuya, full_class):
+    booking = factories.make_booking(full_class, factories.make_resident(shibuya))
+    return factories.make_reminder(booking, body="こちらは渋谷区です。")
+
+
+def test_no_signature_no_entry(client, reminder):
+    path = f"/twilio/status/{reminder.id}"
+    form = {"MessageStatus": "delivered"}
+    assert client.post(path, data=form).status_code == 403
+    assert signed_post(client, path, form, token="wrong").status_code == 403
+    assert (
+        signed_post(client, path, {**form, "Extra": "x"}, url=f"{PUBLIC}/other").status_code == 403
+    )
+    forged = client.post(path, data=form, headers={"X-Twilio-Signature": "AAAA"})
+    assert forged.status_code == 403
+    assert reminder.status == ReminderStatus.SENT
+    assert signed_post(client, path, form).status_code == 204
+    assert reminder.status == ReminderStatus.DELIVERED
+
+
+def test_behind_a_proxy_the_public_url_is_what_was_signed(database_url):
+    proxied = make_test_app(database_url, TWILIO_AUTH_TOKEN=TOKEN, PROXY_FIX_HOPS="1")
+    client = proxied.test_client()
+    form = {"MessageStatus": "delivered"}
+    path = "/twilio/status/999999"
+    signature = RequestValidator(TOKEN).compute_signature(f"{PUBLIC}{path}", form)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "inclusion.example.lg.jp",
+    }
+    try:
+        # Signature accepted (then no such reminder); without the proxy headers it is not.
+        assert client.post(path, data=form, headers=headers).status_code == 404
+        del headers["X-Forwarded-Host"]
+        assert client.post(path, data=form, headers=headers).status_code == 403
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
+
+
+def test_status_only_moves_forward(client, reminder):
+    path = f"/twilio/status/{reminder.id}"
+    signed_post(client, path, {"CallStatus": "no-answer"})
+    assert reminder.status == ReminderStatus.NO_ANSWER and reminder.finished_dt
+    for late in ("completed", "sent", "queued", "ringing", "nonsense"):
+        assert signed_post(client, path, {"CallStatus": late}).status_code == 204
+        assert reminder.status == ReminderStatus.NO_ANSWER
+    unknown = factories.make_reminder(
+        reminder_booking(reminder), status=ReminderStatus.UNKNOWN, kind="morning"
+    )
+    signed_post(client, f"/twilio/status/{unknown.id}", {"MessageStatus": "delivered"})
+    assert unknown.status == ReminderStatus.DELIVERED
+    assert signed_post(client, "/twilio/status/2147483647", {"CallStatus": "x"}).status_code == 404
+
+
+def reminder_booking(reminder):
+    return db.session.get(factories.Booking, reminder.booking_id)
+
+
+def test_pressing_2_cancels_and_promotes_the_waiting_list(client, shibuya, full_class, reminder):
+    waiting = factories.make_booking(
+        full_class, factories.make_resident(shibuya), status=BookingStatus.WAITLISTED
+    )
+    response = signed_post(client, f"/twilio/voice/{reminder.id}", {"Digits": "2"})
+    assert response.mimetype == "text/xml" and "取り消しました" in response.get_data(as_text=True)
+    assert reminder_booking(reminder).status == BookingStatus.CANCELLED
+    assert (waiting.status, waiting.place) == (BookingStatus.BOOKED, 1)
+    assert reminder.reply == "cancelled" and reminder.replied_dt
+    # Pressing again changes nothing more.
+    signed_post(client, f"/twilio/voice/{reminder.id}", {"Digits": "1"})
+    assert reminder.reply == "cancelled"
+
+
+def test_pressing_1_confirms_and_9_or_anything_else_repeats(client, reminder):
+    for digits in ("9", "5", "", "１２"):
+        response = signed_post(client, f"/twilio/voice/{reminder.id}", {"Digits": digits})
+        text = response.get_data(as_text=True)
+        assert "<Gather" in text and "こちらは渋谷区です。" in text
+        assert reminder.reply is None
+    response = signed_post(client, f"/twilio/voice/{reminder.id}", {"Digits": "1"})
+    assert "お待ちしております" in response.get_data(as_text=True)
+    assert reminder.reply == "confirmed"
+    assert reminder_booking(reminder).status == BookingStatus.BOOKED
+
+
+def test_an_sms_reply_acts_on_the_last_reminder_sent_to_that_number(client, shibuya):
+    resident = factories.make_resident(shibuya, phones=("+819012345678",))
+    venue = factories.make_venue(shibuya)
+    earlier, later = (
+        factories.make_booking(
+            factories.make_session(venue, starts_dt=datetime.now(UTC) + timedelta(days=days)),
+            resident,
+        )
+        for days in (3, 10)
+    )
+    sent = datetime.now(UTC) - timedelta(hours=1)
+    for booking, minutes in ((earlier, 0), (later, 5)):
+        factories.make_reminder(
+            booking,
+            channel=ReminderChannel.SMS,
+            to_e164="+819012345678",
+            sent_dt=sent + timedelta(minutes=minutes),
+        )
+    response = signed_post(client, "/twilio/sms", {"From": "+819012345678", "Body": "２"})
+    assert "取り消しました" in response.get_data(as_text=True)
+    assert (earlier.status, later.status) == (BookingStatus.BOOKED, BookingStatus.CANCELLED)
+    assert signed_post(client, "/twilio/sms", {"From": "+819012345678", "Body": "こんにちは"})
+    assert earlier.status == BookingStatus.BOOKED
+    signed_post(client, "/twilio/sms", {"From": "+819012345678", "Body": "停止"})
+    assert resident.is_opted_out and resident.opted_out_source == OptOutSource.SMS
+
+
+def test_stop_by_sms_opts_out(client, shibuya):
+    resident = factories.make_resident(shibuya, phones=("+819012345678",))
+    booking = factories.make_booking(
+        factories.make_session(factories.make_venue(shibuya)), resident
+    )
+    factories.make_reminder(
+        booking, channel=ReminderChannel.SMS, to_e164="+819012345678", sent_dt=datetime.now(UTC)
+    )
+    response = signed_post(client, "/twilio/sms", {"From": "+819012345678", "Body": " STOP "})
+    assert "送りません" in response.get_data(as_text=True)
+    assert resident.is_opted_out and resident.opted_out_source == OptOutSource.SMS
+    stranger = signed_post(client, "/twilio/sms", {"From": "+817000000000", "Body": "1"})
+    assert stranger.status_code == 200 and "<Message" not in stranger.get_data(as_text=True)
