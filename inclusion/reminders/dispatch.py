@@ -82,24 +82,19 @@ def expire_leases(now: datetime) -> list[int]:
 
 
 def _text(reminder: Reminder) -> str:
+    """What the message says, from the ward's templates, in the row's channel."""
     session = reminder.session
+    voice = reminder.channel == ReminderChannel.VOICE
+    write = messages.voice_text if voice else messages.sms_text
+    extra: dict[str, object] = {"kind": reminder.kind}
     if reminder.recipient == Recipient.VOLUNTEER:
-        return messages.sms_text(
-            session.ward,
-            "sms_volunteer.txt",
-            session.starts_dt,
-            session.title,
-            session.venue.name,
-            role=reminder.shift.role.label,
-        )
-    write = messages.voice_text if reminder.channel == ReminderChannel.VOICE else messages.sms_text
-    template = (
-        "voice_resident.txt" if reminder.channel == ReminderChannel.VOICE else "sms_resident.txt"
-    )
-    return write(
-        session.ward, template, session.starts_dt, session.title, session.venue.name,
-        kind=reminder.kind,
-    )  # fmt: skip
+        name = "sms_volunteer.txt"
+        extra["role"] = reminder.shift.role.label
+    elif reminder.step_id is None:
+        name = "voice_notice.txt" if voice else "sms_notice.txt"
+    else:
+        name = "voice_resident.txt" if voice else "sms_resident.txt"
+    return write(session.ward, name, session.starts_dt, session.title, session.venue.name, **extra)
 
 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:

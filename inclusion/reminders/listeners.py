@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from inclusion import clock
-from inclusion.reminders import planning
-from inclusion.residents.signals import booking_cancelled
+from inclusion.reminders import notices, planning
+from inclusion.residents.bookings import SESSION_CANCELLED
+from inclusion.residents.signals import booking_cancelled, booking_promoted
 from inclusion.sessions.signals import session_cancelled, session_changed
 from inclusion.volunteers.signals import shift_released
 
 
 @booking_cancelled.connect
-def _booking_cancelled(booking, **_extra) -> None:
+def _booking_cancelled(booking, reason: str = "", **_extra) -> None:
     planning.cancel_stale(clock.now(), [booking.session_id])
+    if reason == SESSION_CANCELLED:
+        notices.add_notice(booking, notices.CANCELLED, notices.CANCELLED)
+
+
+@booking_promoted.connect
+def _booking_promoted(booking, **_extra) -> None:
+    notices.add_notice(booking, notices.PROMOTED, notices.PROMOTED)
 
 
 @shift_released.connect
@@ -28,3 +36,5 @@ def _session_cancelled(session, **_extra) -> None:
 def _session_changed(session, moved: bool = False, **_extra) -> None:
     if moved:
         planning.retime(clock.now(), [session.id])
+        for booking in notices.seated_bookings(session.id):
+            notices.add_notice(booking, notices.MOVED, f"{notices.MOVED}{session.sequence}")

@@ -29,6 +29,8 @@ from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
 
 log = logging.getLogger(__name__)
 
+#: The kind of the notice sent when a session is cancelled (see ``notices``).
+CANCELLED_NOTICE = "cancelled"
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
 EXTRA_DAYS = 2
 
@@ -258,6 +260,8 @@ def cancel_stale(now: datetime, session_ids: list[int] | None = None) -> int:
         sa.update(Reminder)
         .where(
             Reminder.status == ReminderStatus.PENDING,
+            # The notice that a session was cancelled is what its cancellation must send.
+            Reminder.kind != CANCELLED_NOTICE,
             sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift), sa.exists(resident)),
         )
         .values(status=ReminderStatus.CANCELLED, finished_dt=now, updated_dt=now)

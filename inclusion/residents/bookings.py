@@ -43,6 +43,8 @@ from inclusion.sessions.signals import session_cancelled, session_changed
 
 log = logging.getLogger(__name__)
 
+#: The reason a booking gives when its whole session was cancelled.
+SESSION_CANCELLED = "session cancelled"
 #: A follow-up call becomes due this long after the first session a resident attended.
 FOLLOW_UP_AFTER = relativedelta(months=3)
 
@@ -480,10 +482,10 @@ def _cancel_bookings(session: Session, actor: User | None = None, **_extra) -> N
     for booking in open_bookings:
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_dt = now
-        booking.cancel_reason = "session cancelled"
+        booking.cancel_reason = SESSION_CANCELLED
     db.session.flush()
     for booking in open_bookings:
-        booking_cancelled.send(booking, actor=actor, reason="session cancelled", promoted=None)
+        booking_cancelled.send(booking, actor=actor, reason=SESSION_CANCELLED, promoted=None)
 
 
 @session_changed.connect

@@ -218,14 +218,18 @@ def test_the_policy_is_data_per_ward(shibuya, shinagawa, session):
 def test_changes_reach_the_outbox_at_once(shibuya, session, users):
     first, second = (factories.make_resident(shibuya) for _ in range(2))
     leaving = booked_before(session, first, place=1)
-    booked_before(session, second, place=2)
+    staying = booked_before(session, second, place=2)
     planning.plan(NOW)
     booking_services.cancel_booking(users["ward_staff"], leaving)
     assert {s for k, *_m, s in rows() if k.startswith(f"b{leaving.id}:")} == {
         ReminderStatus.CANCELLED
     }
     session_services.cancel_session(users["ward_staff"], session, "台風")
-    assert {status for *_rest, status in rows()} == {ReminderStatus.CANCELLED}
+    assert {s for key, *_m, s in rows() if ":cancelled:" not in key} == {ReminderStatus.CANCELLED}
+    # What is left to send is the notice that the session is cancelled.
+    assert [k for k, *_m, s in rows() if s == ReminderStatus.PENDING] == [
+        f"b{staying.id}:cancelled:resident"
+    ]
 
 
 def test_the_plan_command_acts_as_of_now_given(app, shibuya, session):
@@ -267,5 +271,7 @@ def test_moving_a_session_re_times_its_rows_at_once(shibuya, users):
         assistants_needed=moving.assistants_needed,
     )
     session_services.update_session(users["ward_staff"], moving, draft, reason="会場の都合")
-    after = sorted(due for _k, _r, _c, _t, due, _s in rows())
+    after = sorted(due for key, _r, _c, _t, due, _s in rows() if ":moved" not in key)
     assert after == [due + timedelta(days=1) for due in before]
+    # And the resident is told at once.
+    assert [key.split(":")[1] for key, *_ in rows() if ":moved" in key] == ["moved1"]
