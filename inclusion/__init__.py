@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.auth.views import bp as auth_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.public.views import bp as public_bp
+    from inclusion.reminders.views import bp as reminders_bp
     from inclusion.reminders.webhooks import bp as twilio_bp
     from inclusion.residents.views import bp as residents_bp
     from inclusion.sessions.views import bp as sessions_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         sessions_bp,
         volunteers_bp,
         residents_bp,
+        reminders_bp,
         twilio_bp,
     )
     for blueprint in (*blueprints, public_bp):

@@ -58,6 +58,8 @@ ACTION_LABELS = {
     "booking.promote": _l("Moved up from the waiting list"),
     "booking.attendance": _l("Resident's attendance recorded"),
     "follow_up.record": _l("Follow-up answer recorded"),
+    "reminder.resend": _l("Reminder sent again by hand"),
+    "reminder.log": _l("Reminder log viewed"),
 }
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.residents.models import ReminderChannel, Resident
@@ -175,6 +176,7 @@ class Reminder(db.Model):
     session: Mapped[Session] = relationship()
     resident: Mapped[Resident | None] = relationship()
     shift: Mapped[Shift | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Reminder {self.id} {self.key} {self.status.value}>"

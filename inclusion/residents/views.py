@@ -22,6 +22,7 @@ from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import display_phone
+from inclusion.reminders import services as reminder_services
 from inclusion.residents import bookings, queries, services
 from inclusion.residents.forms import (
     BookingAttendanceForm,
@@ -179,6 +180,7 @@ def detail(ward: Ward, resident_id: int):
             [booking for booking in history if booking.status == BookingStatus.WAITLISTED]
         ),
         follow_up=queries.follow_up_of(resident),
+        reminders=reminder_services.reminders_of_resident(resident.id),
         opt_out_form=OptOutForm(opted_out="no" if resident.is_opted_out else "yes"),
         cancel_form=CancelBookingForm(),
     )
@@ -504,6 +506,7 @@ def roster(ward: Ward, session_id: int):
         found=found,
         cancel_form=CancelBookingForm(),
         slot_label=bookings.slot_label,
+        last_reminders=reminder_services.latest_by_booking(session),
     )
     _seen("resident.roster", session, ward, shown=len(rows) + len(found or []))
     return page

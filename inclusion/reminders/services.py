@@ -1,0 +1,96 @@
+"""What staff do with reminders: read the log, resend one by hand."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from inclusion import clock
+from inclusion.audit.services import record_event
+from inclusion.auth.models import User
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.sessions.models import Session, SessionStatus
+
+#: Rows whose outcome is settled; staff may send such a message again.
+RESENDABLE = (
+    ReminderStatus.FAILED,
+    ReminderStatus.UNKNOWN,
+    ReminderStatus.NO_ANSWER,
+    ReminderStatus.SKIPPED,
+    ReminderStatus.DELIVERED,
+    ReminderStatus.SENT,
+)
+
+
+def reminders_of_session(session: Session) -> list[Reminder]:
+    return list(
+        db.session.scalars(
+            sa.select(Reminder)
+            .options(joinedload(Reminder.resident), joinedload(Reminder.user))
+            .where(Reminder.session_id == session.id)
+            .order_by(Reminder.due_dt, Reminder.id)
+        )
+    )
+
+
+def reminders_of_resident(resident_id: int, limit: int = 50) -> list[Reminder]:
+    return list(
+        db.session.scalars(
+            sa.select(Reminder)
+            .options(joinedload(Reminder.session))
+            .where(Reminder.resident_id == resident_id)
+            .order_by(Reminder.due_dt.desc(), Reminder.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def latest_by_booking(session: Session) -> dict[int, Reminder]:
+    """Each booking's most recent reminder to the resident, for the day's list."""
+    latest: dict[int, Reminder] = {}
+    for reminder in reminders_of_session(session):
+        if reminder.booking_id is not None and reminder.recipient.value == "resident":
+            latest[reminder.booking_id] = reminder
+    return latest
+
+
+def resend(actor: User, reminder: Reminder) -> Reminder:
+    """Queue the same message again, now (quiet hours still apply); the original row stays."""
+    if reminder.status not in RESENDABLE:
+        raise RuleViolation(_l("This reminder is still waiting or being sent."))
+    session = reminder.session
+    if session.status != SessionStatus.SCHEDULED or session.starts_dt <= clock.now():
+        raise RuleViolation(_l("The session is over or cancelled."))
+    copies = db.session.scalar(
+        sa.select(sa.func.count()).where(Reminder.key.startswith(f"{reminder.key}:again"))
+    )
+    now = clock.now()
+    again = Reminder(
+        key=f"{reminder.key}:again{copies + 1}",
+        ward_id=reminder.ward_id,
+        session_id=reminder.session_id,
+        booking_id=reminder.booking_id,
+        shift_id=reminder.shift_id,
+        resident_id=reminder.resident_id,
+        user_id=reminder.user_id,
+        step_id=reminder.step_id,
+        recipient=reminder.recipient,
+        kind=reminder.kind,
+        channel=reminder.channel,
+        to_e164=reminder.to_e164,
+        due_dt=now,
+        status=ReminderStatus.PENDING,
+    )
+    db.session.add(again)
+    db.session.flush()
+    record_event(
+        actor,
+        "reminder.resend",
+        session,
+        session.ward,
+        {"reminder": reminder.id, "copy": again.id},
+    )
+    return again

@@ -1,0 +1,86 @@
+"""Staff see a session's reminders, resend one by hand, and see who was not reached."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from inclusion import clock
+from inclusion.audit.models import AuditLog
+from inclusion.extensions import db
+from inclusion.reminders.models import Reminder, ReminderStatus
+from tests import factories
+from tests.conftest import log_in
+
+
+@pytest.fixture
+def booking(shibuya):
+    session = factories.make_session(factories.make_venue(shibuya), title="LINE入門")
+    return factories.make_booking(session, factories.make_resident(shibuya, family_name="着信"))
+
+
+def test_the_log_shows_each_message_and_who_looked(client, users, booking):
+    factories.make_reminder(booking, status=ReminderStatus.NO_ANSWER, last_error="")
+    log_in(client, users["ward_staff"])
+    page = client.get(f"/manage/shibuya/sessions/{booking.session_id}/reminders")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "着信" in text and "応答なし" in text
+    assert "03-5555-0000" in text
+    assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.log"))
+    roster = client.get(f"/manage/shibuya/sessions/{booking.session_id}/roster")
+    assert "連絡がつきません" in roster.get_data(as_text=True)
+
+
+def test_coordinators_do_not_see_the_log(client, users, booking):
+    log_in(client, users["coordinator"])
+    assert (
+        client.get(f"/manage/shibuya/sessions/{booking.session_id}/reminders").status_code == 403
+    )
+
+
+def test_resend_by_hand_queues_a_copy_once_asked(client, users, booking):
+    failed = factories.make_reminder(booking, status=ReminderStatus.FAILED)
+    log_in(client, users["ward_staff"])
+    client.post(f"/manage/shibuya/reminders/{failed.id}/resend")
+    copy = db.session.scalar(sa.select(Reminder).where(Reminder.key == f"{failed.key}:again1"))
+    assert copy.status == ReminderStatus.PENDING and copy.to_e164 == failed.to_e164
+    assert failed.status == ReminderStatus.FAILED
+    assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.resend"))
+    client.post(f"/manage/shibuya/reminders/{failed.id}/resend")
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(Reminder.key.like(f"{failed.key}:again%"))
+        )
+        == 2
+    )
+    response = client.post(f"/manage/shibuya/reminders/{copy.id}/resend", follow_redirects=True)
+    assert "このお知らせはまだ送信待ちか送信中です。" in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(Reminder.key.like(f"{copy.key}:again%"))
+        )
+        == 0
+    )
+
+
+def test_nothing_is_resent_for_a_session_that_is_over(client, users, shibuya):
+    past = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=clock.now() - timedelta(hours=2)
+    )
+    reminder = factories.make_reminder(
+        factories.make_booking(past, factories.make_resident(shibuya)),
+        status=ReminderStatus.FAILED,
+    )
+    log_in(client, users["ward_staff"])
+    client.post(f"/manage/shibuya/reminders/{reminder.id}/resend")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 1
+
+
+def test_the_log_runs_a_fixed_number_of_queries(client, users, booking, constant_queries):
+    log_in(client, users["ward_staff"])
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            factories.make_reminder(booking)
+
+    constant_queries(client, f"/manage/shibuya/sessions/{booking.session_id}/reminders", add)
