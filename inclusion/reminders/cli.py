@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.reminders import dispatch, planning
+from inclusion.reminders.channels import call_twiml
+from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStep
+from inclusion.residents.models import Booking, ReminderChannel
 
 reminders_cli = AppGroup("reminders", help="Reminder planning and sending.")
 
@@ -60,3 +65,52 @@ def dispatch_command(once: bool, now: datetime | None, every: int) -> None:
         if once:
             return
         time.sleep(every)
+
+
+@reminders_cli.command("preview")
+@click.argument("booking_id", type=click.IntRange(min=1, max=2**31 - 1))
+def preview_command(booking_id: int) -> None:
+    """Show what a booking's reminders would say: the SMS and the call's TwiML."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise click.ClickException(f"no booking {booking_id}")
+    resident, session = booking.resident, booking.session
+    steps = db.session.scalars(
+        sa.select(ReminderStep).where(
+            ReminderStep.ward_id == session.ward_id,
+            ReminderStep.audience == Audience.RESIDENT,
+            ReminderStep.is_active,
+        )
+    ).all()
+    channel = resident.reminder_channel.value
+    click.echo(f"booking {booking.id}: {resident.name}, {session.title}, by {channel}")
+    for step in steps:
+        for channel in (ReminderChannel.SMS, ReminderChannel.VOICE):
+            draft = Reminder(
+                session=session, recipient=Recipient.RESIDENT, kind=step.code, step_id=step.id,
+                channel=channel,
+            )  # fmt: skip
+            text = dispatch.message_text(draft)
+            click.echo(f"\n[{step.code}, {channel.value}, {len(text)} characters]")
+            if channel == ReminderChannel.SMS:
+                click.echo(text)
+            else:
+                keypad = f"{current_app.config['PUBLIC_BASE_URL'] or ''}/twilio/voice/<id>"
+                click.echo(call_twiml(text, current_app.config["REMINDER_VOICE"], keypad))
+
+
+@reminders_cli.command("stats")
+@click.option("--days", type=click.IntRange(min=1, max=366), default=7, help="Days back.")
+def stats_command(days: int) -> None:
+    """Count reminders by channel and status, due in the last DAYS days and from now on."""
+    since = clock.now() - timedelta(days=days)
+    rows = db.session.execute(
+        sa.select(Reminder.channel, Reminder.status, sa.func.count())
+        .where(Reminder.due_dt >= since)
+        .group_by(Reminder.channel, Reminder.status)
+        .order_by(Reminder.channel, Reminder.status)
+    ).all()
+    if not rows:
+        click.echo(f"no reminders due since {since:%Y-%m-%d}")
+    for channel, status, count in rows:
+        click.echo(f"{channel.value:<6} {status.value:<10} {count:>8}")

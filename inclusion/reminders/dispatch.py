@@ -81,7 +81,7 @@ def expire_leases(now: datetime) -> list[int]:
     return ids
 
 
-def _text(reminder: Reminder) -> str:
+def message_text(reminder: Reminder) -> str:
     """What the message says, from the ward's templates, in the row's channel."""
     session = reminder.session
     voice = reminder.channel == ReminderChannel.VOICE
@@ -129,7 +129,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             reminder.due_dt = allowed
             result.deferred += 1
         else:
-            reminder.body = _text(reminder)
+            reminder.body = message_text(reminder)
             reminder.status = ReminderStatus.SENDING
             reminder.lease_until = now + LEASE
             reminder.attempts += 1

@@ -275,3 +275,17 @@ def test_moving_a_session_re_times_its_rows_at_once(shibuya, users):
     assert after == [due + timedelta(days=1) for due in before]
     # And the resident is told at once.
     assert [key.split(":")[1] for key, *_ in rows() if ":moved" in key] == ["moved1"]
+
+
+def test_preview_and_stats_commands(app, shibuya, session):
+    booking = booked_before(session, factories.make_resident(shibuya))
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["reminders", "preview", str(booking.id)])
+    assert shown.exit_code == 0, shown.output
+    assert "[two_days_before, sms," in shown.output and "<Gather" in shown.output
+    assert runner.invoke(args=["reminders", "preview", "99999"]).exit_code == 1
+    assert runner.invoke(args=["reminders", "preview", "abc"]).exit_code == 2
+    planning.plan(NOW)
+    db.session.commit()
+    stats = runner.invoke(args=["reminders", "stats", "--days", "366"])
+    assert "voice  pending           2" in stats.output
