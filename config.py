@@ -203,6 +203,11 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["REMINDER_VOICE"] = get("REMINDER_VOICE", "Polly.Mizuki")
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
+    settings["REMINDER_NO_ANSWER_RETRY_MINUTES"] = parse_int(
+        "REMINDER_NO_ANSWER_RETRY_MINUTES",
+        get("REMINDER_NO_ANSWER_RETRY_MINUTES", "60"),
+        minimum=1,
+    )
     settings["RESIDENT_RETENTION_YEARS"] = parse_int(
         "RESIDENT_RETENTION_YEARS", get("RESIDENT_RETENTION_YEARS", "3"), minimum=1
     )

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from inclusion import clock
 from inclusion.extensions import db
+from inclusion.phones import PhoneKind
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 from inclusion.residents import bookings
 from inclusion.residents.models import BookingStatus, OptOutSource, ReminderChannel
@@ -51,10 +54,51 @@ def record_status(reminder: Reminder, provider_status: str, answered_by: str = "
         return False
     if answered_by.startswith("machine") and status == ReminderStatus.DELIVERED:
         reminder.last_error = "An answering machine took the call."
+    now = clock.now()
     reminder.status = status
-    reminder.finished_dt = clock.now() if status != ReminderStatus.SENT else None
+    reminder.finished_dt = now if status != ReminderStatus.SENT else None
     db.session.flush()
+    if status == ReminderStatus.NO_ANSWER:
+        try_again_or_contact(reminder, now)
     return True
+
+
+RETRY_SUFFIX, FALLBACK_SUFFIX = ":retry", ":contact"
+
+
+def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:
+    """Nobody answered: call once more later; after that, the contact person (if any)."""
+    if reminder.recipient != Recipient.RESIDENT or reminder.key.endswith(FALLBACK_SUFFIX):
+        return None
+    resident = reminder.resident
+    if not reminder.key.endswith(RETRY_SUFFIX):
+        wait = timedelta(minutes=current_app.config["REMINDER_NO_ANSWER_RETRY_MINUTES"])
+        key, to, channel, recipient, due = (
+            reminder.key + RETRY_SUFFIX, reminder.to_e164, reminder.channel, Recipient.RESIDENT,
+            now + wait,
+        )  # fmt: skip
+    elif resident is not None and resident.proxy_phone_e164 and not resident.proxy_gets_reminders:
+        mobile = resident.proxy_phone_kind == PhoneKind.MOBILE
+        key, to, recipient, due = (
+            reminder.key + FALLBACK_SUFFIX,
+            resident.proxy_phone_e164,
+            Recipient.PROXY,
+            now,
+        )
+        channel = ReminderChannel.SMS if mobile else ReminderChannel.VOICE
+    else:
+        return None
+    if db.session.scalar(sa.select(Reminder.id).where(Reminder.key == key)) is not None:
+        return None
+    follow = Reminder(
+        key=key, ward_id=reminder.ward_id, session_id=reminder.session_id,
+        booking_id=reminder.booking_id, resident_id=reminder.resident_id,
+        step_id=reminder.step_id, recipient=recipient, kind=reminder.kind, channel=channel,
+        to_e164=to, due_dt=due, status=ReminderStatus.PENDING,
+    )  # fmt: skip
+    db.session.add(follow)
+    db.session.flush()
+    return follow
 
 
 def apply_reply(reminder: Reminder, answer: str) -> str:

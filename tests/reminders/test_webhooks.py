@@ -3,10 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from inclusion.extensions import db
-from inclusion.reminders.models import ReminderStatus
+from inclusion.phones import PhoneKind
+from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 from inclusion.residents.models import BookingStatus, OptOutSource, ReminderChannel
 from tests import factories
 from tests.conftest import make_test_app
@@ -162,3 +164,25 @@ def test_stop_by_sms_opts_out(client, shibuya):
     assert resident.is_opted_out and resident.opted_out_source == OptOutSource.SMS
     stranger = signed_post(client, "/twilio/sms", {"From": "+817000000000", "Body": "1"})
     assert stranger.status_code == 200 and "<Message" not in stranger.get_data(as_text=True)
+
+
+def test_no_answer_calls_again_later_then_the_contact(client, shibuya, full_class):
+    resident = factories.make_resident(
+        shibuya, proxy_phone_e164="+819011110111", proxy_phone_kind=PhoneKind.MOBILE
+    )
+    booking = factories.make_booking(full_class, resident)
+    first = factories.make_reminder(booking, key=f"b{booking.id}:morning:resident")
+    signed_post(client, f"/twilio/status/{first.id}", {"CallStatus": "no-answer"})
+    retry = db.session.scalar(sa.select(Reminder).where(Reminder.key.endswith(":retry")))
+    assert retry.to_e164 == first.to_e164 and retry.channel == ReminderChannel.VOICE
+    assert retry.due_dt - first.finished_dt == timedelta(minutes=60)
+    retry.status = ReminderStatus.SENT
+    db.session.flush()
+    signed_post(client, f"/twilio/status/{retry.id}", {"CallStatus": "busy"})
+    contact = db.session.scalar(sa.select(Reminder).where(Reminder.key.endswith(":contact")))
+    assert (contact.recipient, contact.channel, contact.to_e164) == (
+        Recipient.PROXY, ReminderChannel.SMS, "+819011110111",
+    )  # fmt: skip
+    # The contact not answering either ends it; a repeated callback adds nothing.
+    signed_post(client, f"/twilio/status/{retry.id}", {"CallStatus": "busy"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 3
