@@ -60,6 +60,8 @@ ACTION_LABELS = {
     "follow_up.record": _l("Follow-up answer recorded"),
     "reminder.resend": _l("Reminder sent again by hand"),
     "reminder.log": _l("Reminder log viewed"),
+    "reminder.hours": _l("Calling hours changed"),
+    "reminder.policy": _l("Reminder policy changed"),
 }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -11,8 +14,9 @@ from inclusion.audit.services import record_event
 from inclusion.auth.models import User
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
-from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.wards.models import Ward
 
 #: Rows whose outcome is settled; staff may send such a message again.
 RESENDABLE = (
@@ -94,3 +98,64 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
         {"reminder": reminder.id, "copy": again.id},
     )
     return again
+
+
+def _window(start, end, limits, field: str) -> tuple:
+    if (start is None) != (end is None):
+        raise RuleViolation(_l("Enter both times, or neither for the usual hours."), field)
+    if start is None:
+        return None, None
+    earliest, latest = limits
+    if start >= end:
+        raise RuleViolation(_l("The hours must end after they start."), field)
+    if start < earliest or end > latest:
+        raise RuleViolation(
+            _l(
+                "A ward may only narrow the hours: %(start)s to %(end)s at most.",
+                start=earliest.strftime("%H:%M"),
+                end=latest.strftime("%H:%M"),
+            ),
+            field,
+        )
+    return start, end
+
+
+def update_quiet_hours(actor: User, ward: Ward, calls: tuple, sms: tuple) -> Ward:
+    """Set a ward's own calling and SMS hours (inside the programme's); empty: the usual ones."""
+    config = current_app.config
+    ward.calls_from, ward.calls_until = _window(
+        *calls, config["REMINDER_CALL_HOURS"], "calls_until"
+    )
+    ward.sms_from, ward.sms_until = _window(*sms, config["REMINDER_SMS_HOURS"], "sms_until")
+    db.session.flush()
+    record_event(actor, "reminder.hours", ward, ward, {"calls": _plain(calls), "sms": _plain(sms)})
+    return ward
+
+
+def _plain(window: tuple) -> list:
+    return [moment.strftime("%H:%M") if moment else None for moment in window]
+
+
+def update_step(actor: User, step: ReminderStep, days_before: int, at: time, active: bool):
+    """Change one step of the ward's policy; planned rows follow at the next plan."""
+    if not 0 <= days_before <= 14:
+        raise RuleViolation(_l("Enter 0 to 14 days."), "days_before")
+    step.days_before, step.at_minute, step.is_active = (
+        days_before,
+        at.hour * 60 + at.minute,
+        active,
+    )
+    db.session.flush()
+    details = {"step": step.code, "days": days_before, "at": step.at_time_label, "on": active}
+    record_event(actor, "reminder.policy", step.ward, step.ward, details)
+    return step
+
+
+def steps_of(ward: Ward) -> list[ReminderStep]:
+    return list(
+        db.session.scalars(
+            sa.select(ReminderStep)
+            .where(ReminderStep.ward_id == ward.id)
+            .order_by(ReminderStep.audience, ReminderStep.days_before.desc(), ReminderStep.id)
+        )
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,14 +17,21 @@ from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import services
-from inclusion.reminders.models import Reminder
+from inclusion.reminders.forms import QuietHoursForm, StepForm
+from inclusion.reminders.models import Reminder, ReminderStep
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
-from inclusion.web import flash_violation, get_in_ward_or_404
+from inclusion.wards.views import STAFF_ROLES
+from inclusion.web import flash_violation, form_status, get_in_ward_or_404, show_violation
 
 bp = Blueprint("reminders", __name__)
 
+STEP_LABELS = {
+    "two_days_before": _l("Residents: before the session"),
+    "morning": _l("Residents: on the morning of the session"),
+    "day_before": _l("Volunteers: the day before (SMS)"),
+}
 ANSWER_LABELS = {
     "confirmed": _l("Coming"),
     "cancelled": _l("Cancelled the booking"),
@@ -67,3 +76,91 @@ def resend(ward: Ward, reminder_id: int):
     return redirect(
         url_for("reminders.session_log", ward=ward.slug, session_id=reminder.session_id)
     )
+
+
+@bp.route("/manage/<ward>/reminders", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def policy(ward: Ward):
+    """The ward's reminder policy: when each reminder goes, and the hours people may be called."""
+    hours = _hours_form(ward)
+    if hours.validate_on_submit():
+        try:
+            services.update_quiet_hours(
+                current_user,
+                ward,
+                (hours.calls_from.data, hours.calls_until.data),
+                (hours.sms_from.data, hours.sms_until.data),
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(hours, violation)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("reminders.policy", ward=ward.slug))
+    return _policy_page(ward, hours), form_status(hours)
+
+
+def _hours_form(ward: Ward, **kwargs) -> QuietHoursForm:
+    return QuietHoursForm(
+        data={
+            "calls_from": ward.calls_from,
+            "calls_until": ward.calls_until,
+            "sms_from": ward.sms_from,
+            "sms_until": ward.sms_until,
+        },
+        **kwargs,
+    )
+
+
+def _policy_page(
+    ward: Ward, hours: QuietHoursForm, failed: StepForm | None = None, failed_id=None
+):
+    steps = services.steps_of(ward)
+    forms = {
+        step.id: failed
+        if step.id == failed_id
+        else StepForm(
+            prefix=f"step{step.id}",
+            formdata=None,
+            data={
+                "days_before": step.days_before,
+                "at_time": time(step.at_minute // 60, step.at_minute % 60),
+                "is_active": step.is_active,
+            },
+        )
+        for step in steps
+    }
+    defaults = {
+        "calls": current_app.config["REMINDER_CALL_HOURS"],
+        "sms": current_app.config["REMINDER_SMS_HOURS"],
+    }
+    return render_template(
+        "reminders/policy.html",
+        ward=ward,
+        hours=hours,
+        steps=steps,
+        forms=forms,
+        defaults=defaults,
+        step_labels=STEP_LABELS,
+    )
+
+
+@bp.route("/manage/<ward>/reminders/steps/<int:step_id>", methods=["POST"])
+@require(*STAFF_ROLES)
+def update_step(ward: Ward, step_id: int):
+    step = get_in_ward_or_404(ReminderStep, step_id, ward)
+    form = StepForm(prefix=f"step{step.id}")
+    if form.validate_on_submit():
+        try:
+            services.update_step(
+                current_user, step, form.days_before.data, form.at_time.data, form.is_active.data
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("reminders.policy", ward=ward.slug))
+    return _policy_page(ward, _hours_form(ward, formdata=None), form, step.id), 422

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.routing import Rule
 
 from inclusion.auth.access import AccessRule
 from inclusion.auth.models import User
+from inclusion.extensions import db
+from inclusion.reminders.models import ReminderStep
 from inclusion.wards.models import Ward
 from tests import factories
 from tests.conftest import log_in
@@ -44,6 +47,9 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
                 factories.make_session(factories.make_venue(ward)), factories.make_resident(ward)
             )
         ).id
+    ),
+    "step_id": lambda ward: db.session.scalar(
+        sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)
     ),
     "follow_up_id": lambda ward: factories.make_follow_up(factories.make_resident(ward)).id,
 }

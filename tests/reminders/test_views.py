@@ -1,6 +1,6 @@
 """Staff see a session's reminders, resend one by hand, and see who was not reached."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
-from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
 from tests import factories
 from tests.conftest import log_in
 
@@ -84,3 +84,42 @@ def test_the_log_runs_a_fixed_number_of_queries(client, users, booking, constant
             factories.make_reminder(booking)
 
     constant_queries(client, f"/manage/shibuya/sessions/{booking.session_id}/reminders", add)
+
+
+def test_a_ward_sets_its_own_hours_and_steps_within_the_programme(client, users, shibuya):
+    log_in(client, users["ward_staff"])
+    assert client.get("/manage/shibuya/reminders").status_code == 200
+    saved = client.post(
+        "/manage/shibuya/reminders",
+        data={"calls_from": "10:00", "calls_until": "18:00", "sms_from": "", "sms_until": ""},
+    )
+    assert saved.status_code == 302
+    assert (shibuya.calls_from, shibuya.calls_until) == (time(10), time(18))
+    assert shibuya.sms_from is None
+    for bad, message in (
+        ({"calls_from": "08:00", "calls_until": "18:00"}, "09:00"),
+        ({"calls_from": "10:00", "calls_until": ""}, "両方"),
+        ({"sms_from": "20:00", "sms_until": "09:00"}, "後に"),
+        ({"calls_from": "25:00", "calls_until": "18:00"}, "10:00 のように"),
+    ):
+        response = client.post("/manage/shibuya/reminders", data=bad)
+        assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert (shibuya.calls_from, shibuya.calls_until) == (time(10), time(18))
+    step = db.session.scalar(
+        sa.select(ReminderStep).where(
+            ReminderStep.ward_id == shibuya.id, ReminderStep.code == "morning"
+        )
+    )
+    prefix = f"step{step.id}-"
+    client.post(
+        f"/manage/shibuya/reminders/steps/{step.id}",
+        data={f"{prefix}days_before": "1", f"{prefix}at_time": "11:30"},
+    )
+    assert (step.days_before, step.at_minute, step.is_active) == (1, 690, False)
+    refused = client.post(
+        f"/manage/shibuya/reminders/steps/{step.id}",
+        data={f"{prefix}days_before": "30", f"{prefix}at_time": "11:30"},
+    )
+    assert refused.status_code == 422 and step.days_before == 1
+    actions = db.session.scalars(sa.select(AuditLog.action)).all()
+    assert "reminder.hours" in actions and "reminder.policy" in actions
