@@ -86,6 +86,9 @@ def configure_engine(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last
+            # commits, which the outbox survives (a lost "sent" mark leaves "unknown").
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -141,13 +141,16 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
 
 
 def _record(reminder_id: int, now: datetime, **values) -> None:
-    """Write what became of a send; only a row still ``sending`` changes."""
+    """Write what became of a send; only a row still ``sending`` changes.
+
+    Committed once per batch: a crash before that leaves the batch ``sending``, which
+    becomes ``unknown`` after the lease — never sent twice.
+    """
     db.session.execute(
         sa.update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING)
         .values(lease_until=None, updated_dt=now, **values)
     )
-    db.session.commit()
 
 
 def _learn_from_refusal(reminder_id: int, code: int | None) -> None:
@@ -225,6 +228,7 @@ def dispatch_once(
                 time.sleep(max(0.0, last_sent[message.channel] + gap - time.monotonic()))
             _send(channel, message, now, total)
             last_sent[message.channel] = time.monotonic()
+        db.session.commit()
     if total.sent or total.failed or total.unknown or total.expired:
         log.info("reminders dispatched: %s", total)
     return total

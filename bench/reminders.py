@@ -1,0 +1,148 @@
+"""How fast reminders are planned and sent.
+
+1. Plan: bookings in the coming days (a full class each), then one ``plan`` run; seconds.
+2. Dispatch: due SMS reminders sent through the real ``twilio`` client to a fake Twilio on
+   127.0.0.1 (pacing off), next to a bare ``requests`` loop posting the same forms to the
+   same fake in the same run: sends per second and the ratio.
+
+    .venv/bin/python bench/reminders.py --bookings 1000000 --sends 10000 [--database-url …]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import flask_migrate
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inclusion import create_app  # noqa: E402
+from inclusion.extensions import db  # noqa: E402
+from inclusion.reminders import dispatch, planning  # noqa: E402
+from inclusion.reminders.models import Reminder  # noqa: E402
+from inclusion.residents.models import Booking, Resident, ResidentPhone  # noqa: E402
+from inclusion.sessions.models import Session  # noqa: E402
+from inclusion.venues.models import Venue, VenueKind  # noqa: E402
+from inclusion.wards.models import Ward  # noqa: E402
+from tests.reminders.fake_twilio import FakeTwilio  # noqa: E402
+
+CHUNK = 10_000
+SEATS = 12
+
+
+def fill(bookings: int) -> int:
+    """Full classes starting in 2-3 days (their 2-days step is due now), with SMS residents."""
+    wards = db.session.scalars(sa.select(Ward).order_by(Ward.id)).all()
+    venues = [Venue(ward=ward, name=f"会館{n}", kind=VenueKind.LIBRARY, address="-",
+                    default_capacity=SEATS) for ward in wards for n in range(3)]  # fmt: skip
+    db.session.add_all(venues)
+    db.session.flush()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    sessions = bookings // SEATS
+    rows, residents, phones, seats = [], [], [], []
+    for number in range(sessions):
+        venue = venues[number % len(venues)]
+        starts = now + timedelta(days=2, minutes=number // len(venues))
+        rows.append({"id": number + 1, "ward_id": venue.ward_id, "venue_id": venue.id,
+                     "kind": "class", "title": f"教室 {number}", "level": "beginner",
+                     "description": "", "room": "", "starts_dt": starts,
+                     "ends_dt": starts + timedelta(hours=1), "capacity": SEATS,
+                     "lead_needed": 1, "assistants_needed": 3, "has_device_loan": False,
+                     "status": "scheduled", "cancel_reason": "", "sequence": 0,
+                     "created_dt": now, "updated_dt": now})  # fmt: skip
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(Session), rows[start : start + CHUNK])
+    for number in range(sessions * SEATS):
+        session = rows[number // SEATS]
+        residents.append({"id": number + 1, "ward_id": session["ward_id"], "family_name": "区民",
+                          "given_name": "", "family_kana": "クミン", "given_kana": "",
+                          "kana_key": "クミン", "reminder_channel": "sms", "needs": "",
+                          "proxy_name": "", "proxy_relation": "", "proxy_gets_reminders": False,
+                          "created_dt": now - timedelta(days=30),
+                          "updated_dt": now})  # fmt: skip
+        phones.append({"resident_id": number + 1, "e164": "+819012345678", "kind": "mobile",
+                       "position": 0})  # fmt: skip
+        seats.append({"session_id": session["id"], "resident_id": number + 1,
+                      "ward_id": session["ward_id"], "status": "booked",
+                      "place": number % SEATS + 1, "source": "phone", "cancel_reason": "",
+                      "created_dt": now - timedelta(days=30), "updated_dt": now})  # fmt: skip
+    for start in range(0, len(residents), CHUNK):
+        db.session.execute(sa.insert(Resident), residents[start : start + CHUNK])
+        db.session.execute(sa.insert(ResidentPhone), phones[start : start + CHUNK])
+        db.session.execute(sa.insert(Booking), seats[start : start + CHUNK])
+    if db.engine.dialect.name == "postgresql":
+        for table in ("sessions", "residents", "resident_phones", "bookings"):
+            db.session.execute(
+                sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+            )
+        db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    return len(seats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bookings", type=int, default=1_000_000)
+    parser.add_argument("--sends", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    with FakeTwilio() as fake:
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": "bench",
+                "REMINDER_CHANNEL": "twilio",
+                "TWILIO_ACCOUNT_SID": "ACbench",
+                "TWILIO_AUTH_TOKEN": "bench",
+                "TWILIO_SMS_FROM": "BENCH",
+                "TWILIO_API_BASE_URL": fake.url,
+                "PUBLIC_BASE_URL": "https://bench.example.jp",
+                "REMINDER_SMS_PER_SECOND": "0",
+            }
+        )
+        with app.app_context():
+            flask_migrate.upgrade()
+            booked = fill(args.bookings)
+            began = time.perf_counter()
+            result = planning.plan(datetime.now(UTC))
+            db.session.commit()
+            planned_in = time.perf_counter() - began
+            backend = db.engine.dialect.name
+            print(f"plan: {booked:,} bookings on {backend}: {result.planned:,} rows "
+                  f"in {planned_in:.1f} s")  # fmt: skip
+            # Keep only the first N due: the dispatch figure is for N sends.
+            due = db.session.scalars(
+                sa.select(Reminder.id).where(Reminder.kind == "two_days_before")
+                .order_by(Reminder.id).limit(args.sends)
+            ).all()  # fmt: skip
+            db.session.execute(
+                sa.update(Reminder).where(Reminder.id.not_in(due)).values(status="cancelled")
+            )
+            db.session.commit()
+            moment = datetime.now(UTC).replace(hour=3)  # 12:00 in Tokyo: SMS hours
+            began = time.perf_counter()
+            sent = dispatch.dispatch_once(moment).sent
+            ours = sent / (time.perf_counter() - began)
+        form = {"To": "+819012345678", "From": "BENCH", "Body": "【渋谷区】12/10(木)10:00 教室",
+                "StatusCallback": "https://bench.example.jp/twilio/status/1"}  # fmt: skip
+        bare_url = f"{fake.url}/2010-04-01/Accounts/ACbench/Messages.json"
+        with requests.Session() as http:
+            began = time.perf_counter()
+            for _ in range(args.sends):
+                http.post(bare_url, data=form, auth=("ACbench", "bench"), timeout=10)
+            bare = args.sends / (time.perf_counter() - began)
+    print(f"dispatch: {sent:,} SMS, {ours:.0f}/s through twilio + outbox; "
+          f"bare requests {bare:.0f}/s; ratio {ours / bare:.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
