@@ -126,3 +126,14 @@ def test_the_dispatch_command_rehearses_a_morning(app, ward):
     )
     assert result.exit_code == 0, result.output
     assert "sent 2," in result.output
+
+
+def test_a_paced_channel_sends_one_by_one_and_records_each(app, ward, caplog):
+    app.config["REMINDER_SMS_PER_SECOND"] = 1000.0
+    for hour in (10, 13, 15):
+        plan_class(ward, at(THURSDAY, hour))
+    caplog.set_level(logging.INFO, logger="inclusion.reminders.channels")
+    result = dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1))
+    assert result.sent == 3
+    assert caplog.text.count("console sms to") == 3
+    assert {s for key, s in statuses().items() if "two_days" in key} == {ReminderStatus.SENT}
