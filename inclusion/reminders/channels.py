@@ -85,6 +85,18 @@ PROMPT = "ご参加の方は1を、お休みされる方は2を、もう一度�
 GOODBYE = "お電話ありがとうございました。失礼いたします。"
 
 
+def machine_twiml(ward_phone_spoken: str, ward_name: str, voice: str) -> str:
+    """For an answering machine: who called and the number to call back, nothing to press."""
+    response = VoiceResponse()
+    response.say(
+        f"こちらは{ward_name}です。スマホ教室のご予約について、お知らせのお電話をしました。"
+        f"ご不明な点は、{ward_phone_spoken}まで、お電話ください。",
+        language="ja-JP",
+        voice=voice,
+    )
+    return str(response)
+
+
 def call_twiml(body: str, voice: str, keypad_url: str) -> str:
     """A reminder call: the message and the keypad choices, once more if no key, then goodbye."""
     response = VoiceResponse()
@@ -124,11 +136,12 @@ class TwilioChannel:
                     to=message.to, from_=self.sms_from, body=message.body, status_callback=callback
                 )
             else:
-                keypad = f"{self.base_url}/twilio/voice/{message.reminder_id}"
+                # Twilio asks for what to say once it knows who answered (person or machine).
                 sent = self.client.calls.create(
                     to=message.to,
                     from_=self.voice_from,
-                    twiml=call_twiml(message.body, self.voice, keypad),
+                    url=f"{self.base_url}/twilio/voice/{message.reminder_id}/answered",
+                    machine_detection="DetectMessageEnd",
                     status_callback=callback,
                     status_callback_event=["completed"],
                 )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from inclusion.auth.access import signed_webhook
 from inclusion.extensions import csrf, db
-from inclusion.reminders import replies
-from inclusion.reminders.channels import GOODBYE, call_twiml
+from inclusion.reminders import messages, replies
+from inclusion.reminders.channels import GOODBYE, call_twiml, machine_twiml
 from inclusion.reminders.models import Reminder
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
@@ -28,11 +30,13 @@ SMS_AFTER = {
 }
 
 
-def _public_url() -> str:
-    """The URL Twilio signed: the configured public address, or this request's (ProxyFix)."""
+def _public(url: str) -> str:
+    """A URL of ours as Twilio sees it: on the configured public address, else as proxied."""
     base = current_app.config["PUBLIC_BASE_URL"]
-    path = request.full_path.rstrip("?")
-    return f"{base}{path}" if base else request.url
+    if not base:
+        return url
+    parts = urlsplit(url)
+    return f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def valid_signature() -> bool:
@@ -40,7 +44,9 @@ def valid_signature() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    return RequestValidator(token).validate(_public_url(), request.form.to_dict(), signature)
+    return RequestValidator(token).validate(
+        _public(request.url), request.form.to_dict(), signature
+    )
 
 
 def _reminder(reminder_id: int) -> Reminder:
@@ -64,6 +70,19 @@ def status(reminder_id: int):
     return Response(status=204)
 
 
+@bp.route("/voice/<int:reminder_id>/answered", methods=["POST"])
+@signed_webhook(valid_signature)
+def answered(reminder_id: int):
+    """The call was answered: the reminder with its choices, or a short message for a machine."""
+    reminder = _reminder(reminder_id)
+    voice = current_app.config["REMINDER_VOICE"]
+    if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
+        ward = reminder.session.ward
+        return _xml(machine_twiml(messages.spoken_number(ward.booking_phone), ward.name_ja, voice))
+    keypad = url_for("twilio.keypad", reminder_id=reminder.id, _external=True)
+    return _xml(call_twiml(reminder.body, voice, _public(keypad)))
+
+
 @bp.route("/voice/<int:reminder_id>", methods=["POST"])
 @signed_webhook(valid_signature)
 def keypad(reminder_id: int):
@@ -72,7 +91,7 @@ def keypad(reminder_id: int):
     voice = current_app.config["REMINDER_VOICE"]
     answer = KEYS.get(request.form.get("Digits", ""))
     if answer is None:
-        return _xml(call_twiml(reminder.body, voice, request.url))
+        return _xml(call_twiml(reminder.body, voice, _public(request.url)))
     replies.apply_reply(reminder, answer)
     db.session.commit()
     response = VoiceResponse()

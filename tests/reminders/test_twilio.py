@@ -14,6 +14,7 @@ from inclusion.residents.models import OptOutSource, ReminderChannel
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.test_dispatch import by_kind, plan_class
 from tests.reminders.test_planning import THURSDAY, at
+from tests.reminders.test_webhooks import signed_post
 
 TWO_DAYS_BEFORE = at(THURSDAY - timedelta(days=2), 10, 1)
 PUBLIC = "https://inclusion.example.lg.jp"
@@ -62,15 +63,20 @@ def test_an_sms_goes_out_as_twilio_expects(ward, fake_twilio):
     assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{sent.id}"
 
 
-def test_a_call_says_the_message_twice_in_japanese(ward, fake_twilio):
+def test_a_call_says_the_message_twice_in_japanese(client, ward, fake_twilio):
     plan_class(ward, at(THURSDAY, 7), channel=ReminderChannel.VOICE)
     # 07:00 sessions: the two-days call goes out within calling hours.
     assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10)).sent == 1
     [posted] = fake_twilio.posted
+    row = by_kind("two_days_before")
     assert posted.path.endswith("/Calls.json")
     assert posted.form["To"] == "+819012345678" and posted.form["From"] == "+81334631873"
-    row = by_kind("two_days_before")
-    twiml = ElementTree.fromstring(posted.form["Twiml"])
+    assert posted.form["Url"] == f"{PUBLIC}/twilio/voice/{row.id}/answered"
+    assert posted.form["MachineDetection"] == "DetectMessageEnd"
+    assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{row.id}"
+    # Twilio then asks what to say: a person hears the message and the choices.
+    answered = f"/twilio/voice/{row.id}/answered"
+    twiml = ElementTree.fromstring(signed_post(client, answered, {"AnsweredBy": "human"}).data)
     gathers = twiml.findall("Gather")
     assert [g.get("action") for g in gathers] == [f"{PUBLIC}/twilio/voice/{row.id}"] * 2
     assert {g.get("numDigits") for g in gathers} == {"1"}
@@ -80,7 +86,11 @@ def test_a_call_says_the_message_twice_in_japanese(ward, fake_twilio):
     # The message twice (once more if no key was pressed), each time with the choices.
     assert says[0].text == says[2].text and "1を" in says[1].text and "2を" in says[1].text
     assert "午前なな時" in says[0].text and "ゼロ サン、サン ヨン ロク サン" in says[0].text
-    assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{row.id}"
+    # An answering machine gets who called and the number, nothing to press.
+    machine = signed_post(client, answered, {"AnsweredBy": "machine_end_beep"})
+    machine_twiml = ElementTree.fromstring(machine.data)
+    assert machine_twiml.find("Gather") is None
+    assert "ゼロ サン、サン ヨン ロク サン" in machine_twiml.find("Say").text
 
 
 def test_rate_limited_is_retried_later_with_backoff(ward, fake_twilio):
