@@ -5,9 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.residents.queries import count_due_follow_ups
 from inclusion.wards.forms import WardContactForm
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards, update_ward_contact
@@ -37,7 +39,9 @@ def overview(ward: Ward):
     staff = db.session.scalars(
         sa.select(User).where(User.ward_id == ward.id).order_by(User.display_name)
     ).all()
-    return render_template("wards/overview.html", ward=ward, staff=staff)
+    # A count, not names: coordinators see this page too.
+    due_calls = count_due_follow_ups(ward, clock.today())
+    return render_template("wards/overview.html", ward=ward, staff=staff, due_calls=due_calls)
 
 
 @bp.route("/manage/<ward>/settings", methods=["GET", "POST"])

@@ -361,3 +361,13 @@ def test_the_residents_page_gives_their_place_in_each_queue(staff, shibuya, venu
         factories.make_booking(session, resident, BookingStatus.WAITLISTED)
     page = staff.get(f"/manage/shibuya/residents/{resident.id}").get_data(as_text=True)
     assert "キャンセル待ち (1番目)" in page and "キャンセル待ち (3番目)" in page
+
+
+def test_the_ward_page_says_how_many_follow_up_calls_are_due(client, users, shibuya):
+    factories.make_follow_up(
+        factories.make_resident(shibuya, family_name="呼出"),
+        first_attended_on=clock.today() - timedelta(days=100),
+    )
+    log_in(client, users["coordinator"])
+    page = client.get("/manage/shibuya").get_data(as_text=True)
+    assert "予定日を迎えた電話が1件あります。" in page and "呼出" not in page
