@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean
+.PHONY: run web scheduler test lint format messages clean bench-reminders
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: $(VENV)/.installed $(COMPILED)
 ## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed $(COMPILED)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench-reminders: plan reminders for a million bookings; sends per second vs bare requests
+bench-reminders: $(VENV)/.installed
+	$(BIN)/python bench/reminders.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
