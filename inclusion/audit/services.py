@@ -32,6 +32,14 @@ def record_event(
     return entry
 
 
+def record_view(action: str, target: Any, ward: Ward | None, **details: Any) -> None:
+    """Record who saw personal data, committed with the page (the view is ``writes_on_read``)."""
+    from flask_login import current_user
+
+    record_event(current_user, action, target, ward, details)
+    db.session.commit()
+
+
 def list_events(ward: Ward | None = None, before_id: int | None = None, limit: int = 50):
     """Newest entries first, optionally of one ward, paged by id."""
     query = sa.select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)

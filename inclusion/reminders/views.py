@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from inclusion import clock
-from inclusion.audit.services import record_event
+from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
@@ -55,8 +55,7 @@ def session_log(ward: Ward, session_id: int):
         else set(),
         reminder_answers=ANSWER_LABELS,
     )
-    record_event(current_user, "reminder.log", session, ward, {"shown": len(reminders)})
-    db.session.commit()
+    record_view("reminder.log", session, ward, shown=len(reminders))
     return page
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from inclusion import clock
-from inclusion.audit.services import record_event
+from inclusion.audit.services import record_event, record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.db import writes_on_read
@@ -74,12 +74,6 @@ def may_see_residents(user, ward: Ward) -> bool:
     return user.role in RESIDENT_ROLES and user.can_access_ward(ward)
 
 
-def _seen(action: str, target, ward: Ward, **details) -> None:
-    """Record who saw personal data, committed with the page."""
-    record_event(current_user, action, target, ward, details)
-    db.session.commit()
-
-
 def _search(ward: Ward) -> tuple[ResidentSearchForm, list[Resident] | None]:
     form = ResidentSearchForm(formdata=request.args)
     form.validate()
@@ -104,7 +98,7 @@ def index(ward: Ward):
         searched=found is not None,
         consent_due=_consent_due(residents),
     )
-    _seen("resident.search", None, ward, shown=len(residents))
+    record_view("resident.search", None, ward, shown=len(residents))
     return page
 
 
@@ -184,7 +178,7 @@ def detail(ward: Ward, resident_id: int):
         opt_out_form=OptOutForm(opted_out="no" if resident.is_opted_out else "yes"),
         cancel_form=CancelBookingForm(),
     )
-    _seen("resident.view", resident, ward)
+    record_view("resident.view", resident, ward)
     return page
 
 
@@ -232,7 +226,7 @@ def edit(ward: Ward, resident_id: int):
         "residents/form.html", ward=ward, form=form, mode="edit", resident=resident, matches=[]
     )
     if request.method == "GET":
-        _seen("resident.view", resident, ward)
+        record_view("resident.view", resident, ward)
     return page, form_status(form)
 
 
@@ -310,7 +304,7 @@ def merge(ward: Ward, resident_id: int):
         candidates=candidates,
     )
     if request.method == "GET":
-        _seen("resident.search", None, ward, shown=len(candidates))
+        record_view("resident.search", None, ward, shown=len(candidates))
     return page, form_status(form)
 
 
@@ -432,7 +426,7 @@ def book(ward: Ward, session_id: int):
         consent_due=chosen is not None and services.consent_is_due(services.consents_of(chosen)),
     )
     if found or chosen:
-        _seen("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))
+        record_view("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))
     return page, form_status(form)
 
 
@@ -508,7 +502,7 @@ def roster(ward: Ward, session_id: int):
         slot_label=bookings.slot_label,
         last_reminders=reminder_services.latest_by_booking(session),
     )
-    _seen("resident.roster", session, ward, shown=len(rows) + len(found or []))
+    record_view("resident.roster", session, ward, shown=len(rows) + len(found or []))
     return page
 
 
@@ -526,7 +520,7 @@ def sign_in(ward: Ward, session_id: int):
         blank_rows=max(3, session.capacity - len(rows)),
         slot_label=bookings.slot_label,
     )
-    _seen("resident.sign_in_sheet", session, ward, shown=len(rows))
+    record_view("resident.sign_in_sheet", session, ward, shown=len(rows))
     return page
 
 
@@ -570,7 +564,7 @@ def follow_ups(ward: Ward):
         due=due,
         due_count=queries.count_due_follow_ups(ward, clock.today()),
     )
-    _seen("resident.follow_up_list", None, ward, shown=len(due))
+    record_view("resident.follow_up_list", None, ward, shown=len(due))
     return page
 
 
@@ -612,5 +606,5 @@ def record_follow_up(ward: Ward, follow_up_id: int):
         form=form,
     )
     if request.method == "GET":
-        _seen("resident.view", follow_up.resident, ward)
+        record_view("resident.view", follow_up.resident, ward)
     return page, form_status(form)

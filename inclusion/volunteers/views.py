@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from inclusion import clock
-from inclusion.audit.services import record_event
+from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.db import writes_on_read
@@ -124,8 +124,7 @@ def my_shifts():
     for session_id, listed in names.items():
         if listed:
             session = db.session.get(Session, session_id)
-            record_event(current_user, "resident.lead_list", session, session.ward)
-    db.session.commit()
+            record_view("resident.lead_list", session, session.ward, shown=len(listed))
     return page
 
 
