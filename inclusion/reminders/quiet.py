@@ -5,12 +5,37 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from inclusion import clock
+from inclusion.errors import RuleViolation
 from inclusion.residents.models import ReminderChannel, Resident
 from inclusion.wards.models import Ward
 
 Window = tuple[time, time]
+
+
+def checked_window(
+    start: time | None, end: time | None, limits: Window, field: str, outside_field: str = ""
+) -> tuple[time | None, time | None]:
+    """A window someone entered (both times or neither), inside ``limits``; else RuleViolation."""
+    if (start is None) != (end is None):
+        raise RuleViolation(_l("Enter both times, or neither for the usual hours."), field)
+    if start is None or end is None:
+        return None, None
+    if start >= end:
+        raise RuleViolation(_l("The hours must end after they start."), field)
+    earliest, latest = limits
+    if start < earliest or end > latest:
+        raise RuleViolation(
+            _l(
+                "Only within the programme's hours: %(start)s to %(end)s.",
+                start=earliest.strftime("%H:%M"),
+                end=latest.strftime("%H:%M"),
+            ),
+            outside_field or field,
+        )
+    return start, end
 
 
 def window_for(ward: Ward, channel: ReminderChannel, resident: Resident | None = None) -> Window:

@@ -15,6 +15,7 @@ from inclusion.auth.models import User
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
+from inclusion.reminders.quiet import checked_window
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
 
@@ -100,33 +101,13 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
     return again
 
 
-def _window(start, end, limits, field: str) -> tuple:
-    if (start is None) != (end is None):
-        raise RuleViolation(_l("Enter both times, or neither for the usual hours."), field)
-    if start is None:
-        return None, None
-    earliest, latest = limits
-    if start >= end:
-        raise RuleViolation(_l("The hours must end after they start."), field)
-    if start < earliest or end > latest:
-        raise RuleViolation(
-            _l(
-                "A ward may only narrow the hours: %(start)s to %(end)s at most.",
-                start=earliest.strftime("%H:%M"),
-                end=latest.strftime("%H:%M"),
-            ),
-            field,
-        )
-    return start, end
-
-
 def update_quiet_hours(actor: User, ward: Ward, calls: tuple, sms: tuple) -> Ward:
     """Set a ward's own calling and SMS hours (inside the programme's); empty: the usual ones."""
     config = current_app.config
-    ward.calls_from, ward.calls_until = _window(
+    ward.calls_from, ward.calls_until = checked_window(
         *calls, config["REMINDER_CALL_HOURS"], "calls_until"
     )
-    ward.sms_from, ward.sms_until = _window(*sms, config["REMINDER_SMS_HOURS"], "sms_until")
+    ward.sms_from, ward.sms_until = checked_window(*sms, config["REMINDER_SMS_HOURS"], "sms_until")
     db.session.flush()
     record_event(actor, "reminder.hours", ward, ward, {"calls": _plain(calls), "sms": _plain(sms)})
     return ward

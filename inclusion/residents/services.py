@@ -20,6 +20,7 @@ from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind, parse_phone
+from inclusion.reminders.quiet import checked_window
 from inclusion.residents.bookings import sync_follow_up
 from inclusion.residents.models import (
     ACTIVE,
@@ -107,26 +108,6 @@ def age_band(birth_year: int | None, today: date | None = None) -> str:
     return next(label for oldest, label in AGE_BANDS if oldest is None or age <= oldest)
 
 
-def _call_window(draft: ResidentDraft) -> tuple[time | None, time | None]:
-    if draft.call_from is None and draft.call_until is None:
-        return None, None
-    if draft.call_from is None or draft.call_until is None:
-        raise RuleViolation(_l("Enter both times of the call window, or neither."), "call_until")
-    if draft.call_from >= draft.call_until:
-        raise RuleViolation(_l("The call window must end after it starts."), "call_until")
-    earliest, latest = current_app.config["REMINDER_CALL_HOURS"]
-    if draft.call_from < earliest or draft.call_until > latest:
-        raise RuleViolation(
-            _l(
-                "Calls are only made from %(start)s to %(end)s.",
-                start=earliest.strftime("%H:%M"),
-                end=latest.strftime("%H:%M"),
-            ),
-            "call_from",
-        )
-    return draft.call_from, draft.call_until
-
-
 def _phones(draft: ResidentDraft) -> list[tuple[str, PhoneKind]]:
     parsed: list[tuple[str, PhoneKind]] = []
     for index, text in enumerate(draft.phones[:MAX_PHONES]):
@@ -166,7 +147,13 @@ def _checked(draft: ResidentDraft) -> dict[str, object]:
     phones = _phones(draft)
     channel = draft.reminder_channel or _channel_for(phones)
     _check_channel(channel, phones)
-    call_from, call_until = _call_window(draft)
+    call_from, call_until = checked_window(
+        draft.call_from,
+        draft.call_until,
+        current_app.config["REMINDER_CALL_HOURS"],
+        "call_until",
+        outside_field="call_from",
+    )
     proxy = parse_phone(draft.proxy_phone, "proxy_phone")
     if draft.proxy_gets_reminders and proxy is None:
         raise RuleViolation(
