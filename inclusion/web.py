@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
 Model = TypeVar("Model")
+Result = TypeVar("Result")
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -88,6 +90,27 @@ def show_violation(form: FlaskForm, violation: RuleViolation) -> None:
         form[violation.field].errors.append(str(violation))
     else:
         flash_violation(violation)
+
+
+def run_button(
+    form: FlaskForm, action: Callable[[], Result], success: str | Callable[[Result], str]
+) -> Result | None:
+    """A POST button: check the form, run the service, commit and say so — or say why not.
+
+    A refused rule rolls back, so nothing is saved; the action's result is returned on success.
+    """
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return None
+    try:
+        result = action()
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash_violation(violation)
+        return None
+    db.session.commit()
+    flash(success(result) if callable(success) else success, "success")
+    return result
 
 
 def form_status(form: FlaskForm) -> int:

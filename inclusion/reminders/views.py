@@ -23,7 +23,7 @@ from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import flash_violation, form_status, get_in_ward_or_404, show_violation
+from inclusion.web import form_status, get_in_ward_or_404, run_button, show_violation
 
 bp = Blueprint("reminders", __name__)
 
@@ -63,15 +63,11 @@ def session_log(ward: Ward, session_id: int):
 @require(*RESIDENT_ROLES)
 def resend(ward: Ward, reminder_id: int):
     reminder = get_in_ward_or_404(Reminder, reminder_id, ward)
-    if ButtonForm().validate_on_submit():
-        try:
-            services.resend(current_user, reminder)
-        except RuleViolation as violation:
-            db.session.rollback()
-            flash_violation(violation)
-        else:
-            db.session.commit()
-            flash(_("The reminder will be sent again shortly."), "success")
+    run_button(
+        ButtonForm(),
+        lambda: services.resend(current_user, reminder),
+        _("The reminder will be sent again shortly."),
+    )
     return redirect(
         url_for("reminders.session_log", ward=ward.slug, session_id=reminder.session_id)
     )

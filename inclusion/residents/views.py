@@ -53,12 +53,11 @@ from inclusion.sessions.models import Session, SessionKind
 from inclusion.wards.models import Ward
 from inclusion.web import (
     MAX_ID,
-    flash_errors,
-    flash_violation,
     form_status,
     get_in_ward_or_404,
     id_arg,
     redirect_back,
+    run_button,
     safe_next_url,
     show_violation,
 )
@@ -261,14 +260,13 @@ def consent(ward: Ward, resident_id: int):
 def opt_out(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
     form = OptOutForm()
-    if form.validate_on_submit():
-        services.set_opt_out(
+    run_button(
+        form,
+        lambda: services.set_opt_out(
             current_user, resident, form.opted_out.data == "yes", OptOutSource.STAFF
-        )
-        db.session.commit()
-        flash(_("Saved."), "success")
-    else:
-        flash_errors(form)
+        ),
+        _("Saved."),
+    )
     return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
 
 
@@ -439,25 +437,13 @@ def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
 def cancel_booking(ward: Ward, booking_id: int):
     booking = _booking_in_ward(ward, booking_id)
     form = CancelBookingForm()
-    if form.validate_on_submit():
-        try:
-            promoted = bookings.cancel_booking(current_user, booking, form.reason.data or "")
-        except RuleViolation as violation:
-            db.session.rollback()
-            flash_violation(violation)
-        else:
-            db.session.commit()
-            flash(_("The booking was cancelled."), "success")
-            if promoted is not None:
-                flash(
-                    _(
-                        "%(name)s moved up from the waiting list.",
-                        name=promoted.resident.name,
-                    ),
-                    "info",
-                )
-    else:
-        flash_errors(form)
+    promoted = run_button(
+        form,
+        lambda: bookings.cancel_booking(current_user, booking, form.reason.data or ""),
+        _("The booking was cancelled."),
+    )
+    if promoted is not None:
+        flash(_("%(name)s moved up from the waiting list.", name=promoted.resident.name), "info")
     return redirect_back(
         url_for("residents.roster", ward=ward.slug, session_id=booking.session_id)
     )
@@ -468,17 +454,11 @@ def cancel_booking(ward: Ward, booking_id: int):
 def attendance(ward: Ward, booking_id: int):
     booking = _booking_in_ward(ward, booking_id)
     form = BookingAttendanceForm()
-    if form.validate_on_submit():
-        try:
-            bookings.record_attendance(current_user, booking, form.attended.data == "yes")
-        except RuleViolation as violation:
-            db.session.rollback()
-            flash_violation(violation)
-        else:
-            db.session.commit()
-            flash(_("Recorded."), "success")
-    else:
-        flash_errors(form)
+    run_button(
+        form,
+        lambda: bookings.record_attendance(current_user, booking, form.attended.data == "yes"),
+        _("Recorded."),
+    )
     return redirect(url_for("residents.roster", ward=ward.slug, session_id=booking.session_id))
 
 
@@ -529,24 +509,19 @@ def sign_in(ward: Ward, session_id: int):
 def walk_in(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
     form = WalkInForm()
-    if form.validate_on_submit():
-        resident = (
-            db.session.get(Resident, form.resident.data)
-            if 0 < form.resident.data <= MAX_ID
-            else None
-        )
-        try:
-            if resident is None or resident.ward_id != ward.id:
-                raise RuleViolation(_("Choose a resident of this ward."))
-            bookings.record_walk_in(current_user, session, resident)
-        except RuleViolation as violation:
-            db.session.rollback()
-            flash_violation(violation)
-        else:
-            db.session.commit()
-            flash(_("%(name)s recorded as a walk-in.", name=resident.name), "success")
-    else:
-        flash_errors(form)
+
+    def walk_in_resident():
+        number = form.resident.data
+        resident = db.session.get(Resident, number) if number and 0 < number <= MAX_ID else None
+        if resident is None or resident.ward_id != ward.id:
+            raise RuleViolation(_("Choose a resident of this ward."))
+        return bookings.record_walk_in(current_user, session, resident)
+
+    run_button(
+        form,
+        walk_in_resident,
+        lambda booking: _("%(name)s recorded as a walk-in.", name=booking.resident.name),
+    )
     return redirect(url_for("residents.roster", ward=ward.slug, session_id=session.id))
 
 
