@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
 from dataclasses import dataclass
 
 from werkzeug.serving import make_server
@@ -27,6 +26,8 @@ class FakeTwilio:
         self.posted: list[Posted] = []
         self.answers: list[object] = []
         self.hang_seconds = 2.0
+        #: Set to end every hanging request at once (they then answer 201).
+        self.released = threading.Event()
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -53,7 +54,7 @@ class FakeTwilio:
             answer = self.answers.pop(0) if self.answers else "ok"
             number = next(self._numbers)
         if answer == "hang":
-            time.sleep(self.hang_seconds)
+            self.released.wait(self.hang_seconds)
             answer = "ok"
         if answer == "ok":
             prefix = "CA" if request.path.endswith("/Calls.json") else "SM"
@@ -73,5 +74,6 @@ class FakeTwilio:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.released.set()
         self.server.shutdown()
         self.thread.join(timeout=10)
