@@ -44,18 +44,27 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 
-_HOURS_RE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_clock(name: str, value: str, example: str = "08:30", whole: str = "") -> time:
+    """Parse a time of day such as ``08:30`` (``whole`` is the setting it came from)."""
+    shown = whole or value
+    match = _CLOCK_RE.fullmatch(value.strip())
+    if not match:
+        raise ConfigError(f"{name} must look like {example}, not {shown!r}")
+    if int(match[1]) > 23 or int(match[2]) > 59:
+        raise ConfigError(f"{name} has an impossible time: {shown!r}")
+    return time(int(match[1]), int(match[2]))
 
 
 def parse_hours(name: str, value: str) -> tuple[time, time]:
     """Parse an allowed window such as ``09:00-20:00`` into two times."""
-    match = _HOURS_RE.match(value.strip())
-    if not match:
-        raise ConfigError(f"{name} must look like 09:00-20:00, not {value!r}")
-    h1, m1, h2, m2 = (int(part) for part in match.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ConfigError(f"{name} has an impossible time: {value!r}")
-    start, end = time(h1, m1), time(h2, m2)
+    start_text, _dash, end_text = value.partition("-")
+    start, end = (
+        parse_clock(name, text, example="09:00-20:00", whole=value)
+        for text in (start_text, end_text)
+    )
     if start >= end:
         raise ConfigError(f"{name} must start before it ends: {value!r}")
     return start, end
@@ -203,6 +212,20 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["REMINDER_VOICE"] = get("REMINDER_VOICE", "Polly.Mizuki")
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
+    settings["FOLLOW_UP_DIGEST_AT"] = parse_clock(
+        "FOLLOW_UP_DIGEST_AT", get("FOLLOW_UP_DIGEST_AT", "08:30")
+    )
+    settings["MAIL_SERVER"] = get("MAIL_SERVER") or None
+    settings["MAIL_PORT"] = parse_int("MAIL_PORT", get("MAIL_PORT", "25"), minimum=1)
+    settings["MAIL_STARTTLS"] = parse_bool("MAIL_STARTTLS", get("MAIL_STARTTLS", "false"))
+    settings["MAIL_USERNAME"] = get("MAIL_USERNAME") or None
+    settings["MAIL_PASSWORD"] = get("MAIL_PASSWORD") or None
+    settings["MAIL_FROM"] = get("MAIL_FROM") or None
+    if settings["MAIL_SERVER"] and not settings["MAIL_FROM"]:
+        raise ConfigError("MAIL_SERVER needs MAIL_FROM, the address staff see mail come from")
+    settings["MAIL_TIMEOUT_SECONDS"] = parse_int(
+        "MAIL_TIMEOUT_SECONDS", get("MAIL_TIMEOUT_SECONDS", "10"), minimum=1
+    )
     settings["REMINDER_NO_ANSWER_RETRY_MINUTES"] = parse_int(
         "REMINDER_NO_ANSWER_RETRY_MINUTES",
         get("REMINDER_NO_ANSWER_RETRY_MINUTES", "60"),

@@ -72,6 +72,11 @@ _ENV_OVERRIDES = frozenset(
         "REMINDER_NO_ANSWER_RETRY_MINUTES",
         "REMINDER_CALLS_PER_SECOND",
         "LEAD_SEES_RESIDENT_NAMES",
+        "FOLLOW_UP_DIGEST_AT",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "MAIL_STARTTLS",
+        "MAIL_FROM",
     }
 )
 

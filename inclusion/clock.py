@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from flask import current_app
+
+#: 年末年始: ward offices and their halls are closed from 29 December to 3 January.
+YEAR_END_CLOSURE = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
 
 
 def local_zone() -> ZoneInfo:
@@ -42,3 +46,12 @@ def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 def fiscal_year(day: date) -> int:
     """The 年度 a day belongs to: 1 April to 31 March, named by its first year."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+def is_office_day(day: date) -> bool:
+    """Whether ward offices are open: not a weekend, a national holiday or the year end."""
+    return (
+        day.weekday() < 5
+        and (day.month, day.day) not in YEAR_END_CLOSURE
+        and day not in holidays.country_holidays("JP", years=day.year)
+    )

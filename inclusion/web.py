@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
@@ -45,6 +45,21 @@ def home_url() -> str:
     if role == Role.WARD_STAFF:
         return url_for("wards.overview", ward=current_user.ward.slug)
     return url_for("volunteers.my_shifts")
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """A page's address as users reach it, also outside a request (a mail, a calendar).
+
+    Under ``PUBLIC_BASE_URL`` when set; otherwise only the path, as nothing says the host.
+    """
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not base:
+        return current_app.url_map.bind("localhost").build(endpoint, values)
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def redirect_back(default: str | None = None) -> Response:

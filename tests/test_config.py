@@ -86,6 +86,9 @@ def test_quiet_hours_are_configurable(tmp_path):
         ({"REMINDER_SMS_HOURS": "21:00-08:00"}, "must start before it ends"),
         ({"REMINDER_SMS_HOURS": "08:00-25:00"}, "impossible time"),
         ({"PROXY_FIX_HOPS": "one"}, "must be a whole number"),
+        ({"FOLLOW_UP_DIGEST_AT": "half past eight"}, "must look like 08:30"),
+        ({"FOLLOW_UP_DIGEST_AT": "24:00"}, "impossible time"),
+        ({"MAIL_SERVER": "smtp.city.example.lg.jp"}, "MAIL_SERVER needs MAIL_FROM"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(tmp_path, environ, message):

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders import dispatch, planning
+from inclusion.reminders import digests, dispatch, planning
 from inclusion.reminders.channels import call_twiml
 from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStep
 from inclusion.residents.models import Booking, ReminderChannel
@@ -65,6 +65,16 @@ def dispatch_command(once: bool, now: datetime | None, every: int) -> None:
         if once:
             return
         time.sleep(every)
+
+
+@reminders_cli.command("digest")
+@click.option("--now", "now", type=Moment(), default=None, help=NOW_HELP)
+def digest_command(now: datetime | None) -> None:
+    """Mail each ward's staff the follow-up calls due today (once a day per ward)."""
+    result = digests.send_follow_up_digests(now or clock.now())
+    click.echo(f"sent {len(result.sent)}, failed {len(result.failed)}")
+    for slug in result.failed:
+        click.echo(f"failed: {slug}", err=True)
 
 
 @reminders_cli.command("preview")

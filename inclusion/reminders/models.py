@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -180,3 +180,30 @@ class Reminder(db.Model):
 
     def __repr__(self) -> str:
         return f"<Reminder {self.id} {self.key} {self.status.value}>"
+
+
+class StaffDigest(db.Model):
+    """One morning mail to a ward's staff, e.g. the follow-up calls due; at most one a day.
+
+    The unique row is the claim: of several schedulers, only the one that inserts it sends.
+    """
+
+    __tablename__ = "staff_digests"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward] = relationship()
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: The local date it is for.
+    day: Mapped[date]
+    #: How many items it announced, e.g. follow-up calls due.
+    item_count: Mapped[int]
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_dt: Mapped[datetime | None]
+    #: Why it went to nobody (a refused mail leaves no row: it is tried again).
+    error: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    def __repr__(self) -> str:
+        return f"<StaffDigest {self.kind} ward {self.ward_id} {self.day}>"

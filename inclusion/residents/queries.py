@@ -71,17 +71,31 @@ def resident_bookings(resident: Resident, limit: int = 100) -> list[Booking]:
     )
 
 
+def _unanswered_by(today: date) -> list[sa.ColumnElement[bool]]:
+    return [
+        FollowUp.answer.is_(None),
+        FollowUp.due_on <= today,
+        Resident.anonymised_dt.is_(None),
+    ]
+
+
 def _due(ward: Ward, today: date):
     return (
         sa.select(FollowUp)
         .join(Resident, Resident.id == FollowUp.resident_id)
-        .where(
-            FollowUp.ward_id == ward.id,
-            FollowUp.answer.is_(None),
-            FollowUp.due_on <= today,
-            Resident.anonymised_dt.is_(None),
-        )
+        .where(FollowUp.ward_id == ward.id, *_unanswered_by(today))
     )
+
+
+def due_follow_up_counts(today: date) -> dict[int, tuple[int, date]]:
+    """Per ward id: how many follow-up calls are due by ``today``, and the oldest due date."""
+    rows = db.session.execute(
+        sa.select(FollowUp.ward_id, sa.func.count(), sa.func.min(FollowUp.due_on))
+        .join(Resident, Resident.id == FollowUp.resident_id)
+        .where(*_unanswered_by(today))
+        .group_by(FollowUp.ward_id)
+    )
+    return {ward_id: (count, oldest) for ward_id, count, oldest in rows}
 
 
 def due_follow_ups(ward: Ward, today: date, limit: int = 100) -> list[FollowUp]:

@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 
 MAX_SESSION_HOURS = 8
 SLOT_MINUTES = (15, 20, 30, 45, 60)
-#: 29 December to 3 January: ward offices and their halls are closed.
-YEAR_END_CLOSURE = ((12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3))
 #: Changes a calendar subscriber sees; any of them bumps ``sequence``.
 CALENDAR_FIELDS = frozenset(
     {"kind", "title", "description", "venue_id", "room", "starts_dt", "ends_dt", "status"}
@@ -247,7 +245,7 @@ def create_session(actor: User, draft: SessionDraft) -> Session:
 
 
 def _closure_reason(day: date, skip_holidays: bool, skip_year_end: bool) -> str | None:
-    if skip_year_end and (day.month, day.day) in YEAR_END_CLOSURE:
+    if skip_year_end and (day.month, day.day) in clock.YEAR_END_CLOSURE:
         return str(_l("Year-end closure"))
     if skip_holidays:
         language = "en_US" if _english() else "ja"
