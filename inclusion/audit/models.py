@@ -62,6 +62,8 @@ ACTION_LABELS = {
     "reminder.log": _l("Reminder log viewed"),
     "reminder.hours": _l("Calling hours changed"),
     "reminder.policy": _l("Reminder policy changed"),
+    "reminder.text": _l("Reminder wording changed"),
+    "reminder.text.reset": _l("Reminder wording back to the standard"),
 }
 
 

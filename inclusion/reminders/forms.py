@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SubmitField
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from inclusion.auth.forms import REQUIRED
@@ -35,3 +35,10 @@ class StepForm(FlaskForm):
     )
     is_active = BooleanField(_l("Send this reminder"))
     submit = SubmitField(_l("Save"))
+
+
+class TextForm(FlaskForm):
+    body = TextAreaField(
+        _l("Text"), validators=[InputRequired(REQUIRED)], render_kw={"rows": 8, "lang": "ja"}
+    )
+    submit = SubmitField(_l("Save the text"))

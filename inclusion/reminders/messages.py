@@ -1,15 +1,24 @@
 """What a reminder says: Japanese SMS text within one segment, from editable templates.
 
-A ward may override any template with ``templates/reminders/<ward>/<name>``.
+A ward's staff may rewrite a text on the policy page (kept in ``reminder_texts`` and
+rendered in Jinja's sandbox); an operator may also place a file in
+``templates/reminders/<ward>/<name>``. The ward's own text comes first, then that file,
+then the standard one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
+import sqlalchemy as sa
+from flask import current_app, g
+from jinja2 import StrictUndefined, Template
+from jinja2.sandbox import SandboxedEnvironment
 
 from inclusion import clock
+from inclusion.extensions import db
+from inclusion.reminders.models import ReminderText
 from inclusion.wards.models import Ward
 
 #: One UCS-2 segment: a longer Japanese SMS is split, and some phones show it badly.
@@ -17,11 +26,44 @@ SMS_LIMIT = 70
 WEEKDAYS = "月火水木金土日"
 
 
-def render(ward: Ward, name: str, **context) -> str:
-    template = current_app.jinja_env.select_template(
+#: Staff-written texts: no access to Python internals, and a misspelt name is an error.
+SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def _ward_texts(ward_id: int) -> dict[str, Template]:
+    """A ward's own texts, read once per app context (a request, or a scheduler run)."""
+    cache = g.setdefault("ward_texts", {})
+    if ward_id not in cache:
+        rows = db.session.execute(
+            sa.select(ReminderText.name, ReminderText.body).where(ReminderText.ward_id == ward_id)
+        )
+        cache[ward_id] = {name: SANDBOX.from_string(body) for name, body in rows}
+    return cache[ward_id]
+
+
+def forget_ward_texts() -> None:
+    g.pop("ward_texts", None)
+
+
+def file_template(ward: Ward, name: str) -> Template:
+    return current_app.jinja_env.select_template(
         [f"reminders/{ward.slug}/{name}", f"reminders/{name}"]
     )
-    return template.render(ward=ward, **context).strip()
+
+
+@dataclass(frozen=True)
+class WardFacts:
+    """What a text may say of its ward: a plain value, not the model and its relations."""
+
+    name_ja: str
+    booking_phone: str
+
+
+def render(ward: Ward, name: str, template: Template | None = None, **context) -> str:
+    """Render ``name`` for the ward, or ``template`` when given (a draft being checked)."""
+    chosen = template or _ward_texts(ward.id).get(name) or file_template(ward, name)
+    facts = WardFacts(name_ja=ward.name_ja, booking_phone=ward.booking_phone)
+    return chosen.render(ward=facts, **context).strip()
 
 
 def short_day(moment: datetime) -> str:

@@ -207,3 +207,25 @@ class StaffDigest(db.Model):
 
     def __repr__(self) -> str:
         return f"<StaffDigest {self.kind} ward {self.ward_id} {self.day}>"
+
+
+class ReminderText(db.Model):
+    """A ward's own wording of one reminder template, used instead of the file."""
+
+    __tablename__ = "reminder_texts"
+    __table_args__ = (sa.UniqueConstraint("ward_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    #: The template it replaces, e.g. ``sms_resident.txt``.
+    name: Mapped[str] = mapped_column(sa.String(40))
+    #: Jinja, rendered in a sandbox: staff write it, so it may not reach Python objects.
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ReminderText {self.name} ward {self.ward_id}>"

@@ -1,4 +1,4 @@
-"""What staff do with reminders: read the log, resend one by hand."""
+"""What staff do with reminders: read the log, resend one by hand, set the policy and texts."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from datetime import time
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from jinja2 import TemplateError, TemplateSyntaxError
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
-from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
+from inclusion.reminders import messages, texts
+from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep, ReminderText
 from inclusion.reminders.quiet import checked_window
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
@@ -140,3 +143,74 @@ def steps_of(ward: Ward) -> list[ReminderStep]:
             .order_by(ReminderStep.audience, ReminderStep.days_before.desc(), ReminderStep.id)
         )
     )
+
+
+TEXT_MAX_LENGTH = 2000
+
+
+def ward_texts(ward: Ward) -> dict[str, ReminderText]:
+    """The texts the ward has rewritten, by template name."""
+    rows = db.session.scalars(sa.select(ReminderText).where(ReminderText.ward_id == ward.id))
+    return {row.name: row for row in rows}
+
+
+def check_text(ward: Ward, name: str, body: str) -> list[texts.Sample]:
+    """Compile and try a draft in the sandbox; its samples, or a plain reason why not."""
+    if not body.strip():
+        raise RuleViolation(_l("Write the text, or go back to the standard one."), "body")
+    if len(body) > TEXT_MAX_LENGTH:
+        raise RuleViolation(_l("Keep the text under 2,000 characters."), "body")
+    try:
+        draft = messages.SANDBOX.from_string(body)
+        samples = texts.samples(ward, name, draft)
+    except TemplateSyntaxError as error:
+        raise RuleViolation(
+            _l("Line %(line)s has a mistake: %(reason)s", line=error.lineno, reason=error.message),
+            "body",
+        ) from None
+    except Exception as error:  # a draft may fail as any Python expression can
+        # E.g. an unknown name, {{ title + 1 }}, or what the sandbox refuses: {{ ward.__class__ }}.
+        reason = error.message if isinstance(error, TemplateError) else repr(error)
+        raise RuleViolation(
+            _l("The text cannot be filled in: %(reason)s", reason=reason), "body"
+        ) from None
+    too_long = [sample for sample in samples if sample.too_long]
+    if too_long:
+        raise RuleViolation(
+            _l(
+                "Even without the session's name and venue, this SMS has %(length)s "
+                "characters; one SMS holds %(limit)s.",
+                length=too_long[0].length,
+                limit=messages.SMS_LIMIT,
+            ),
+            "body",
+        )
+    return samples
+
+
+def update_text(actor: User, ward: Ward, name: str, body: str) -> ReminderText:
+    """Use the ward's own wording for ``name`` from the next message on."""
+    body = body.replace("\r\n", "\n")
+    check_text(ward, name, body)
+    lock_row(Ward, ward.id)  # one writer per ward: no two rows for one name
+    text = db.session.scalar(
+        sa.select(ReminderText).where(ReminderText.ward_id == ward.id, ReminderText.name == name)
+    )
+    if text is None:
+        text = ReminderText(ward_id=ward.id, name=name, body=body)
+        db.session.add(text)
+    text.body, text.updated_by_id = body, actor.id
+    db.session.flush()
+    messages.forget_ward_texts()
+    record_event(actor, "reminder.text", text, ward, {"name": name})
+    return text
+
+
+def reset_text(actor: User, ward: Ward, name: str) -> None:
+    """Go back to the standard wording for ``name``."""
+    deleted = db.session.execute(
+        sa.delete(ReminderText).where(ReminderText.ward_id == ward.id, ReminderText.name == name)
+    ).rowcount
+    messages.forget_ward_texts()
+    if deleted:
+        record_event(actor, "reminder.text.reset", ward, ward, {"name": name})

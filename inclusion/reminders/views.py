@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,8 +17,8 @@ from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
-from inclusion.reminders import services
-from inclusion.reminders.forms import QuietHoursForm, StepForm
+from inclusion.reminders import messages, services, texts
+from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
 from inclusion.reminders.models import Reminder, ReminderStep
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
@@ -138,6 +139,8 @@ def _policy_page(
         forms=forms,
         defaults=defaults,
         step_labels=STEP_LABELS,
+        editable=texts.EDITABLE,
+        own_texts=services.ward_texts(ward),
     )
 
 
@@ -159,3 +162,53 @@ def update_step(ward: Ward, step_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("reminders.policy", ward=ward.slug))
     return _policy_page(ward, _hours_form(ward, formdata=None), form, step.id), 422
+
+
+def _editable_or_404(name: str) -> texts.TextSpec:
+    spec = texts.EDITABLE.get(name)
+    if spec is None:
+        abort(404)
+    return spec
+
+
+@bp.route("/manage/<ward>/reminders/texts/<name>", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def edit_text(ward: Ward, name: str):
+    """Rewrite one reminder text for the ward, checked against every kind of message."""
+    spec = _editable_or_404(name)
+    own = services.ward_texts(ward).get(name)
+    standard = Path(messages.file_template(ward, name).filename).read_text(encoding="utf-8")
+    form = TextForm(data={"body": own.body if own else standard})
+    if form.validate_on_submit():
+        try:
+            services.update_text(current_user, ward, name, form.body.data)
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Saved. The next messages use this text."), "success")
+            return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))
+    return render_template(
+        "reminders/text_form.html",
+        ward=ward,
+        name=name,
+        spec=spec,
+        own=own,
+        form=form,
+        samples=texts.samples(ward, name),
+        reset=ButtonForm(),
+        sms_limit=messages.SMS_LIMIT,
+    ), form_status(form)
+
+
+@bp.route("/manage/<ward>/reminders/texts/<name>/reset", methods=["POST"])
+@require(*STAFF_ROLES)
+def reset_text(ward: Ward, name: str):
+    _editable_or_404(name)
+    run_button(
+        ButtonForm(),
+        lambda: services.reset_text(current_user, ward, name),
+        _("The standard text is used again."),
+    )
+    return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))

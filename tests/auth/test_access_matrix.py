@@ -52,6 +52,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
         sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)
     ),
     "follow_up_id": lambda ward: factories.make_follow_up(factories.make_resident(ward)).id,
+    "name": lambda ward: "sms_resident.txt",
 }
 
 #: Form data for POST routes so an allowed request does real work.
