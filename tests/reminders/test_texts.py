@@ -12,7 +12,10 @@ from tests import factories
 from tests.conftest import log_in
 
 URL = "/manage/shibuya/reminders/texts/sms_resident.txt"
-OWN = "【渋谷区デジタル支援】{{ day }}{{ start }}から{{ venue }}でお待ちしています。{{ ward_phone }}"
+OWN = (
+    "【渋谷区デジタル支援】{{ day }}{{ start }}から{{ venue }}でお待ちしています。"
+    "{{ ward_phone }}"
+)
 
 
 @pytest.fixture
