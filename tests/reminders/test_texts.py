@@ -13,8 +13,7 @@ from tests.conftest import log_in
 
 URL = "/manage/shibuya/reminders/texts/sms_resident.txt"
 OWN = (
-    "【渋谷区デジタル支援】{{ day }}{{ start }}から{{ venue }}でお待ちしています。"
-    "{{ ward_phone }}"
+    "【渋谷区デジタル支援】{{ day }}{{ start }}から{{ venue }}でお待ちしています。{{ ward_phone }}"
 )
 
 
