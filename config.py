@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -131,6 +131,32 @@ def parse_bool(name: str, value: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
+def calendar_settings(get: Callable[..., str], base_url: str) -> dict[str, object]:
+    """Feed UIDs' domain, alarms, and where rendered feeds are cached."""
+    domain = get("CALENDAR_DOMAIN") or (urlsplit(base_url).hostname if base_url else "")
+    if not re.fullmatch(r"[A-Za-z0-9.-]{1,200}", domain or "inclusion.invalid"):
+        raise ConfigError(f"CALENDAR_DOMAIN must be a host name, not {domain!r}")
+    cache_url = get("CACHE_URL", "memory://")
+    if cache_url == "memory://":
+        cache = {"CACHE_TYPE": "SimpleCache"}
+    elif cache_url.startswith(("redis://", "rediss://")):
+        cache = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": cache_url}
+    else:
+        raise ConfigError(f"CACHE_URL must be memory:// or redis://…, not {cache_url!r}")
+    return {
+        "CALENDAR_DOMAIN": domain or "inclusion.invalid",
+        "CALENDAR_ALARM_MINUTES": parse_int(
+            "CALENDAR_ALARM_MINUTES", get("CALENDAR_ALARM_MINUTES", "60")
+        ),
+        "CALENDAR_PUBLIC_ALARM_MINUTES": parse_int(
+            "CALENDAR_PUBLIC_ALARM_MINUTES", get("CALENDAR_PUBLIC_ALARM_MINUTES", "0")
+        ),
+        "CACHE_DEFAULT_TIMEOUT": 24 * 3600,
+        "CACHE_KEY_PREFIX": "inclusion:",
+        **cache,
+    }
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Read the instance folder's secret key, creating it on first start."""
     key_file = instance_path / "secret_key"
@@ -212,6 +238,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["REMINDER_VOICE"] = get("REMINDER_VOICE", "Polly.Mizuki")
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
+    settings.update(calendar_settings(get, base_url))
     settings["FOLLOW_UP_DIGEST_AT"] = parse_clock(
         "FOLLOW_UP_DIGEST_AT", get("FOLLOW_UP_DIGEST_AT", "08:30")
     )

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, settings_from_env
-from inclusion.extensions import babel, csrf, db, limiter, login_manager, migrate
+from inclusion.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,6 +77,10 @@ _ENV_OVERRIDES = frozenset(
         "MAIL_PORT",
         "MAIL_STARTTLS",
         "MAIL_FROM",
+        "CALENDAR_DOMAIN",
+        "CALENDAR_ALARM_MINUTES",
+        "CALENDAR_PUBLIC_ALARM_MINUTES",
+        "CACHE_URL",
     }
 )
 
@@ -92,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
@@ -110,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
+    from inclusion.calendar.views import bp as calendar_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.public.views import bp as public_bp
     from inclusion.reminders.views import bp as reminders_bp
@@ -131,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         residents_bp,
         reminders_bp,
         twilio_bp,
+        calendar_bp,
     )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.wrappers import Response
 
 from inclusion.auth.models import Role
@@ -47,19 +47,24 @@ def home_url() -> str:
     return url_for("volunteers.my_shifts")
 
 
-def public_url(endpoint: str, **values: object) -> str:
-    """A page's address as users reach it, also outside a request (a mail, a calendar).
+def public_urls() -> MapAdapter:
+    """Builds addresses as users reach them, also outside a request (a mail, a calendar).
 
-    Under ``PUBLIC_BASE_URL`` when set; otherwise only the path, as nothing says the host.
+    Under ``PUBLIC_BASE_URL`` when set, else under the request's own host.
     """
     base = current_app.config["PUBLIC_BASE_URL"]
-    if not base:
-        return current_app.url_map.bind("localhost").build(endpoint, values)
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    if base:
+        parts = urlsplit(base)
+        return current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+        )
+    if has_request_context():
+        return current_app.url_map.bind_to_environ(request.environ)
+    return current_app.url_map.bind("localhost")
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    return public_urls().build(endpoint, values, force_external=True)
 
 
 def redirect_back(default: str | None = None) -> Response:

@@ -68,7 +68,7 @@ def make_venue(ward: Ward, name: str | None = None, capacity: int = 30, **fields
         ward=ward,
         name=name or f"テスト会館 {next(_numbers)}",
         kind=fields.pop("kind", VenueKind.COMMUNITY_CENTRE),
-        address="東京都渋谷区テスト1-2-3",
+        address=fields.pop("address", "東京都渋谷区テスト1-2-3"),
         default_capacity=capacity,
         **fields,
     )

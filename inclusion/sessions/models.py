@@ -169,6 +169,8 @@ class Session(db.Model):
         sa.Index("ix_sessions_ward_id_starts_dt_id", "ward_id", "starts_dt", "id"),
         sa.Index("ix_sessions_starts_dt_id", "starts_dt", "id"),
         sa.Index("ix_sessions_venue_id_starts_dt", "venue_id", "starts_dt"),
+        # An event imported from another system's calendar comes in once per ward.
+        sa.Index("uq_sessions_ward_id_import_uid", "ward_id", "import_uid", unique=True),
         # Two live sessions cannot start in the same room at the same moment.
         sa.Index(
             "uq_sessions_venue_room_start",
@@ -217,6 +219,8 @@ class Session(db.Model):
     headcount: Mapped[int | None]
     #: iCalendar SEQUENCE: bumped by every change a calendar shows.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: The UID (and occurrence) of the event it was imported from, e.g. ``abc@partner.jp``.
+    import_uid: Mapped[str | None] = mapped_column(sa.String(300))
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -1,0 +1,317 @@
+"""iCalendar feeds: one query per feed, built by ``icalendar``, cached by their newest change.
+
+Calendar apps poll a URL for months and cannot log in, so each feed is plain data: a
+stable UID per event, SEQUENCE from the session, cancelled sessions kept as CANCELLED
+for 30 days, times in Asia/Tokyo with its VTIMEZONE. Texts are always Japanese: the
+calendar shows them to residents and volunteers whatever browser fetched the feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import icalendar
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from werkzeug.routing import MapAdapter
+
+from inclusion import clock
+from inclusion.extensions import db
+from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
+from inclusion.venues.models import Venue
+from inclusion.volunteers.models import Shift, ShiftRole, ShiftStatus
+from inclusion.wards.models import Ward
+from inclusion.web import public_urls
+
+#: Bump when the output changes shape, so cached feeds and ETags change with it.
+FORMAT = 1
+PRODID = "-//inclusion//Digital inclusion programme//JA"
+REFRESH = timedelta(hours=1)
+#: How long a cancelled session stays in feeds, so subscribed calendars learn of it.
+CANCELLED_KEPT = timedelta(days=30)
+PAST_DAYS = 30
+FUTURE_DAYS = 365
+#: The most a request may ask for: a little over a year.
+MAX_SPAN_DAYS = 400
+
+
+class BadFeedRequest(ValueError):
+    """A feed URL asked for something we do not serve; the message says what (ja and en)."""
+
+
+@dataclass(frozen=True)
+class FeedRange:
+    first: date
+    last: date
+
+    @property
+    def start_dt(self) -> datetime:
+        return clock.to_utc(self.first, time.min)
+
+    @property
+    def end_dt(self) -> datetime:
+        return clock.to_utc(self.last + timedelta(days=1), time.min)
+
+
+def default_range() -> FeedRange:
+    today = clock.today()
+    return FeedRange(today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS))
+
+
+def requested_range(first: str | None, last: str | None) -> FeedRange:
+    """``?from=2026-04-01&to=2027-03-31``, within limits; either may be left out."""
+    default = default_range()
+    try:
+        start = date.fromisoformat(first) if first else default.first
+        end = date.fromisoformat(last) if last else default.last
+    except ValueError:
+        raise BadFeedRequest(
+            "from と to は 2026-04-01 のような日付で指定してください。"
+            " / Give from and to as dates such as 2026-04-01."
+        ) from None
+    if end < start:
+        raise BadFeedRequest(
+            "to は from より後の日付にしてください。 / to must not be before from."
+        )
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise BadFeedRequest(
+            f"一度に取得できるのは{MAX_SPAN_DAYS}日分までです。期間を分けてください。"
+            f" / A feed covers at most {MAX_SPAN_DAYS} days; ask for a shorter range."
+        )
+    return FeedRange(start, end)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a feed holds: the sessions of some wards, a venue or a volunteer's shifts."""
+
+    ward_ids: tuple[int, ...] = ()
+    venue_id: int | None = None
+    kinds: tuple[SessionKind, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    volunteer_id: int | None = None
+    #: One session, or one shift: a file to download, whatever its date or status.
+    session_id: int | None = None
+    shift_id: int | None = None
+
+    def key(self) -> str:
+        return repr(self)
+
+
+@dataclass(frozen=True)
+class Feed:
+    #: The calendar's own stable UID, e.g. ``ward-shibuya@inclusion.example.jp``.
+    uid: str
+    name: str
+    filter: FeedFilter
+    range: FeedRange
+    alarm_minutes: int = 0
+
+    @property
+    def is_shifts(self) -> bool:
+        return self.filter.volunteer_id is not None
+
+
+def uid_domain() -> str:
+    return current_app.config["CALENDAR_DOMAIN"]
+
+
+_SESSION_COLUMNS = (
+    Session.id,
+    Session.kind,
+    Session.title,
+    Session.description,
+    Session.room,
+    Session.starts_dt,
+    Session.ends_dt,
+    Session.status,
+    Session.sequence,
+    Session.updated_dt,
+    Session.cancel_reason,
+    Session.has_device_loan,
+    Venue.name.label("venue_name"),
+    Venue.address,
+    Venue.access_notes,
+    Venue.has_step_free_access,
+    Venue.has_lift,
+    Venue.has_hearing_loop,
+    Ward.slug.label("ward_slug"),
+    Ward.name_ja.label("ward_name"),
+    Ward.booking_phone,
+)
+_SHIFT_COLUMNS = (Shift.id.label("shift_id"), Shift.role, Shift.claimed_dt)
+
+
+def _base(feed: Feed, now: datetime) -> sa.Select:
+    """The feed's rows, before choosing columns: every condition lives here once."""
+    spec = feed.filter
+    query = (
+        sa.select(Session.id)
+        .join(Venue, Venue.id == Session.venue_id)
+        .join(Ward, Ward.id == Session.ward_id)
+    )
+    if spec.volunteer_id is not None:
+        query = query.join(Shift, Shift.session_id == Session.id).where(
+            Shift.user_id == spec.volunteer_id
+        )
+    if spec.session_id is not None:
+        return query.where(Session.id == spec.session_id)
+    if spec.shift_id is not None:
+        return query.where(Shift.id == spec.shift_id)
+    query = query.where(
+        Session.starts_dt < feed.range.end_dt,
+        Session.ends_dt > feed.range.start_dt,
+        sa.or_(
+            Session.status != SessionStatus.CANCELLED,
+            Session.cancelled_dt >= now - CANCELLED_KEPT,
+        ),
+    )
+    if spec.ward_ids:
+        query = query.where(Session.ward_id.in_(spec.ward_ids))
+    if spec.venue_id is not None:
+        query = query.where(Session.venue_id == spec.venue_id)
+    if spec.kinds:
+        query = query.where(Session.kind.in_(spec.kinds))
+    if spec.topics:
+        query = query.where(
+            sa.exists().where(
+                SessionTopic.session_id == Session.id, SessionTopic.topic.in_(spec.topics)
+            )
+        )
+    return query
+
+
+def fingerprint(feed: Feed, now: datetime) -> tuple[str, datetime | None]:
+    """An ETag for the feed as it would be built now, and its newest change: one query.
+
+    Counting catches rows that left the feed; the newest time catches edits. A released
+    shift leaves its row behind with ``released_dt``, so releasing changes it too.
+    """
+    base = _base(feed, now)
+    newest = [sa.func.max(Session.updated_dt), sa.func.max(Venue.updated_dt)]
+    if feed.is_shifts:
+        newest += [sa.func.max(Shift.claimed_dt), sa.func.max(Shift.released_dt)]
+    live = (
+        sa.func.sum(sa.case((Shift.status != ShiftStatus.RELEASED, 1), else_=0))
+        if feed.is_shifts
+        else sa.func.count()
+    )
+    count, *times = db.session.execute(base.with_only_columns(live, *newest)).one()
+    changed = [_aware(moment) for moment in times if moment is not None]
+    last_modified = max(changed) if changed else None
+    parts = (
+        FORMAT,
+        feed,
+        clock.today(),
+        count,
+        last_modified,
+        current_app.config["PUBLIC_BASE_URL"],
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32], last_modified
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def feed_rows(feed: Feed, now: datetime) -> list[sa.Row]:
+    """Every event's data in one query, in time order."""
+    columns = _SESSION_COLUMNS + (_SHIFT_COLUMNS if feed.is_shifts else ())
+    query = _base(feed, now).with_only_columns(*columns).order_by(Session.starts_dt, Session.id)
+    if feed.is_shifts and feed.filter.shift_id is None:
+        query = query.where(Shift.status != ShiftStatus.RELEASED)
+    return list(db.session.execute(query))
+
+
+def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
+    """The feed as iCalendar bytes (CRLF, folded at 75 octets: the library's work)."""
+    calendar = new_calendar(feed.uid, feed.name)
+    urls = public_urls()  # bound once, not once per event
+    with force_locale("ja"):
+        for row in rows:
+            calendar.add_component(event(row, urls, feed.alarm_minutes))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def new_calendar(uid: str, name: str) -> icalendar.Calendar:
+    calendar = icalendar.Calendar.new(prodid=PRODID, name=name, uid=uid)
+    # Calendar.new(refresh_interval=…) writes REFRESH-INTERVAL without VALUE=DURATION.
+    calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
+    return calendar
+
+
+def event(row: sa.Row, urls: MapAdapter, alarm_minutes: int = 0) -> icalendar.Event:
+    """One session (or one shift at it) as a VEVENT."""
+    zone = clock.local_zone()
+    cancelled = row.status == SessionStatus.CANCELLED
+    shift_id = getattr(row, "shift_id", None)
+    role = ShiftRole(row.role).label if shift_id is not None else ""
+    summary = row.title + (f"（{role}）" if role else "")
+    vevent = icalendar.Event.new(
+        uid=(f"shift-{shift_id}" if shift_id is not None else f"session-{row.id}")
+        + f"@{uid_domain()}",
+        summary=("【中止】" if cancelled else "") + summary,
+        start=_aware(row.starts_dt).astimezone(zone),
+        end=_aware(row.ends_dt).astimezone(zone),
+        stamp=_aware(row.updated_dt),
+        sequence=row.sequence,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        location=_location(row),
+        description=_description(row, role),
+        url=urls.build(
+            "public.session_page",
+            {"ward": row.ward_slug, "session_id": row.id},
+            force_external=True,
+        ),
+    )
+    vevent.add("CATEGORIES", [SessionKind(row.kind).label])
+    if alarm_minutes and not cancelled:
+        alarm = icalendar.Alarm()
+        alarm.add("ACTION", "DISPLAY")
+        alarm.add("DESCRIPTION", summary)
+        alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
+        vevent.add_component(alarm)
+    return vevent
+
+
+def _location(row: sa.Row) -> str:
+    place = f"{row.venue_name} {row.room}".strip()
+    return f"{place}（{row.address}）" if row.address else place
+
+
+def _description(row: sa.Row, role: str) -> str:
+    """Plain Japanese: what it is, what to bring, how to get in, whom to call."""
+    lines = []
+    if row.status == SessionStatus.CANCELLED:
+        lines.append(f"この回は中止になりました。{row.cancel_reason}".strip())
+    if role:
+        lines.append(f"担当: {role}")
+    lines.append(SessionKind(row.kind).public_label)
+    if row.description:
+        lines.append(row.description)
+    if row.has_device_loan:
+        lines.append("持ち物: スマートフォン（お持ちでない方には貸し出し用があります）")
+    else:
+        lines.append("持ち物: ふだんお使いのスマートフォン")
+    access = [
+        label
+        for present, label in (
+            (row.has_step_free_access, "段差なし"),
+            (row.has_lift, "エレベーターあり"),
+            (row.has_hearing_loop, "ヒアリングループあり"),
+        )
+        if present
+    ]
+    if row.access_notes:
+        access.append(row.access_notes)
+    if access:
+        lines.append("会場: " + "、".join(access))
+    if row.booking_phone:
+        lines.append(f"問い合わせ: {row.ward_name} {row.booking_phone}")
+    return "\n".join(lines)

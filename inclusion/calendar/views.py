@@ -1,0 +1,250 @@
+"""Calendar feeds (.ics) for calendar apps, the page where users manage their feed URLs,
+and the import of sessions planned elsewhere."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Response
+
+from inclusion import clock
+from inclusion.auth.access import public, require
+from inclusion.auth.models import Role
+from inclusion.calendar import feeds, services
+from inclusion.calendar.feeds import BadFeedRequest, Feed, FeedFilter, FeedRange
+from inclusion.calendar.models import FeedKind
+from inclusion.extensions import cache, db
+from inclusion.forms import ButtonForm
+from inclusion.sessions.models import Session, SessionKind, Topic
+from inclusion.venues.models import Venue
+from inclusion.volunteers.models import Shift, ShiftStatus
+from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
+from inclusion.web import get_in_ward_or_404, public_url, run_button
+
+bp = Blueprint("calendar", __name__)
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+#: Calendar apps may keep a copy this long before asking again (they send If-None-Match).
+MAX_AGE = 300
+
+
+def serve(feed: Feed, *, private: bool, download: str | None = None) -> Response:
+    """The feed, or 304 when the client has it: checked with one query, before building."""
+    now = clock.now()
+    etag, last_modified = feeds.fingerprint(feed, now)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        body = cache.get(f"feed:{etag}")
+        if body is None:
+            body = feeds.build(feed, feeds.feed_rows(feed, now))
+            cache.set(f"feed:{etag}", body)
+        response = Response(body, content_type=CALENDAR_TYPE)
+        if download:
+            response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age={MAX_AGE}"
+    return response
+
+
+def _range() -> FeedRange:
+    return feeds.requested_range(request.args.get("from"), request.args.get("to"))
+
+
+@bp.errorhandler(BadFeedRequest)
+def bad_feed_request(error: BadFeedRequest):
+    return Response(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+def _ward_or_404(key: str) -> Ward:
+    ward = find_ward(key)
+    if ward is None:
+        abort(404)
+    return ward
+
+
+@bp.route("/w/<ward>/calendar.ics")
+@public
+def ward_feed(ward: str):
+    """A ward's sessions for anyone to subscribe to: no personal data at all."""
+    ward_row = _ward_or_404(ward)
+    feed = Feed(
+        uid=f"ward-{ward_row.slug}@{feeds.uid_domain()}",
+        name=f"{ward_row.name_ja} スマホ教室・相談会",
+        filter=FeedFilter(ward_ids=(ward_row.id,)),
+        range=_range(),
+        alarm_minutes=current_app.config["CALENDAR_PUBLIC_ALARM_MINUTES"],
+    )
+    return serve(feed, private=False)
+
+
+@bp.route("/w/<ward>/venues/<int:venue_id>/calendar.ics")
+@public
+def venue_feed(ward: str, venue_id: int):
+    """A venue's sessions, for the people who run the room."""
+    ward_row = _ward_or_404(ward)
+    venue = get_in_ward_or_404(Venue, venue_id, ward_row)
+    feed = Feed(
+        uid=f"venue-{venue.id}@{feeds.uid_domain()}",
+        name=f"{venue.name}（{ward_row.name_ja}）",
+        filter=FeedFilter(venue_id=venue.id),
+        range=_range(),
+        alarm_minutes=current_app.config["CALENDAR_PUBLIC_ALARM_MINUTES"],
+    )
+    return serve(feed, private=False)
+
+
+@bp.route("/w/<ward>/sessions/<int:session_id>.ics")
+@public
+def session_file(ward: str, session_id: int):
+    """One session to add to a calendar ("add to my calendar")."""
+    ward_row = _ward_or_404(ward)
+    session = get_in_ward_or_404(Session, session_id, ward_row)
+    feed = Feed(
+        uid=f"session-{session.id}-file@{feeds.uid_domain()}",
+        name=session.title,
+        filter=FeedFilter(session_id=session.id),
+        range=feeds.default_range(),
+        alarm_minutes=current_app.config["CALENDAR_PUBLIC_ALARM_MINUTES"],
+    )
+    return serve(feed, private=False, download=f"session-{session.id}.ics")
+
+
+def _personal_feed(user, kind: FeedKind, spec: FeedFilter, name: str) -> Feed:
+    return Feed(
+        uid=f"{kind.value}-{user.id}@{feeds.uid_domain()}",
+        name=name,
+        filter=spec,
+        range=_range(),
+        alarm_minutes=current_app.config["CALENDAR_ALARM_MINUTES"],
+    )
+
+
+@bp.route("/calendar/v/<token>.ics")
+@public
+def volunteer_feed(token: str):
+    """A volunteer's own shifts, behind the secret in the URL."""
+    user = services.token_owner(token, FeedKind.VOLUNTEER)
+    if user is None:
+        abort(404)
+    spec = FeedFilter(volunteer_id=user.id)
+    return serve(_personal_feed(user, FeedKind.VOLUNTEER, spec, "デジタル活用支援 活動予定"),
+                 private=True)  # fmt: skip
+
+
+def coordinator_filter(args) -> tuple[FeedFilter, str]:
+    """``?ward=shibuya&ward=minato&kind=class&topic=line``: every part optional, each checked."""
+    wards = []
+    for key in args.getlist("ward"):
+        ward = find_ward(key)
+        if ward is None:
+            raise BadFeedRequest(f"区 {key!r} が見つかりません。 / No ward {key!r}.")
+        wards.append(ward)
+    try:
+        kinds = tuple(SessionKind(value) for value in args.getlist("kind"))
+        topics = tuple(Topic(value) for value in args.getlist("topic"))
+    except ValueError as error:
+        raise BadFeedRequest(
+            f"kind か topic の値が正しくありません。 / Unknown kind or topic: {error}"
+        ) from None
+    names = "・".join(ward.name_ja for ward in wards) or "23区"
+    spec = FeedFilter(ward_ids=tuple(sorted(ward.id for ward in wards)), kinds=kinds,
+                      topics=topics)  # fmt: skip
+    return spec, f"デジタル活用支援 {names}"
+
+
+@bp.route("/calendar/c/<token>.ics")
+@public
+def coordinator_feed(token: str):
+    """All wards' sessions, filtered in the URL: for coordinators, behind their secret."""
+    user = services.token_owner(token, FeedKind.COORDINATOR)
+    if user is None:
+        abort(404)
+    spec, name = coordinator_filter(request.args)
+    return serve(_personal_feed(user, FeedKind.COORDINATOR, spec, name), private=True)
+
+
+@bp.route("/me/shifts/<int:shift_id>.ics")
+@require(Role.VOLUNTEER)
+def shift_file(shift_id: int):
+    """One of the volunteer's shifts, with its role, to add to their calendar."""
+    shift = db.session.get(Shift, shift_id)
+    if shift is None or shift.user_id != current_user.id or shift.status == ShiftStatus.RELEASED:
+        abort(404)
+    feed = Feed(
+        uid=f"shift-{shift.id}-file@{feeds.uid_domain()}",
+        name=shift.session.title,
+        filter=FeedFilter(volunteer_id=current_user.id, shift_id=shift.id),
+        range=feeds.default_range(),
+        alarm_minutes=current_app.config["CALENDAR_ALARM_MINUTES"],
+    )
+    return serve(feed, private=True, download=f"shift-{shift.id}.ics")
+
+
+FEED_ENDPOINTS = {
+    FeedKind.VOLUNTEER: "calendar.volunteer_feed",
+    FeedKind.COORDINATOR: "calendar.coordinator_feed",
+}
+PERSONAL_ROLES = (Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.route("/me/calendar")
+@require(*PERSONAL_ROLES)
+def my_calendar():
+    """The user's feed URLs: create, replace or stop them."""
+    kinds = services.feeds_for(current_user)
+    return render_template(
+        "calendar/mine.html",
+        kinds=kinds,
+        tokens={kind: services.live_token(current_user, kind) for kind in kinds},
+        form=ButtonForm(),
+        wards=db.session.scalars(db.select(Ward).order_by(Ward.code)).all(),
+        session_kinds=list(SessionKind),
+        topics=list(Topic),
+    )
+
+
+def _feed_kind_or_404(value: str) -> FeedKind:
+    try:
+        kind = FeedKind(value)
+    except ValueError:
+        abort(404)
+    if kind not in services.feeds_for(current_user):
+        abort(404)
+    return kind
+
+
+@bp.route("/me/calendar/<feed>/issue", methods=["POST"])
+@require(*PERSONAL_ROLES)
+def issue(feed: str):
+    kind = _feed_kind_or_404(feed)
+    raw = run_button(
+        ButtonForm(),
+        lambda: services.issue_token(current_user, kind),
+        _("Your calendar address is ready. Copy it now: it is shown only once."),
+    )
+    if raw is None:
+        return redirect(url_for("calendar.my_calendar"))
+    address = public_url(FEED_ENDPOINTS[kind], token=raw)
+    return render_template(
+        "calendar/issued.html",
+        kind=kind,
+        address=address,
+        webcal=address.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
+    )
+
+
+@bp.route("/me/calendar/<feed>/revoke", methods=["POST"])
+@require(*PERSONAL_ROLES)
+def revoke(feed: str):
+    kind = _feed_kind_or_404(feed)
+    run_button(
+        ButtonForm(),
+        lambda: services.revoke_token(current_user, kind),
+        _("That calendar address no longer works."),
+    )
+    return redirect(url_for("calendar.my_calendar"))
