@@ -239,3 +239,23 @@ def make_reminder(booking: Booking, status=None, **fields):
     db.session.add(reminder)
     db.session.flush()
     return reminder
+
+
+def make_calendar_import(ward: Ward):
+    """An uploaded .ics of one event in ten days, waiting for its preview."""
+    from inclusion import clock
+    from inclusion.calendar.models import CalendarImport
+
+    day = clock.today() + timedelta(days=10)
+    content = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//JA\r\nBEGIN:VEVENT\r\n"
+        f"UID:import-{next(_numbers)}@example.jp\r\nSUMMARY:取り込む講座\r\n"
+        f"DTSTART;TZID=Asia/Tokyo:{day:%Y%m%d}T100000\r\n"
+        f"DTEND;TZID=Asia/Tokyo:{day:%Y%m%d}T113000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    upload = CalendarImport(
+        ward_id=ward.id, venue_id=make_venue(ward).id, filename="test.ics", content=content
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload

@@ -64,6 +64,10 @@ ACTION_LABELS = {
     "reminder.policy": _l("Reminder policy changed"),
     "reminder.text": _l("Reminder wording changed"),
     "reminder.text.reset": _l("Reminder wording back to the standard"),
+    "calendar.token_create": _l("Calendar address made"),
+    "calendar.token_rotate": _l("Calendar address replaced"),
+    "calendar.token_revoke": _l("Calendar address stopped"),
+    "calendar.import": _l("Sessions imported from a calendar file"),
 }
 
 

@@ -12,23 +12,27 @@ from werkzeug.wrappers import Response
 from inclusion import clock
 from inclusion.auth.access import public, require
 from inclusion.auth.models import Role
-from inclusion.calendar import feeds, services
+from inclusion.calendar import feeds, imports, services
 from inclusion.calendar.feeds import BadFeedRequest, Feed, FeedFilter, FeedRange
-from inclusion.calendar.models import FeedKind
+from inclusion.calendar.forms import ImportForm
+from inclusion.calendar.models import CalendarImport, FeedKind
+from inclusion.errors import RuleViolation
 from inclusion.extensions import cache, db
 from inclusion.forms import ButtonForm
 from inclusion.sessions.models import Session, SessionKind, Topic
 from inclusion.venues.models import Venue
+from inclusion.venues.services import list_venues
 from inclusion.volunteers.models import Shift, ShiftStatus
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
-from inclusion.web import get_in_ward_or_404, public_url, run_button
+from inclusion.web import form_status, get_in_ward_or_404, public_url, run_button
 
 bp = Blueprint("calendar", __name__)
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 #: Calendar apps may keep a copy this long before asking again (they send If-None-Match).
 MAX_AGE = 300
+MAX_IMPORT_BYTES = 1024 * 1024
 
 
 def serve(feed: Feed, *, private: bool, download: str | None = None) -> Response:
@@ -248,3 +252,54 @@ def revoke(feed: str):
         _("That calendar address no longer works."),
     )
     return redirect(url_for("calendar.my_calendar"))
+
+
+IMPORT_ROLES = (Role.ADMIN, Role.COORDINATOR)
+
+
+@bp.route("/manage/<ward>/calendar/import", methods=["GET", "POST"])
+@require(*IMPORT_ROLES)
+def import_file(ward: Ward):
+    """Upload an .ics of sessions planned elsewhere; nothing is created before the preview."""
+    form = ImportForm(list_venues(ward, active_only=True))
+    if form.validate_on_submit():
+        upload = form.calendar_file.data
+        try:
+            with upload.stream:  # a large upload is spooled to a temporary file: close it
+                content = upload.read(MAX_IMPORT_BYTES + 1)
+            if len(content) > MAX_IMPORT_BYTES:
+                raise RuleViolation(_("The file is larger than 1 MB."), "calendar_file")
+            text = imports.read_calendar(content)
+            venue = form.venues[form.venue.data]
+            stored = imports.store(current_user, ward, venue, upload.filename or "", text)
+        except RuleViolation as violation:
+            db.session.rollback()
+            form.calendar_file.errors.append(str(violation))
+        else:
+            db.session.commit()
+            return redirect(
+                url_for("calendar.import_preview", ward=ward.slug, import_id=stored.id)
+            )
+    return render_template("calendar/import.html", ward=ward, form=form), form_status(form)
+
+
+@bp.route("/manage/<ward>/calendar/import/<int:import_id>", methods=["GET", "POST"])
+@require(*IMPORT_ROLES)
+def import_preview(ward: Ward, import_id: int):
+    """What confirming creates, checked by the session rules; POST creates it."""
+    upload = get_in_ward_or_404(CalendarImport, import_id, ward)
+    form = ButtonForm()
+    if request.method == "POST":
+        result = run_button(
+            form,
+            lambda: imports.confirm(current_user, upload),
+            lambda plan: _("%(count)d sessions created.", count=len(plan.new)),
+        )
+        if result is not None:
+            return redirect(url_for("sessions.index", ward=ward.slug))
+        return redirect(url_for("calendar.import_preview", ward=ward.slug, import_id=upload.id))
+    plan = None if upload.imported_dt else imports.plan(current_user, upload)
+    db.session.rollback()  # the preview's savepoints are gone; nothing of it stays
+    return render_template(
+        "calendar/import_preview.html", ward=ward, upload=upload, plan=plan, form=form
+    )

@@ -14,7 +14,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from inclusion.auth.access import AccessRule
-from inclusion.auth.models import User
+from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.reminders.models import ReminderStep
 from inclusion.wards.models import Ward
@@ -53,6 +53,9 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     ),
     "follow_up_id": lambda ward: factories.make_follow_up(factories.make_resident(ward)).id,
     "name": lambda ward: "sms_resident.txt",
+    "token": lambda ward: "not-a-live-token",
+    "feed": lambda ward: "volunteer",
+    "import_id": lambda ward: factories.make_calendar_import(ward).id,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
 SHARED_ARGUMENTS = {"ward", "name"}
@@ -168,12 +171,16 @@ def test_ward_staff_reach_nothing_of_another_ward(app, users, shinagawa):
 
 
 def test_another_wards_record_under_ones_own_ward_is_404(app, users, shinagawa):
-    """Shibuya's URL with Shinagawa's venue or session id finds nothing."""
-    client = app.test_client()
-    log_in(client, users["ward_staff"])
+    """Shibuya's URL with Shinagawa's venue or session id finds nothing, whoever asks."""
+    clients = {}
+    for persona in ("ward_staff", "coordinator"):
+        clients[persona] = app.test_client()
+        log_in(clients[persona], users[persona])
     for rule in ward_routes(app):
         if set(rule.arguments) <= SHARED_ARGUMENTS:
             continue
+        roles = access_of(app, rule).roles
+        client = clients["ward_staff" if Role.WARD_STAFF in roles else "coordinator"]
         values = {
             arg: "shibuya" if arg == "ward" else URL_SAMPLES[arg](shinagawa)
             for arg in rule.arguments
