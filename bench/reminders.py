@@ -2,8 +2,8 @@
 
 1. Plan: bookings in the coming days (a full class each), then one ``plan`` run; seconds.
 2. Dispatch: due SMS reminders sent through the real ``twilio`` client to a fake Twilio on
-   127.0.0.1 (pacing off), next to a bare ``requests`` loop posting the same forms to the
-   same fake in the same run: sends per second and the ratio.
+   127.0.0.1 in its own process (pacing off), next to a bare ``requests`` loop posting the
+   same forms to the same fake in the same run: sends per second and the ratio.
 
     .venv/bin/python bench/reminders.py --bookings 1000000 --sends 10000 [--database-url …]
 """
@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +35,6 @@ from inclusion.residents.models import Booking, Resident, ResidentPhone  # noqa:
 from inclusion.sessions.models import Session  # noqa: E402
 from inclusion.venues.models import Venue, VenueKind  # noqa: E402
 from inclusion.wards.models import Ward  # noqa: E402
-from tests.reminders.fake_twilio import FakeTwilio  # noqa: E402
 
 CHUNK = 10_000
 SEATS = 12
@@ -88,6 +90,23 @@ def fill(bookings: int) -> int:
     return len(seats)
 
 
+@contextmanager
+def fake_twilio_process() -> Iterator[str]:
+    """The fake Twilio in a process of its own, as Twilio is: it must not share our GIL."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.reminders.fake_twilio"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bookings", type=int, default=1_000_000)
@@ -95,7 +114,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    with FakeTwilio() as fake:
+    with fake_twilio_process() as fake_url:
         app = create_app(
             {
                 "DATABASE_URL": url,
@@ -104,7 +123,7 @@ def main() -> None:
                 "TWILIO_ACCOUNT_SID": "ACbench",
                 "TWILIO_AUTH_TOKEN": "bench",
                 "TWILIO_SMS_FROM": "BENCH",
-                "TWILIO_API_BASE_URL": fake.url,
+                "TWILIO_API_BASE_URL": fake_url,
                 "PUBLIC_BASE_URL": "https://bench.example.jp",
                 "REMINDER_SMS_PER_SECOND": "0",
             }
@@ -134,7 +153,7 @@ def main() -> None:
             ours = sent / (time.perf_counter() - began)
         form = {"To": "+819012345678", "From": "BENCH", "Body": "【渋谷区】12/10(木)10:00 教室",
                 "StatusCallback": "https://bench.example.jp/twilio/status/1"}  # fmt: skip
-        bare_url = f"{fake.url}/2010-04-01/Accounts/ACbench/Messages.json"
+        bare_url = f"{fake_url}/2010-04-01/Accounts/ACbench/Messages.json"
         with requests.Session() as http:
             began = time.perf_counter()
             for _ in range(args.sends):

@@ -7,6 +7,7 @@ runs with no account and staff can rehearse a morning.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -110,6 +111,34 @@ def call_twiml(body: str, voice: str, keypad_url: str) -> str:
     return str(response)
 
 
+TWILIO_API = "https://api.twilio.com"
+
+
+def _never_left(error: requests.ConnectionError) -> bool:
+    """Refused or unreachable before the request left (Twilio's host or the proxy)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    if isinstance(reason, urllib3.exceptions.ProxyError):
+        reason = reason.original_error
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
+
+
+def _settle_environment(session: requests.Session, url: str) -> None:
+    """Read the proxy and CA settings from the environment once, not on every send.
+
+    ``requests`` otherwise scans the whole environment for each request, which costs more
+    than building the request itself; the settings a ward's network needs still apply.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+
+
 class TwilioChannel:
     """SMS and calls through Twilio's REST API, with a timeout (the client has none by default)."""
 
@@ -117,6 +146,7 @@ class TwilioChannel:
 
     def __init__(self, config) -> None:
         http_client = TwilioHttpClient(timeout=config["TWILIO_TIMEOUT_SECONDS"])
+        _settle_environment(http_client.session, config["TWILIO_API_BASE_URL"] or TWILIO_API)
         self.client = Client(
             config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
         )
@@ -155,11 +185,7 @@ class TwilioChannel:
             reason = PERMANENT.get(error.code, f"Twilio refused it ({error.code}: {error.msg})")
             raise Refused(reason, error.code) from None
         except requests.ConnectionError as error:
-            # Refused or unreachable before the request left: certainly not sent.
-            if isinstance(error, requests.ConnectTimeout) or isinstance(
-                getattr(error.args[0] if error.args else None, "reason", None),
-                urllib3.exceptions.NewConnectionError,
-            ):
+            if _never_left(error):
                 raise NotSent(f"Could not reach Twilio: {error}") from None
             raise MaybeSent(f"The connection broke after sending: {error}") from None
         except requests.Timeout as error:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -156,6 +156,25 @@ def _record(reminder_id: int, now: datetime, **values) -> None:
     )
 
 
+def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
+    """Mark a batch's successful sends in one statement run for all rows (an executemany)."""
+    if not sent:
+        return
+    table = Reminder.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("reminder_id"), table.c.status == ReminderStatus.SENDING)
+        .values(
+            status=ReminderStatus.SENT,
+            provider_sid=sa.bindparam("sid"),
+            sent_dt=now,
+            lease_until=None,
+            updated_dt=now,
+        ),
+        [{"reminder_id": reminder_id, "sid": sid} for reminder_id, sid in sent],
+    )
+
+
 def _learn_from_refusal(reminder_id: int, code: int | None) -> None:
     """The provider knows better: an opted-out or non-mobile number changes the record."""
     reminder = db.session.get(Reminder, reminder_id)
@@ -182,12 +201,17 @@ def _deliver(channel: Channel, message: Outgoing) -> tuple[str | None, Exception
 
 
 def _record_outcome(
-    message: Outgoing, sid: str | None, error: Exception | None, now: datetime, result
+    message: Outgoing,
+    sid: str | None,
+    error: Exception | None,
+    now: datetime,
+    result: DispatchResult,
+    sent: list[tuple[int, str | None]],
 ) -> None:
+    """Write what became of one send; successes are gathered in ``sent`` for the batch."""
     reason = str(error)[:300]
     if error is None:
-        _record(message.reminder_id, now, status=ReminderStatus.SENT, provider_sid=sid,
-                sent_dt=now)  # fmt: skip
+        sent.append((message.reminder_id, sid))
         result.sent += 1
     elif isinstance(error, NotSent):
         attempts = db.session.scalar(
@@ -223,32 +247,43 @@ def _pace(channel: ReminderChannel) -> float:
 def dispatch_once(
     now: datetime, channel: Channel | None = None, batch: int = 100
 ) -> DispatchResult:
-    """Send everything due at ``now``, in batches, and return what happened."""
+    """Send everything due at ``now``, in batches, and return what happened.
+
+    Unpaced sends go to a pool of senders; while one batch is on its way, the next is
+    claimed, so the database and the provider work side by side.
+    """
     channel = channel or configured_channel()
     total = DispatchResult(expired=expire_leases(now))
     db.session.commit()
     last_sent: dict[ReminderChannel, float] = {}
-    while True:
-        claimed, result = claim(now, batch)
-        total.deferred += result.deferred
-        total.skipped += result.skipped
-        if not claimed and not (result.deferred or result.skipped):
-            break
-        unpaced = [message for message in claimed if not _pace(message.channel)]
-        for message in claimed:
-            gap = _pace(message.channel)
-            if not gap:
-                continue
-            if message.channel in last_sent:
-                time.sleep(max(0.0, last_sent[message.channel] + gap - time.monotonic()))
-            _record_outcome(message, *_deliver(channel, message), now, total)
-            last_sent[message.channel] = time.monotonic()
-        if unpaced:
-            with ThreadPoolExecutor(SENDERS) as pool:
-                delivered = list(pool.map(lambda message: _deliver(channel, message), unpaced))
-            for message, (sid, error) in zip(unpaced, delivered, strict=True):
-                _record_outcome(message, sid, error, now, total)
-        db.session.commit()
+    with ThreadPoolExecutor(SENDERS) as pool:
+        in_flight: list[tuple[Outgoing, Future]] = []
+        while True:
+            claimed, result = claim(now, batch)
+            total.deferred += result.deferred
+            total.skipped += result.skipped
+            done = not claimed and not (result.deferred or result.skipped)
+            sending = [
+                (message, pool.submit(_deliver, channel, message))
+                for message in claimed
+                if not _pace(message.channel)
+            ]
+            sent: list[tuple[int, str | None]] = []
+            for message, future in in_flight:
+                _record_outcome(message, *future.result(), now, total, sent)
+            in_flight = sending
+            for message in claimed:
+                gap = _pace(message.channel)
+                if not gap:
+                    continue
+                if message.channel in last_sent:
+                    time.sleep(max(0.0, last_sent[message.channel] + gap - time.monotonic()))
+                _record_outcome(message, *_deliver(channel, message), now, total, sent)
+                last_sent[message.channel] = time.monotonic()
+            _record_sent(sent, now)
+            db.session.commit()
+            if done:
+                break
     if total.sent or total.failed or total.unknown or total.expired:
         log.info("reminders dispatched: %s", total)
     return total

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -77,3 +78,15 @@ class FakeTwilio:
         self.released.set()
         self.server.shutdown()
         self.thread.join(timeout=10)
+
+
+def main() -> None:
+    """Serve in a process of its own, as Twilio is (benchmarks): print the URL, run until ended."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    fake = FakeTwilio()
+    print(fake.url, flush=True)
+    fake.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

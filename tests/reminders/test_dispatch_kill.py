@@ -27,7 +27,7 @@ from tests.reminders.test_planning import NOW, THURSDAY, at
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 PROCESSES = 3
-RESIDENTS = 360
+RESIDENTS = 800
 MOMENT = at(THURSDAY - timedelta(days=2), 10, 30)
 #: After every lease taken at MOMENT has ended.
 LATER = MOMENT + timedelta(minutes=10)

@@ -252,7 +252,7 @@ def test_the_scheduler_runs_the_plan_job_by_its_stable_id(app):
 def test_moving_a_session_re_times_its_rows_at_once(shibuya, users):
     moving = factories.make_session(
         factories.make_venue(shibuya),
-        starts_dt=clock.now().replace(microsecond=0) + timedelta(days=3),
+        starts_dt=clock.to_utc(clock.today() + timedelta(days=3), time(10)),
     )
     factories.make_booking(moving, factories.make_resident(shibuya))
     planning.plan(clock.now())

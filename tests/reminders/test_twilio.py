@@ -160,3 +160,19 @@ def test_the_channel_follows_the_setting(app):
     assert configured_channel().name == "twilio"
     app.config["REMINDER_CHANNEL"] = "console"
     assert configured_channel().name == "console"
+
+
+def test_the_networks_proxy_settings_apply_though_read_once(ward, fake_twilio, monkeypatch):
+    # A ward's network sends everything through its proxy; here the proxy is down.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    plan_class(ward, at(THURSDAY, 10))
+    result = dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    assert result.retried == 1 and fake_twilio.posted == []  # it went to the proxy, not round it
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(minutes=5)).sent == 1
+    assert len(fake_twilio.posted) == 1
