@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean bench-reminders
+.PHONY: run web scheduler test lint format messages clean bench-reminders bench-calendar
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(VENV)/.installed $(COMPILED)
 ## bench-reminders: plan reminders for a million bookings; sends per second vs bare requests
 bench-reminders: $(VENV)/.installed
 	$(BIN)/python bench/reminders.py $(BENCH_ARGS)
+
+## bench-calendar: build a 10,000-event feed vs icalendar serialising it; a 304's cost
+bench-calendar: $(VENV)/.installed
+	$(BIN)/python bench/calendar_feeds.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

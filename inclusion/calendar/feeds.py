@@ -230,54 +230,107 @@ def feed_rows(feed: Feed, now: datetime) -> list[sa.Row]:
 def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
     """The feed as iCalendar bytes (CRLF, folded at 75 octets: the library's work)."""
     calendar = new_calendar(feed.uid, feed.name)
-    urls = public_urls()  # bound once, not once per event
-    with force_locale("ja"):
-        for row in rows:
-            calendar.add_component(event(row, urls, feed.alarm_minutes))
-    calendar.add_missing_timezones()
+    write = EventWriter(feed.alarm_minutes)
+    for row in rows:
+        calendar.add_component(write(row))
     return calendar.to_ical()
 
 
 def new_calendar(uid: str, name: str) -> icalendar.Calendar:
+    """An empty calendar with its name, refresh hints and the programme's VTIMEZONE.
+
+    Every event is in that one zone (DTSTAMP in UTC), so its VTIMEZONE is added up front
+    rather than found by ``add_missing_timezones``, which reads every event again.
+    """
     calendar = icalendar.Calendar.new(prodid=PRODID, name=name, uid=uid)
+    calendar.add_component(icalendar.Timezone.from_tzid(current_app.config["INCLUSION_TIMEZONE"]))
     # Calendar.new(refresh_interval=…) writes REFRESH-INTERVAL without VALUE=DURATION.
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     return calendar
 
 
-def event(row: sa.Row, urls: MapAdapter, alarm_minutes: int = 0) -> icalendar.Event:
-    """One session (or one shift at it) as a VEVENT."""
-    zone = clock.local_zone()
-    cancelled = row.status == SessionStatus.CANCELLED
-    shift_id = getattr(row, "shift_id", None)
-    role = ShiftRole(row.role).label if shift_id is not None else ""
-    summary = row.title + (f"（{role}）" if role else "")
-    vevent = icalendar.Event.new(
-        uid=(f"shift-{shift_id}" if shift_id is not None else f"session-{row.id}")
-        + f"@{uid_domain()}",
-        summary=("【中止】" if cancelled else "") + summary,
-        start=_aware(row.starts_dt).astimezone(zone),
-        end=_aware(row.ends_dt).astimezone(zone),
-        stamp=_aware(row.updated_dt),
-        sequence=row.sequence,
-        status="CANCELLED" if cancelled else "CONFIRMED",
-        location=_location(row),
-        description=_description(row, role),
-        url=urls.build(
-            "public.session_page",
-            {"ward": row.ward_slug, "session_id": row.id},
-            force_external=True,
-        ),
-    )
-    vevent.add("CATEGORIES", [SessionKind(row.kind).label])
-    if alarm_minutes and not cancelled:
-        alarm = icalendar.Alarm()
-        alarm.add("ACTION", "DISPLAY")
-        alarm.add("DESCRIPTION", summary)
-        alarm.add("TRIGGER", timedelta(minutes=-alarm_minutes))
-        vevent.add_component(alarm)
-    return vevent
+class EventWriter:
+    """Turns feed rows into VEVENTs, in Japanese.
+
+    Values many events share (a venue's place, a start time, a label) are made once per
+    feed: icalendar's property values are plain data that serialising leaves unchanged.
+    Properties are set directly, already typed, which is what ``Event.new`` ends up doing.
+    """
+
+    def __init__(self, alarm_minutes: int = 0) -> None:
+        self.zone = clock.local_zone()
+        self.domain = uid_domain()
+        self.urls: MapAdapter = public_urls()  # bound once, not once per event
+        self.alarm_minutes = alarm_minutes
+        with force_locale("ja"):
+            self.kinds = {kind: (str(kind.label), str(kind.public_label)) for kind in SessionKind}
+            self.roles = {role: str(role.label) for role in ShiftRole}
+        self.categories = {
+            kind: icalendar.vCategory([label]) for kind, (label, _l) in self.kinds.items()
+        }
+        self.status = {True: icalendar.vText("CANCELLED"), False: icalendar.vText("CONFIRMED")}
+        self._texts: dict[str, icalendar.vText] = {}
+        self._moments: dict[datetime, icalendar.vDDDTypes] = {}
+        self._stamps: dict[datetime, icalendar.vDDDTypes] = {}
+        self._numbers: dict[int, icalendar.vInt] = {}
+
+    def text(self, value: str) -> icalendar.vText:
+        found = self._texts.get(value)
+        if found is None:
+            found = self._texts[value] = icalendar.vText(value)
+        return found
+
+    def local(self, value: datetime) -> icalendar.vDDDTypes:
+        """A time in the programme's zone, written with its TZID."""
+        found = self._moments.get(value)
+        if found is None:
+            found = self._moments[value] = icalendar.vDDDTypes(_aware(value).astimezone(self.zone))
+        return found
+
+    def stamp(self, value: datetime) -> icalendar.vDDDTypes:
+        """A time in UTC, as DTSTAMP wants it."""
+        found = self._stamps.get(value)
+        if found is None:
+            found = self._stamps[value] = icalendar.vDDDTypes(_aware(value))
+        return found
+
+    def __call__(self, row: sa.Row) -> icalendar.Event:
+        """One session (or one shift at it) as a VEVENT."""
+        cancelled = row.status == SessionStatus.CANCELLED
+        shift_id = getattr(row, "shift_id", None)
+        role = self.roles[ShiftRole(row.role)] if shift_id is not None else ""
+        kind = SessionKind(row.kind)
+        summary = row.title + (f"（{role}）" if role else "")
+        uid = f"shift-{shift_id}" if shift_id is not None else f"session-{row.id}"
+        vevent = icalendar.Event()
+        vevent["SUMMARY"] = self.text(("【中止】" if cancelled else "") + summary)
+        vevent["DTSTART"] = self.local(row.starts_dt)
+        vevent["DTEND"] = self.local(row.ends_dt)
+        vevent["DTSTAMP"] = self.stamp(row.updated_dt)
+        vevent["UID"] = icalendar.vText(f"{uid}@{self.domain}")
+        number = self._numbers.get(row.sequence)
+        if number is None:
+            number = self._numbers[row.sequence] = icalendar.vInt(row.sequence)
+        vevent["SEQUENCE"] = number
+        vevent["CATEGORIES"] = self.categories[kind]
+        vevent["DESCRIPTION"] = self.text(_description(row, role, self.kinds[kind][1]))
+        vevent["LOCATION"] = self.text(_location(row))
+        vevent["STATUS"] = self.status[cancelled]
+        vevent["URL"] = icalendar.vUri(
+            self.urls.build(
+                "public.session_page",
+                {"ward": row.ward_slug, "session_id": row.id},
+                force_external=True,
+            )
+        )
+        if self.alarm_minutes and not cancelled:
+            alarm = icalendar.Alarm()
+            alarm.add("ACTION", "DISPLAY")
+            alarm.add("DESCRIPTION", summary)
+            alarm.add("TRIGGER", timedelta(minutes=-self.alarm_minutes))
+            vevent.add_component(alarm)
+        return vevent
 
 
 def _location(row: sa.Row) -> str:
@@ -285,14 +338,14 @@ def _location(row: sa.Row) -> str:
     return f"{place}（{row.address}）" if row.address else place
 
 
-def _description(row: sa.Row, role: str) -> str:
+def _description(row: sa.Row, role: str, what: str) -> str:
     """Plain Japanese: what it is, what to bring, how to get in, whom to call."""
     lines = []
     if row.status == SessionStatus.CANCELLED:
         lines.append(f"この回は中止になりました。{row.cancel_reason}".strip())
     if role:
         lines.append(f"担当: {role}")
-    lines.append(SessionKind(row.kind).public_label)
+    lines.append(what)
     if row.description:
         lines.append(row.description)
     if row.has_device_loan:
