@@ -89,6 +89,9 @@ def test_quiet_hours_are_configurable(tmp_path):
         ({"FOLLOW_UP_DIGEST_AT": "half past eight"}, "must look like 08:30"),
         ({"FOLLOW_UP_DIGEST_AT": "24:00"}, "impossible time"),
         ({"MAIL_SERVER": "smtp.city.example.lg.jp"}, "MAIL_SERVER needs MAIL_FROM"),
+        ({"CACHE_URL": "memcached://x"}, "CACHE_URL must be memory:// or redis://"),
+        ({"CALENDAR_DOMAIN": "bad domain/"}, "CALENDAR_DOMAIN must be a host name"),
+        ({"CALENDAR_ALARM_MINUTES": "soon"}, "must be a whole number"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(tmp_path, environ, message):

@@ -3,7 +3,16 @@ and the import of sessions planned elsewhere."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import is_resource_modified
@@ -261,7 +270,10 @@ IMPORT_ROLES = (Role.ADMIN, Role.COORDINATOR)
 @require(*IMPORT_ROLES)
 def import_file(ward: Ward):
     """Upload an .ics of sessions planned elsewhere; nothing is created before the preview."""
-    form = ImportForm(list_venues(ward, active_only=True))
+    venues = list_venues(ward, active_only=True)
+    if not venues:
+        flash(_("Add a venue first: every session takes place at one."), "info")
+    form = ImportForm(venues)
     if form.validate_on_submit():
         upload = form.calendar_file.data
         try:
