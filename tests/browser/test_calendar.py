@@ -55,7 +55,8 @@ def test_a_coordinator_imports_a_partners_sessions(page, live_server, tmp_path):
     expect(page.get_by_role("alert")).to_contain_text(".ics ファイルを選んでください")
     problems = problems_on(page)
 
-    page.get_by_label("カレンダーファイル（.ics）").set_input_files(ics_file(live_server.app, tmp_path))
+    upload = ics_file(live_server.app, tmp_path)
+    page.get_by_label("カレンダーファイル（.ics）").set_input_files(upload)
     page.get_by_role("button", name="ファイルを確認する").click()
     expect(page.locator("p.lead")).to_have_text("新規 1件、取り込み済み 0件、問題あり 1件。")
     expect(page.get_by_role("row").filter(has_text="終日の催し")).to_contain_text("終日の予定")
