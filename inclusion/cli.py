@@ -124,6 +124,11 @@ def check_command() -> None:
     click.echo(f"base URL:   {config['PUBLIC_BASE_URL'] or '(from each request)'}")
     click.echo(f"reminders:  {config['REMINDER_CHANNEL']}")
     click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
+    click.echo(f"calendars:  UIDs @{config['CALENDAR_DOMAIN']}, cache {config['CACHE_TYPE']}")
+    click.echo(f"staff mail: {config['MAIL_SERVER'] or '(to the log)'}")
+    if config["CALENDAR_DOMAIN"] == "inclusion.invalid":
+        # Fine on a laptop; in production every UID would change once it is set.
+        click.echo("warning:    set CALENDAR_DOMAIN or PUBLIC_BASE_URL before sharing calendars")
     try:
         current, heads = _migration_heads()
     except sa.exc.OperationalError as error:

@@ -123,6 +123,8 @@ def test_check_reports_problems_then_ok(app):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert "wards:      23" in result.output and result.output.rstrip().endswith("ok")
+    assert "calendars:  UIDs @inclusion.invalid, cache SimpleCache" in result.output
+    assert "warning:    set CALENDAR_DOMAIN" in result.output
 
 
 def test_scheduler_registers_declared_jobs_by_stable_id(app):

@@ -226,7 +226,10 @@ def test_unknown_wards_and_venues_of_another_ward_are_404(client, shinagawa):
     db.session.commit()
     assert client.get("/w/atlantis/calendar.ics").status_code == 404
     assert client.get(f"/w/shibuya/venues/{other.id}/calendar.ics").status_code == 404
-    assert client.get(f"/w/shinagawa/venues/{other.id}/calendar.ics").status_code == 200
+    factories.make_session(other, starts_dt=local(3, 10), title="品川の会場で")
+    db.session.commit()
+    venue_feed = parse(client.get(f"/w/shinagawa/venues/{other.id}/calendar.ics"))
+    assert [str(event["SUMMARY"]) for event in venue_feed.events] == ["品川の会場で"]
 
 
 def test_one_session_downloads_as_a_file(client, lesson):
