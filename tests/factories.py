@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from werkzeug.security import generate_password_hash
 
+from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
@@ -87,7 +88,12 @@ def make_session(
     **fields,
 ) -> Session:
     """A session a few days ahead unless told when; rows only, no service rules."""
-    starts_dt = starts_dt or datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    if starts_dt is None:
+        # Three days ahead in the daytime, a few minutes apart: never across local midnight,
+        # whenever the tests run.
+        starts_dt = clock.to_utc(clock.today() + timedelta(days=3), time(10)) + timedelta(
+            minutes=next(_numbers) % 480
+        )
     session = Session(
         ward_id=venue.ward_id,
         venue=venue,
@@ -243,7 +249,6 @@ def make_reminder(booking: Booking, status=None, **fields):
 
 def make_calendar_import(ward: Ward):
     """An uploaded .ics of one event in ten days, waiting for its preview."""
-    from inclusion import clock
     from inclusion.calendar.models import CalendarImport
 
     day = clock.today() + timedelta(days=10)
