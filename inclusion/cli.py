@@ -16,6 +16,7 @@ from inclusion.reminders.cli import reminders_cli
 from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
+from inclusion.targets.cli import targets_cli
 from inclusion.volunteers.cli import volunteers_cli
 from inclusion.volunteers.demo import add_demo_volunteers
 from inclusion.wards.models import Ward
@@ -40,6 +41,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(residents_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(targets_cli)
 
 
 @click.command("create-user")

@@ -10,14 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from inclusion.auth.models import User
 from inclusion.db import UTCDateTime
@@ -25,6 +22,7 @@ from inclusion.extensions import db
 from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStatus, ReminderStep
 from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.sqltime import local_due
 from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
 
 log = logging.getLogger(__name__)
@@ -33,36 +31,6 @@ log = logging.getLogger(__name__)
 CANCELLED_NOTICE = "cancelled"
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
 EXTRA_DAYS = 2
-
-
-class local_due(FunctionElement):  # noqa: N801 - an SQL function, named like one
-    """``days_before`` local days before the session's local day, at ``at_minute`` (UTC)."""
-
-    type = UTCDateTime()
-    inherit_cache = True
-    name = "local_due"
-
-
-@compiles(local_due, "postgresql")
-def _local_due_postgresql(element, compiler, **kw) -> str:
-    starts, days, minute, zone = (compiler.process(clause, **kw) for clause in element.clauses)
-    return (
-        f"((date_trunc('day', {starts} AT TIME ZONE {zone}) - {days} * interval '1 day'"
-        f" + {minute} * interval '1 minute') AT TIME ZONE {zone})"
-    )
-
-
-@compiles(local_due, "sqlite")
-def _local_due_sqlite(element, compiler, **kw) -> str:
-    # SQLite knows no time zones: the zone's offset now (Asia/Tokyo keeps one all year).
-    starts, days, minute, zone = element.clauses
-    offset = int(datetime.now(ZoneInfo(zone.value)).utcoffset().total_seconds() // 60)
-    starts, days, minute = (compiler.process(clause, **kw) for clause in (starts, days, minute))
-    # Written as SQLAlchemy writes datetimes on SQLite, so comparisons stay textual-exact.
-    return (
-        f"(datetime({starts}, '{offset:+d} minutes', 'start of day', '-' || {days} || ' days',"
-        f" '+' || {minute} || ' minutes', '{-offset:+d} minutes') || '.000000')"
-    )
 
 
 def _due():

@@ -1,0 +1,409 @@
+"""The programme's figures, each computed by the database: GROUP BY ward and month.
+
+Every query returns rows of ``(ward_id, month, group, numerator, denominator, count)``;
+``month`` is the local month ``YYYY-MM``, ``group`` a breakdown (a session kind, an age
+band, a follow-up answer) or ``""``. Python only adds up those few rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask import current_app
+
+from inclusion import clock
+from inclusion.extensions import db
+from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.residents.models import Booking, BookingStatus, FollowUp, Resident
+from inclusion.sessions.models import Session, SessionKind, SessionStatus
+from inclusion.sqltime import date_month, local_month, minutes_between
+from inclusion.targets.models import Metric, SurveyFigure, Unit
+from inclusion.volunteers.models import Shift, ShiftStatus, TrainingRecord, volunteer_wards
+
+#: Age bands by the age reached in the fiscal year's first calendar year.
+AGE_BANDS = ((64, "–64"), (74, "65–74"), (84, "75–84"), (None, "85+"))
+NO_AGE = "?"
+SALON_VISITORS = "salon"
+#: Reminders whose fate is known: the base of "reach". Cancelled and skipped never left.
+ATTEMPTED = (
+    ReminderStatus.SENT,
+    ReminderStatus.DELIVERED,
+    ReminderStatus.FAILED,
+    ReminderStatus.NO_ANSWER,
+    ReminderStatus.UNKNOWN,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which figures: a fiscal year (or several, for multi-year targets) and some wards."""
+
+    first_year: int
+    last_year: int | None = None
+    #: Empty: every ward.
+    ward_ids: tuple[int, ...] = ()
+
+    @property
+    def years(self) -> tuple[int, int]:
+        return self.first_year, self.last_year or self.first_year
+
+    @property
+    def first_day(self) -> date:
+        return date(self.first_year, 4, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.years[1] + 1, 3, 31)
+
+    @property
+    def start_dt(self) -> datetime:
+        return clock.to_utc(self.first_day, time.min)
+
+    @property
+    def end_dt(self) -> datetime:
+        return clock.to_utc(date(self.years[1] + 1, 4, 1), time.min)
+
+
+@dataclass
+class Figures:
+    """One metric's rows, and the sums the dashboard shows."""
+
+    metric: Metric
+    #: (ward_id or None for all wards counted at once, month, group) -> [num, den, count]
+    cells: dict[tuple[int | None, str, str], list[float]] = field(default_factory=dict)
+
+    def add(self, rows: Iterable[sa.Row]) -> Figures:
+        for ward_id, month, group, numerator, denominator, count in rows:
+            cell = self.cells.setdefault((ward_id, month, group or ""), [0.0, 0.0, 0.0])
+            cell[0] += float(numerator or 0)
+            cell[1] += float(denominator or 0)
+            cell[2] += float(count or 0)
+        return self
+
+    def _pick(self, ward_id, month, group):
+        # A metric counted once across wards (people in several wards) has its own rows.
+        overall = ward_id is None and any(key[0] is None for key in self.cells)
+        for (ward, cell_month, cell_group), cell in self.cells.items():
+            if ward_id is None and (ward is None) != overall:
+                continue
+            if ward_id is not None and ward != ward_id:
+                continue
+            if month is not None and cell_month != month:
+                continue
+            if group is not None and cell_group != group:
+                continue
+            yield cell
+
+    def value(self, ward_id: int | None = None, month: str | None = None,
+              group: str | None = None) -> float | None:  # fmt: skip
+        """The figure for a ward (None: all) and month (None: the whole period)."""
+        cells = list(self._pick(ward_id, month, group))
+        numerator = sum(cell[0] for cell in cells)
+        denominator = sum(cell[1] for cell in cells)
+        if self.metric.unit == Unit.PERCENT:
+            if not denominator:
+                return None
+            scale = 1 if self.metric.is_survey else 100
+            return numerator / denominator * scale
+        if self.metric.unit == Unit.HOURS:
+            return numerator / 60
+        return numerator
+
+    def count(self, ward_id: int | None = None, group: str | None = None) -> int:
+        return int(sum(cell[2] for cell in self._pick(ward_id, None, group)))
+
+    def months(self) -> list[str]:
+        return sorted({month for _ward, month, _group in self.cells})
+
+    def groups(self) -> list[str]:
+        return sorted({group for _ward, _month, group in self.cells})
+
+
+def _zone():
+    return sa.literal(current_app.config["INCLUSION_TIMEZONE"])
+
+
+def _sessions_in(scope: Scope):
+    conditions = [Session.starts_dt >= scope.start_dt, Session.starts_dt < scope.end_dt]
+    if scope.ward_ids:
+        conditions.append(Session.ward_id.in_(scope.ward_ids))
+    return conditions
+
+
+def held(now: datetime):
+    """Held: marked held, or over and not cancelled."""
+    return sa.or_(
+        Session.status == SessionStatus.HELD,
+        sa.and_(Session.status != SessionStatus.CANCELLED, Session.ends_dt <= now),
+    )
+
+
+def _age_band(scope: Scope):
+    age = scope.first_year - Resident.birth_year
+    whens = [(Resident.birth_year.is_(None), NO_AGE)] + [
+        (age <= oldest, label) for oldest, label in AGE_BANDS if oldest is not None
+    ]
+    return sa.case(*whens, else_=AGE_BANDS[-1][1])
+
+
+def sessions_held(scope: Scope, now: datetime) -> Figures:
+    """Held sessions by kind (SESSIONS_HELD; CONSULTATIONS_HELD is the consultation group)."""
+    month = local_month(Session.starts_dt, _zone())
+    rows = db.session.execute(
+        sa.select(Session.ward_id, month, Session.kind, sa.func.count(), None, sa.func.count())
+        .where(*_sessions_in(scope), held(now))
+        .group_by(Session.ward_id, month, Session.kind)
+    )
+    return Figures(Metric.SESSIONS_HELD).add(rows)
+
+
+def consultations_held(scope: Scope, now: datetime) -> Figures:
+    figures = sessions_held(scope, now)
+    kept = {key: cell for key, cell in figures.cells.items()
+            if key[2] == SessionKind.CONSULTATION.value}  # fmt: skip
+    return Figures(Metric.CONSULTATIONS_HELD, kept)
+
+
+def attendances(scope: Scope, now: datetime) -> Figures:
+    """Attended bookings by age band, and the headcount of salons held."""
+    month = local_month(Session.starts_dt, _zone())
+    band = _age_band(scope)
+    booked = (
+        sa.select(Session.ward_id, month, band, sa.func.count(), None, sa.func.count())
+        .join(Booking, Booking.session_id == Session.id)
+        .join(Resident, Resident.id == Booking.resident_id)
+        .where(*_sessions_in(scope), Booking.status == BookingStatus.ATTENDED)
+        .group_by(Session.ward_id, month, band)
+    )
+    headcount = sa.func.coalesce(sa.func.sum(Session.headcount), 0)
+    salons = (
+        sa.select(
+            Session.ward_id, month, sa.literal(SALON_VISITORS), headcount, None, headcount
+        )  # fmt: skip
+        .where(*_sessions_in(scope), Session.kind == SessionKind.SALON, held(now))
+        .group_by(Session.ward_id, month)
+    )
+    return Figures(Metric.ATTENDANCES).add(db.session.execute(sa.union_all(booked, salons)))
+
+
+def participants(scope: Scope) -> Figures:
+    """Residents who attended, each once, in the month they first came, by age band."""
+    first = (
+        sa.select(Booking.resident_id, sa.func.min(Session.starts_dt).label("first_dt"))
+        .join(Session, Session.id == Booking.session_id)
+        .where(*_sessions_in(scope), Booking.status == BookingStatus.ATTENDED)
+        .group_by(Booking.resident_id)
+        .subquery()
+    )
+    month = local_month(first.c.first_dt, _zone())
+    band = _age_band(scope)
+    rows = db.session.execute(
+        sa.select(Resident.ward_id, month, band, sa.func.count(), None, sa.func.count())
+        .join(first, first.c.resident_id == Resident.id)
+        .group_by(Resident.ward_id, month, band)
+    )
+    return Figures(Metric.PARTICIPANTS).add(rows)
+
+
+def online_procedure_share(scope: Scope) -> Figures:
+    """Follow-ups due in the period: yes / (yes + no); the rest counted by answer."""
+    month = date_month(FollowUp.due_on)
+    answer = sa.func.coalesce(sa.cast(FollowUp.answer, sa.String), "pending")
+    count = sa.func.count()
+    conditions = [FollowUp.due_on >= scope.first_day, FollowUp.due_on <= scope.last_day]
+    if scope.ward_ids:
+        conditions.append(FollowUp.ward_id.in_(scope.ward_ids))
+    rows = db.session.execute(
+        sa.select(
+            FollowUp.ward_id,
+            month,
+            answer,
+            sa.case((answer == "yes", count), else_=0),
+            sa.case((answer.in_(("yes", "no")), count), else_=0),
+            count,
+        )
+        .where(*conditions)
+        .group_by(FollowUp.ward_id, month, answer)
+    )
+    return Figures(Metric.ONLINE_PROCEDURE_SHARE).add(rows)
+
+
+def volunteers_trained(scope: Scope) -> Figures:
+    """People whose first course ever was completed in the period, in that month: per
+    ward, and once across wards (a volunteer helping in two wards is one person)."""
+    first_on = sa.func.min(TrainingRecord.completed_on)
+    first = (
+        sa.select(TrainingRecord.user_id, first_on.label("on"))
+        .group_by(TrainingRecord.user_id)
+        .having(first_on >= scope.first_day, first_on <= scope.last_day)
+        .subquery()
+    )
+    month = date_month(first.c.on)
+    ward = volunteer_wards.c.ward_id
+    per_ward = (
+        sa.select(ward, month, sa.literal(""), sa.func.count(), None, sa.func.count())
+        .join(volunteer_wards, volunteer_wards.c.user_id == first.c.user_id)
+        .group_by(ward, month)
+    )
+    if scope.ward_ids:
+        per_ward = per_ward.where(ward.in_(scope.ward_ids))
+    people = sa.func.count(sa.distinct(first.c.user_id))
+    overall = (
+        sa.select(sa.null(), month, sa.literal(""), people, None, people)
+        .join(volunteer_wards, volunteer_wards.c.user_id == first.c.user_id)
+        .group_by(month)
+    )
+    if scope.ward_ids:
+        overall = overall.where(ward.in_(scope.ward_ids))
+    return Figures(Metric.VOLUNTEERS_TRAINED).add(
+        db.session.execute(sa.union_all(per_ward, overall))
+    )
+
+
+def volunteer_hours(scope: Scope) -> Figures:
+    month = local_month(Session.starts_dt, _zone())
+    planned = minutes_between(Session.starts_dt, Session.ends_dt)
+    minutes = sa.func.sum(sa.func.coalesce(Shift.minutes_override, planned))
+    rows = db.session.execute(
+        sa.select(Session.ward_id, month, sa.literal(""), minutes, None, sa.func.count())
+        .join(Shift, Shift.session_id == Session.id)
+        .where(*_sessions_in(scope), Shift.status == ShiftStatus.ATTENDED)
+        .group_by(Session.ward_id, month)
+    )
+    return Figures(Metric.VOLUNTEER_HOURS).add(rows)
+
+
+def shift_fill_rate(scope: Scope, now: datetime) -> Figures:
+    """Places taken / places needed, for sessions held."""
+    taken = (
+        sa.select(Shift.session_id, sa.func.count().label("taken"))
+        .where(Shift.status != ShiftStatus.RELEASED)
+        .group_by(Shift.session_id)
+        .subquery()
+    )
+    month = local_month(Session.starts_dt, _zone())
+    needed = Session.lead_needed + Session.assistants_needed
+    rows = db.session.execute(
+        sa.select(
+            Session.ward_id,
+            month,
+            sa.literal(""),
+            sa.func.sum(sa.func.coalesce(taken.c.taken, 0)),
+            sa.func.sum(needed),
+            sa.func.count(),
+        )
+        .outerjoin(taken, taken.c.session_id == Session.id)
+        .where(*_sessions_in(scope), held(now), needed > 0)
+        .group_by(Session.ward_id, month)
+    )
+    return Figures(Metric.SHIFT_FILL_RATE).add(rows)
+
+
+def resident_no_show_rate(scope: Scope) -> Figures:
+    month = local_month(Session.starts_dt, _zone())
+    no_show = sa.func.sum(sa.case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(
+            Session.ward_id, month, sa.literal(""), no_show, sa.func.count(), sa.func.count()
+        )  # fmt: skip
+        .join(Booking, Booking.session_id == Session.id)
+        .where(
+            *_sessions_in(scope),
+            Booking.status.in_((BookingStatus.ATTENDED, BookingStatus.NO_SHOW)),
+        )
+        .group_by(Session.ward_id, month)
+    )
+    return Figures(Metric.RESIDENT_NO_SHOW_RATE).add(rows)
+
+
+def volunteer_no_show_rate(scope: Scope) -> Figures:
+    month = local_month(Session.starts_dt, _zone())
+    no_show = sa.func.sum(sa.case((Shift.status == ShiftStatus.NO_SHOW, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(
+            Session.ward_id, month, sa.literal(""), no_show, sa.func.count(), sa.func.count()
+        )  # fmt: skip
+        .join(Shift, Shift.session_id == Session.id)
+        .where(
+            *_sessions_in(scope),
+            Shift.status.in_((ShiftStatus.ATTENDED, ShiftStatus.NO_SHOW)),
+        )
+        .group_by(Session.ward_id, month)
+    )
+    return Figures(Metric.VOLUNTEER_NO_SHOW_RATE).add(rows)
+
+
+def reminder_reach(scope: Scope) -> Figures:
+    """Delivered or answered, of the reminders that were sent (or tried)."""
+    month = local_month(Reminder.due_dt, _zone())
+    reached = sa.func.sum(
+        sa.case(
+            (sa.or_(Reminder.status == ReminderStatus.DELIVERED, Reminder.reply.is_not(None)), 1),
+            else_=0,
+        )
+    )
+    conditions = [
+        Reminder.due_dt >= scope.start_dt,
+        Reminder.due_dt < scope.end_dt,
+        Reminder.status.in_(ATTEMPTED),
+    ]
+    if scope.ward_ids:
+        conditions.append(Reminder.ward_id.in_(scope.ward_ids))
+    rows = db.session.execute(
+        sa.select(
+            Reminder.ward_id, month, sa.literal(""), reached, sa.func.count(), sa.func.count()
+        )  # fmt: skip
+        .where(*conditions)
+        .group_by(Reminder.ward_id, month)
+    )
+    return Figures(Metric.REMINDER_REACH).add(rows)
+
+
+def survey(metric: Metric, scope: Scope) -> Figures:
+    """Entered percentages, weighted by respondents (a month with none weighs one)."""
+    weight = sa.case((SurveyFigure.respondents > 0, SurveyFigure.respondents), else_=1)
+    month = date_month(SurveyFigure.month)
+    conditions = [
+        SurveyFigure.metric == metric,
+        SurveyFigure.month >= scope.first_day,
+        SurveyFigure.month <= scope.last_day,
+    ]
+    if scope.ward_ids:
+        conditions.append(SurveyFigure.ward_id.in_(scope.ward_ids))
+    rows = db.session.execute(
+        sa.select(
+            SurveyFigure.ward_id,
+            month,
+            sa.literal(""),
+            sa.func.sum(SurveyFigure.value * weight),
+            sa.func.sum(weight),
+            sa.func.sum(SurveyFigure.respondents),
+        )
+        .where(*conditions)
+        .group_by(SurveyFigure.ward_id, month)
+    )
+    return Figures(metric).add(rows)
+
+
+def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figures:
+    """Any metric's figures for a scope."""
+    now = now or clock.now()
+    if metric.is_survey:
+        return survey(metric, scope)
+    compute = {
+        Metric.SESSIONS_HELD: lambda: sessions_held(scope, now),
+        Metric.CONSULTATIONS_HELD: lambda: consultations_held(scope, now),
+        Metric.VOLUNTEERS_TRAINED: lambda: volunteers_trained(scope),
+        Metric.ATTENDANCES: lambda: attendances(scope, now),
+        Metric.PARTICIPANTS: lambda: participants(scope),
+        Metric.ONLINE_PROCEDURE_SHARE: lambda: online_procedure_share(scope),
+        Metric.VOLUNTEER_HOURS: lambda: volunteer_hours(scope),
+        Metric.SHIFT_FILL_RATE: lambda: shift_fill_rate(scope, now),
+        Metric.RESIDENT_NO_SHOW_RATE: lambda: resident_no_show_rate(scope),
+        Metric.VOLUNTEER_NO_SHOW_RATE: lambda: volunteer_no_show_rate(scope),
+        Metric.REMINDER_REACH: lambda: reminder_reach(scope),
+    }
+    return compute[metric]()

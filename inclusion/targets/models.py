@@ -1,0 +1,227 @@
+"""Targets the programme is judged by, and survey figures entered from outside.
+
+Targets are data: per metric, per ward or all wards (no ward), over one fiscal year or
+several (volunteers trained over FY2026–2028 is one target).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inclusion.db import string_enum, utcnow
+from inclusion.extensions import db
+from inclusion.wards.models import Ward
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    PERCENT = "percent"
+    HOURS = "hours"
+
+
+class Metric(enum.StrEnum):
+    SESSIONS_HELD = "sessions_held"
+    CONSULTATIONS_HELD = "consultations_held"
+    VOLUNTEERS_TRAINED = "volunteers_trained"
+    ATTENDANCES = "attendances"
+    PARTICIPANTS = "participants"
+    ONLINE_PROCEDURE_SHARE = "online_procedure_share"
+    VOLUNTEER_HOURS = "volunteer_hours"
+    SHIFT_FILL_RATE = "shift_fill_rate"
+    RESIDENT_NO_SHOW_RATE = "resident_no_show_rate"
+    VOLUNTEER_NO_SHOW_RATE = "volunteer_no_show_rate"
+    REMINDER_REACH = "reminder_reach"
+    ONLINE_COMPLETION_RATE = "online_completion_rate"
+    DIVIDE_RESOLUTION_RATE = "divide_resolution_rate"
+
+    @property
+    def label(self) -> str:
+        return str(METRIC_LABELS[self][0])
+
+    @property
+    def definition(self) -> str:
+        """One sentence: what is counted and what is not."""
+        return str(METRIC_LABELS[self][1])
+
+    @property
+    def unit(self) -> Unit:
+        return METRIC_UNITS.get(self, Unit.COUNT)
+
+    @property
+    def accumulates(self) -> bool:
+        """Whether it grows through the year (so it has a pace), rather than being a rate."""
+        return self.unit != Unit.PERCENT
+
+    @property
+    def is_survey(self) -> bool:
+        return self in SURVEY_METRICS
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self in (Metric.RESIDENT_NO_SHOW_RATE, Metric.VOLUNTEER_NO_SHOW_RATE)
+
+
+METRIC_UNITS = {
+    Metric.ONLINE_PROCEDURE_SHARE: Unit.PERCENT,
+    Metric.SHIFT_FILL_RATE: Unit.PERCENT,
+    Metric.RESIDENT_NO_SHOW_RATE: Unit.PERCENT,
+    Metric.VOLUNTEER_NO_SHOW_RATE: Unit.PERCENT,
+    Metric.REMINDER_REACH: Unit.PERCENT,
+    Metric.ONLINE_COMPLETION_RATE: Unit.PERCENT,
+    Metric.DIVIDE_RESOLUTION_RATE: Unit.PERCENT,
+    Metric.VOLUNTEER_HOURS: Unit.HOURS,
+}
+SURVEY_METRICS = (Metric.ONLINE_COMPLETION_RATE, Metric.DIVIDE_RESOLUTION_RATE)
+
+METRIC_LABELS = {
+    Metric.SESSIONS_HELD: (
+        _l("Sessions held"),
+        _l("Classes, consultations and salons that were held, or are past and not cancelled."),
+    ),
+    Metric.CONSULTATIONS_HELD: (
+        _l("Consultation sessions held"),
+        _l(
+            "One-to-one consultation sessions held, or past and not cancelled; classes and "
+            "salons are not counted."
+        ),
+    ),  # fmt: skip
+    Metric.VOLUNTEERS_TRAINED: (
+        _l("Volunteers trained"),
+        _l(
+            "People who completed a training course within the target's years, each counted "
+            "once however many courses they took."
+        ),
+    ),  # fmt: skip
+    Metric.ATTENDANCES: (
+        _l("Attendances (total)"),
+        _l(
+            "Residents marked as attended, plus the headcount of salons held; one person "
+            "coming twice counts twice."
+        ),
+    ),  # fmt: skip
+    Metric.PARTICIPANTS: (
+        _l("Participants (unique people)"),
+        _l(
+            "Residents who attended at least once, each counted once; salon visitors are not "
+            "known by name and are not counted."
+        ),
+    ),  # fmt: skip
+    Metric.ONLINE_PROCEDURE_SHARE: (
+        _l("Used an online procedure within 3 months"),
+        _l(
+            "Of the follow-up calls answered yes or no, the share answered yes; calls not yet "
+            "made or answered 'not known' are shown apart."
+        ),
+    ),  # fmt: skip
+    Metric.VOLUNTEER_HOURS: (
+        _l("Volunteer hours"),
+        _l("Hours of shifts at which the volunteer was marked present."),
+    ),
+    Metric.SHIFT_FILL_RATE: (
+        _l("Shift fill rate"),
+        _l("Of the volunteer places that sessions held needed, the share someone took."),
+    ),
+    Metric.RESIDENT_NO_SHOW_RATE: (
+        _l("Resident no-show rate"),
+        _l("Of residents whose attendance was recorded, the share who did not come."),
+    ),
+    Metric.VOLUNTEER_NO_SHOW_RATE: (
+        _l("Volunteer no-show rate"),
+        _l("Of volunteer shifts whose attendance was recorded, the share not present."),
+    ),
+    Metric.REMINDER_REACH: (
+        _l("Reminder reach"),
+        _l(
+            "Of reminders sent, the share delivered or answered; failed and unknown ones "
+            "count as not reached, cancelled and skipped ones are left out."
+        ),
+    ),  # fmt: skip
+    Metric.ONLINE_COMPLETION_RATE: (
+        _l("Online procedure completion (survey)"),
+        _l("Entered by staff from the programme's survey, per ward and month."),
+    ),
+    Metric.DIVIDE_RESOLUTION_RATE: (
+        _l("Digital divide resolved (survey)"),
+        _l("Entered by staff from the programme's survey, per ward and month."),
+    ),
+}
+
+
+class Target(db.Model):
+    """A goal for one metric, for a ward or all wards (no ward), over fiscal years."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        sa.CheckConstraint("last_year >= first_year", name="years_in_order"),
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+        sa.Index(
+            "uq_targets_all_wards",
+            "metric",
+            "first_year",
+            "last_year",
+            unique=True,
+            postgresql_where=sa.text("ward_id IS NULL"),
+            sqlite_where=sa.text("ward_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_targets_ward",
+            "metric",
+            "ward_id",
+            "first_year",
+            "last_year",
+            unique=True,
+            postgresql_where=sa.text("ward_id IS NOT NULL"),
+            sqlite_where=sa.text("ward_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[Metric] = mapped_column(string_enum(Metric, "metric", length=40))
+    #: None: all 23 wards together.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward | None] = relationship()
+    #: Fiscal years (年度), named by the year they start in; the same for a one-year target.
+    first_year: Mapped[int]
+    last_year: Mapped[int]
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def covers(self, fiscal_year: int) -> bool:
+        return self.first_year <= fiscal_year <= self.last_year
+
+    def __repr__(self) -> str:
+        years = f"FY{self.first_year}-{self.last_year}"
+        return f"<Target {self.metric.value} ward {self.ward_id} {years}>"
+
+
+class SurveyFigure(db.Model):
+    """A survey result entered by staff: a percentage for a ward and month."""
+
+    __tablename__ = "survey_figures"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "metric", "month"),
+        sa.CheckConstraint("value >= 0 AND value <= 100", name="percent"),
+        sa.CheckConstraint("respondents >= 0", name="respondents_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    metric: Mapped[Metric] = mapped_column(string_enum(Metric, "metric", length=40))
+    #: The first day of the month the survey is for.
+    month: Mapped[date]
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    respondents: Mapped[int] = mapped_column(default=0)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    entered_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
