@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.reminders.webhooks import bp as twilio_bp
     from inclusion.residents.views import bp as residents_bp
     from inclusion.sessions.views import bp as sessions_bp
+    from inclusion.targets.views import bp as targets_bp
     from inclusion.venues.views import bp as venues_bp
     from inclusion.volunteers.views import bp as volunteers_bp
     from inclusion.wards.views import bp as wards_bp
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
         reminders_bp,
         twilio_bp,
         calendar_bp,
+        targets_bp,
     )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from inclusion import clock
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
@@ -17,6 +18,7 @@ from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.targets.cli import targets_cli
+from inclusion.targets.services import seed_programme_targets
 from inclusion.volunteers.cli import volunteers_cli
 from inclusion.volunteers.demo import add_demo_volunteers
 from inclusion.wards.models import Ward
@@ -97,6 +99,9 @@ def demo_command() -> None:
     residents = add_demo_residents()
     if residents:
         programme.append(f"{residents} resident(s) with bookings, a waiting list and follow-ups")
+    targets = seed_programme_targets(clock.fiscal_year(clock.today()))
+    if targets:
+        programme.append(f"{targets} programme target(s) for all wards")
     db.session.commit()
     for line in programme:
         click.echo(f"demo: {line}")

@@ -94,8 +94,8 @@ METRIC_LABELS = {
     Metric.VOLUNTEERS_TRAINED: (
         _l("Volunteers trained"),
         _l(
-            "People who completed a training course within the target's years, each counted "
-            "once however many courses they took."
+            "People whose first training course was completed within the target's years, "
+            "each counted once however many courses they took."
         ),
     ),  # fmt: skip
     Metric.ATTENDANCES: (

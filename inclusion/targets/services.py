@@ -1,0 +1,155 @@
+"""Targets: set by coordinators, read by everyone; the dashboard's figures against them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from inclusion import clock
+from inclusion.audit.services import record_event
+from inclusion.auth.models import User
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.targets import metrics
+from inclusion.targets.metrics import Figures, Scope
+from inclusion.targets.models import Metric, Target, Unit
+from inclusion.targets.pace import Pace, pace
+from inclusion.wards.models import Ward
+
+#: The programme's own targets (支援策③ and ②), seeded by ``demo``: (metric, years, value).
+PROGRAMME_TARGETS = (
+    (Metric.CONSULTATIONS_HELD, 1, Decimal(1000)),
+    (Metric.VOLUNTEERS_TRAINED, 3, Decimal(2000)),
+    (Metric.ONLINE_PROCEDURE_SHARE, 1, Decimal(80)),
+    (Metric.ONLINE_COMPLETION_RATE, 1, Decimal(90)),
+    (Metric.DIVIDE_RESOLUTION_RATE, 1, Decimal(95)),
+)
+#: Fiscal years a target may be set for.
+FIRST_YEAR, LAST_YEAR = 2020, 2040
+MAX_YEARS = 5
+
+
+def fiscal_year_label(year: int) -> str:
+    """2026年度（令和8年度）"""
+    return str(_l("FY%(year)d (Reiwa %(reiwa)d)", year=year, reiwa=year - 2018))
+
+
+def targets_for(year: int, ward: Ward | None) -> dict[Metric, Target]:
+    """The targets covering ``year`` for a ward (or for all wards when ``ward`` is None)."""
+    rows = db.session.scalars(
+        sa.select(Target).where(
+            Target.first_year <= year,
+            Target.last_year >= year,
+            Target.ward_id == ward.id if ward else Target.ward_id.is_(None),
+        )
+    )
+    return {target.metric: target for target in rows}
+
+
+def set_target(
+    actor: User, metric: Metric, ward: Ward | None, first_year: int, last_year: int, value: str
+) -> Target:
+    """Set (or change) a target; one per metric, ward and years."""
+    if not FIRST_YEAR <= first_year <= last_year <= LAST_YEAR:
+        raise RuleViolation(_l("Choose the fiscal years in order, from 2020 to 2040."), "years")
+    if last_year - first_year >= MAX_YEARS:
+        raise RuleViolation(_l("A target covers at most five fiscal years."), "years")
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise RuleViolation(_l("Enter the target as a number, e.g. 1000."), "value") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise RuleViolation(_l("Enter the target as a number, e.g. 1000."), "value")
+    if metric.unit == Unit.PERCENT and amount > 100:
+        raise RuleViolation(_l("A percentage target is at most 100."), "value")
+    same = (
+        Target.metric == metric,
+        Target.ward_id == ward.id if ward else Target.ward_id.is_(None),
+        Target.first_year == first_year,
+        Target.last_year == last_year,
+    )
+    target = db.session.scalar(sa.select(Target).where(*same).with_for_update())
+    if target is None:
+        target = Target(metric=metric, ward_id=ward.id if ward else None,
+                        first_year=first_year, last_year=last_year, value=amount)  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(target)
+        except IntegrityError:  # set at the same moment by someone else: change theirs
+            target = db.session.scalar(sa.select(Target).where(*same).with_for_update())
+    target.value, target.updated_by_id = amount, actor.id if actor else None
+    db.session.flush()
+    record_event(actor, "target.set", target, ward,
+                 {"metric": metric.value, "years": [first_year, last_year],
+                  "value": str(amount)})  # fmt: skip
+    return target
+
+
+def seed_programme_targets(year: int) -> int:
+    """The programme's targets for all wards from ``year``; those already set stay."""
+    added = 0
+    for metric, years, value in PROGRAMME_TARGETS:
+        exists = db.session.scalar(
+            sa.select(Target.id).where(
+                Target.metric == metric, Target.ward_id.is_(None), Target.first_year == year
+            )
+        )
+        if exists is None:
+            db.session.add(Target(metric=metric, first_year=year, last_year=year + years - 1,
+                                  value=value, note="デジタル活用支援推進事業の目標"))  # fmt: skip
+            added += 1
+    db.session.flush()
+    return added
+
+
+@dataclass
+class MetricRow:
+    metric: Metric
+    scope: Scope
+    figures: Figures
+    value: float | None
+    target: Target | None
+    pace: Pace | None
+
+    @property
+    def on_track(self) -> bool | None:
+        if self.target is None or self.value is None:
+            return None
+        if self.pace is not None:
+            return self.pace.on_track
+        goal = float(self.target.value)
+        return self.value <= goal if self.metric.lower_is_better else self.value >= goal
+
+
+def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[MetricRow]:
+    """Every metric for a fiscal year and a ward (None: all wards), against its target.
+
+    A fixed number of queries: one for the targets, one or two per metric.
+    """
+    today = today or clock.today()
+    now = clock.now()
+    targets = targets_for(year, ward)
+    ward_ids = (ward.id,) if ward else ()
+    rows = []
+    for metric in Metric:
+        target = targets.get(metric)
+        years = (target.first_year, target.last_year) if target else (year, year)
+        scope = Scope(*years, ward_ids=ward_ids)
+        figures = metrics.figures(metric, scope, now)
+        value = figures.value(ward.id if ward else None)
+        measured = None
+        if target is not None and metric.accumulates:
+            measured = pace(float(target.value), value or 0.0, scope.first_day, scope.last_day,
+                            today)  # fmt: skip
+        rows.append(MetricRow(metric, scope, figures, value, target, measured))
+    return rows
+
+
+def fiscal_months(year: int) -> list[str]:
+    """April to March of a fiscal year, as ``YYYY-MM``."""
+    return [f"{year + (month < 4)}-{month:02d}" for month in (*range(4, 13), 1, 2, 3)]

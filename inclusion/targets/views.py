@@ -1,0 +1,103 @@
+"""The targets dashboard: every metric of a fiscal year against its target, with its pace."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from inclusion import clock
+from inclusion.auth.access import require
+from inclusion.auth.models import Role
+from inclusion.targets import services
+from inclusion.targets.charts import monthly_chart
+from inclusion.targets.metrics import Figures
+from inclusion.targets.models import Metric
+from inclusion.wards.models import Ward
+from inclusion.wards.services import list_wards
+from inclusion.wards.views import STAFF_ROLES
+
+bp = Blueprint("targets", __name__)
+
+#: Shown ward by ward on the all-wards dashboard.
+WARD_TABLE_METRICS = (
+    Metric.SESSIONS_HELD,
+    Metric.CONSULTATIONS_HELD,
+    Metric.ATTENDANCES,
+    Metric.PARTICIPANTS,
+    Metric.VOLUNTEERS_TRAINED,
+    Metric.ONLINE_PROCEDURE_SHARE,
+)
+#: Metrics whose number is made of sessions: they link to the session list behind it.
+SESSION_METRICS = {Metric.SESSIONS_HELD: "", Metric.CONSULTATIONS_HELD: "consultation"}
+
+
+def chosen_year() -> int:
+    """``?year=2026`` if it is a year targets can have, else this fiscal year."""
+    this_year = clock.fiscal_year(clock.today())
+    raw = request.args.get("year", "")
+    if raw.isascii() and raw.isdigit() and services.FIRST_YEAR <= int(raw) <= services.LAST_YEAR:
+        return int(raw)
+    return this_year
+
+
+def _monthly(figures: Figures, year: int, ward: Ward | None):
+    months = services.fiscal_months(year)
+    values = [figures.value(ward.id if ward else None, month=month) for month in months]
+    labels = [f"{int(month[5:])}月" for month in months]
+    return labels, values
+
+
+def _drill_down(metric: Metric, row, ward: Ward | None) -> str | None:
+    if metric not in SESSION_METRICS:
+        return None
+    args = {
+        "date_from": row.scope.first_day.isoformat(),
+        "date_to": row.scope.last_day.isoformat(),
+    }
+    if SESSION_METRICS[metric]:
+        args["kind"] = SESSION_METRICS[metric]
+    if ward is None:
+        return url_for("sessions.all_wards", **args)
+    return url_for("sessions.index", ward=ward.slug, **args)
+
+
+def _render(year: int, ward: Ward | None):
+    rows = services.dashboard(year, ward)
+    panels = []
+    for row in rows:
+        labels, values = _monthly(row.figures, year, ward)
+        chart = monthly_chart(labels, values) if row.metric.accumulates else None
+        panels.append(
+            {
+                "row": row,
+                "labels": labels,
+                "monthly": values,
+                "chart": chart,
+                "drill_down": _drill_down(row.metric, row, ward),
+            }
+        )
+    wards = list_wards() if ward is None else []
+    by_metric = {row.metric: row for row in rows}
+    return render_template(
+        "targets/dashboard.html",
+        year=year,
+        year_label=services.fiscal_year_label(year),
+        years=range(services.FIRST_YEAR, clock.fiscal_year(clock.today()) + 2),
+        ward=ward,
+        panels=panels,
+        wards=wards,
+        ward_table=[by_metric[metric] for metric in WARD_TABLE_METRICS],
+    )
+
+
+@bp.route("/targets")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards():
+    """All 23 wards together, and ward by ward."""
+    return _render(chosen_year(), None)
+
+
+@bp.route("/manage/<ward>/targets")
+@require(*STAFF_ROLES)
+def ward_dashboard(ward: Ward):
+    """One ward's figures against its share of the targets (ward staff see, not edit)."""
+    return _render(chosen_year(), ward)
