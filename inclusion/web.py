@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -65,6 +67,22 @@ def public_urls() -> MapAdapter:
 
 def public_url(endpoint: str, **values: object) -> str:
     return public_urls().build(endpoint, values, force_external=True)
+
+
+def attachment(body: str | bytes, filename: str, mimetype: str = "text/csv") -> Response:
+    """A file to save rather than a page to show."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def csv_text(rows) -> str:
+    """Rows as CSV for Excel in Japanese: UTF-8 with a BOM, so the headers read right."""
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return "\ufeff" + out.getvalue()
 
 
 def redirect_back(default: str | None = None) -> Response:

@@ -9,7 +9,7 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -53,6 +53,7 @@ from inclusion.sessions.models import Session, SessionKind
 from inclusion.wards.models import Ward
 from inclusion.web import (
     MAX_ID,
+    attachment,
     form_status,
     get_in_ward_or_404,
     id_arg,
@@ -348,11 +349,7 @@ def export(ward: Ward):
     )
     db.session.commit()
     filename = f"residents-{ward.slug}-{clock.today().isoformat()}.csv"
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment("\ufeff" + buffer.getvalue(), filename)
 
 
 # -- bookings -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -153,3 +154,48 @@ def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[M
 def fiscal_months(year: int) -> list[str]:
     """April to March of a fiscal year, as ``YYYY-MM``."""
     return [f"{year + (month < 4)}-{month:02d}" for month in (*range(4, 13), 1, 2, 3)]
+
+
+CSV_HEADER = ("年度", "区", "月", "指標", "値", "単位", "目標")
+UNIT_NAMES = {Unit.COUNT: "件・人", Unit.PERCENT: "%", Unit.HOURS: "時間"}
+
+
+def monthly_table(year: int, ward: Ward | None, wards: list[Ward]) -> list[tuple]:
+    """Every metric by ward and month, and for the whole period, with Japanese headers.
+
+    All wards together come first when ``ward`` is None; the figures are the dashboard's.
+    """
+    rows: list[tuple] = [CSV_HEADER]
+    months = fiscal_months(year)
+    places = [(ward, ward.name_ja)] if ward else [(None, "全区")]
+    places += [] if ward else [(each, each.name_ja) for each in wards]
+    with force_locale("ja"):
+        for row in dashboard(year, ward):
+            label = str(row.metric.label)
+            unit = UNIT_NAMES[row.metric.unit]
+            places = (
+                [(ward, ward.name_ja)]
+                if ward
+                else [(None, "全区"), *((w, w.name_ja) for w in wards)]
+            )
+            for place, place_name in places:
+                ward_id = place.id if place else None
+                target = "" if row.target is None or place != ward else str(row.target.value)
+                for month in [*months, None]:
+                    value = row.figures.value(ward_id, month=month)
+                    rows.append((
+                        year,
+                        place_name,
+                        month or "年度計",
+                        label,
+                        _cell(value, row.metric.unit),
+                        unit,
+                        target if month is None else "",
+                    ))  # fmt: skip
+    return rows
+
+
+def _cell(value: float | None, unit: Unit) -> str:
+    if value is None:
+        return ""
+    return f"{value:.0f}" if unit == Unit.COUNT else f"{value:.2f}"

@@ -14,6 +14,7 @@ from inclusion.targets.models import Metric
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
+from inclusion.web import attachment, csv_text
 
 bp = Blueprint("targets", __name__)
 
@@ -101,3 +102,46 @@ def all_wards():
 def ward_dashboard(ward: Ward):
     """One ward's figures against its share of the targets (ward staff see, not edit)."""
     return _render(chosen_year(), ward)
+
+
+def _summary(year: int, ward: Ward | None):
+    return render_template(
+        "targets/summary.html",
+        year_label=services.fiscal_year_label(year),
+        ward=ward,
+        rows=services.dashboard(year, ward),
+        today=clock.today(),
+    )
+
+
+@bp.route("/targets/print")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards_summary():
+    """One page to print for a report: every metric against its target."""
+    return _summary(chosen_year(), None)
+
+
+@bp.route("/manage/<ward>/targets/print")
+@require(*STAFF_ROLES)
+def ward_summary(ward: Ward):
+    return _summary(chosen_year(), ward)
+
+
+def _csv(year: int, ward: Ward | None):
+    wards = [ward] if ward else list_wards()
+    table = services.monthly_table(year, ward, wards)
+    name = f"targets-{ward.slug if ward else 'all-wards'}-{year}.csv"
+    return attachment(csv_text(table), name)
+
+
+@bp.route("/targets.csv")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards_csv():
+    """Every metric by ward and month (and all wards together), for a spreadsheet."""
+    return _csv(chosen_year(), None)
+
+
+@bp.route("/manage/<ward>/targets.csv")
+@require(*STAFF_ROLES)
+def ward_csv(ward: Ward):
+    return _csv(chosen_year(), ward)

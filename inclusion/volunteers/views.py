@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -41,6 +40,7 @@ from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
 from inclusion.web import (
+    attachment,
     flash_errors,
     flash_violation,
     form_status,
@@ -163,14 +163,6 @@ def release(shift_id: int):
     return redirect(url_for("volunteers.my_shifts"))
 
 
-def _csv_response(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.route("/me/shifts.csv")
 @require(Role.VOLUNTEER)
 def my_hours_csv():
@@ -180,7 +172,7 @@ def my_hours_csv():
         plausible_date(request.args.get("from", "")),
         plausible_date(request.args.get("to", "")),
     )
-    return _csv_response(roster.hours_csv(shifts), "volunteer-hours.csv")
+    return attachment(roster.hours_csv(shifts), "volunteer-hours.csv")
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])
@@ -359,7 +351,7 @@ def ward_hours_csv(ward: Ward):
         plausible_date(request.args.get("from", "")),
         plausible_date(request.args.get("to", "")),
     )
-    return _csv_response(roster.hours_csv(shifts), f"volunteer-hours-{ward.slug}.csv")
+    return attachment(roster.hours_csv(shifts), f"volunteer-hours-{ward.slug}.csv")
 
 
 @bp.route("/manage/<ward>/volunteers/import", methods=["GET", "POST"])

@@ -1,5 +1,7 @@
 """The dashboard: figures against targets with their pace, for the wards one may see."""
 
+import csv
+import io
 import re
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -134,3 +136,34 @@ def test_setting_a_target_twice_changes_it(users, shibuya):
     again = services.set_target(users["coordinator"], Metric.CONSULTATIONS_HELD, shibuya,
                                 2026, 2026, "50")  # fmt: skip
     assert first.id == again.id and again.value == 50
+
+
+def test_the_csv_opens_with_japanese_headers_and_every_ward(client, users, consultations,
+                                                             this_year):  # fmt: skip
+    log_in(client, users["coordinator"])
+    response = client.get(f"/targets.csv?year={this_year}")
+    assert response.mimetype == "text/csv"
+    assert (
+        f'filename="targets-all-wards-{this_year}.csv"' in response.headers["Content-Disposition"]
+    )
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())  # Excel in Japanese reads UTF-8 only with the BOM
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["年度", "区", "月", "指標", "値", "単位", "目標"]
+    totals = {(row[1], row[3]): row for row in rows if row[2] == "年度計"}
+    assert totals[("全区", "開催した個別相談会")][4:] == ["3", "件・人", "1000.00"]
+    assert totals[("渋谷区", "開催した個別相談会")][4] == "2"
+    assert len({row[1] for row in rows[1:]}) == 24  # all wards, and each of the 23
+    april = [row for row in rows if row[1] == "渋谷区" and row[3] == "開催した個別相談会"]
+    assert [row[2] for row in april][:2] == [f"{this_year}-04", f"{this_year}-05"]
+
+
+def test_ward_staff_export_and_print_their_ward_only(client, users, consultations):
+    log_in(client, users["ward_staff"])
+    rows = list(csv.reader(io.StringIO(
+        client.get("/manage/shibuya/targets.csv").get_data().decode("utf-8-sig")
+    )))  # fmt: skip
+    assert {row[1] for row in rows[1:]} == {"渋谷区"}
+    assert client.get("/manage/shinagawa/targets.csv").status_code == 403
+    printed = text_of(client.get("/manage/shibuya/targets/print"))
+    assert "デジタル活用支援事業 目標と実績" in printed and "順調です" in printed
