@@ -264,3 +264,16 @@ def make_calendar_import(ward: Ward):
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def make_target(metric=None, value: int = 1000, year: int | None = None):
+    """An all-wards target, by default for a year of its own (one per metric and years)."""
+    from inclusion.targets.models import Metric, Target
+
+    year = year or 3000 + next(_numbers)
+    target = Target(
+        metric=metric or Metric.CONSULTATIONS_HELD, first_year=year, last_year=year, value=value
+    )
+    db.session.add(target)
+    db.session.flush()
+    return target

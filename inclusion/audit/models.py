@@ -68,6 +68,9 @@ ACTION_LABELS = {
     "calendar.token_rotate": _l("Calendar address replaced"),
     "calendar.token_revoke": _l("Calendar address stopped"),
     "calendar.import": _l("Sessions imported from a calendar file"),
+    "target.set": _l("Target set"),
+    "target.delete": _l("Target removed"),
+    "survey.enter": _l("Survey figure entered"),
 }
 
 

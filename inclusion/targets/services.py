@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -18,7 +19,7 @@ from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.targets import metrics
 from inclusion.targets.metrics import Figures, Scope
-from inclusion.targets.models import Metric, Target, Unit
+from inclusion.targets.models import Metric, SurveyFigure, Target, Unit
 from inclusion.targets.pace import Pace, pace
 from inclusion.wards.models import Ward
 
@@ -199,3 +200,96 @@ def _cell(value: float | None, unit: Unit) -> str:
     if value is None:
         return ""
     return f"{value:.0f}" if unit == Unit.COUNT else f"{value:.2f}"
+
+
+def list_targets(year: int) -> list[Target]:
+    """Every target covering ``year``: all wards first, then ward shares by ward code."""
+    return list(
+        db.session.scalars(
+            sa.select(Target)
+            .outerjoin(Ward, Ward.id == Target.ward_id)
+            .options(joinedload(Target.ward))
+            .where(Target.first_year <= year, Target.last_year >= year)
+            .order_by(Target.metric, Target.ward_id.is_not(None), Ward.code)
+        )
+    )
+
+
+def split_target(actor: User, target: Target) -> int:
+    """Share an all-wards target among the 23 wards evenly; the shares add up to it exactly.
+
+    Whole units go round by the largest remainder (a percentage is copied, not split).
+    Returns how many ward targets were set; shares a ward already has are replaced.
+    """
+    if target.ward_id is not None:
+        raise RuleViolation(_l("Only a target for all wards can be shared out."))
+    wards = db.session.scalars(sa.select(Ward).order_by(Ward.code)).all()
+    if target.metric.unit == Unit.PERCENT:
+        shares = [target.value] * len(wards)
+    else:
+        whole = int(target.value)
+        base, extra = divmod(whole, len(wards))
+        shares = [Decimal(base + (index < extra)) for index in range(len(wards))]
+    for ward, share in zip(wards, shares, strict=True):
+        set_target(actor, target.metric, ward, target.first_year, target.last_year, str(share))
+    return len(wards)
+
+
+def delete_target(actor: User, target: Target) -> None:
+    years = [target.first_year, target.last_year]
+    details = {"metric": target.metric.value, "years": years}
+    record_event(actor, "target.delete", target, target.ward, details)
+    db.session.delete(target)
+    db.session.flush()
+
+
+def enter_survey(
+    actor: User, ward: Ward, metric: Metric, month: date, value: str, respondents: int
+) -> SurveyFigure:
+    """Record (or correct) a survey percentage for a ward and month."""
+    if not metric.is_survey:
+        raise RuleViolation(_l("Choose one of the survey figures."), "metric")
+    try:
+        percent = Decimal(str(value).strip().rstrip("%").strip())
+    except InvalidOperation:
+        raise RuleViolation(_l("Enter a percentage from 0 to 100."), "value") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise RuleViolation(_l("Enter a percentage from 0 to 100."), "value")
+    if not 0 <= respondents <= 1_000_000:
+        raise RuleViolation(_l("Enter how many people answered, from 0."), "respondents")
+    first_of_month = month.replace(day=1)
+    same = (
+        SurveyFigure.ward_id == ward.id,
+        SurveyFigure.metric == metric,
+        SurveyFigure.month == first_of_month,
+    )
+    figure = db.session.scalar(sa.select(SurveyFigure).where(*same).with_for_update())
+    if figure is None:
+        figure = SurveyFigure(ward_id=ward.id, metric=metric, month=first_of_month,
+                              value=percent, respondents=respondents)  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(figure)
+        except IntegrityError:  # entered at the same moment by someone else: correct it
+            figure = db.session.scalar(sa.select(SurveyFigure).where(*same).with_for_update())
+    figure.value, figure.respondents = percent, respondents
+    figure.entered_by_id = actor.id
+    db.session.flush()
+    record_event(actor, "survey.enter", figure, ward,
+                 {"metric": metric.value, "month": first_of_month.isoformat(),
+                  "value": str(percent), "respondents": respondents})  # fmt: skip
+    return figure
+
+
+def survey_figures(ward: Ward, year: int) -> list[SurveyFigure]:
+    return list(
+        db.session.scalars(
+            sa.select(SurveyFigure)
+            .where(
+                SurveyFigure.ward_id == ward.id,
+                SurveyFigure.month >= date(year, 4, 1),
+                SurveyFigure.month <= date(year + 1, 3, 31),
+            )
+            .order_by(SurveyFigure.month, SurveyFigure.metric)
+        )
+    )

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.forms import ButtonForm
 from inclusion.targets import services
 from inclusion.targets.charts import monthly_chart
+from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
 from inclusion.targets.metrics import Figures
-from inclusion.targets.models import Metric
+from inclusion.targets.models import Metric, Target
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import attachment, csv_text
+from inclusion.web import attachment, csv_text, form_status, run_button, show_violation
 
 bp = Blueprint("targets", __name__)
 
@@ -145,3 +153,111 @@ def all_wards_csv():
 @require(*STAFF_ROLES)
 def ward_csv(ward: Ward):
     return _csv(chosen_year(), ward)
+
+
+@bp.route("/targets/settings", methods=["GET", "POST"])
+@require(Role.ADMIN, Role.COORDINATOR)
+def settings():
+    """Coordinators set targets for all wards and share them out among the wards."""
+    year = chosen_year()
+    form = TargetForm(list_wards(), data={"first_year": year, "last_year": year})
+    if form.validate_on_submit():
+        try:
+            services.set_target(
+                current_user,
+                Metric(form.metric.data),
+                form.wards.get(form.ward.data),
+                form.first_year.data,
+                form.last_year.data,
+                form.value.data,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("The target is set."), "success")
+            return redirect(url_for("targets.settings", year=year))
+    targets = services.list_targets(year)
+    shared = {}
+    for target in targets:
+        if target.ward_id is not None:
+            key = (target.metric, target.first_year, target.last_year)
+            shared[key] = shared.get(key, 0) + target.value
+    return render_template(
+        "targets/settings.html",
+        year=year,
+        year_label=services.fiscal_year_label(year),
+        form=form,
+        targets=targets,
+        shared=shared,
+        buttons=ButtonForm(),
+    ), form_status(form)
+
+
+@bp.route("/targets/<int:target_id>/split", methods=["POST"])
+@require(Role.ADMIN, Role.COORDINATOR)
+def split(target_id: int):
+    target = db.get_or_404(Target, target_id)
+    run_button(
+        ButtonForm(),
+        lambda: services.split_target(current_user, target),
+        lambda count: _("Shared out among %(count)d wards.", count=count),
+    )
+    return redirect(url_for("targets.settings", year=target.first_year))
+
+
+@bp.route("/targets/<int:target_id>/delete", methods=["POST"])
+@require(Role.ADMIN, Role.COORDINATOR)
+def delete(target_id: int):
+    target = db.get_or_404(Target, target_id)
+    year = target.first_year
+    run_button(
+        ButtonForm(),
+        lambda: services.delete_target(current_user, target),
+        _("The target is removed."),
+    )
+    return redirect(url_for("targets.settings", year=year))
+
+
+def _month(text: str) -> date:
+    try:
+        month = date(int(text[:4]), int(text[5:7]), 1)
+    except ValueError:
+        raise RuleViolation(MONTH_HINT, "month") from None
+    if not services.FIRST_YEAR <= month.year <= services.LAST_YEAR + 1:
+        raise RuleViolation(MONTH_HINT, "month")
+    return month
+
+
+@bp.route("/manage/<ward>/targets/survey", methods=["GET", "POST"])
+@require(*STAFF_ROLES)
+def survey(ward: Ward):
+    """Staff enter the survey figures that come from outside, per month."""
+    year = chosen_year()
+    form = SurveyForm()
+    if form.validate_on_submit():
+        try:
+            services.enter_survey(
+                current_user,
+                ward,
+                Metric(form.metric.data),
+                _month(form.month.data),
+                form.value.data,
+                form.respondents.data,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("targets.survey", ward=ward.slug, year=year))
+    return render_template(
+        "targets/survey.html",
+        ward=ward,
+        year=year,
+        year_label=services.fiscal_year_label(year),
+        form=form,
+        figures=services.survey_figures(ward, year),
+    ), form_status(form)

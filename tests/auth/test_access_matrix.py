@@ -56,6 +56,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "token": lambda ward: "not-a-live-token",
     "feed": lambda ward: "volunteer",
     "import_id": lambda ward: factories.make_calendar_import(ward).id,
+    "target_id": lambda ward: factories.make_target().id,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
 SHARED_ARGUMENTS = {"ward", "name"}
