@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from inclusion import clock
+from inclusion import scale as scale_data
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
@@ -81,7 +82,14 @@ def create_user_command(
 
 @click.command("demo")
 @with_appcontext
-def demo_command() -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(sorted(scale_data.SCALES)),
+    default=None,
+    help="Also add made-up data at scale: ward (one ward) or national (23 wards, "
+    "500,000 sessions, about 5,000,000 bookings), for benchmarks. Once per database.",
+)
+def demo_command(scale: str | None) -> None:
     """Add demo accounts, venues and a term of sessions; safe to run again."""
     created = 0
     for email, name, role, ward_key in DEMO_USERS:
@@ -110,6 +118,18 @@ def demo_command() -> None:
     )
     for email, _name, role, ward_key in DEMO_USERS:
         click.echo(f"  {role.value:<12} {email}" + (f"  ({ward_key})" if ward_key else ""))
+    if scale:
+        _fill_scale(scale)
+
+
+def _fill_scale(scale: str) -> None:
+    label = f"demo: {scale} scale"
+    try:
+        with click.progressbar(length=scale_data.expected_rows(scale), label=label) as bar:
+            counts = scale_data.fill(scale, bar.update)
+    except scale_data.AlreadyFilled:
+        raise click.ClickException(f"this database already holds {scale}-scale data") from None
+    click.echo("demo: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
 
 
 def _migration_heads() -> tuple[set[str], set[str]]:
