@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean bench-reminders bench-calendar
+.PHONY: run web scheduler test lint format messages clean bench-reminders bench-calendar bench-targets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench-reminders: $(VENV)/.installed
 ## bench-calendar: build a 10,000-event feed vs icalendar serialising it; a 304's cost
 bench-calendar: $(VENV)/.installed
 	$(BIN)/python bench/calendar_feeds.py $(BENCH_ARGS)
+
+## bench-targets: the dashboard at scale (BENCH_ARGS="--scale national") vs its SQL alone
+bench-targets: $(VENV)/.installed
+	$(BIN)/python bench/targets.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

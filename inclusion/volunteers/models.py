@@ -189,6 +189,8 @@ class Shift(db.Model):
             sqlite_where=sa.text("status != 'released'"),
         ),
         sa.Index("ix_shifts_user_id_status", "user_id", "status"),
+        # Joins from sessions (the figures, the roster) whatever the shift's status.
+        sa.Index("ix_shifts_session_id_status", "session_id", "status"),
         sa.CheckConstraint("slot_number >= 1", name="slot_positive"),
     )
 
