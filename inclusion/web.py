@@ -18,6 +18,7 @@ from inclusion.auth.models import Role
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
 
 Model = TypeVar("Model")
 Result = TypeVar("Result")
@@ -107,6 +108,14 @@ def id_arg(name: str) -> int | None:
     """A row id from the query string, or None if missing or not a possible id."""
     value = request.args.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+
+
+def ward_or_404(key: str) -> Ward:
+    """The ward a public URL names (romanised name or code), or 404."""
+    ward = find_ward(key)
+    if ward is None:
+        abort(404)
+    return ward
 
 
 def get_in_ward_or_404(model: type[Model], object_id: int, ward: Ward) -> Model:

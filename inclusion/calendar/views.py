@@ -34,7 +34,7 @@ from inclusion.venues.services import list_venues
 from inclusion.volunteers.models import Shift, ShiftStatus
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
-from inclusion.web import form_status, get_in_ward_or_404, public_url, run_button
+from inclusion.web import form_status, get_in_ward_or_404, public_url, run_button, ward_or_404
 
 bp = Blueprint("calendar", __name__)
 
@@ -73,18 +73,11 @@ def bad_feed_request(error: BadFeedRequest):
     return Response(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
 
 
-def _ward_or_404(key: str) -> Ward:
-    ward = find_ward(key)
-    if ward is None:
-        abort(404)
-    return ward
-
-
 @bp.route("/w/<ward>/calendar.ics")
 @public
 def ward_feed(ward: str):
     """A ward's sessions for anyone to subscribe to: no personal data at all."""
-    ward_row = _ward_or_404(ward)
+    ward_row = ward_or_404(ward)
     feed = Feed(
         uid=f"ward-{ward_row.slug}@{feeds.uid_domain()}",
         name=f"{ward_row.name_ja} スマホ教室・相談会",
@@ -99,7 +92,7 @@ def ward_feed(ward: str):
 @public
 def venue_feed(ward: str, venue_id: int):
     """A venue's sessions, for the people who run the room."""
-    ward_row = _ward_or_404(ward)
+    ward_row = ward_or_404(ward)
     venue = get_in_ward_or_404(Venue, venue_id, ward_row)
     feed = Feed(
         uid=f"venue-{venue.id}@{feeds.uid_domain()}",
@@ -115,7 +108,7 @@ def venue_feed(ward: str, venue_id: int):
 @public
 def session_file(ward: str, session_id: int):
     """One session to add to a calendar ("add to my calendar")."""
-    ward_row = _ward_or_404(ward)
+    ward_row = ward_or_404(ward)
     session = get_in_ward_or_404(Session, session_id, ward_row)
     feed = Feed(
         uid=f"session-{session.id}-file@{feeds.uid_domain()}",

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
 from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
-from inclusion.wards.models import Ward
-from inclusion.wards.services import find_ward
-from inclusion.web import get_in_ward_or_404
+from inclusion.web import get_in_ward_or_404, ward_or_404
 
 bp = Blueprint("public", __name__, url_prefix="/w/<ward>")
-
-
-def _ward_or_404(key: str) -> Ward:
-    ward = find_ward(key)
-    if ward is None:
-        abort(404)
-    return ward
 
 
 def _by_day(sessions: list[Session]):
@@ -33,7 +24,7 @@ def _by_day(sessions: list[Session]):
 
 
 def _ward_listing(ward: str, printable: bool):
-    ward_row = _ward_or_404(ward)
+    ward_row = ward_or_404(ward)
     if printable:
         sessions = upcoming_public_sessions(ward_row.id, days=31)
     else:
@@ -62,7 +53,7 @@ def ward_print(ward: str):
 @bp.route("/sessions/<int:session_id>")
 @public
 def session_page(ward: str, session_id: int):
-    ward_row = _ward_or_404(ward)
+    ward_row = ward_or_404(ward)
     session = get_in_ward_or_404(Session, session_id, ward_row)
     return render_template(
         "public/session.html",
