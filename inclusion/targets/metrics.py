@@ -126,11 +126,17 @@ def _zone():
     return sa.literal(current_app.config["INCLUSION_TIMEZONE"])
 
 
+def _in_wards(column, scope: Scope):
+    """``column`` among the scope's wards; no condition when the scope is every ward."""
+    return column.in_(scope.ward_ids) if scope.ward_ids else sa.true()
+
+
 def _sessions_in(scope: Scope):
-    conditions = [Session.starts_dt >= scope.start_dt, Session.starts_dt < scope.end_dt]
-    if scope.ward_ids:
-        conditions.append(Session.ward_id.in_(scope.ward_ids))
-    return conditions
+    return [
+        Session.starts_dt >= scope.start_dt,
+        Session.starts_dt < scope.end_dt,
+        _in_wards(Session.ward_id, scope),
+    ]
 
 
 def held(now: datetime):
@@ -160,11 +166,15 @@ def sessions_held(scope: Scope, now: datetime) -> Figures:
     return Figures(Metric.SESSIONS_HELD).add(rows)
 
 
-def consultations_held(scope: Scope, now: datetime) -> Figures:
-    figures = sessions_held(scope, now)
-    kept = {key: cell for key, cell in figures.cells.items()
+def consultations_of(held: Figures) -> Figures:
+    """The consultation group of the held sessions, as its own metric."""
+    kept = {key: cell for key, cell in held.cells.items()
             if key[2] == SessionKind.CONSULTATION.value}  # fmt: skip
     return Figures(Metric.CONSULTATIONS_HELD, kept)
+
+
+def consultations_held(scope: Scope, now: datetime) -> Figures:
+    return consultations_of(sessions_held(scope, now))
 
 
 def attendances(scope: Scope, now: datetime) -> Figures:
@@ -213,9 +223,11 @@ def online_procedure_share(scope: Scope) -> Figures:
     month = date_month(FollowUp.due_on)
     answer = sa.func.coalesce(sa.cast(FollowUp.answer, sa.String), "pending")
     count = sa.func.count()
-    conditions = [FollowUp.due_on >= scope.first_day, FollowUp.due_on <= scope.last_day]
-    if scope.ward_ids:
-        conditions.append(FollowUp.ward_id.in_(scope.ward_ids))
+    conditions = [
+        FollowUp.due_on >= scope.first_day,
+        FollowUp.due_on <= scope.last_day,
+        _in_wards(FollowUp.ward_id, scope),
+    ]
     rows = db.session.execute(
         sa.select(
             FollowUp.ward_id,
@@ -246,18 +258,16 @@ def volunteers_trained(scope: Scope) -> Figures:
     per_ward = (
         sa.select(ward, month, sa.literal(""), sa.func.count(), None, sa.func.count())
         .join(volunteer_wards, volunteer_wards.c.user_id == first.c.user_id)
+        .where(_in_wards(ward, scope))
         .group_by(ward, month)
     )
-    if scope.ward_ids:
-        per_ward = per_ward.where(ward.in_(scope.ward_ids))
     people = sa.func.count(sa.distinct(first.c.user_id))
     overall = (
         sa.select(sa.null(), month, sa.literal(""), people, None, people)
         .join(volunteer_wards, volunteer_wards.c.user_id == first.c.user_id)
+        .where(_in_wards(ward, scope))
         .group_by(month)
     )
-    if scope.ward_ids:
-        overall = overall.where(ward.in_(scope.ward_ids))
     return Figures(Metric.VOLUNTEERS_TRAINED).add(
         db.session.execute(sa.union_all(per_ward, overall))
     )
@@ -302,38 +312,29 @@ def shift_fill_rate(scope: Scope, now: datetime) -> Figures:
     return Figures(Metric.SHIFT_FILL_RATE).add(rows)
 
 
-def resident_no_show_rate(scope: Scope) -> Figures:
+def _no_show_rate(metric: Metric, scope: Scope, model, came, missed) -> Figures:
+    """Of the ``model`` rows (bookings or shifts) whose attendance was recorded, those missed."""
     month = local_month(Session.starts_dt, _zone())
-    no_show = sa.func.sum(sa.case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0))
+    no_show = sa.func.sum(sa.case((model.status == missed, 1), else_=0))
     rows = db.session.execute(
         sa.select(
             Session.ward_id, month, sa.literal(""), no_show, sa.func.count(), sa.func.count()
         )  # fmt: skip
-        .join(Booking, Booking.session_id == Session.id)
-        .where(
-            *_sessions_in(scope),
-            Booking.status.in_((BookingStatus.ATTENDED, BookingStatus.NO_SHOW)),
-        )
+        .join(model, model.session_id == Session.id)
+        .where(*_sessions_in(scope), model.status.in_((came, missed)))
         .group_by(Session.ward_id, month)
     )
-    return Figures(Metric.RESIDENT_NO_SHOW_RATE).add(rows)
+    return Figures(metric).add(rows)
+
+
+def resident_no_show_rate(scope: Scope) -> Figures:
+    return _no_show_rate(Metric.RESIDENT_NO_SHOW_RATE, scope, Booking, BookingStatus.ATTENDED,
+                         BookingStatus.NO_SHOW)  # fmt: skip
 
 
 def volunteer_no_show_rate(scope: Scope) -> Figures:
-    month = local_month(Session.starts_dt, _zone())
-    no_show = sa.func.sum(sa.case((Shift.status == ShiftStatus.NO_SHOW, 1), else_=0))
-    rows = db.session.execute(
-        sa.select(
-            Session.ward_id, month, sa.literal(""), no_show, sa.func.count(), sa.func.count()
-        )  # fmt: skip
-        .join(Shift, Shift.session_id == Session.id)
-        .where(
-            *_sessions_in(scope),
-            Shift.status.in_((ShiftStatus.ATTENDED, ShiftStatus.NO_SHOW)),
-        )
-        .group_by(Session.ward_id, month)
-    )
-    return Figures(Metric.VOLUNTEER_NO_SHOW_RATE).add(rows)
+    return _no_show_rate(Metric.VOLUNTEER_NO_SHOW_RATE, scope, Shift, ShiftStatus.ATTENDED,
+                         ShiftStatus.NO_SHOW)  # fmt: skip
 
 
 def reminder_reach(scope: Scope) -> Figures:
@@ -349,9 +350,8 @@ def reminder_reach(scope: Scope) -> Figures:
         Reminder.due_dt >= scope.start_dt,
         Reminder.due_dt < scope.end_dt,
         Reminder.status.in_(ATTEMPTED),
+        _in_wards(Reminder.ward_id, scope),
     ]
-    if scope.ward_ids:
-        conditions.append(Reminder.ward_id.in_(scope.ward_ids))
     rows = db.session.execute(
         sa.select(
             Reminder.ward_id, month, sa.literal(""), reached, sa.func.count(), sa.func.count()
@@ -370,9 +370,8 @@ def survey(metric: Metric, scope: Scope) -> Figures:
         SurveyFigure.metric == metric,
         SurveyFigure.month >= scope.first_day,
         SurveyFigure.month <= scope.last_day,
+        _in_wards(SurveyFigure.ward_id, scope),
     ]
-    if scope.ward_ids:
-        conditions.append(SurveyFigure.ward_id.in_(scope.ward_ids))
     rows = db.session.execute(
         sa.select(
             SurveyFigure.ward_id,

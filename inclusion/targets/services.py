@@ -41,13 +41,47 @@ def fiscal_year_label(year: int) -> str:
     return str(_l("FY%(year)d (Reiwa %(reiwa)d)", year=year, reiwa=year - 2018))
 
 
+def _for_ward(ward: Ward | None):
+    """Targets of one ward, or those for all wards (no ward) when ``ward`` is None."""
+    return Target.ward_id == ward.id if ward else Target.ward_id.is_(None)
+
+
+def _locked_or_new(model, filled: dict, **key):
+    """The row with ``key``, locked for update, or a new one (with ``filled``) in a savepoint.
+
+    Two people saving at once meet the unique index: the loser changes the winner's row.
+    """
+    same = [getattr(model, name) == value for name, value in key.items()]
+    row = db.session.scalar(sa.select(model).where(*same).with_for_update())
+    if row is not None:
+        return row
+    row = model(**key, **filled)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalar(sa.select(model).where(*same).with_for_update())
+    return row
+
+
+def _decimal(text: str, message, field: str) -> Decimal:
+    """A finite, non-negative number as typed (thousands commas allowed), or the message."""
+    try:
+        number = Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation:
+        raise RuleViolation(message, field) from None
+    if not number.is_finite() or number < 0 or number >= Decimal("1e10"):
+        raise RuleViolation(message, field)
+    return number
+
+
 def targets_for(year: int, ward: Ward | None) -> dict[Metric, Target]:
     """The targets covering ``year`` for a ward (or for all wards when ``ward`` is None)."""
     rows = db.session.scalars(
         sa.select(Target).where(
             Target.first_year <= year,
             Target.last_year >= year,
-            Target.ward_id == ward.id if ward else Target.ward_id.is_(None),
+            _for_ward(ward),
         )
     )
     return {target.metric: target for target in rows}
@@ -61,29 +95,17 @@ def set_target(
         raise RuleViolation(_l("Choose the fiscal years in order, from 2020 to 2040."), "years")
     if last_year - first_year >= MAX_YEARS:
         raise RuleViolation(_l("A target covers at most five fiscal years."), "years")
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation:
-        raise RuleViolation(_l("Enter the target as a number, e.g. 1000."), "value") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-        raise RuleViolation(_l("Enter the target as a number, e.g. 1000."), "value")
+    amount = _decimal(value, _l("Enter the target as a number, e.g. 1000."), "value")
     if metric.unit == Unit.PERCENT and amount > 100:
         raise RuleViolation(_l("A percentage target is at most 100."), "value")
-    same = (
-        Target.metric == metric,
-        Target.ward_id == ward.id if ward else Target.ward_id.is_(None),
-        Target.first_year == first_year,
-        Target.last_year == last_year,
+    target = _locked_or_new(
+        Target,
+        {"value": amount},
+        metric=metric,
+        ward_id=ward.id if ward else None,
+        first_year=first_year,
+        last_year=last_year,
     )
-    target = db.session.scalar(sa.select(Target).where(*same).with_for_update())
-    if target is None:
-        target = Target(metric=metric, ward_id=ward.id if ward else None,
-                        first_year=first_year, last_year=last_year, value=amount)  # fmt: skip
-        try:
-            with db.session.begin_nested():
-                db.session.add(target)
-        except IntegrityError:  # set at the same moment by someone else: change theirs
-            target = db.session.scalar(sa.select(Target).where(*same).with_for_update())
     target.value, target.updated_by_id = amount, actor.id if actor else None
     db.session.flush()
     record_event(actor, "target.set", target, ward,
@@ -138,11 +160,18 @@ def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[M
     targets = targets_for(year, ward)
     ward_ids = (ward.id,) if ward else ()
     rows = []
+    held: dict[Scope, Figures] = {}  # sessions held, of which consultations are a group
     for metric in Metric:
         target = targets.get(metric)
         years = (target.first_year, target.last_year) if target else (year, year)
         scope = Scope(*years, ward_ids=ward_ids)
-        figures = metrics.figures(metric, scope, now)
+        if metric in (Metric.SESSIONS_HELD, Metric.CONSULTATIONS_HELD):
+            if scope not in held:
+                held[scope] = metrics.sessions_held(scope, now)
+            figures = (held[scope] if metric == Metric.SESSIONS_HELD
+                       else metrics.consultations_of(held[scope]))  # fmt: skip
+        else:
+            figures = metrics.figures(metric, scope, now)
         value = figures.value(ward.id if ward else None)
         measured = None
         if target is not None and metric.accumulates:
@@ -249,29 +278,23 @@ def enter_survey(
     """Record (or correct) a survey percentage for a ward and month."""
     if not metric.is_survey:
         raise RuleViolation(_l("Choose one of the survey figures."), "metric")
-    try:
-        percent = Decimal(str(value).strip().rstrip("%").strip())
-    except InvalidOperation:
-        raise RuleViolation(_l("Enter a percentage from 0 to 100."), "value") from None
-    if not percent.is_finite() or not 0 <= percent <= 100:
+    if not FIRST_YEAR <= month.year <= LAST_YEAR + 1:
+        raise RuleViolation(_l("Enter the month like 2026-07."), "month")
+    percent = _decimal(
+        str(value).strip().rstrip("%"), _l("Enter a percentage from 0 to 100."), "value"
+    )
+    if percent > 100:
         raise RuleViolation(_l("Enter a percentage from 0 to 100."), "value")
     if not 0 <= respondents <= 1_000_000:
         raise RuleViolation(_l("Enter how many people answered, from 0."), "respondents")
     first_of_month = month.replace(day=1)
-    same = (
-        SurveyFigure.ward_id == ward.id,
-        SurveyFigure.metric == metric,
-        SurveyFigure.month == first_of_month,
+    figure = _locked_or_new(
+        SurveyFigure,
+        {"value": percent, "respondents": respondents},
+        ward_id=ward.id,
+        metric=metric,
+        month=first_of_month,
     )
-    figure = db.session.scalar(sa.select(SurveyFigure).where(*same).with_for_update())
-    if figure is None:
-        figure = SurveyFigure(ward_id=ward.id, metric=metric, month=first_of_month,
-                              value=percent, respondents=respondents)  # fmt: skip
-        try:
-            with db.session.begin_nested():
-                db.session.add(figure)
-        except IntegrityError:  # entered at the same moment by someone else: correct it
-            figure = db.session.scalar(sa.select(SurveyFigure).where(*same).with_for_update())
     figure.value, figure.respondents = percent, respondents
     figure.entered_by_id = actor.id
     db.session.flush()

@@ -1,11 +1,15 @@
 """Coordinators set targets and share them out; staff enter survey figures."""
 
+from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from inclusion.audit.models import AuditLog
+from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.targets import services
 from inclusion.targets.models import Metric, SurveyFigure, Target
 from tests.conftest import log_in
 
@@ -70,3 +74,11 @@ def test_staff_enter_and_correct_a_survey_figure(client, users, shibuya):
         response = client.post(url, data={**form, **bad})
         assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert client.post("/manage/shinagawa/targets/survey", data=form).status_code == 403
+
+
+def test_the_survey_month_rule_holds_outside_the_form_too(users, shibuya):
+    with pytest.raises(RuleViolation) as refused:
+        services.enter_survey(users["ward_staff"], shibuya, Metric.ONLINE_COMPLETION_RATE,
+                              date(1999, 7, 1), "90", 10)  # fmt: skip
+    assert "2026-07 のように" in str(refused.value)
+    assert db.session.scalars(sa.select(SurveyFigure)).all() == []
