@@ -160,6 +160,22 @@ def run_button(
     return result
 
 
+def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Result | None:
+    """A form's POST: if it is valid, run the service, commit and say so; a refused rule
+    rolls back and is shown at its field. The action's result on success, else None."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except RuleViolation as violation:
+        db.session.rollback()
+        show_violation(form, violation)
+        return None
+    db.session.commit()
+    flash(success, "success")
+    return result
+
+
 def form_status(form: FlaskForm) -> int:
     """422 when the form is shown again with errors, so scripts can tell."""
     return 422 if form.errors else 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,8 +14,6 @@ from inclusion import clock
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.db import writes_on_read
-from inclusion.errors import RuleViolation
-from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
 from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
@@ -24,7 +22,7 @@ from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import form_status, get_in_ward_or_404, run_button, show_violation
+from inclusion.web import form_status, get_in_ward_or_404, run_button, run_form
 
 bp = Blueprint("reminders", __name__)
 
@@ -79,21 +77,17 @@ def resend(ward: Ward, reminder_id: int):
 def policy(ward: Ward):
     """The ward's reminder policy: when each reminder goes, and the hours people may be called."""
     hours = _hours_form(ward)
-    if hours.validate_on_submit():
-        try:
-            services.update_quiet_hours(
-                current_user,
-                ward,
-                (hours.calls_from.data, hours.calls_until.data),
-                (hours.sms_from.data, hours.sms_until.data),
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            show_violation(hours, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("reminders.policy", ward=ward.slug))
+    if run_form(
+        hours,
+        lambda: services.update_quiet_hours(
+            current_user,
+            ward,
+            (hours.calls_from.data, hours.calls_until.data),
+            (hours.sms_from.data, hours.sms_until.data),
+        ),
+        _("Saved."),
+    ):
+        return redirect(url_for("reminders.policy", ward=ward.slug))
     return _policy_page(ward, hours), form_status(hours)
 
 
@@ -149,18 +143,14 @@ def _policy_page(
 def update_step(ward: Ward, step_id: int):
     step = get_in_ward_or_404(ReminderStep, step_id, ward)
     form = StepForm(prefix=f"step{step.id}")
-    if form.validate_on_submit():
-        try:
-            services.update_step(
-                current_user, step, form.days_before.data, form.at_time.data, form.is_active.data
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            show_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("reminders.policy", ward=ward.slug))
+    if run_form(
+        form,
+        lambda: services.update_step(
+            current_user, step, form.days_before.data, form.at_time.data, form.is_active.data
+        ),
+        _("Saved."),
+    ):
+        return redirect(url_for("reminders.policy", ward=ward.slug))
     return _policy_page(ward, _hours_form(ward, formdata=None), form, step.id), 422
 
 
@@ -179,16 +169,12 @@ def edit_text(ward: Ward, name: str):
     own = services.ward_texts(ward).get(name)
     standard = Path(messages.file_template(ward, name).filename).read_text(encoding="utf-8")
     form = TextForm(data={"body": own.body if own else standard})
-    if form.validate_on_submit():
-        try:
-            services.update_text(current_user, ward, name, form.body.data)
-        except RuleViolation as violation:
-            db.session.rollback()
-            show_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved. The next messages use this text."), "success")
-            return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))
+    if run_form(
+        form,
+        lambda: services.update_text(current_user, ward, name, form.body.data),
+        _("Saved. The next messages use this text."),
+    ):
+        return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))
     return render_template(
         "reminders/text_form.html",
         ward=ward,

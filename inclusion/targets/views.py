@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,7 +22,7 @@ from inclusion.targets.models import Metric, Target
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import attachment, csv_text, form_status, run_button, show_violation
+from inclusion.web import attachment, csv_text, form_status, run_button, run_form
 
 bp = Blueprint("targets", __name__)
 
@@ -161,23 +161,19 @@ def settings():
     """Coordinators set targets for all wards and share them out among the wards."""
     year = chosen_year()
     form = TargetForm(list_wards(), data={"first_year": year, "last_year": year})
-    if form.validate_on_submit():
-        try:
-            services.set_target(
-                current_user,
-                Metric(form.metric.data),
-                form.wards.get(form.ward.data),
-                form.first_year.data,
-                form.last_year.data,
-                form.value.data,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            show_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("The target is set."), "success")
-            return redirect(url_for("targets.settings", year=year))
+    if run_form(
+        form,
+        lambda: services.set_target(
+            current_user,
+            Metric(form.metric.data),
+            form.wards.get(form.ward.data),
+            form.first_year.data,
+            form.last_year.data,
+            form.value.data,
+        ),
+        _("The target is set."),
+    ):
+        return redirect(url_for("targets.settings", year=year))
     targets = services.list_targets(year)
     shared = {}
     for target in targets:
@@ -234,23 +230,19 @@ def survey(ward: Ward):
     """Staff enter the survey figures that come from outside, per month."""
     year = chosen_year()
     form = SurveyForm()
-    if form.validate_on_submit():
-        try:
-            services.enter_survey(
-                current_user,
-                ward,
-                Metric(form.metric.data),
-                _month(form.month.data),
-                form.value.data,
-                form.respondents.data,
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            show_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("targets.survey", ward=ward.slug, year=year))
+    if run_form(
+        form,
+        lambda: services.enter_survey(
+            current_user,
+            ward,
+            Metric(form.metric.data),
+            _month(form.month.data),
+            form.value.data,
+            form.respondents.data,
+        ),
+        _("Saved."),
+    ):
+        return redirect(url_for("targets.survey", ward=ward.slug, year=year))
     return render_template(
         "targets/survey.html",
         ward=ward,
