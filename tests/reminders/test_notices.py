@@ -47,8 +47,10 @@ def test_a_promoted_resident_is_told_and_their_contact_too(shibuya, users):
 
 
 def test_a_cancelled_session_tells_those_booked_and_sends_no_reminder(shibuya, users):
+    # Local times, not offsets from now: the test must hold at any hour it runs.
     session = factories.make_session(
-        factories.make_venue(shibuya), starts_dt=clock.now() + timedelta(days=1, hours=3)
+        factories.make_venue(shibuya),
+        starts_dt=clock.to_utc(clock.today() + timedelta(days=2), time(10)),
     )
     factories.make_booking(
         session, factories.make_resident(shibuya, channel=ReminderChannel.VOICE)
