@@ -105,6 +105,23 @@ def make_test_app(database_url: str, **config: object) -> Flask:
     return create_app(settings)
 
 
+@contextmanager
+def own_database_app(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, **config: object
+) -> Iterator[Flask]:
+    """The app on a database of its own whose data is committed, for tests in which each
+    thread or process has its own connection."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        migrate_database(url)
+        app = make_test_app(url, **config)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
 @pytest.fixture
 def app_config() -> dict[str, object]:
     """Override in a test module to change the app's settings."""

@@ -13,7 +13,7 @@ from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
 from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app, migrate_database, scratch_database
+from tests.conftest import own_database_app
 from tests.reminders.test_planning import NOW, THURSDAY, at
 
 DISPATCHERS = 4
@@ -34,14 +34,13 @@ class Collect(logging.Handler):
 
 @pytest.fixture(scope="module")
 def outbox_app(backend, tmp_path_factory):
-    with scratch_database(backend, tmp_path_factory) as url:
-        migrate_database(url)
-        app = make_test_app(
-            url,
-            REMINDER_SMS_PER_SECOND="0",
-            REMINDER_CALLS_PER_SECOND="0",
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": DISPATCHERS + 2},
-        )
+    with own_database_app(
+        backend,
+        tmp_path_factory,
+        REMINDER_SMS_PER_SECOND="0",
+        REMINDER_CALLS_PER_SECOND="0",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": DISPATCHERS + 2},
+    ) as app:
         with app.app_context():
             ward = find_ward("shibuya")
             for number in range(SESSIONS):
@@ -57,9 +56,6 @@ def outbox_app(backend, tmp_path_factory):
             planning.plan(NOW)
             db.session.commit()
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_four_dispatchers_send_each_row_exactly_once(outbox_app):

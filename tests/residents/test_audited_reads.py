@@ -15,16 +15,14 @@ from inclusion.auth.models import Role
 from inclusion.extensions import db
 from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app, migrate_database, scratch_database
+from tests.conftest import own_database_app
 
 REQUESTS = 40
 
 
 @pytest.fixture(scope="module")
 def busy_app(backend, tmp_path_factory):
-    with scratch_database(backend, tmp_path_factory) as url:
-        migrate_database(url)
-        app = make_test_app(url)
+    with own_database_app(backend, tmp_path_factory) as app:
         with app.app_context():
             ward = find_ward("shibuya")
             staff = factories.make_user(role=Role.WARD_STAFF, ward=ward)
@@ -32,9 +30,6 @@ def busy_app(backend, tmp_path_factory):
             db.session.commit()
             app.config["busy"] = (staff.email, resident.id)
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_audited_pages_and_writers_at_once(busy_app):

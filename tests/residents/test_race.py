@@ -16,7 +16,7 @@ from inclusion.residents.models import SEATED, Booking, BookingSource, BookingSt
 from inclusion.sessions.models import Session
 from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app, migrate_database, scratch_database
+from tests.conftest import own_database_app
 
 CAPACITY = 10
 SEATED_AT_START = 10
@@ -29,18 +29,17 @@ ROUNDS = 5
 @pytest.fixture(scope="module")
 def race_app(backend, tmp_path_factory):
     """Its own database with committed data: each thread has its own connection."""
-    with scratch_database(backend, tmp_path_factory) as url:
-        migrate_database(url)
-        app = make_test_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": CANCELLING + BOOKING + 5})
+    with own_database_app(
+        backend,
+        tmp_path_factory,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": CANCELLING + BOOKING + 5},
+    ) as app:
         with app.app_context():
             ward = find_ward("shibuya")
             venue = factories.make_venue(ward, capacity=40)
             db.session.commit()
             app.config["race"] = (ward.id, venue.id)
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def prepare(race_app, round_number: int) -> tuple[int, list[int], list[int], list[int]]:

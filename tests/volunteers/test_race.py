@@ -14,7 +14,7 @@ from inclusion.volunteers import services
 from inclusion.volunteers.models import HOLDING, Shift, ShiftRole
 from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app, migrate_database, scratch_database
+from tests.conftest import own_database_app
 
 VOLUNTEERS = 50
 PLACES = 3
@@ -24,9 +24,9 @@ ROUNDS = 20
 @pytest.fixture(scope="module")
 def race_app(backend, tmp_path_factory):
     """Its own database with committed data: each thread has its own connection."""
-    with scratch_database(backend, tmp_path_factory) as url:
-        migrate_database(url)
-        app = make_test_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": VOLUNTEERS + 5})
+    with own_database_app(
+        backend, tmp_path_factory, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": VOLUNTEERS + 5}
+    ) as app:
         with app.app_context():
             ward = find_ward("shibuya")
             venue = factories.make_venue(ward, capacity=40)
@@ -34,9 +34,6 @@ def race_app(backend, tmp_path_factory):
             db.session.commit()
             app.config["race"] = (venue.id, volunteer_ids)
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.mark.parametrize("round_number", range(ROUNDS))
