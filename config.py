@@ -258,6 +258,9 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
         get("REMINDER_NO_ANSWER_RETRY_MINUTES", "60"),
         minimum=1,
     )
+    settings["TARGETS_REFRESH_MINUTES"] = parse_int(
+        "TARGETS_REFRESH_MINUTES", get("TARGETS_REFRESH_MINUTES", "10"), minimum=1
+    )
     settings["RESIDENT_RETENTION_YEARS"] = parse_int(
         "RESIDENT_RETENTION_YEARS", get("RESIDENT_RETENTION_YEARS", "3"), minimum=1
     )

@@ -19,7 +19,7 @@ from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.targets.cli import targets_cli
-from inclusion.targets.services import seed_programme_targets
+from inclusion.targets.services import refresh_figures, seed_programme_targets, snapshot_keys
 from inclusion.volunteers.cli import volunteers_cli
 from inclusion.volunteers.demo import add_demo_volunteers
 from inclusion.wards.models import Ward
@@ -107,7 +107,8 @@ def demo_command(scale: str | None) -> None:
     residents = add_demo_residents()
     if residents:
         programme.append(f"{residents} resident(s) with bookings, a waiting list and follow-ups")
-    targets = seed_programme_targets(clock.fiscal_year(clock.today()))
+    year = clock.fiscal_year(clock.today())
+    targets = seed_programme_targets(year)
     if targets:
         programme.append(f"{targets} programme target(s) for all wards")
     db.session.commit()
@@ -118,18 +119,20 @@ def demo_command(scale: str | None) -> None:
     )
     for email, _name, role, ward_key in DEMO_USERS:
         click.echo(f"  {role.value:<12} {email}" + (f"  ({ward_key})" if ward_key else ""))
-    if scale:
-        _fill_scale(scale)
+    filled = _fill_scale(scale) if scale else None
+    counted = refresh_figures(snapshot_keys(year))
+    click.echo(f"demo: the dashboard's figures counted ({counted} metric(s) over their years)")
+    if filled:
+        click.echo("demo: " + ", ".join(f"{count:,} {name}" for name, count in filled.items()))
 
 
-def _fill_scale(scale: str) -> None:
+def _fill_scale(scale: str) -> dict[str, int]:
     label = f"demo: {scale} scale"
     try:
         with click.progressbar(length=scale_data.expected_rows(scale), label=label) as bar:
-            counts = scale_data.fill(scale, bar.update)
+            return scale_data.fill(scale, bar.update)
     except scale_data.AlreadyFilled:
         raise click.ClickException(f"this database already holds {scale}-scale data") from None
-    click.echo("demo: " + ", ".join(f"{count:,} {name}" for name, count in counts.items()))
 
 
 def _migration_heads() -> tuple[set[str], set[str]]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -102,12 +105,32 @@ def writes_on_read(view):
     return view
 
 
+#: Set by ``begin_as``: how the transactions begun inside it begin, whatever the context.
+_begin_as_writer: ContextVar[bool | None] = ContextVar("begin_as_writer", default=None)
+
+
+@contextmanager
+def begin_as(writer: bool) -> Iterator[None]:
+    """Begin the transactions inside as writers, or as readers that take no write lock.
+
+    For work that reads long and then writes briefly (counting the figures): on SQLite
+    the long read must not hold the write lock that every booking waits for.
+    """
+    token = _begin_as_writer.set(writer)
+    try:
+        yield
+    finally:
+        _begin_as_writer.reset(token)
+
+
 def _may_write() -> bool:
     """Whether this transaction may write: everything but a read-only web request.
 
     On SQLite a writer takes the write lock when it begins (waiting up to
     busy_timeout), so two writers queue instead of one failing half-way.
     """
+    if _begin_as_writer.get() is not None:
+        return _begin_as_writer.get()
     if has_request_context():
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             return True

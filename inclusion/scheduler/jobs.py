@@ -32,8 +32,9 @@ class JobSpec:
 def declared_jobs() -> list[JobSpec]:
     """Every feature's jobs (imported here: the features import ``JobSpec`` from us)."""
     from inclusion.reminders.jobs import REMINDER_JOBS
+    from inclusion.targets.jobs import TARGET_JOBS
 
-    return [*REMINDER_JOBS]
+    return [*REMINDER_JOBS, *TARGET_JOBS]
 
 
 def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:

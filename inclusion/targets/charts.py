@@ -7,6 +7,7 @@ Content-Security-Policy; each chart has the same numbers in a table for screen r
 from __future__ import annotations
 
 import base64
+import functools
 
 import pygal
 from pygal.style import Style
@@ -25,8 +26,10 @@ STYLE = Style(
 )
 
 
-def monthly_chart(labels: list[str], values: list[float | None]) -> str:
-    """A bar per month, as a ``data:`` URI for an ``<img>``."""
+@functools.lru_cache(maxsize=512)
+def monthly_chart(labels: tuple[str, ...], values: tuple[float | None, ...]) -> str:
+    """A bar per month, as a ``data:`` URI for an ``<img>``; the same figures (unchanged
+    between two counts) are drawn once."""
     chart = pygal.Bar(
         style=STYLE,
         js=[],

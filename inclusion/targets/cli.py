@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from inclusion import clock
-from inclusion.targets import metrics
+from inclusion.targets import metrics, services
 from inclusion.targets.metrics import Scope
 from inclusion.targets.models import Metric, Unit
 from inclusion.wards.services import find_ward
@@ -14,13 +14,13 @@ from inclusion.wards.services import find_ward
 targets_cli = AppGroup("targets", help="Targets and the figures measured against them.")
 
 
+def year_option(help_text: str):
+    """``--year``: a fiscal year (年度), named by the year it starts in."""
+    return click.option("--year", type=click.IntRange(2000, 2100), default=None, help=help_text)
+
+
 @targets_cli.command("report")
-@click.option(
-    "--year",
-    type=click.IntRange(2000, 2100),
-    default=None,
-    help="Fiscal year (年度), named by the year it starts in; default: this one.",
-)
+@year_option("Fiscal year (年度), named by the year it starts in; default: this one.")
 @click.option("--ward", "ward_key", default=None, help="Ward code or romanised name.")
 def report_command(year: int | None, ward_key: str | None) -> None:
     """Print every metric for a fiscal year, for one ward or all wards."""
@@ -36,6 +36,17 @@ def report_command(year: int | None, ward_key: str | None) -> None:
     for metric in Metric:
         value = metrics.figures(metric, scope).value()
         click.echo(f"{metric.value:<26} {_shown(value, metric.unit)}")
+
+
+@targets_cli.command("refresh")
+@year_option("Count this fiscal year again now; default: what is older than the setting.")
+def refresh_command(year: int | None) -> None:
+    """Count the dashboard's figures again and store them (the scheduler does it too)."""
+    if year is None:
+        stored = services.refresh_due()
+    else:
+        stored = services.refresh_figures(services.snapshot_keys(year))
+    click.echo(f"{stored} figure(s) counted and stored")
 
 
 def _shown(value: float | None, unit: Unit) -> str:

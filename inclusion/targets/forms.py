@@ -17,7 +17,7 @@ MONTH_HINT = _l("Enter the month like 2026-07.")
 
 class TargetForm(FlaskForm):
     metric = SelectField(
-        _l("What"),
+        _l("Metric"),
         choices=[SelectChoice(metric.value, metric.label) for metric in Metric],
         validators=[InputRequired(REQUIRED)],
     )

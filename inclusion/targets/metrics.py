@@ -7,6 +7,7 @@ band, a follow-up answer) or ``""``. Python only adds up those few rows.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -74,6 +75,11 @@ class Figures:
     metric: Metric
     #: (ward_id or None for all wards counted at once, month, group) -> [num, den, count]
     cells: dict[tuple[int | None, str, str], list[float]] = field(default_factory=dict)
+    #: When a stored snapshot was counted; None when counted just now.
+    counted_dt: datetime | None = None
+
+    #: Sums by (ward or None for all, month or None for all, group or None for all).
+    _sums: dict[tuple, list[float]] | None = field(default=None, init=False, repr=False)
 
     def add(self, rows: Iterable[sa.Row]) -> Figures:
         for ward_id, month, group, numerator, denominator, count in rows:
@@ -81,28 +87,29 @@ class Figures:
             cell[0] += float(numerator or 0)
             cell[1] += float(denominator or 0)
             cell[2] += float(count or 0)
+        self._sums = None
         return self
 
-    def _pick(self, ward_id, month, group):
-        # A metric counted once across wards (people in several wards) has its own rows.
-        overall = ward_id is None and any(key[0] is None for key in self.cells)
-        for (ward, cell_month, cell_group), cell in self.cells.items():
-            if ward_id is None and (ward is None) != overall:
-                continue
-            if ward_id is not None and ward != ward_id:
-                continue
-            if month is not None and cell_month != month:
-                continue
-            if group is not None and cell_group != group:
-                continue
-            yield cell
+    def _sum(self, ward_id, month, group) -> list[float]:
+        """[numerator, denominator, count] summed once over all cells, then looked up."""
+        if self._sums is None:
+            # A metric counted once across wards (people in several wards) has its own
+            # rows for all wards; otherwise all wards are the sum of each.
+            overall = any(key[0] is None for key in self.cells)
+            sums: dict[tuple, list[float]] = {}
+            for (ward, cell_month, cell_group), cell in self.cells.items():
+                wards = (None,) if ward is None else (ward,) if overall else (ward, None)
+                for key in itertools.product(wards, (cell_month, None), (cell_group, None)):
+                    total = sums.setdefault(key, [0.0, 0.0, 0.0])
+                    for index in range(3):
+                        total[index] += cell[index]
+            self._sums = sums
+        return self._sums.get((ward_id, month, group), [0.0, 0.0, 0.0])
 
     def value(self, ward_id: int | None = None, month: str | None = None,
               group: str | None = None) -> float | None:  # fmt: skip
         """The figure for a ward (None: all) and month (None: the whole period)."""
-        cells = list(self._pick(ward_id, month, group))
-        numerator = sum(cell[0] for cell in cells)
-        denominator = sum(cell[1] for cell in cells)
+        numerator, denominator, _count = self._sum(ward_id, month, group)
         if self.metric.unit == Unit.PERCENT:
             if not denominator:
                 return None
@@ -113,7 +120,7 @@ class Figures:
         return numerator
 
     def count(self, ward_id: int | None = None, group: str | None = None) -> int:
-        return int(sum(cell[2] for cell in self._pick(ward_id, None, group)))
+        return int(self._sum(ward_id, None, group)[2])
 
     def months(self) -> list[str]:
         return sorted({month for _ward, month, _group in self.cells})

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,13 +42,14 @@ class Metric(enum.StrEnum):
     DIVIDE_RESOLUTION_RATE = "divide_resolution_rate"
 
     @property
-    def label(self) -> str:
-        return str(METRIC_LABELS[self][0])
+    def label(self) -> LazyString:
+        """Translated when shown, so a form's choices made at import follow the locale."""
+        return METRIC_LABELS[self][0]
 
     @property
-    def definition(self) -> str:
+    def definition(self) -> LazyString:
         """One sentence: what is counted and what is not."""
-        return str(METRIC_LABELS[self][1])
+        return METRIC_LABELS[self][1]
 
     @property
     def unit(self) -> Unit:
@@ -225,3 +227,47 @@ class SurveyFigure(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     entered_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FigureSnapshot(db.Model):
+    """One metric counted for all wards over fiscal years, as of ``computed_dt``.
+
+    At national scale the counting reads millions of rows; the dashboard reads this
+    instead, counted again by the scheduler every few minutes (and on demand).
+    """
+
+    __tablename__ = "figure_snapshots"
+    __table_args__ = (sa.UniqueConstraint("metric", "first_year", "last_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[Metric] = mapped_column(string_enum(Metric, "metric", length=40))
+    first_year: Mapped[int]
+    last_year: Mapped[int]
+    #: When the figures were counted: the dashboard's "as of".
+    computed_dt: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<FigureSnapshot {self.metric.value} FY{self.first_year}-{self.last_year}>"
+
+
+class FigureCell(db.Model):
+    """One row of a snapshot: a ward's (or all wards') figure for a month and breakdown."""
+
+    __tablename__ = "figure_cells"
+    __table_args__ = (sa.Index("ix_figure_cells_snapshot_id_ward_id", "snapshot_id", "ward_id"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    snapshot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("figure_snapshots.id", ondelete="CASCADE")
+    )
+    #: None: all wards counted at once (a volunteer helping in two wards is one person).
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id", ondelete="CASCADE"))
+    #: Local month, ``YYYY-MM``.
+    month: Mapped[str] = mapped_column(sa.String(7))
+    #: A session kind, an age band, a follow-up answer, or "".
+    breakdown: Mapped[str] = mapped_column(sa.String(20))
+    numerator: Mapped[float]
+    denominator: Mapped[float]
+    count: Mapped[float]

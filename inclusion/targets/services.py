@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +18,19 @@ from sqlalchemy.orm import joinedload
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.db import begin_as
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.targets import metrics
 from inclusion.targets.metrics import Figures, Scope
-from inclusion.targets.models import Metric, SurveyFigure, Target, Unit
+from inclusion.targets.models import (
+    FigureCell,
+    FigureSnapshot,
+    Metric,
+    SurveyFigure,
+    Target,
+    Unit,
+)
 from inclusion.targets.pace import Pace, pace
 from inclusion.wards.models import Ward
 
@@ -31,6 +42,15 @@ PROGRAMME_TARGETS = (
     (Metric.ONLINE_COMPLETION_RATE, 1, Decimal(90)),
     (Metric.DIVIDE_RESOLUTION_RATE, 1, Decimal(95)),
 )
+log = logging.getLogger(__name__)
+
+#: A snapshot's key: the metric and the fiscal years it was counted over.
+SnapshotKey = tuple[Metric, int, int]
+#: Attendance of March's sessions is often entered in April: the year just ended is
+#: counted again until the end of June.
+LATE_ENTRY_MONTHS = (4, 5, 6)
+#: "Count again now" does nothing when the figures are younger than this (a double click).
+RECOUNT_GAP = timedelta(minutes=1)
 #: Fiscal years a target may be set for.
 FIRST_YEAR, LAST_YEAR = 2020, 2040
 MAX_YEARS = 5
@@ -150,28 +170,159 @@ class MetricRow:
         return self.value <= goal if self.metric.lower_is_better else self.value >= goal
 
 
+def _years(metric: Metric, targets: dict[Metric, Target], year: int) -> tuple[int, int]:
+    """The years a dashboard counts a metric over: its target's, else the year's own."""
+    target = targets.get(metric)
+    return (target.first_year, target.last_year) if target else (year, year)
+
+
+def snapshot_keys(year: int) -> set[SnapshotKey]:
+    """Every snapshot a dashboard of ``year`` may show: each activity metric over the
+    year, and over the years of every target covering it (for all wards or one)."""
+    keys = {(metric, year, year) for metric in Metric if not metric.is_survey}
+    rows = db.session.execute(
+        sa.select(Target.metric, Target.first_year, Target.last_year)
+        .distinct()
+        .where(Target.first_year <= year, Target.last_year >= year)
+    )
+    keys.update((metric, first, last) for metric, first, last in rows if not metric.is_survey)
+    return keys
+
+
+def _count(keys: Iterable[SnapshotKey], now: datetime) -> dict[SnapshotKey, Figures]:
+    """Count each key for all wards; consultations held are a group of sessions held."""
+    counted: dict[SnapshotKey, Figures] = {}
+    for key in sorted(keys, key=lambda key: (key[0] != Metric.SESSIONS_HELD, key)):
+        metric, first_year, last_year = key
+        held = counted.get((Metric.SESSIONS_HELD, first_year, last_year))
+        if metric == Metric.CONSULTATIONS_HELD and held is not None:
+            counted[key] = metrics.consultations_of(held)
+        else:
+            counted[key] = metrics.figures(metric, Scope(first_year, last_year), now)
+    return counted
+
+
+def _store(key: SnapshotKey, figures: Figures, now: datetime) -> bool:
+    """Replace a snapshot's cells with ``figures``, unless a later count is stored."""
+    metric, first_year, last_year = key
+    snapshot = _locked_or_new(FigureSnapshot, {"computed_dt": now}, metric=metric,
+                              first_year=first_year, last_year=last_year)  # fmt: skip
+    if snapshot.computed_dt > now:
+        return False
+    db.session.execute(sa.delete(FigureCell).where(FigureCell.snapshot_id == snapshot.id))
+    cells = [
+        {"snapshot_id": snapshot.id, "ward_id": ward_id, "month": month, "breakdown": group,
+         "numerator": numerator, "denominator": denominator, "count": count}
+        for (ward_id, month, group), (numerator, denominator, count) in figures.cells.items()
+    ]  # fmt: skip
+    if cells:
+        db.session.execute(sa.insert(FigureCell), cells)
+    snapshot.computed_dt = now
+    db.session.flush()
+    return True
+
+
+def refresh_figures(
+    keys: Iterable[SnapshotKey], now: datetime | None = None, older_than: datetime | None = None
+) -> int:
+    """Count ``keys`` for all wards and store them as of ``now``; commits.
+
+    Only snapshots missing or counted before ``older_than`` are counted again. The
+    counting reads without taking SQLite's write lock; each snapshot is then replaced
+    in its own short transaction. Returns how many snapshots were stored.
+    """
+    now = now or clock.now()
+    keys = set(keys)
+    db.session.commit()
+    with begin_as(writer=False):
+        if older_than is not None:
+            keys -= {key for key, figures in stored_figures(keys).items()
+                     if figures.counted_dt >= older_than}  # fmt: skip
+        counted = _count(keys, now)
+        db.session.commit()
+    stored = 0
+    with begin_as(writer=True):
+        for key, figures in counted.items():
+            stored += _store(key, figures, now)
+            db.session.commit()
+    if stored:
+        log.info("figures counted again: %s snapshot(s) as of %s", stored, now.isoformat())
+    return stored
+
+
+def recount_year(year: int, now: datetime | None = None) -> int:
+    """Count a fiscal year's figures again now (not twice within a minute)."""
+    now = now or clock.now()
+    return refresh_figures(snapshot_keys(year), now, older_than=now - RECOUNT_GAP)
+
+
+def refresh_due(now: datetime | None = None) -> int:
+    """Count again this fiscal year's figures (and, until June, last year's) once they
+    are older than ``TARGETS_REFRESH_MINUTES``; the scheduler calls this every minute."""
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    year = clock.fiscal_year(today)
+    years = [year, year - 1] if today.month in LATE_ENTRY_MONTHS else [year]
+    keys = set().union(*(snapshot_keys(each) for each in years))
+    minutes = current_app.config["TARGETS_REFRESH_MINUTES"]
+    return refresh_figures(keys, now, older_than=now - timedelta(minutes=minutes))
+
+
+def stored_figures(keys: set[SnapshotKey], ward: Ward | None = None) -> dict[SnapshotKey, Figures]:
+    """The stored snapshots among ``keys``, in one query; of a ward's cells only if given."""
+    cell_of = FigureCell.snapshot_id == FigureSnapshot.id
+    if ward is not None:
+        cell_of = sa.and_(cell_of, FigureCell.ward_id == ward.id)
+    key_columns = sa.tuple_(FigureSnapshot.metric, FigureSnapshot.first_year,
+                            FigureSnapshot.last_year)  # fmt: skip
+    rows = db.session.execute(
+        sa.select(
+            FigureSnapshot.metric,
+            FigureSnapshot.first_year,
+            FigureSnapshot.last_year,
+            FigureSnapshot.computed_dt,
+            FigureCell.ward_id,
+            FigureCell.month,
+            FigureCell.breakdown,
+            FigureCell.numerator,
+            FigureCell.denominator,
+            FigureCell.count,
+        )
+        .outerjoin(FigureCell, cell_of)
+        .where(key_columns.in_(sorted(keys)))
+    )
+    found: dict[SnapshotKey, Figures] = {}
+    for metric, first_year, last_year, computed_dt, *cell in rows:
+        figures = found.get((metric, first_year, last_year))
+        if figures is None:
+            figures = Figures(metric, counted_dt=computed_dt)
+            found[(metric, first_year, last_year)] = figures
+        if cell[1] is not None:
+            figures.add([cell])
+    return found
+
+
 def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[MetricRow]:
     """Every metric for a fiscal year and a ward (None: all wards), against its target.
 
-    A fixed number of queries: one for the targets, one or two per metric.
+    Activity figures come from the stored snapshots (counted now if missing), survey
+    figures as entered: a fixed number of queries, whatever the data's size.
     """
     today = today or clock.today()
-    now = clock.now()
     targets = targets_for(year, ward)
+    keys = {metric: (metric, *_years(metric, targets, year))
+            for metric in Metric if not metric.is_survey}  # fmt: skip
+    stored = stored_figures(set(keys.values()), ward)
+    if stored.keys() != set(keys.values()):
+        refresh_figures(set(keys.values()) - stored.keys())
+        targets = targets_for(year, ward)  # the commits expired them
+        stored = stored_figures(set(keys.values()), ward)
     ward_ids = (ward.id,) if ward else ()
     rows = []
-    held: dict[Scope, Figures] = {}  # sessions held, of which consultations are a group
     for metric in Metric:
         target = targets.get(metric)
-        years = (target.first_year, target.last_year) if target else (year, year)
-        scope = Scope(*years, ward_ids=ward_ids)
-        if metric in (Metric.SESSIONS_HELD, Metric.CONSULTATIONS_HELD):
-            if scope not in held:
-                held[scope] = metrics.sessions_held(scope, now)
-            figures = (held[scope] if metric == Metric.SESSIONS_HELD
-                       else metrics.consultations_of(held[scope]))  # fmt: skip
-        else:
-            figures = metrics.figures(metric, scope, now)
+        scope = Scope(*_years(metric, targets, year), ward_ids=ward_ids)
+        figures = metrics.survey(metric, scope) if metric.is_survey else stored[keys[metric]]
         value = figures.value(ward.id if ward else None)
         measured = None
         if target is not None and metric.accumulates:
@@ -179,6 +330,11 @@ def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[M
                             today)  # fmt: skip
         rows.append(MetricRow(metric, scope, figures, value, target, measured))
     return rows
+
+
+def counted_at(rows: list[MetricRow]) -> datetime | None:
+    """When the oldest of the rows' figures was counted (None: all counted live)."""
+    return min((row.figures.counted_dt for row in rows if row.figures.counted_dt), default=None)
 
 
 def fiscal_months(year: int) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -50,8 +50,8 @@ def chosen_year() -> int:
 
 def _monthly(figures: Figures, year: int, ward: Ward | None):
     months = services.fiscal_months(year)
-    values = [figures.value(ward.id if ward else None, month=month) for month in months]
-    labels = [f"{int(month[5:])}月" for month in months]
+    values = tuple(figures.value(ward.id if ward else None, month=month) for month in months)
+    labels = tuple(f"{int(month[5:])}月" for month in months)
     return labels, values
 
 
@@ -88,6 +88,8 @@ def _render(year: int, ward: Ward | None):
     by_metric = {row.metric: row for row in rows}
     return render_template(
         "targets/dashboard.html",
+        counted_dt=services.counted_at(rows),
+        refresh_minutes=current_app.config["TARGETS_REFRESH_MINUTES"],
         year=year,
         year_label=services.fiscal_year_label(year),
         years=range(services.FIRST_YEAR, clock.fiscal_year(clock.today()) + 2),
@@ -110,6 +112,34 @@ def all_wards():
 def ward_dashboard(ward: Ward):
     """One ward's figures against its share of the targets (ward staff see, not edit)."""
     return _render(chosen_year(), ward)
+
+
+def _recount(year: int, dashboard_url: str):
+    run_button(
+        ButtonForm(),
+        lambda: services.recount_year(year),
+        lambda stored: (
+            _("The figures are counted again.")
+            if stored
+            else _("The figures were counted less than a minute ago.")
+        ),
+    )
+    return redirect(dashboard_url)
+
+
+@bp.route("/targets/recount", methods=["POST"])
+@require(Role.ADMIN, Role.COORDINATOR)
+def recount():
+    """Count a year's figures again now, rather than at the next scheduled count."""
+    year = chosen_year()
+    return _recount(year, url_for("targets.all_wards", year=year))
+
+
+@bp.route("/manage/<ward>/targets/recount", methods=["POST"])
+@require(*STAFF_ROLES)
+def ward_recount(ward: Ward):
+    year = chosen_year()
+    return _recount(year, url_for("targets.ward_dashboard", ward=ward.slug, year=year))
 
 
 def _summary(year: int, ward: Ward | None):
