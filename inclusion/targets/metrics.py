@@ -99,10 +99,12 @@ class Figures:
             sums: dict[tuple, list[float]] = {}
             for (ward, cell_month, cell_group), cell in self.cells.items():
                 wards = (None,) if ward is None else (ward,) if overall else (ward, None)
+                numerator, denominator, count = cell
                 for key in itertools.product(wards, (cell_month, None), (cell_group, None)):
                     total = sums.setdefault(key, [0.0, 0.0, 0.0])
-                    for index in range(3):
-                        total[index] += cell[index]
+                    total[0] += numerator
+                    total[1] += denominator
+                    total[2] += count
             self._sums = sums
         return self._sums.get((ward_id, month, group), [0.0, 0.0, 0.0])
 

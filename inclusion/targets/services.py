@@ -236,8 +236,8 @@ def refresh_figures(
     db.session.commit()
     with begin_as(writer=False):
         if older_than is not None:
-            keys -= {key for key, figures in stored_figures(keys).items()
-                     if figures.counted_dt >= older_than}  # fmt: skip
+            keys -= {key for key, (_id, counted_dt) in _snapshots(keys).items()
+                     if counted_dt >= older_than}  # fmt: skip
         counted = _count(keys, now)
         db.session.commit()
     stored = 0
@@ -268,37 +268,40 @@ def refresh_due(now: datetime | None = None) -> int:
     return refresh_figures(keys, now, older_than=now - timedelta(minutes=minutes))
 
 
-def stored_figures(keys: set[SnapshotKey], ward: Ward | None = None) -> dict[SnapshotKey, Figures]:
-    """The stored snapshots among ``keys``, in one query; of a ward's cells only if given."""
-    cell_of = FigureCell.snapshot_id == FigureSnapshot.id
-    if ward is not None:
-        cell_of = sa.and_(cell_of, FigureCell.ward_id == ward.id)
+def _snapshots(keys: set[SnapshotKey]) -> dict[SnapshotKey, tuple[int, datetime]]:
+    """The stored snapshots among ``keys``: their ids and when they were counted."""
     key_columns = sa.tuple_(FigureSnapshot.metric, FigureSnapshot.first_year,
                             FigureSnapshot.last_year)  # fmt: skip
     rows = db.session.execute(
-        sa.select(
-            FigureSnapshot.metric,
-            FigureSnapshot.first_year,
-            FigureSnapshot.last_year,
-            FigureSnapshot.computed_dt,
-            FigureCell.ward_id,
-            FigureCell.month,
-            FigureCell.breakdown,
-            FigureCell.numerator,
-            FigureCell.denominator,
-            FigureCell.count,
+        sa.select(*key_columns.clauses, FigureSnapshot.id, FigureSnapshot.computed_dt).where(
+            key_columns.in_(sorted(keys))
         )
-        .outerjoin(FigureCell, cell_of)
-        .where(key_columns.in_(sorted(keys)))
     )
+    return {(metric, first, last): (id_, dt) for metric, first, last, id_, dt in rows}
+
+
+def stored_figures(keys: set[SnapshotKey], ward: Ward | None = None) -> dict[SnapshotKey, Figures]:
+    """The stored snapshots among ``keys``, in two queries; of a ward's cells only if given."""
+    by_id: dict[int, Figures] = {}
     found: dict[SnapshotKey, Figures] = {}
-    for metric, first_year, last_year, computed_dt, *cell in rows:
-        figures = found.get((metric, first_year, last_year))
-        if figures is None:
-            figures = Figures(metric, counted_dt=computed_dt)
-            found[(metric, first_year, last_year)] = figures
-        if cell[1] is not None:
-            figures.add([cell])
+    for key, (snapshot_id, computed_dt) in _snapshots(keys).items():
+        by_id[snapshot_id] = found[key] = Figures(key[0], counted_dt=computed_dt)
+    if not by_id:
+        return found
+    cells = sa.select(
+        FigureCell.snapshot_id,
+        FigureCell.ward_id,
+        FigureCell.month,
+        FigureCell.breakdown,
+        FigureCell.numerator,
+        FigureCell.denominator,
+        FigureCell.count,
+    ).where(FigureCell.snapshot_id.in_(by_id))
+    if ward is not None:
+        cells = cells.where(FigureCell.ward_id == ward.id)
+    # Plain columns through Core: thousands of rows, no ORM work per row.
+    for snapshot_id, ward_id, month, breakdown, *sums in db.session.connection().execute(cells):
+        by_id[snapshot_id].cells[(ward_id, month, breakdown)] = sums
     return found
 
 
