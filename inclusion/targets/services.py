@@ -228,8 +228,9 @@ def refresh_figures(
     """Count ``keys`` for all wards and store them as of ``now``; commits.
 
     Only snapshots missing or counted before ``older_than`` are counted again. The
-    counting reads without taking SQLite's write lock; each snapshot is then replaced
-    in its own short transaction. Returns how many snapshots were stored.
+    counting reads without taking SQLite's write lock; the snapshots are then replaced
+    in one short transaction, so a dashboard's figures are all of one count. Returns
+    how many snapshots were stored.
     """
     now = now or clock.now()
     keys = set(keys)
@@ -240,11 +241,9 @@ def refresh_figures(
                      if counted_dt >= older_than}  # fmt: skip
         counted = _count(keys, now)
         db.session.commit()
-    stored = 0
     with begin_as(writer=True):
-        for key, figures in counted.items():
-            stored += _store(key, figures, now)
-            db.session.commit()
+        stored = sum(_store(key, figures, now) for key, figures in counted.items())
+        db.session.commit()
     if stored:
         log.info("figures counted again: %s snapshot(s) as of %s", stored, now.isoformat())
     return stored

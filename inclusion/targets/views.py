@@ -143,12 +143,13 @@ def ward_recount(ward: Ward):
 
 
 def _summary(year: int, ward: Ward | None):
+    rows = services.dashboard(year, ward)
     return render_template(
         "targets/summary.html",
         year_label=services.fiscal_year_label(year),
         ward=ward,
-        rows=services.dashboard(year, ward),
-        today=clock.today(),
+        rows=rows,
+        counted_dt=services.counted_at(rows) or clock.now(),
     )
 
 

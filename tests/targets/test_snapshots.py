@@ -55,7 +55,10 @@ def test_the_first_view_counts_and_stores_then_later_views_read_the_snapshot(
     db.session.commit()
     text = text_of(client.get("/targets"))
     assert "講座とサロンは数えません。 1" in text  # as counted, until counted again
-    assert "集計時刻" in text and "10分ごとに集計し直します" in text
+    counted = clock.to_local(stored.computed_dt)
+    assert f"集計時刻 {counted.year}年{counted.month}月{counted.day}日" in text and "10分ごとに" in text
+    printed = text_of(client.get("/targets/print"))
+    assert f"{counted.month}月{counted.day}日" in printed and "時点" in printed
 
 
 def test_count_again_now_recounts_once_a_minute_at_most(client, users, shibuya, this_year):
