@@ -56,7 +56,8 @@ def test_the_first_view_counts_and_stores_then_later_views_read_the_snapshot(
     text = text_of(client.get("/targets"))
     assert "講座とサロンは数えません。 1" in text  # as counted, until counted again
     counted = clock.to_local(stored.computed_dt)
-    assert f"集計時刻 {counted.year}年{counted.month}月{counted.day}日" in text and "10分ごとに" in text
+    shown = f"{counted.year}年{counted.month}月{counted.day}日"
+    assert f"集計時刻 {shown}" in text and "10分ごとに" in text
     printed = text_of(client.get("/targets/print"))
     assert f"{counted.month}月{counted.day}日" in printed and "時点" in printed
 
