@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
 
 from inclusion.audit.services import record_event
 from inclusion.auth.models import Role, User
 from inclusion.calendar.models import CalendarToken, FeedKind
 from inclusion.db import lock_row, utcnow
 from inclusion.extensions import db
-
-log = logging.getLogger(__name__)
+from inclusion.tokens import digest, same_digest, touch
 
 #: Who may hold each kind of feed.
 FEED_ROLES = {
@@ -27,10 +22,6 @@ FEED_ROLES = {
 #: A token longer than this is not one of ours; refuse before hashing it.
 MAX_TOKEN_LENGTH = 64
 TOUCH_EVERY = timedelta(hours=1)
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def feeds_for(user: User) -> list[FeedKind]:
@@ -54,7 +45,7 @@ def issue_token(user: User, feed: FeedKind) -> str:
     lock_row(User, user.id)  # one live token per user and feed, whatever the timing
     replaced = _revoke(user, feed)
     raw = secrets.token_urlsafe(32)
-    token = CalendarToken(user_id=user.id, feed=feed, token_hash=_digest(raw))
+    token = CalendarToken(user_id=user.id, feed=feed, token_hash=digest(raw))
     db.session.add(token)
     db.session.flush()
     record_event(
@@ -90,12 +81,11 @@ def token_owner(raw: str, feed: FeedKind) -> User | None:
     """The active user whose live token this is, or None (the feed then answers 404)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
-    digest = _digest(raw)
     found = db.session.execute(
         sa.select(CalendarToken, User)
         .join(User, User.id == CalendarToken.user_id)
         .where(
-            CalendarToken.token_hash == digest,
+            CalendarToken.token_hash == digest(raw),
             CalendarToken.feed == feed,
             CalendarToken.revoked_dt.is_(None),
         )
@@ -103,27 +93,9 @@ def token_owner(raw: str, feed: FeedKind) -> User | None:
     if found is None:
         return None
     token, user = found
-    # The lookup is by hash, so its timing says nothing of the secret; compare anyway.
-    if not hmac.compare_digest(token.token_hash, digest):
+    if not same_digest(token.token_hash, raw):
         return None
     if not user.is_active or user.role not in FEED_ROLES[feed]:
         return None
-    _touch(token, utcnow())
+    touch(token, utcnow(), TOUCH_EVERY)
     return user
-
-
-def _touch(token: CalendarToken, now: datetime) -> None:
-    """Note when the feed was last fetched, at most hourly and never at the feed's expense."""
-    if token.last_used_dt is not None and now - token.last_used_dt < TOUCH_EVERY:
-        return
-    try:
-        db.session.execute(
-            sa.update(CalendarToken)
-            .where(CalendarToken.id == token.id)
-            .values(last_used_dt=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-    except OperationalError as error:  # e.g. SQLite busy with a writer: try next time
-        db.session.rollback()
-        log.warning("calendar token %s not touched: %s", token.id, error)
