@@ -199,6 +199,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
 
     settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
+    settings["API_RATE_LIMIT"] = get("API_RATE_LIMIT", "600 per minute")
 
     account_sid, auth_token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
     settings["TWILIO_ACCOUNT_SID"] = account_sid or None

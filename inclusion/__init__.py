@@ -81,6 +81,7 @@ _ENV_OVERRIDES = frozenset(
         "CALENDAR_ALARM_MINUTES",
         "CALENDAR_PUBLIC_ALARM_MINUTES",
         "CACHE_URL",
+        "API_RATE_LIMIT",
     }
 )
 
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.web import IdConverter
 
     app.url_map.converters["int"] = IdConverter
+    from inclusion.api.key_views import bp as api_keys_bp
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
     from inclusion.calendar.views import bp as calendar_bp
@@ -140,9 +142,13 @@ def register_blueprints(app: Flask) -> None:
         twilio_bp,
         calendar_bp,
         targets_bp,
+        api_keys_bp,
     )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)
+    from inclusion.api.views import register as register_api
+
+    register_api(app)
 
 
 def register_listeners() -> None:

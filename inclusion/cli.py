@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from inclusion import clock
 from inclusion import scale as scale_data
 from inclusion.auth import services as auth_services
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.extensions import db
 from inclusion.reminders.cli import reminders_cli
 from inclusion.residents.cli import residents_cli
@@ -53,7 +53,7 @@ def register_commands(app: Flask) -> None:
 @click.option(
     "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="First password."
 )
-@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in PERSON_ROLES]))
 @click.option("--ward", "ward_key", help="Ward code or romanised name, e.g. shibuya or 131130.")
 @click.option("--name", "display_name", help="Display name (default: the e-mail address).")
 def create_user_command(

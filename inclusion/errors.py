@@ -13,3 +13,10 @@ class RuleViolation(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class Conflict(RuleViolation):
+    """The change clashes with what is there: a place taken, a room in use, a double booking.
+
+    Pages show it like any refusal; the API answers 409 rather than 422.
+    """

@@ -277,3 +277,14 @@ def make_target(metric=None, value: int = 1000, year: int | None = None):
     db.session.add(target)
     db.session.flush()
     return target
+
+
+def make_api_key(scopes=None, ward=None):
+    """A live API key for all wards (every scope unless told), made by the service."""
+    from inclusion.api.models import ApiScope
+    from inclusion.api.services import create_key
+
+    key, _secret = create_key(
+        None, f"integration {next(_numbers)}", scopes or list(ApiScope), ward
+    )
+    return key

@@ -14,11 +14,12 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from inclusion.auth.models import Role
+from inclusion.auth.models import PERSON_ROLES, Role
 from inclusion.extensions import login_manager
 from inclusion.wards.services import find_ward
 
-ALL_ROLES = frozenset(Role)
+#: Everyone who logs in; an integration's account reaches the API only.
+ALL_ROLES = frozenset(PERSON_ROLES)
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ class AccessRule:
     ward_scoped: bool = False
     #: A provider's webhook: no log-in, but refused (403) without a valid signature.
     signed: bool = False
+    #: An API route for keys with this scope (401 without one; cookies never count).
+    api_scope: str | None = None
 
     @property
     def is_public(self) -> bool:
-        return not self.roles
+        return not self.roles and not self.signed and not self.api_scope
 
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from inclusion.auth.models import ROLE_LABELS, Role
+from inclusion.auth.models import PERSON_ROLES, ROLE_LABELS, Role
 from inclusion.auth.services import MIN_PASSWORD_LENGTH
 from inclusion.forms import strip_whitespace
 from inclusion.wards.services import list_wards
@@ -75,7 +75,7 @@ class UserEditForm(FlaskForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in PERSON_ROLES],
         validators=[InputRequired(REQUIRED)],
     )
     ward = SelectField(_l("Ward"), coerce=int)

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     WARD_STAFF = "ward_staff"
     VOLUNTEER = "volunteer"
+    #: An API key's own account: reaches the API only, never a page; cannot log in.
+    INTEGRATION = "integration"
 
     @property
     def label(self) -> str:
@@ -30,11 +32,15 @@ class Role(enum.StrEnum):
         return self in (Role.ADMIN, Role.COORDINATOR)
 
 
+#: Roles a person logs in with; an integration's account is made with its API key.
+PERSON_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.WARD_STAFF, Role.VOLUNTEER)
+
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
     Role.COORDINATOR: _l("Coordinator (all wards)"),
     Role.WARD_STAFF: _l("Ward staff"),
     Role.VOLUNTEER: _l("Volunteer"),
+    Role.INTEGRATION: _l("API integration"),
 }
 
 

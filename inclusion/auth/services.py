@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from inclusion.audit.services import record_event
-from inclusion.auth.models import Role, User, new_login_token
+from inclusion.auth.models import PERSON_ROLES, Role, User, new_login_token
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -71,7 +71,12 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials and audit the attempt."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if (
+        user is None
+        or not user.is_active
+        or user.role not in PERSON_ROLES
+        or not user.check_password(password)
+    ):
         record_event(None, "auth.login_failed", details={"email": normalise_email(email)[:254]})
         return None
     user.last_login_dt = utcnow()
@@ -137,6 +142,8 @@ def load_user(user_id: str) -> User | None:
     if not id_part.isdigit():
         return None
     user = db.session.get(User, int(id_part))
-    if user is None or not user.is_active or user.login_token != token:
+    if user is None or not user.is_active or user.role not in PERSON_ROLES:
+        return None
+    if user.login_token != token:
         return None
     return user

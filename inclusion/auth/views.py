@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -14,7 +14,7 @@ from inclusion.auth.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
 from inclusion.wards.models import Ward
@@ -89,12 +89,21 @@ def change_password():
 @bp.route("/admin/users")
 @require(Role.ADMIN)
 def users():
-    query = sa.select(User).order_by(User.role, User.email)
+    # An API key's account is managed with its key, on the API keys page.
+    query = sa.select(User).where(User.role.in_(PERSON_ROLES)).order_by(User.role, User.email)
     role = request.args.get("role", "")
-    if role in {r.value for r in Role}:
+    if role in {r.value for r in PERSON_ROLES}:
         query = query.where(User.role == Role(role))
     accounts = db.session.scalars(query).all()
-    return render_template("auth/users.html", users=accounts, roles=list(Role), role=role)
+    return render_template("auth/users.html", users=accounts, roles=PERSON_ROLES, role=role)
+
+
+def person_or_404(user_id: int) -> User:
+    """A person's account; an API key's own account is not edited here."""
+    user = db.get_or_404(User, user_id)
+    if user.role not in PERSON_ROLES:
+        abort(404)
+    return user
 
 
 def _chosen_ward(form: UserEditForm) -> Ward | None:
@@ -131,7 +140,7 @@ def _edit_form(user: User) -> UserEditForm:
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def edit_user(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = person_or_404(user_id)
     form = _edit_form(user)
     if form.validate_on_submit():
         try:
@@ -157,7 +166,7 @@ def edit_user(user_id: int):
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
 @require(Role.ADMIN)
 def reset_password(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = person_or_404(user_id)
     password_form = PasswordResetForm()
     if password_form.validate_on_submit():
         services.reset_password(current_user, user, password_form.new_password.data)
@@ -173,7 +182,7 @@ def reset_password(user_id: int):
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @require(Role.ADMIN)
 def set_active(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = person_or_404(user_id)
     form = ButtonForm()
     if form.validate_on_submit():
         make_active = request.form.get("active") == "1"

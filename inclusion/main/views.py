@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inclusion.api.problems import from_http_exception, is_api_request, problem
 from inclusion.auth.access import public
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
@@ -57,6 +58,8 @@ def csrf_error(error: CSRFError):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    if is_api_request():
+        return from_http_exception(error)
     messages = {
         400: _("The request could not be understood."),
         403: _("You do not have permission to open this page."),
@@ -80,5 +83,7 @@ def http_error(error: HTTPException):
 @bp.app_errorhandler(500)
 def server_error(error):
     db.session.rollback()
+    if is_api_request():
+        return problem(500)
     message = _("Something went wrong on our side. Please try again later.")
     return render_template("errors/error.html", code=500, message=message), 500

@@ -19,7 +19,7 @@ from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
 from inclusion.db import lock_row
-from inclusion.errors import RuleViolation
+from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
 from inclusion.residents.models import (
     ACTIVE,
@@ -123,7 +123,7 @@ def _check_overlap(resident: Resident, session: Session, place: int | None) -> N
     for booking, other in candidates:
         other_start, other_end = place_times(other, booking.place)
         if other_start < end and other_end > start:
-            raise RuleViolation(
+            raise Conflict(
                 _l(
                     "This resident is already booked for “%(title)s” at %(time)s.",
                     title=other.title,
@@ -138,7 +138,7 @@ def _insert(booking: Booking) -> None:
             db.session.add(booking)
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise RuleViolation(_l("That place was just taken. Please try again.")) from None
+        raise Conflict(_l("That place was just taken. Please try again.")) from None
 
 
 # -- booking ------------------------------------------------------------------------------
@@ -165,8 +165,8 @@ def book_resident(
     live = _live_booking(session, resident)
     if live is not None:
         if live.status == BookingStatus.WAITLISTED:
-            raise RuleViolation(_l("This resident is already on the waiting list."))
-        raise RuleViolation(_l("This resident is already booked for this session."))
+            raise Conflict(_l("This resident is already on the waiting list."))
+        raise Conflict(_l("This resident is already booked for this session."))
     # Whoever waits goes first, even if a seat was freed some other way.
     promote_waitlist(actor, session)
     free = free_places(session)
@@ -174,7 +174,7 @@ def book_resident(
         if not 1 <= place <= session.capacity:
             raise RuleViolation(_l("Choose one of the session's slots."), "place")
         if place not in free and free:
-            raise RuleViolation(_l("This slot is taken; choose another."), "place")
+            raise Conflict(_l("This slot is taken; choose another."), "place")
         chosen = place if place in free else None
     else:
         chosen = free[0] if free else None

@@ -19,7 +19,7 @@ from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
 from inclusion.db import lock_row
-from inclusion.errors import RuleViolation
+from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
 from inclusion.i18n import local_date
 from inclusion.residents.bookings import check_session_change
@@ -69,6 +69,28 @@ class SessionDraft:
 
     def on(self, day: date) -> SessionDraft:
         return replace(self, day=day)
+
+    @classmethod
+    def of(cls, session: Session) -> SessionDraft:
+        """A session as it stands, to change some of it."""
+        starts, ends = clock.to_local(session.starts_dt), clock.to_local(session.ends_dt)
+        return cls(
+            venue=session.venue,
+            kind=session.kind,
+            title=session.title,
+            day=starts.date(),
+            starts_time=starts.time().replace(tzinfo=None),
+            ends_time=ends.time().replace(tzinfo=None),
+            topics=list(session.topics),
+            level=session.level,
+            description=session.description,
+            room=session.room,
+            capacity=session.capacity,
+            slot_minutes=session.slot_minutes,
+            lead_needed=session.lead_needed,
+            assistants_needed=session.assistants_needed,
+            has_device_loan=session.has_device_loan,
+        )
 
 
 @dataclass(frozen=True)
@@ -163,7 +185,7 @@ def _check_free(
 ) -> None:
     other = _overlapping(venue, room, starts_dt, ends_dt, ignore)
     if other is not None:
-        raise RuleViolation(
+        raise Conflict(
             _l(
                 "The room is already used by “%(title)s” from %(start)s to %(end)s.",
                 title=other.title,

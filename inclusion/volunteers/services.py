@@ -14,7 +14,7 @@ from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import Role, User
 from inclusion.db import lock_row
-from inclusion.errors import RuleViolation
+from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import parse_phone
 from inclusion.sessions.models import Session, SessionStatus
@@ -208,7 +208,7 @@ def _check_free_time(volunteer: User, session: Session) -> None:
         .limit(1)
     )
     if clash is not None:
-        raise RuleViolation(
+        raise Conflict(
             _l(
                 "You already help at “%(title)s” at %(time)s, too close to this one.",
                 title=clash.title,
@@ -251,7 +251,7 @@ def claim_shift(
         )
     )
     if already is not None:
-        raise RuleViolation(_l("You already have a place at this session."))
+        raise Conflict(_l("You already have a place at this session."))
     _check_free_time(volunteer, session)
     taken = set(
         db.session.scalars(
@@ -262,7 +262,7 @@ def claim_shift(
     )
     free = [number for number in range(1, needed(session, role) + 1) if number not in taken]
     if not free:
-        raise RuleViolation(_l("All %(role)s places are taken.", role=role.label))
+        raise Conflict(_l("All %(role)s places are taken.", role=role.label))
     shift = Shift(
         session_id=session.id,
         user_id=volunteer.id,
@@ -276,7 +276,7 @@ def claim_shift(
             db.session.add(shift)
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise RuleViolation(_l("All %(role)s places are taken.", role=role.label)) from None
+        raise Conflict(_l("All %(role)s places are taken.", role=role.label)) from None
     action = "shift.claim" if actor.id == volunteer.id else "shift.assign"
     record_event(
         actor, action, session, session.ward, {"volunteer": volunteer.id, "role": role.value}

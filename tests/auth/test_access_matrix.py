@@ -57,6 +57,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "feed": lambda ward: "volunteer",
     "import_id": lambda ward: factories.make_calendar_import(ward).id,
     "target_id": lambda ward: factories.make_target().id,
+    "key_id": lambda ward: factories.make_api_key().id,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
 SHARED_ARGUMENTS = {"ward", "name"}
@@ -83,7 +84,7 @@ def access_of(app: Flask, rule: Rule) -> AccessRule:
 
 
 def expected_allowed(access: AccessRule, user: User | None, ward: Ward | None) -> bool:
-    if access.signed:  # unsigned requests are refused, logged in or not
+    if access.signed or access.api_scope:  # refused without a signature or key, cookie or not
         return False
     if access.is_public:
         return True
@@ -136,7 +137,10 @@ def test_access_matrix(app, users, shibuya, shinagawa, persona):
                     failures.append(f"{method} {path}: refused ({status}) but should be allowed")
                 elif access.signed and status != 403:
                     failures.append(f"{method} {path}: {status}, expected 403 without a signature")
-                elif not allowed and user is None and not to_login and not access.signed:
+                elif access.api_scope:
+                    if status != 401:
+                        failures.append(f"{method} {path}: {status}, expected 401 without a key")
+                elif not allowed and user is None and not to_login and access.roles:
                     failures.append(f"{method} {path}: {status}, expected the log-in page")
                 elif not allowed and user is not None and status != 403:
                     failures.append(f"{method} {path}: {status}, expected 403")

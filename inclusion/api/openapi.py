@@ -1,0 +1,134 @@
+"""The API's OpenAPI description, generated from the code by flask-smorest."""
+
+from __future__ import annotations
+
+import http
+
+import flask_smorest
+from flask import Flask, current_app
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+
+from inclusion.api.models import ApiScope
+from inclusion.api.problems import MEDIA_TYPE
+from inclusion.api.schemas import Problem
+
+
+class Parser(FlaskParser):
+    #: Input that does not match the schema is a 400; 422 is kept for the programme's rules.
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, minus its app-wide error handler and its doc pages.
+
+    Errors under /api/ become problems in the app's one handler (``main.views``); the
+    description and the docs are our own routes, declared like every other.
+    """
+
+    ERROR_SCHEMA = Problem
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+    def _register_doc_blueprint(self) -> None:
+        pass
+
+    def _register_responses(self) -> None:
+        """Every error response documented as a problem (application/problem+json)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, MEDIA_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
+
+SPEC_SETTINGS = {
+    "API_TITLE": "inclusion API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Sessions, shifts, residents, bookings, reminders and the programme's "
+                "figures of Tokyo's digital-inclusion programme. Errors are "
+                "application/problem+json (RFC 9457) with a Japanese and English message."
+            )
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key made by an administrator: "
+                    + ", ".join(scope.value for scope in ApiScope),
+                }
+            }
+        },
+    },
+}
+
+
+def init_app(app: Flask, blueprints: list[Blueprint]) -> None:
+    """One Api per app (tests make many), holding the app's API blueprints."""
+    for name, value in SPEC_SETTINGS.items():
+        app.config.setdefault(name, value)
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.extensions["inclusion-api"] = api
+
+
+def spec() -> dict:
+    """The OpenAPI description of this app's API."""
+    return current_app.extensions["inclusion-api"].spec.to_dict()
+
+
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def operations(description: dict) -> list[dict]:
+    """Each operation of a description, its references resolved, for the docs page."""
+    components = description.get("components", {})
+
+    def resolved(item: dict, kind: str) -> dict:
+        if "$ref" in item:
+            return components.get(kind, {}).get(item["$ref"].split("/")[-1], {})
+        return item
+
+    def schema_of(content: dict) -> dict | None:
+        return next(iter(content.values()), {}).get("schema") if content else None
+
+    found = []
+    for path, methods in description.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            operation = methods.get(method)
+            if operation is None:
+                continue
+            body = operation.get("requestBody", {}).get("content")
+            found.append({
+                "id": f"{method}{path}".replace("/", "-").replace("{", "").replace("}", ""),
+                "method": method,
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "scopes": [scope for rule in operation.get("security", [])
+                           for scopes in rule.values() for scope in scopes],
+                "parameters": [resolved(parameter, "parameters")
+                               for parameter in operation.get("parameters", [])],
+                "body": schema_of(body),
+                "responses": [
+                    (status, {"description": resolved(response, "responses").get("description"),
+                              "schema": schema_of(resolved(response, "responses").get("content"))})
+                    for status, response in operation.get("responses", {}).items()
+                ],
+            })  # fmt: skip
+    return found
