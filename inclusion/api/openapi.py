@@ -5,6 +5,7 @@ from __future__ import annotations
 import http
 
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, current_app
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -17,10 +18,18 @@ from inclusion.api.schemas import Problem
 class Parser(FlaskParser):
     #: Input that does not match the schema is a 400; 422 is kept for the programme's rules.
     DEFAULT_VALIDATION_STATUS = 400
+    #: A misspelt filter is refused, not ignored (its results would look right and be wrong).
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+    #: Actions such as POST …/cancel take If-Match too, like PATCH.
+    METHODS_NEEDING_CHECK_ETAG = ["PUT", "PATCH", "DELETE", "POST"]
 
 
 class Api(flask_smorest.Api):
