@@ -1,0 +1,50 @@
+"""Finding what an API request names, as the key may see it."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from inclusion.api.access import ApiProblem, current_key
+from inclusion.extensions import db
+from inclusion.residents.queries import booking_counts
+from inclusion.sessions.models import Session
+from inclusion.sessions.queries import Cursor
+from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
+
+
+def ward_named(key: str) -> Ward:
+    ward = find_ward(key)
+    if ward is None:
+        raise ApiProblem(404, _l("There is no ward %(ward)s.", ward=key[:40]), "ward")
+    return ward
+
+
+def reachable(model, object_id: int):
+    """A row the key may see: missing, or in another ward than the key's, is a 404."""
+    found = db.session.get(model, object_id)
+    if found is None or not current_key().reaches(found.ward):
+        abort(404)
+    return found
+
+
+def cursor_arg(raw: str | None) -> Cursor | None:
+    if raw is None:
+        return None
+    cursor = Cursor.parse(raw)
+    if cursor is None:
+        raise ApiProblem(400, _l("This cursor is not one the API gave out."), "cursor")
+    return cursor
+
+
+def with_counts(sessions: list[Session]) -> list[Session]:
+    """Attach booked and waiting counts (one query for the page)."""
+    counts = booking_counts([session.id for session in sessions])
+    for session in sessions:
+        session.booked, session.waiting = counts.get(session.id, (0, 0))
+    return sessions
+
+
+def page(items, next_cursor: Cursor | None) -> dict:
+    return {"items": items, "next_cursor": str(next_cursor) if next_cursor else None}
