@@ -86,5 +86,5 @@ def current_key() -> ApiKey:
 
 def check_ward(ward: Ward) -> None:
     """A key restricted to one ward may not touch another's records."""
-    if not current_key().reaches(ward):
+    if not current_key().reaches(ward.id):
         raise ApiProblem(403, _l("This API key is for another ward."), code="other-ward")

@@ -24,7 +24,7 @@ def ward_named(key: str) -> Ward:
 def reachable(model, object_id: int):
     """A row the key may see: missing, or in another ward than the key's, is a 404."""
     found = db.session.get(model, object_id)
-    if found is None or not current_key().reaches(found.ward):
+    if found is None or not current_key().reaches(found.ward_id):
         abort(404)
     return found
 

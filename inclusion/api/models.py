@@ -77,8 +77,9 @@ class ApiKey(db.Model):
     def allows(self, scope: ApiScope) -> bool:
         return scope.value in self.scopes
 
-    def reaches(self, ward: Ward) -> bool:
-        return self.ward_id is None or self.ward_id == ward.id
+    def reaches(self, ward_id: int) -> bool:
+        """Whether records of this ward are within the key's reach."""
+        return self.ward_id is None or self.ward_id == ward_id
 
     def __repr__(self) -> str:
         return f"<ApiKey {self.id} {self.prefix}>"

@@ -61,8 +61,12 @@ def problem(
     errors: list[dict] | None = None,
     code: str | None = None,
     headers: dict[str, str] | None = None,
+    **extensions,
 ) -> Response:
-    """A problem response; ``message`` (lazy text) defaults to the status's own."""
+    """A problem response; ``message`` (lazy text) defaults to the status's own.
+
+    ``extensions`` are further members, such as the records a duplicate may be.
+    """
     default_code, title, default_message = PROBLEMS.get(status, PROBLEMS[500])
     code = code or default_code
     texts = both_languages(message or default_message)
@@ -78,6 +82,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    body.update(extensions)
     response = jsonify(body)
     response.status_code = status
     response.mimetype = MEDIA_TYPE

@@ -6,9 +6,15 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from inclusion import clock
+from inclusion.phones import PhoneKind
+from inclusion.reminders.models import ReminderStatus
+from inclusion.residents.bookings import waitlist_position
+from inclusion.residents.models import BookingSource, BookingStatus, ReminderChannel
+from inclusion.residents.services import age_band
 from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
 from inclusion.sessions.services import SLOT_MINUTES
 from inclusion.venues.models import VenueKind
+from inclusion.volunteers.models import ShiftRole, ShiftStatus
 
 #: Keyset pages: at most this many rows, 50 unless asked.
 MAX_PAGE = 200
@@ -20,25 +26,32 @@ def local_iso(moment) -> str | None:
 
 
 class Strict(ma.Schema):
-    """Unknown fields are refused, so a misspelt one is not silently ignored."""
+    """What clients send: unknown fields are refused, so a misspelt one is not ignored."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
 
 
-class Localised(Strict):
+class Out(ma.Schema):
+    """What the API answers; clients should ignore fields they do not know (new ones come)."""
+
+    class Meta:
+        ordered = True
+
+
+class Localised(Out):
     ja = fields.Str(required=True)
     en = fields.Str(required=True)
 
 
-class FieldProblem(Strict):
+class FieldProblem(Out):
     field = fields.Str(required=True)
     location = fields.Str(data_key="in", required=True)
     message = fields.Nested(Localised, required=True)
 
 
-class Problem(Strict):
+class Problem(Out):
     """application/problem+json (RFC 9457), with the message in Japanese and English."""
 
     type = fields.Str(required=True)
@@ -50,9 +63,13 @@ class Problem(Strict):
     field = fields.Str(allow_none=True, required=True)
     instance = fields.Str(required=True)
     errors = fields.List(fields.Nested(FieldProblem))
+    matches = fields.List(
+        fields.Nested("ResidentMatch"),
+        metadata={"description": "With 409 duplicate-resident: the records that may be the same."},
+    )
 
 
-class Ward(Strict):
+class Ward(Out):
     code = fields.Str(metadata={"description": "Local government code, e.g. 131130."})
     slug = fields.Str(metadata={"description": "Romanised name, e.g. shibuya."})
     name_ja = fields.Str()
@@ -61,7 +78,7 @@ class Ward(Strict):
     booking_hours = fields.Str()
 
 
-class Venue(Strict):
+class Venue(Out):
     id = fields.Int()
     ward = fields.Function(lambda venue: venue.ward.slug)
     name = fields.Str()
@@ -74,13 +91,13 @@ class Venue(Strict):
     default_capacity = fields.Int()
 
 
-class VenueRef(Strict):
+class VenueRef(Out):
     id = fields.Int()
     name = fields.Str()
     address = fields.Str()
 
 
-class Session(Strict):
+class Session(Out):
     id = fields.Int()
     ward = fields.Function(lambda session: session.ward.slug)
     venue = fields.Nested(VenueRef)
@@ -104,7 +121,7 @@ class Session(Strict):
     waiting = fields.Int(metadata={"description": "On the waiting list."})
 
 
-class PublicSession(Strict):
+class PublicSession(Out):
     """What a ward's website shows: no volunteer or booking details beyond seats left."""
 
     id = fields.Int()
@@ -123,7 +140,7 @@ class PublicSession(Strict):
     url = fields.Str(metadata={"description": "The session's public page."})
 
 
-class Page(Strict):
+class Page(Out):
     next_cursor = fields.Str(
         allow_none=True, metadata={"description": "Pass as ?cursor= for the next page."}
     )
@@ -187,3 +204,158 @@ class SessionChange(SessionInput):
 
 class Cancellation(Strict):
     reason = fields.Str(required=True, validate=validate.Length(1, 500))
+
+
+class Volunteer(Out):
+    id = fields.Int()
+    display_name = fields.Str()
+
+
+class Shift(Out):
+    id = fields.Int()
+    session_id = fields.Int()
+    volunteer = fields.Nested(Volunteer)
+    role = fields.Enum(ShiftRole, by_value=True)
+    slot_number = fields.Int()
+    status = fields.Enum(ShiftStatus, by_value=True)
+    assigned = fields.Function(
+        lambda shift: shift.assigned_by_id is not None,
+        metadata={"description": "Put on the shift by staff or an integration."},
+    )
+
+
+class ShiftClaim(Strict):
+    """Give a volunteer a place: on their behalf, or as staff assigning them."""
+
+    volunteer_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
+    role = fields.Enum(ShiftRole, by_value=True, required=True)
+
+
+class Released(Out):
+    shift = fields.Nested(Shift)
+    session_short = fields.Bool(
+        metadata={"description": "Whether the session now lacks volunteers of this role."}
+    )
+
+
+class Phone(Out):
+    e164 = fields.Str(metadata={"description": "E.164, e.g. +81334631873."})
+    kind = fields.Enum(PhoneKind, by_value=True)
+
+
+class ResidentMatch(Out):
+    """Enough to tell two records apart on the phone, without the rest of the record."""
+
+    id = fields.Int()
+    family_name = fields.Str()
+    given_name = fields.Str()
+    family_kana = fields.Str()
+    given_kana = fields.Str()
+    age_band = fields.Function(lambda resident: age_band(resident.birth_year))
+
+
+class Resident(ResidentMatch):
+    ward = fields.Function(lambda resident: resident.ward.slug)
+    phones = fields.List(fields.Nested(Phone))
+    reminder_channel = fields.Enum(ReminderChannel, by_value=True)
+    call_from = fields.Time(format="%H:%M", allow_none=True)
+    call_until = fields.Time(format="%H:%M", allow_none=True)
+    needs = fields.Str()
+    proxy_name = fields.Str()
+    proxy_relation = fields.Str()
+    proxy_phone = fields.Str(attribute="proxy_phone_e164", allow_none=True)
+    proxy_gets_reminders = fields.Bool()
+    opted_out = fields.Bool(attribute="is_opted_out")
+
+
+class ResidentSearch(Strict):
+    phone = fields.Str(required=True, validate=validate.Length(1, 30))
+    ward = fields.Str(validate=validate.Length(max=40))
+
+
+class ResidentInput(Strict):
+    """A resident as staff type what they say (書かない窓口); kana in hiragana or katakana."""
+
+    ward = fields.Str(
+        validate=validate.Length(max=40),
+        metadata={"description": "Needed when the key is for every ward."},
+    )
+    family_name = fields.Str(required=True, validate=validate.Length(1, 50))
+    family_kana = fields.Str(required=True, validate=validate.Length(1, 50))
+    given_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    given_kana = fields.Str(load_default="", validate=validate.Length(max=50))
+    birth_year = fields.Int(
+        allow_none=True, load_default=None, validate=validate.Range(1900, 2100)
+    )
+    phones = fields.List(
+        fields.Str(validate=validate.Length(max=30)),
+        load_default=list,
+        validate=validate.Length(max=3),
+    )
+    reminder_channel = fields.Enum(
+        ReminderChannel, by_value=True, allow_none=True, load_default=None,
+        metadata={"description": "Null: by the first number (SMS to a mobile, else a call)."},
+    )  # fmt: skip
+    call_from = fields.Time(format="%H:%M", allow_none=True, load_default=None)
+    call_until = fields.Time(format="%H:%M", allow_none=True, load_default=None)
+    needs = fields.Str(load_default="", validate=validate.Length(max=2000))
+    proxy_name = fields.Str(load_default="", validate=validate.Length(max=100))
+    proxy_relation = fields.Str(load_default="", validate=validate.Length(max=50))
+    proxy_phone = fields.Str(load_default="", validate=validate.Length(max=30))
+    proxy_gets_reminders = fields.Bool(load_default=False)
+    confirmed_new = fields.Bool(
+        load_default=False,
+        metadata={"description": "True after checking that none of the 409's matches is them."},
+    )
+
+
+class ResidentChange(ResidentInput):
+    """Only what changes (loaded as partial)."""
+
+
+class Booking(Out):
+    id = fields.Int()
+    session_id = fields.Int()
+    resident_id = fields.Int()
+    status = fields.Enum(BookingStatus, by_value=True)
+    place = fields.Int(allow_none=True, metadata={"description": "Seat or slot number."})
+    waitlist_position = fields.Function(
+        waitlist_position, allow_none=True, metadata={"description": "1 is next in line."}
+    )
+    source = fields.Enum(BookingSource, by_value=True)
+
+
+class BookingInput(Strict):
+    resident_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
+    place = fields.Int(
+        allow_none=True, load_default=None, validate=validate.Range(1, 1000),
+        metadata={"description": "A consultation slot; the first free one if left out."},
+    )  # fmt: skip
+    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE)
+
+
+class BookingCancellation(Strict):
+    reason = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class Cancelled(Out):
+    booking = fields.Nested(Booking)
+    promoted = fields.Nested(
+        Booking, allow_none=True, metadata={"description": "Who got the freed place, if anyone."}
+    )
+
+
+class Attendance(Strict):
+    attended = fields.Bool(required=True)
+
+
+class Reminder(Out):
+    id = fields.Int()
+    recipient = fields.Str(metadata={"description": "resident, or their contact person"})
+    kind = fields.Str()
+    channel = fields.Enum(ReminderChannel, by_value=True)
+    due_at = fields.Function(lambda reminder: local_iso(reminder.due_dt))
+    status = fields.Enum(ReminderStatus, by_value=True)
+    sent_at = fields.Function(lambda reminder: local_iso(reminder.sent_dt), allow_none=True)
+    reply = fields.Str(allow_none=True, metadata={"description": "1 confirmed, 2 cancelled, …"})
+    error = fields.Str(attribute="last_error")

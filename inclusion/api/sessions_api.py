@@ -1,21 +1,27 @@
-"""Sessions and their volunteer shifts through the API."""
+"""Sessions and their volunteers' shifts through the API."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlalchemy as sa
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
 from inclusion.api.lookups import cursor_arg, page, reachable, ward_named, with_counts
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
+from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.sessions import services as session_services
 from inclusion.sessions.models import Session
 from inclusion.sessions.queries import SessionFilter, page_of_sessions
 from inclusion.venues.models import Venue
+from inclusion.volunteers import services as volunteer_services
+from inclusion.volunteers.models import Shift
 
 sessions_bp = Blueprint(
     "api_sessions",
@@ -56,7 +62,7 @@ def get_session(session_id: int):
 
 def _venue(venue_id: int) -> Venue:
     venue = db.session.get(Venue, venue_id)
-    if venue is None or not current_key().reaches(venue.ward):
+    if venue is None or not current_key().reaches(venue.ward_id):
         raise ApiProblem(422, _l("Choose a venue of the session's own ward."), "venue_id")
     return venue
 
@@ -118,3 +124,50 @@ def cancel_session(values: dict, session_id: int):
     session_services.cancel_session(current_key().user, session, values["reason"])
     db.session.commit()
     return with_counts([session])[0]
+
+
+# -- shifts ----------------------------------------------------------------------------------
+
+
+@sessions_bp.route("/sessions/<int:session_id>/shifts")
+@api_key(ApiScope.SESSIONS_READ)
+@sessions_bp.response(200, schemas.Shift(many=True))
+def session_shifts(session_id: int):
+    """The volunteers' places at a session, released ones included."""
+    session = reachable(Session, session_id)
+    return db.session.scalars(
+        sa.select(Shift)
+        .options(joinedload(Shift.volunteer))
+        .where(Shift.session_id == session.id)
+        .order_by(Shift.role, Shift.slot_number, Shift.id)
+    ).all()
+
+
+@sessions_bp.route("/sessions/<int:session_id>/shifts", methods=["POST"])
+@api_key(ApiScope.SESSIONS_WRITE)
+@sessions_bp.arguments(schemas.ShiftClaim)
+@sessions_bp.response(201, schemas.Shift)
+def claim_shift(values: dict, session_id: int):
+    """Put a volunteer on a session, by every rule of claiming (training, clashes, places)."""
+    session = reachable(Session, session_id)
+    volunteer = db.session.get(User, values["volunteer_id"])
+    if volunteer is None or volunteer.role != Role.VOLUNTEER:
+        raise ApiProblem(422, _l("There is no such volunteer."), "volunteer_id")
+    shift = volunteer_services.claim_shift(
+        volunteer, session, values["role"], actor=current_key().user
+    )
+    db.session.commit()
+    return shift
+
+
+@sessions_bp.route("/shifts/<int:shift_id>/release", methods=["POST"])
+@api_key(ApiScope.SESSIONS_WRITE)
+@sessions_bp.response(200, schemas.Released)
+def release_shift(shift_id: int):
+    """Take a volunteer off a shift (as staff: no cut-off); says if the session is now short."""
+    shift = db.session.get(Shift, shift_id)
+    if shift is None or not current_key().reaches(shift.session.ward_id):
+        abort(404)
+    short = volunteer_services.release_shift(current_key().user, shift)
+    db.session.commit()
+    return {"shift": shift, "session_short": short}

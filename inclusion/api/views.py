@@ -16,6 +16,7 @@ from inclusion.api.lookups import cursor_arg, page, ward_named, with_counts
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint, init_app, operations, spec
 from inclusion.api.problems import PROBLEMS, problem
+from inclusion.api.residents_api import residents_bp
 from inclusion.api.sessions_api import sessions_bp
 from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import csrf, db, limiter
@@ -32,7 +33,7 @@ wards_bp = Blueprint(
     "api_wards", __name__, url_prefix=PREFIX, description="Wards and venues; public."
 )
 docs_bp = Blueprint("api_docs", __name__, url_prefix=PREFIX)
-BLUEPRINTS = [wards_bp, sessions_bp]
+BLUEPRINTS = [wards_bp, sessions_bp, residents_bp]
 
 
 # -- wards and venues ------------------------------------------------------------------------

@@ -56,6 +56,17 @@ def reminders_of_resident(resident_id: int, limit: int = 50) -> list[Reminder]:
     )
 
 
+def reminders_of_booking(booking_id: int) -> list[Reminder]:
+    """Every reminder a booking caused, to the resident or their contact, in order."""
+    return list(
+        db.session.scalars(
+            sa.select(Reminder)
+            .where(Reminder.booking_id == booking_id)
+            .order_by(Reminder.due_dt, Reminder.id)
+        )
+    )
+
+
 def latest_by_booking(session: Session) -> dict[int, Reminder]:
     """Each booking's most recent reminder to the resident, for the day's list."""
     latest: dict[int, Reminder] = {}

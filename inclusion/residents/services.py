@@ -66,6 +66,26 @@ class ResidentDraft:
     proxy_phone: str = ""
     proxy_gets_reminders: bool = False
 
+    @classmethod
+    def of(cls, resident: Resident) -> ResidentDraft:
+        """A record as it stands, to change some of it."""
+        return cls(
+            family_name=resident.family_name,
+            family_kana=resident.family_kana,
+            given_name=resident.given_name,
+            given_kana=resident.given_kana,
+            birth_year=resident.birth_year,
+            phones=[phone.e164 for phone in resident.phones],
+            reminder_channel=resident.reminder_channel,
+            call_from=resident.call_from,
+            call_until=resident.call_until,
+            needs=resident.needs,
+            proxy_name=resident.proxy_name,
+            proxy_relation=resident.proxy_relation,
+            proxy_phone=resident.proxy_phone_e164 or "",
+            proxy_gets_reminders=resident.proxy_gets_reminders,
+        )
+
 
 class PossibleDuplicate(Exception):
     """Residents already on record share a number or the kana with the new one."""

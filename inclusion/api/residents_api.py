@@ -1,0 +1,192 @@
+"""Residents, their bookings and the reminders those cause, through the API.
+
+Residents' records are personal data: a key reaches those of its ward (or, for every
+ward, the ward it names), and every read and change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from inclusion.api import schemas
+from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
+from inclusion.api.lookups import reachable, ward_named
+from inclusion.api.models import ApiScope
+from inclusion.api.openapi import Blueprint
+from inclusion.audit.services import record_event
+from inclusion.db import writes_on_read
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.phones import parse_phone
+from inclusion.reminders.services import reminders_of_booking
+from inclusion.residents import bookings
+from inclusion.residents import services as resident_services
+from inclusion.residents.models import Booking, Resident
+from inclusion.sessions.models import Session
+from inclusion.wards.models import Ward
+
+residents_bp = Blueprint(
+    "api_residents", __name__, url_prefix="/api/v1",
+    description="Residents (personal data, audit-logged), bookings and reminders.",
+)  # fmt: skip
+
+
+def _ward(named: str | None) -> Ward:
+    """The ward a request is about: the key's own, or the one it names (a key for all)."""
+    key = current_key()
+    if named:
+        ward = ward_named(named)
+        check_ward(ward)
+        return ward
+    if key.ward is None:
+        raise ApiProblem(400, _l("Name the ward: this key is for every ward."), "ward")
+    return key.ward
+
+
+def _resident(resident_id: int) -> Resident:
+    resident = reachable(Resident, resident_id)
+    if resident.is_anonymised:
+        abort(404)
+    return resident
+
+
+@residents_bp.route("/residents")
+@api_key(ApiScope.RESIDENTS_READ)
+@writes_on_read
+@residents_bp.arguments(schemas.ResidentSearch, location="query", as_kwargs=True)
+@residents_bp.response(200, schemas.Resident(many=True))
+def find_residents(phone: str, ward: str | None = None):
+    """Residents of a ward with this phone number (the caller's, say); audit-logged."""
+    ward_row = _ward(ward)
+    try:
+        number = parse_phone(phone, "phone")
+    except RuleViolation as violation:
+        raise ApiProblem(400, violation.message, "phone") from None
+    if number is None:
+        raise ApiProblem(400, _l("Give the phone number to look up."), "phone")
+    found = resident_services.search_residents(ward_row, number[0])
+    record_event(current_key().user, "resident.search", None, ward_row, {"shown": len(found)})
+    db.session.commit()
+    return found
+
+
+@residents_bp.route("/residents/<int:resident_id>")
+@api_key(ApiScope.RESIDENTS_READ)
+@writes_on_read
+@residents_bp.etag
+@residents_bp.response(200, schemas.Resident)
+def get_resident(resident_id: int):
+    """One resident's record; audit-logged."""
+    resident = _resident(resident_id)
+    record_event(current_key().user, "resident.view", resident, resident.ward)
+    db.session.commit()
+    return resident
+
+
+@residents_bp.route("/residents", methods=["POST"])
+@api_key(ApiScope.RESIDENTS_WRITE)
+@residents_bp.arguments(schemas.ResidentInput)
+@residents_bp.response(201, schemas.Resident)
+def create_resident(values: dict):
+    """Register a resident; 409 with the likely same people unless ``confirmed_new``."""
+    ward = _ward(values.pop("ward", None))
+    confirmed_new = values.pop("confirmed_new")
+    draft = resident_services.ResidentDraft(**values)
+    try:
+        resident = resident_services.create_resident(
+            current_key().user, ward, draft, confirmed_new=confirmed_new
+        )
+    except resident_services.PossibleDuplicate as duplicate:
+        raise ApiProblem(
+            409,
+            _l("Residents with this number or name are on record: is it one of them?"),
+            code="possible-duplicate",
+            matches=schemas.ResidentMatch(many=True).dump(duplicate.matches),
+        ) from None
+    db.session.commit()
+    return resident
+
+
+@residents_bp.route("/residents/<int:resident_id>", methods=["PATCH"])
+@api_key(ApiScope.RESIDENTS_WRITE)
+@residents_bp.etag
+@residents_bp.arguments(schemas.ResidentChange(partial=True))
+@residents_bp.response(200, schemas.Resident)
+def update_resident(values: dict, resident_id: int):
+    """Correct what is given; the audit log names the fields changed, not their contents."""
+    resident = _resident(resident_id)
+    db.session.refresh(resident, with_for_update=True)
+    residents_bp.check_etag(resident, schemas.Resident)
+    values.pop("ward", None)
+    values.pop("confirmed_new", None)
+    draft = replace(resident_services.ResidentDraft.of(resident), **values)
+    resident_services.update_resident(current_key().user, resident, draft)
+    db.session.commit()
+    return resident
+
+
+# -- bookings --------------------------------------------------------------------------------
+
+
+@residents_bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.arguments(schemas.BookingInput)
+@residents_bp.response(201, schemas.Booking)
+def book(values: dict, session_id: int):
+    """Book a seat or slot, or a place on the waiting list when full; race-safe."""
+    session = reachable(Session, session_id)
+    resident = db.session.get(Resident, values["resident_id"])
+    if resident is None or not current_key().reaches(resident.ward_id):
+        raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
+    booking = bookings.book_resident(
+        current_key().user, resident, session, values["source"], place=values["place"]
+    )
+    db.session.commit()
+    return booking
+
+
+def _booking(booking_id: int) -> Booking:
+    return reachable(Booking, booking_id)
+
+
+@residents_bp.route("/bookings/<int:booking_id>")
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.response(200, schemas.Booking)
+def get_booking(booking_id: int):
+    """A booking, with its place on the waiting list."""
+    return _booking(booking_id)
+
+
+@residents_bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.arguments(schemas.BookingCancellation)
+@residents_bp.response(200, schemas.Cancelled)
+def cancel_booking(values: dict, booking_id: int):
+    """Cancel; a freed place goes to the first on the waiting list at once."""
+    booking = _booking(booking_id)
+    promoted = bookings.cancel_booking(current_key().user, booking, values["reason"])
+    db.session.commit()
+    return {"booking": booking, "promoted": promoted}
+
+
+@residents_bp.route("/bookings/<int:booking_id>/attendance", methods=["POST"])
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.arguments(schemas.Attendance)
+@residents_bp.response(200, schemas.Booking)
+def attendance(values: dict, booking_id: int):
+    """Mark whether the resident came (once the session has started)."""
+    booking = _booking(booking_id)
+    bookings.record_attendance(current_key().user, booking, values["attended"])
+    db.session.commit()
+    return booking
+
+
+@residents_bp.route("/bookings/<int:booking_id>/reminders")
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.response(200, schemas.Reminder(many=True))
+def booking_reminders(booking_id: int):
+    """The reminders a booking caused and what became of each (sent, delivered, answered)."""
+    return reminders_of_booking(_booking(booking_id).id)
