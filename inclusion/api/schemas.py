@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from inclusion import clock
+from inclusion.api.problems import both_languages
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
@@ -359,3 +360,42 @@ class Reminder(Out):
     sent_at = fields.Function(lambda reminder: local_iso(reminder.sent_dt), allow_none=True)
     reply = fields.Str(allow_none=True, metadata={"description": "1 confirmed, 2 cancelled, …"})
     error = fields.Str(attribute="last_error")
+
+
+class MetricPace(Out):
+    expected = fields.Float(metadata={"description": "Where an even spread is by today."})
+    projected = fields.Float(metadata={"description": "Where the current rate ends the period."})
+    on_track = fields.Bool()
+    behind_by = fields.Int()
+
+
+class MetricTarget(Out):
+    value = fields.Float()
+    first_year = fields.Int()
+    last_year = fields.Int()
+
+
+class MetricFigure(Out):
+    metric = fields.Function(lambda row: row.metric.value)
+    label = fields.Function(lambda row: both_languages(row.metric.label))
+    definition = fields.Function(lambda row: both_languages(row.metric.definition))
+    unit = fields.Function(lambda row: row.metric.unit.value)
+    value = fields.Float(allow_none=True)
+    first_year = fields.Function(lambda row: row.scope.years[0])
+    last_year = fields.Function(lambda row: row.scope.years[1])
+    target = fields.Nested(MetricTarget, allow_none=True)
+    pace = fields.Nested(MetricPace, allow_none=True)
+    on_track = fields.Bool(allow_none=True)
+    by_month = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
+    counted_at = fields.Function(lambda row: local_iso(row.figures.counted_dt), allow_none=True)
+
+
+class Metrics(Out):
+    fiscal_year = fields.Int()
+    ward = fields.Str(allow_none=True, metadata={"description": "Null: all wards together."})
+    figures = fields.List(fields.Nested(MetricFigure))
+
+
+class MetricsArgs(Strict):
+    year = fields.Int(validate=validate.Range(2020, 2040), metadata={"description": "年度"})
+    ward = fields.Str(validate=validate.Length(max=40))

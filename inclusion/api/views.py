@@ -13,6 +13,7 @@ from inclusion.api.access import (
     bearer_token,
 )
 from inclusion.api.lookups import cursor_arg, page, ward_named, with_counts
+from inclusion.api.metrics_api import metrics_bp
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint, init_app, operations, spec
 from inclusion.api.problems import PROBLEMS, problem
@@ -33,7 +34,7 @@ wards_bp = Blueprint(
     "api_wards", __name__, url_prefix=PREFIX, description="Wards and venues; public."
 )
 docs_bp = Blueprint("api_docs", __name__, url_prefix=PREFIX)
-BLUEPRINTS = [wards_bp, sessions_bp, residents_bp]
+BLUEPRINTS = [wards_bp, sessions_bp, residents_bp, metrics_bp]
 
 
 # -- wards and venues ------------------------------------------------------------------------
