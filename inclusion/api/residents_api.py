@@ -18,7 +18,6 @@ from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
 from inclusion.db import writes_on_read
-from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import parse_phone
 from inclusion.reminders.services import reminders_of_booking
@@ -42,7 +41,7 @@ def _ward(named: str | None) -> Ward:
         check_ward(ward)
         return ward
     if key.ward is None:
-        raise ApiProblem(400, _l("Name the ward: this key is for every ward."), "ward")
+        raise ApiProblem(422, _l("Name the ward: this key is for every ward."), "ward")
     return key.ward
 
 
@@ -61,12 +60,9 @@ def _resident(resident_id: int) -> Resident:
 def find_residents(phone: str, ward: str | None = None):
     """Residents of a ward with this phone number (the caller's, say); audit-logged."""
     ward_row = _ward(ward)
-    try:
-        number = parse_phone(phone, "phone")
-    except RuleViolation as violation:
-        raise ApiProblem(400, violation.message, "phone") from None
+    number = parse_phone(phone, "phone")
     if number is None:
-        raise ApiProblem(400, _l("Give the phone number to look up."), "phone")
+        raise ApiProblem(422, _l("Give the phone number to look up."), "phone")
     found = resident_services.search_residents(ward_row, number[0])
     record_event(current_key().user, "resident.search", None, ward_row, {"shown": len(found)})
     db.session.commit()

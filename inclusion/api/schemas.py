@@ -21,6 +21,16 @@ from inclusion.volunteers.models import ShiftRole, ShiftStatus
 MAX_PAGE = 200
 
 
+#: HH:MM, as the description says, so generated and hand-written clients agree.
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def clock_time(**options) -> fields.Time:
+    """A local time of day, ``10:30``."""
+    metadata = {"pattern": CLOCK_PATTERN, "example": "10:30", **options.pop("metadata", {})}
+    return fields.Time(format="%H:%M", metadata=metadata, **options)
+
+
 def local_iso(moment) -> str | None:
     """A UTC datetime as local ISO 8601 with its offset, e.g. 2026-12-10T10:00:00+09:00."""
     return clock.to_local(moment).isoformat() if moment is not None else None
@@ -156,7 +166,10 @@ class PublicSessionPage(Page):
 
 
 class PageArgs(Strict):
-    cursor = fields.Str(validate=validate.Length(max=40))
+    cursor = fields.Str(
+        validate=validate.Regexp(r"^[0-9]{1,18}-[0-9]{1,18}$"),
+        metadata={"description": "The next_cursor of the page before."},
+    )
     limit = fields.Int(load_default=50, validate=validate.Range(1, MAX_PAGE))
 
 
@@ -180,8 +193,8 @@ class SessionInput(Strict):
     kind = fields.Enum(SessionKind, by_value=True, required=True)
     title = fields.Str(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
-    starts_time = fields.Time(required=True, format="%H:%M")
-    ends_time = fields.Time(required=True, format="%H:%M")
+    starts_time = clock_time(required=True)
+    ends_time = clock_time(required=True)
     topics = fields.List(fields.Enum(Topic, by_value=True), load_default=list)
     level = fields.Enum(Level, by_value=True, load_default=Level.BEGINNER)
     description = fields.Str(load_default="", validate=validate.Length(max=4000))
@@ -259,8 +272,8 @@ class Resident(ResidentMatch):
     ward = fields.Function(lambda resident: resident.ward.slug)
     phones = fields.List(fields.Nested(Phone))
     reminder_channel = fields.Enum(ReminderChannel, by_value=True)
-    call_from = fields.Time(format="%H:%M", allow_none=True)
-    call_until = fields.Time(format="%H:%M", allow_none=True)
+    call_from = clock_time(allow_none=True)
+    call_until = clock_time(allow_none=True)
     needs = fields.Str()
     proxy_name = fields.Str()
     proxy_relation = fields.Str()
@@ -297,8 +310,8 @@ class ResidentInput(Strict):
         ReminderChannel, by_value=True, allow_none=True, load_default=None,
         metadata={"description": "Null: by the first number (SMS to a mobile, else a call)."},
     )  # fmt: skip
-    call_from = fields.Time(format="%H:%M", allow_none=True, load_default=None)
-    call_until = fields.Time(format="%H:%M", allow_none=True, load_default=None)
+    call_from = clock_time(allow_none=True, load_default=None)
+    call_until = clock_time(allow_none=True, load_default=None)
     needs = fields.Str(load_default="", validate=validate.Length(max=2000))
     proxy_name = fields.Str(load_default="", validate=validate.Length(max=100))
     proxy_relation = fields.Str(load_default="", validate=validate.Length(max=50))

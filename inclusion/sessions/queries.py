@@ -46,7 +46,11 @@ class Cursor:
             or len(session_id) > 18
         ):
             return None
-        return cls(datetime.fromtimestamp(int(micros) / 1_000_000, UTC), int(session_id))
+        try:
+            starts_dt = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+        except (OverflowError, OSError, ValueError):  # digits, but no date a session can have
+            return None
+        return cls(starts_dt, int(session_id))
 
 
 def _filtered(filters: SessionFilter) -> sa.Select:
