@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters() -> None:
         """No one types U+0000; PostgreSQL cannot store it. Refuse it at the door."""
+        if "\x00" in request.path:
+            abort(400)
         for values in (request.args, request.form):
             for value in values.values():
                 if "\x00" in value:

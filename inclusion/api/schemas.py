@@ -36,6 +36,19 @@ def local_iso(moment) -> str | None:
     return clock.to_local(moment).isoformat() if moment is not None else None
 
 
+#: No one types U+0000 and PostgreSQL cannot store it: described, so clients know.
+NO_NUL = r"^[^\x00]*$"
+
+
+class Text(fields.String):
+    """A string as people type it: anything but U+0000."""
+
+    def __init__(self, **kwargs) -> None:
+        given = kwargs.pop("validate", None)
+        given = [] if given is None else given if isinstance(given, list) else [given]
+        super().__init__(validate=[*given, validate.Regexp(NO_NUL)], **kwargs)
+
+
 class Strict(ma.Schema):
     """What clients send: unknown fields are refused, so a misspelt one is not ignored."""
 
@@ -179,7 +192,7 @@ class PublicSessionArgs(PageArgs):
 
 
 class SessionArgs(PublicSessionArgs):
-    ward = fields.Str(validate=validate.Length(max=40))
+    ward = Text(validate=validate.Length(max=40))
     venue_id = fields.Int(validate=validate.Range(1, 2**31 - 1))
     status = fields.Enum(SessionStatus, by_value=True)
     date_from = fields.Date(metadata={"description": "Local date, YYYY-MM-DD."})
@@ -191,14 +204,14 @@ class SessionInput(Strict):
 
     venue_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
     kind = fields.Enum(SessionKind, by_value=True, required=True)
-    title = fields.Str(required=True, validate=validate.Length(1, 200))
+    title = Text(required=True, validate=validate.Length(1, 200))
     date = fields.Date(required=True)
     starts_time = clock_time(required=True)
     ends_time = clock_time(required=True)
     topics = fields.List(fields.Enum(Topic, by_value=True), load_default=list)
     level = fields.Enum(Level, by_value=True, load_default=Level.BEGINNER)
-    description = fields.Str(load_default="", validate=validate.Length(max=4000))
-    room = fields.Str(load_default="", validate=validate.Length(max=100))
+    description = Text(load_default="", validate=validate.Length(max=4000))
+    room = Text(load_default="", validate=validate.Length(max=100))
     capacity = fields.Int(allow_none=True, load_default=None, validate=validate.Range(1, 1000))
     slot_minutes = fields.Int(
         allow_none=True, load_default=None, validate=validate.OneOf(SLOT_MINUTES)
@@ -213,11 +226,11 @@ class SessionInput(Strict):
 class SessionChange(SessionInput):
     """Only what changes (loaded as partial); moving a session needs a reason."""
 
-    reason = fields.Str(validate=validate.Length(max=500))
+    reason = Text(validate=validate.Length(max=500))
 
 
 class Cancellation(Strict):
-    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+    reason = Text(required=True, validate=validate.Length(1, 500))
 
 
 class Volunteer(Out):
@@ -283,26 +296,26 @@ class Resident(ResidentMatch):
 
 
 class ResidentSearch(Strict):
-    phone = fields.Str(required=True, validate=validate.Length(1, 30))
-    ward = fields.Str(validate=validate.Length(max=40))
+    phone = Text(required=True, validate=validate.Length(1, 30))
+    ward = Text(validate=validate.Length(max=40))
 
 
 class ResidentInput(Strict):
     """A resident as staff type what they say (書かない窓口); kana in hiragana or katakana."""
 
-    ward = fields.Str(
+    ward = Text(
         validate=validate.Length(max=40),
         metadata={"description": "Needed when the key is for every ward."},
     )
-    family_name = fields.Str(required=True, validate=validate.Length(1, 50))
-    family_kana = fields.Str(required=True, validate=validate.Length(1, 50))
-    given_name = fields.Str(load_default="", validate=validate.Length(max=50))
-    given_kana = fields.Str(load_default="", validate=validate.Length(max=50))
+    family_name = Text(required=True, validate=validate.Length(1, 50))
+    family_kana = Text(required=True, validate=validate.Length(1, 50))
+    given_name = Text(load_default="", validate=validate.Length(max=50))
+    given_kana = Text(load_default="", validate=validate.Length(max=50))
     birth_year = fields.Int(
         allow_none=True, load_default=None, validate=validate.Range(1900, 2100)
     )
     phones = fields.List(
-        fields.Str(validate=validate.Length(max=30)),
+        Text(validate=validate.Length(max=30)),
         load_default=list,
         validate=validate.Length(max=3),
     )
@@ -312,10 +325,10 @@ class ResidentInput(Strict):
     )  # fmt: skip
     call_from = clock_time(allow_none=True, load_default=None)
     call_until = clock_time(allow_none=True, load_default=None)
-    needs = fields.Str(load_default="", validate=validate.Length(max=2000))
-    proxy_name = fields.Str(load_default="", validate=validate.Length(max=100))
-    proxy_relation = fields.Str(load_default="", validate=validate.Length(max=50))
-    proxy_phone = fields.Str(load_default="", validate=validate.Length(max=30))
+    needs = Text(load_default="", validate=validate.Length(max=2000))
+    proxy_name = Text(load_default="", validate=validate.Length(max=100))
+    proxy_relation = Text(load_default="", validate=validate.Length(max=50))
+    proxy_phone = Text(load_default="", validate=validate.Length(max=30))
     proxy_gets_reminders = fields.Bool(load_default=False)
     confirmed_new = fields.Bool(
         load_default=False,
@@ -349,7 +362,7 @@ class BookingInput(Strict):
 
 
 class BookingCancellation(Strict):
-    reason = fields.Str(load_default="", validate=validate.Length(max=200))
+    reason = Text(load_default="", validate=validate.Length(max=200))
 
 
 class Cancelled(Out):
@@ -411,4 +424,4 @@ class Metrics(Out):
 
 class MetricsArgs(Strict):
     year = fields.Int(validate=validate.Range(2020, 2040), metadata={"description": "年度"})
-    ward = fields.Str(validate=validate.Length(max=40))
+    ward = Text(validate=validate.Length(max=40))

@@ -73,7 +73,7 @@ def test_a_key_for_every_ward_must_name_the_ward(client, call_centre):
     body = resident_body()
     del body["ward"]
     response = client.post("/api/v1/residents", json=body, headers=call_centre)
-    assert response.status_code == 400 and response.json["field"] == "ward"
+    assert response.status_code == 422 and response.json["field"] == "ward"
 
 
 def test_residents_of_another_ward_are_out_of_reach(client, make_key, shibuya, shinagawa):

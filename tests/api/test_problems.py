@@ -33,6 +33,11 @@ def test_unknown_routes_and_methods_are_problems(client):
     assert is_problem(client.get("/api/v1/sessions/99999999999999999999"), 404, "not-found")
 
 
+def test_a_nul_anywhere_is_refused_before_the_database_sees_it(client):
+    for path in ("/api/v1/wards/%00/venues", "/w/sh%00ibuya", "/api/v1/wards?x=%00"):
+        assert client.get(path).status_code == 400, path
+
+
 def test_pages_keep_their_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and response.mimetype == "text/html"

@@ -104,7 +104,8 @@ def test_staff_systems_create_a_session_by_the_forms_rules(client, make_key, shi
 
 @pytest.mark.parametrize(
     "body",
-    [{"title": ""}, {"title": "x" * 201}, {"capacity": -3}, {"starts_time": "25:00"},
+    [{"title": ""}, {"title": "x" * 201}, {"title": "a\u0000b"}, {"capacity": -3},
+     {"starts_time": "25:00"},
      {"date": "2026-02-30"}, {"kind": "lecture"}, {"topics": "line"}, {"extra": 1},
      {"venue_id": "🙂"}, {"slot_minutes": 17}],
 )  # fmt: skip
