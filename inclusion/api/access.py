@@ -7,6 +7,7 @@ never does, so CSRF cannot reach the API.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,8 @@ from inclusion.api.models import ApiKey, ApiScope
 from inclusion.api.services import key_for_token
 from inclusion.auth.access import AccessRule
 from inclusion.wards.models import Ward
+
+log = logging.getLogger(__name__)
 
 #: Public routes still get a rate limit and problem errors; this says "no key needed".
 PUBLIC = AccessRule(roles=frozenset())
@@ -62,6 +65,7 @@ def api_key(scope: ApiScope) -> Callable[[Callable[..., Any]], Callable[..., Any
                     code="missing-scope",
                 )
             g.api_key = key
+            log.info("api %s %s by key %s (%s)", request.method, request.path, key.id, key.prefix)
             return view(*args, **kwargs)
 
         documented = flask_smorest.Blueprint.doc(

@@ -140,3 +140,29 @@ def test_twelve_calls_for_three_seats_through_the_api(race_app):
         ).all()
         seated = sorted(place for status, place in rows if status in SEATED)
         assert seated == [1, 2, 3] and len(rows) == BOOKERS  # the rest wait, in order
+
+
+def keyed_operations(client) -> list[tuple[str, str, str]]:
+    """(method, path with sample ids, scope) of every operation that needs a key."""
+    found = []
+    for path, methods in client.get("/api/v1/openapi.json").json["paths"].items():
+        for method, operation in methods.items():
+            for rule in operation.get("security", []) if isinstance(operation, dict) else []:
+                for scope in rule["bearer"]:
+                    sample = path.replace("{session_id}", "1").replace("{booking_id}", "1")
+                    sample = sample.replace("{resident_id}", "1").replace("{shift_id}", "1")
+                    found.append((method, sample, scope))
+    return found
+
+
+def test_every_keyed_operation_wants_its_own_scope(client, make_key):
+    operations = keyed_operations(client)
+    assert len(operations) >= 18
+    for method, path, scope in operations:
+        anonymous = client.open(path, method=method.upper(), json={})
+        assert anonymous.status_code == 401, (method, path)
+        others = [each for each in ApiScope if each.value != scope]
+        lacking = client.open(path, method=method.upper(), json={}, headers=make_key(*others))
+        assert lacking.status_code == 403 and lacking.json["code"] == "missing-scope", (
+            method, path, lacking.status_code
+        )  # fmt: skip
