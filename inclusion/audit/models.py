@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "target.set": _l("Target set"),
     "target.delete": _l("Target removed"),
     "survey.enter": _l("Survey figure entered"),
+    "api_key.create": _l("API key made"),
+    "api_key.revoke": _l("API key revoked"),
 }
 
 

@@ -1,0 +1,39 @@
+"""An admin makes a key for the call centre, sees it once, reads the API reference and
+revokes the key."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in
+
+
+def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
+    log_in(page, "admin@example.jp")
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="APIキー"
+    ).click()
+    page.get_by_label("連携先").fill("23区共同コールセンター")
+    page.get_by_label("区民の予約・予約の取消・出欠の記録").check()
+    page.get_by_label("電話番号で区民を検索（個人情報）").check()
+    page.get_by_role("button", name="キーを作成").click()
+    expect(page.get_by_role("status")).to_contain_text("もう一度表示することはできません")
+    secret = page.locator("code.secret").inner_text()
+    assert re.fullmatch(r"incl_[A-Za-z0-9_-]{40,}", secret)
+    keys = page.get_by_role("region", name="キー").last
+    expect(keys).to_contain_text("23区共同コールセンター")
+    expect(keys).to_contain_text("bookings:write")
+
+    response = page.request.get("/api/v1/sessions", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status == 403  # it may book, not read sessions
+    page.get_by_role("link", name="APIリファレンス").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("inclusion API")
+    expect(page.get_by_role("heading", name="GET /api/v1/residents", exact=True)).to_be_visible()
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="APIキー"
+    ).click()
+    page.get_by_role("button", name=re.compile("無効にする.*23区共同コールセンター")).click()
+    expect(page.get_by_role("status")).to_contain_text("無効にしました")
+    response = page.request.get("/api/v1/residents?phone=0312345678",
+                                headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+    assert response.status == 401
