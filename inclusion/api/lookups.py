@@ -48,3 +48,13 @@ def with_counts(sessions: list[Session]) -> list[Session]:
 
 def page(items, next_cursor: Cursor | None) -> dict:
     return {"items": items, "next_cursor": str(next_cursor) if next_cursor else None}
+
+
+def check_unchanged(blueprint, row, schema, shown=lambda row: row):
+    """Lock ``row`` and read it afresh, then compare it with If-Match (428 or 412).
+
+    Under the lock no one else changes it until the change at hand is committed.
+    """
+    db.session.refresh(row, with_for_update=True)
+    blueprint.check_etag(shown(row), schema)
+    return row

@@ -146,4 +146,5 @@ LIBRARY_MESSAGES = (
     _l("Invalid value."),
     _l("Must be greater than or equal to 1."),
     _l("Not a valid mapping type."),
+    _l("Enter a date from 2000 to 2100."),
 )

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
-from inclusion.api.lookups import reachable, ward_named
+from inclusion.api.lookups import check_unchanged, reachable, ward_named
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
@@ -113,9 +113,7 @@ def create_resident(values: dict):
 @residents_bp.response(200, schemas.Resident)
 def update_resident(values: dict, resident_id: int):
     """Correct what is given; the audit log names the fields changed, not their contents."""
-    resident = _resident(resident_id)
-    db.session.refresh(resident, with_for_update=True)
-    residents_bp.check_etag(resident, schemas.Resident)
+    resident = check_unchanged(residents_bp, _resident(resident_id), schemas.Resident)
     values.pop("ward", None)
     values.pop("confirmed_new", None)
     draft = replace(resident_services.ResidentDraft.of(resident), **values)

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from inclusion import clock
 from inclusion.api.problems import both_languages
+from inclusion.forms import EARLIEST_DAY, LATEST_DAY
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
@@ -29,6 +30,21 @@ def clock_time(**options) -> fields.Time:
     """A local time of day, ``10:30``."""
     metadata = {"pattern": CLOCK_PATTERN, "example": "10:30", **options.pop("metadata", {})}
     return fields.Time(format="%H:%M", metadata=metadata, **options)
+
+
+#: The years the pages take too (2000–2100), written so a client's validator knows.
+DATE_PATTERN = r"^(20[0-9][0-9]|2100)-[0-9]{2}-[0-9]{2}$"
+
+
+def _plausible(day) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ma.ValidationError("Enter a date from 2000 to 2100.")
+
+
+def local_date(**options) -> fields.Date:
+    """A local date, ``2026-12-10``, between 2000 and 2100."""
+    metadata = {"pattern": DATE_PATTERN, "example": "2026-12-10", **options.pop("metadata", {})}
+    return fields.Date(validate=_plausible, metadata=metadata, **options)
 
 
 def local_iso(moment) -> str | None:
@@ -121,7 +137,7 @@ class VenueRef(Out):
     address = fields.Str()
 
 
-class Session(Out):
+class SessionBase(Out):
     id = fields.Int()
     ward = fields.Function(lambda session: session.ward.slug)
     venue = fields.Nested(VenueRef)
@@ -133,11 +149,14 @@ class Session(Out):
     topics = fields.List(fields.Enum(Topic, by_value=True))
     starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
     ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    has_device_loan = fields.Bool()
+
+
+class Session(SessionBase):
     capacity = fields.Int()
     slot_minutes = fields.Int(allow_none=True)
     lead_needed = fields.Int()
     assistants_needed = fields.Int()
-    has_device_loan = fields.Bool()
     status = fields.Enum(SessionStatus, by_value=True)
     cancel_reason = fields.Str()
     sequence = fields.Int(metadata={"description": "Bumped by every change a calendar shows."})
@@ -145,21 +164,9 @@ class Session(Out):
     waiting = fields.Int(metadata={"description": "On the waiting list."})
 
 
-class PublicSession(Out):
+class PublicSession(SessionBase):
     """What a ward's website shows: no volunteer or booking details beyond seats left."""
 
-    id = fields.Int()
-    ward = fields.Function(lambda session: session.ward.slug)
-    venue = fields.Nested(VenueRef)
-    kind = fields.Enum(SessionKind, by_value=True)
-    title = fields.Str()
-    level = fields.Enum(Level, by_value=True)
-    description = fields.Str()
-    room = fields.Str()
-    topics = fields.List(fields.Enum(Topic, by_value=True))
-    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
-    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
-    has_device_loan = fields.Bool()
     seats_left = fields.Int(allow_none=True, metadata={"description": "None for salons."})
     url = fields.Str(metadata={"description": "The session's public page."})
 
@@ -180,7 +187,7 @@ class PublicSessionPage(Page):
 
 class PageArgs(Strict):
     cursor = fields.Str(
-        validate=validate.Regexp(r"^[0-9]{1,18}-[0-9]{1,18}$"),
+        validate=validate.Regexp(r"^[0-9]{1,16}-[0-9]{1,18}$"),
         metadata={"description": "The next_cursor of the page before."},
     )
     limit = fields.Int(load_default=50, validate=validate.Range(1, MAX_PAGE))
@@ -195,8 +202,8 @@ class SessionArgs(PublicSessionArgs):
     ward = Text(validate=validate.Length(max=40))
     venue_id = fields.Int(validate=validate.Range(1, 2**31 - 1))
     status = fields.Enum(SessionStatus, by_value=True)
-    date_from = fields.Date(metadata={"description": "Local date, YYYY-MM-DD."})
-    date_to = fields.Date()
+    date_from = local_date(metadata={"description": "Local date, YYYY-MM-DD."})
+    date_to = local_date()
 
 
 class SessionInput(Strict):
@@ -205,7 +212,7 @@ class SessionInput(Strict):
     venue_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
     kind = fields.Enum(SessionKind, by_value=True, required=True)
     title = Text(required=True, validate=validate.Length(1, 200))
-    date = fields.Date(required=True)
+    date = local_date(required=True)
     starts_time = clock_time(required=True)
     ends_time = clock_time(required=True)
     topics = fields.List(fields.Enum(Topic, by_value=True), load_default=list)

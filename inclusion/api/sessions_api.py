@@ -11,7 +11,14 @@ from sqlalchemy.orm import joinedload
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
-from inclusion.api.lookups import cursor_arg, page, reachable, ward_named, with_counts
+from inclusion.api.lookups import (
+    check_unchanged,
+    cursor_arg,
+    page,
+    reachable,
+    ward_named,
+    with_counts,
+)
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.auth.models import Role, User
@@ -84,11 +91,10 @@ def create_session(values: dict):
     return with_counts([session])[0]
 
 
-def _locked(session_id: int) -> Session:
-    """The session under its row lock, read afresh, so If-Match compares what is there."""
-    session = reachable(Session, session_id)
-    db.session.refresh(session, with_for_update=True)
-    return with_counts([session])[0]
+def _unchanged(session_id: int) -> Session:
+    """The session as the client read it (If-Match), under its row lock."""
+    return check_unchanged(sessions_bp, reachable(Session, session_id), schemas.Session,
+                           lambda session: with_counts([session])[0])  # fmt: skip
 
 
 @sessions_bp.route("/sessions/<int:session_id>", methods=["PATCH"])
@@ -98,8 +104,7 @@ def _locked(session_id: int) -> Session:
 @sessions_bp.response(200, schemas.Session)
 def update_session(values: dict, session_id: int):
     """Change what is given; moving it needs a reason and tells the people booked."""
-    session = _locked(session_id)
-    sessions_bp.check_etag(session, schemas.Session)
+    session = _unchanged(session_id)
     reason = values.pop("reason", "")
     current = session_services.SessionDraft.of(session)
     if "venue_id" in values:
@@ -119,8 +124,7 @@ def update_session(values: dict, session_id: int):
 @sessions_bp.response(200, schemas.Session)
 def cancel_session(values: dict, session_id: int):
     """Cancel a session: its bookings are cancelled and the people booked are told."""
-    session = _locked(session_id)
-    sessions_bp.check_etag(session, schemas.Session)
+    session = _unchanged(session_id)
     session_services.cancel_session(current_key().user, session, values["reason"])
     db.session.commit()
     return with_counts([session])[0]

@@ -59,7 +59,7 @@ def test_pages_stay_stable_while_sessions_are_added(client, make_key, shibuya, s
 
 @pytest.mark.parametrize(
     "query", ["limit=0", "limit=201", "limit=x", "cursor=garbage", "cursor=999999999999999999-1",
-              "kind=lecture",
+              "kind=lecture", "date_from=0001-01-01", "date_to=9999-12-31",
               "date_from=2026-13-01", "venue_id=-1", "status=gone", "unknown=1"],
 )  # fmt: skip
 def test_bad_filters_are_400_with_the_field(client, make_key, query):
