@@ -194,3 +194,29 @@ def test_the_figures_as_the_dashboard_counts_them(client, make_key, shibuya, shi
     assert client.get("/api/v1/metrics", headers=ward_key).json["ward"] == "shibuya"
     assert client.get("/api/v1/metrics?ward=shinagawa", headers=ward_key).status_code == 403
     assert client.get("/api/v1/metrics?year=1999", headers=headers).status_code == 400
+
+
+def test_a_ward_key_books_and_staffs_its_own_ward_only(client, make_key, shibuya, shinagawa):
+    theirs = factories.make_session(
+        factories.make_venue(shinagawa), starts_dt=at(day_ahead(4), 10)
+    )
+    ours = factories.make_session(factories.make_venue(shibuya), starts_dt=at(day_ahead(4), 13))
+    their_resident = factories.make_resident(shinagawa)
+    their_booking = factories.make_booking(theirs, their_resident)
+    their_shift = factories.make_shift(theirs, factories.make_volunteer(shinagawa))
+    db.session.commit()
+    headers = make_key(*ApiScope, ward=shibuya)
+    assert client.post(f"/api/v1/sessions/{theirs.id}/bookings", json={"resident_id": 1},
+                       headers=headers).status_code == 404  # fmt: skip
+    other = client.post(f"/api/v1/sessions/{ours.id}/bookings",
+                        json={"resident_id": their_resident.id}, headers=headers)  # fmt: skip
+    assert other.status_code == 422 and other.json["field"] == "resident_id"
+    for path in (f"/api/v1/bookings/{their_booking.id}", f"/api/v1/bookings/{their_booking.id}/reminders",
+                 f"/api/v1/sessions/{theirs.id}/shifts"):  # fmt: skip
+        assert client.get(path, headers=headers).status_code == 404, path
+    for path in (
+        f"/api/v1/bookings/{their_booking.id}/cancel",
+        f"/api/v1/shifts/{their_shift.id}/release",
+    ):
+        assert client.post(path, json={}, headers=headers).status_code == 404, path  # fmt: skip
+    assert db.session.get(Booking, their_booking.id).status == BookingStatus.BOOKED
