@@ -211,12 +211,9 @@ def test_a_ward_key_books_and_staffs_its_own_ward_only(client, make_key, shibuya
     other = client.post(f"/api/v1/sessions/{ours.id}/bookings",
                         json={"resident_id": their_resident.id}, headers=headers)  # fmt: skip
     assert other.status_code == 422 and other.json["field"] == "resident_id"
-    for path in (f"/api/v1/bookings/{their_booking.id}", f"/api/v1/bookings/{their_booking.id}/reminders",
-                 f"/api/v1/sessions/{theirs.id}/shifts"):  # fmt: skip
+    booking = f"/api/v1/bookings/{their_booking.id}"
+    for path in (booking, f"{booking}/reminders", f"/api/v1/sessions/{theirs.id}/shifts"):
         assert client.get(path, headers=headers).status_code == 404, path
-    for path in (
-        f"/api/v1/bookings/{their_booking.id}/cancel",
-        f"/api/v1/shifts/{their_shift.id}/release",
-    ):
-        assert client.post(path, json={}, headers=headers).status_code == 404, path  # fmt: skip
+    for path in (f"{booking}/cancel", f"/api/v1/shifts/{their_shift.id}/release"):
+        assert client.post(path, json={}, headers=headers).status_code == 404, path
     assert db.session.get(Booking, their_booking.id).status == BookingStatus.BOOKED
