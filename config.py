@@ -200,6 +200,12 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
     settings["API_RATE_LIMIT"] = get("API_RATE_LIMIT", "600 per minute")
+    settings["METRICS_TOKEN"] = get("METRICS_TOKEN") or None
+    settings["SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS"] = parse_int(
+        "SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS",
+        get("SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS", "120"),
+        minimum=30,
+    )
 
     account_sid, auth_token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
     settings["TWILIO_ACCOUNT_SID"] = account_sid or None

@@ -82,6 +82,8 @@ _ENV_OVERRIDES = frozenset(
         "CALENDAR_PUBLIC_ALARM_MINUTES",
         "CACHE_URL",
         "API_RATE_LIMIT",
+        "METRICS_TOKEN",
+        "SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS",
     }
 )
 
@@ -90,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     from inclusion import i18n, security
     from inclusion.auth.services import load_user
     from inclusion.db import configure_engine
+    from inclusion.ops import metrics
 
     db.init_app(app)
     with app.app_context():
@@ -101,6 +104,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    metrics.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -119,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.auth.views import bp as auth_bp
     from inclusion.calendar.views import bp as calendar_bp
     from inclusion.main.views import bp as main_bp
+    from inclusion.ops.views import bp as ops_bp
     from inclusion.public.views import bp as public_bp
     from inclusion.reminders.views import bp as reminders_bp
     from inclusion.reminders.webhooks import bp as twilio_bp
@@ -143,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         targets_bp,
         api_keys_bp,
+        ops_bp,
     )
     for blueprint in (*blueprints, public_bp):
         app.register_blueprint(blueprint)

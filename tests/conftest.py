@@ -184,6 +184,14 @@ def log_in(client: FlaskClient, user: User, password: str = factories.PASSWORD):
 
 
 @pytest.fixture
+def scheduler_running(app: Flask) -> None:
+    """A scheduler's heartbeat, as in production, so /readyz answers 200."""
+    from inclusion.scheduler.services import beat
+
+    beat()
+
+
+@pytest.fixture
 def count_queries(app: Flask):
     """Count the SQL statements run inside a ``with count_queries() as counted:`` block."""
 

@@ -24,7 +24,7 @@ def form_names(html: str) -> set[str]:
 
 
 @pytest.mark.parametrize("persona", ["admin", "ward_staff", "volunteer"])
-def test_junk_in_every_form_never_gives_500(app, users, shibuya, persona):
+def test_junk_in_every_form_never_gives_500(app, users, shibuya, persona, scheduler_running):
     user = users[persona]
     client = app.test_client()
     log_in(client, user)
@@ -61,7 +61,7 @@ def test_junk_in_every_form_never_gives_500(app, users, shibuya, persona):
     assert not failures, "\n".join(failures)
 
 
-def test_junk_in_every_query_string_never_gives_500(app, users, shibuya):
+def test_junk_in_every_query_string_never_gives_500(app, users, shibuya, scheduler_running):
     client = app.test_client()
     log_in(client, users["admin"])
     factories.make_volunteer(shibuya, email="junk@example.jp")

@@ -49,3 +49,38 @@ def test_gunicorn_workers_serve_the_app(backend, tmp_path_factory, tmp_path):
             process.terminate()
             _out, errors = process.communicate(timeout=30)
         assert process.returncode == 0, errors.decode()[-2000:]
+
+
+def test_the_production_config_adds_up_every_workers_counts(backend, tmp_path_factory, tmp_path):
+    with scratch_database(backend, tmp_path_factory) as url:
+        migrate_database(url)
+        port = free_port()
+        environ = {**os.environ, "DATABASE_URL": url, "WEB_BIND": f"127.0.0.1:{port}",
+                   "WEB_WORKERS": "2", "WEB_THREADS": "2",
+                   "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
+        process = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            answered = 0
+            deadline = time.monotonic() + 60
+            while answered < 20 and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                        answered += 1
+                except OSError:
+                    time.sleep(0.3)
+            assert answered == 20
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+            line = next(line for line in text.splitlines() if line.startswith(
+                'inclusion_http_requests_total{endpoint="ops.healthz"'))  # fmt: skip
+            assert float(line.rsplit(" ", 1)[1]) == 20  # whichever worker answered each
+        finally:
+            process.terminate()
+            _out, errors = process.communicate(timeout=30)
+        assert process.returncode == 0, errors.decode()[-2000:]

@@ -19,6 +19,9 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 
+#: How often the scheduler says it is alive; /readyz wants a beat within a few of these.
+HEARTBEAT_SECONDS = 15
+
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -32,9 +35,12 @@ class JobSpec:
 def declared_jobs() -> list[JobSpec]:
     """Every feature's jobs (imported here: the features import ``JobSpec`` from us)."""
     from inclusion.reminders.jobs import REMINDER_JOBS
+    from inclusion.scheduler.services import beat
     from inclusion.targets.jobs import TARGET_JOBS
 
-    return [*REMINDER_JOBS, *TARGET_JOBS]
+    heartbeat = JobSpec("scheduler.heartbeat", beat, seconds=HEARTBEAT_SECONDS,
+                        options={"misfire_grace_time": HEARTBEAT_SECONDS - 1})  # fmt: skip
+    return [heartbeat, *REMINDER_JOBS, *TARGET_JOBS]
 
 
 def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:

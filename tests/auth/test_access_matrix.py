@@ -101,7 +101,7 @@ def test_every_route_declares_its_access(app):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_access_matrix(app, users, shibuya, shinagawa, persona):
+def test_access_matrix(app, users, shibuya, shinagawa, persona, scheduler_running):
     user = None if persona == "anonymous" else users[persona]
     failures = []
     checked = 0
