@@ -201,6 +201,10 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
     settings["API_RATE_LIMIT"] = get("API_RATE_LIMIT", "600 per minute")
     settings["METRICS_TOKEN"] = get("METRICS_TOKEN") or None
+    log_format = get("LOG_FORMAT", "text")
+    if log_format not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}")
+    settings["LOG_FORMAT"] = log_format
     settings["SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS"] = parse_int(
         "SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS",
         get("SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS", "120"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, settings_from_env
+from inclusion import logs
 from inclusion.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_env(environ, Path(app.instance_path)))
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k not in _ENV_OVERRIDES})
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.init_app(app)
 
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
@@ -83,6 +81,7 @@ _ENV_OVERRIDES = frozenset(
         "CACHE_URL",
         "API_RATE_LIMIT",
         "METRICS_TOKEN",
+        "LOG_FORMAT",
         "SCHEDULER_HEARTBEAT_MAX_AGE_SECONDS",
     }
 )

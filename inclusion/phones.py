@@ -72,3 +72,10 @@ def display_phone(e164: str | None) -> str:
     return phonenumbers.format_number(
         phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
     )
+
+
+def masked(e164: str | None) -> str:
+    """A number fit for a log line: its last four digits only, +81******1873."""
+    if not e164:
+        return ""
+    return e164[:3] + "*" * max(len(e164) - 7, 0) + e164[-4:]

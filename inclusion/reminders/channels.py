@@ -19,6 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from inclusion.phones import masked
 from inclusion.residents.models import ReminderChannel
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class ConsoleChannel:
         log.info(
             "console %s to %s (reminder %s): %s",
             message.channel.value,
-            message.to,
+            masked(message.to),
             message.reminder_id,
             message.body,
         )
