@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -11,14 +14,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from inclusion.api.problems import from_http_exception, is_api_request, problem
 from inclusion.auth.access import public
-from inclusion.extensions import db
+from inclusion.extensions import db, login_manager
 from inclusion.forms import ButtonForm
 from inclusion.i18n import LANGUAGE_COOKIE
 from inclusion.web import home_url, redirect_back
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("main", __name__)
 
@@ -78,6 +84,24 @@ def http_error(error: HTTPException):
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+@bp.app_errorhandler(OperationalError)
+def database_unavailable(error: OperationalError):
+    """The database is down, restarting or read-only: say so, change nothing, retry later."""
+    log.warning("database unavailable: %s", str(error.orig or error).splitlines()[0][:200])
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.invalidate()
+    retry = {"Retry-After": "30"}
+    if is_api_request():
+        return problem(503, headers=retry)
+    g._login_user = login_manager.anonymous_user()  # the page must not ask the database who
+    message = _(
+        "The service is briefly unavailable. Nothing was changed: please try again in a minute."
+    )
+    return render_template("errors/error.html", code=503, message=message), 503, retry
 
 
 @bp.app_errorhandler(500)
