@@ -1,19 +1,23 @@
 """The real twilio client against a fake Twilio on 127.0.0.1: what is sent, and each failure."""
 
+import random
 import socket
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from inclusion.extensions import db
-from inclusion.reminders import dispatch
+from inclusion.reminders import dispatch, planning
 from inclusion.reminders.channels import configured_channel
-from inclusion.reminders.models import ReminderStatus
+from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import OptOutSource, ReminderChannel
+from tests import factories
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.test_dispatch import by_kind, plan_class
-from tests.reminders.test_planning import THURSDAY, at
+from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
 from tests.reminders.test_webhooks import signed_post
 
 TWO_DAYS_BEFORE = at(THURSDAY - timedelta(days=2), 10, 1)
@@ -176,3 +180,48 @@ def test_the_networks_proxy_settings_apply_though_read_once(ward, fake_twilio, m
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(minutes=5)).sent == 1
     assert len(fake_twilio.posted) == 1
+
+
+# -- chaos: Twilio failing three requests in ten, hanging, or asking to slow down -------------
+
+PEOPLE = 40
+#: A send that may have arrived, or certainly did not, or was refused for good.
+ANSWERS = ["ok"] * 7 + [500, "hang", 429, 21211]
+FINAL = {ReminderStatus.SENT, ReminderStatus.FAILED, ReminderStatus.UNKNOWN}
+
+
+@pytest.fixture
+def short_hangs(fake_twilio):
+    """Hangs just past TWILIO_TIMEOUT_SECONDS (0.5): the client gives up, quickly."""
+    fake_twilio.hang_seconds = 1.0
+    yield
+    fake_twilio.hang_seconds = 2.0
+
+
+def test_every_reminder_ends_known_and_none_twice(ward, fake_twilio, short_hangs):
+    session = factories.make_session(factories.make_venue(ward), starts_dt=at(THURSDAY, 10),
+                                     capacity=PEOPLE)  # fmt: skip
+    for number in range(PEOPLE):
+        resident = factories.make_resident(ward, phones=(f"+8190{number:08d}",),
+                                           channel=ReminderChannel.SMS)  # fmt: skip
+        booked_before(session, resident, place=number + 1)
+    planning.plan(NOW)
+    db.session.commit()
+    pick = random.Random(20261201)
+    fake_twilio.answer(*(pick.choice(ANSWERS) for _ in range(PEOPLE * 3)))
+    moment = TWO_DAYS_BEFORE
+    for _ in range(30):  # a dispatcher's runs over the next minutes, retries falling due
+        dispatch.dispatch_once(moment)
+        moment += timedelta(seconds=30)
+    rows = db.session.scalars(sa.select(Reminder).where(Reminder.kind == "two_days_before")).all()
+    assert len(rows) == PEOPLE
+    assert {row.status for row in rows} <= FINAL, Counter(row.status for row in rows)
+    assert all(row.last_error for row in rows if row.status != ReminderStatus.SENT)
+    # Posts per reminder: only a certain "not sent" (429) is ever tried again.
+    posts = Counter(p.form["StatusCallback"].rsplit("/", 1)[1] for p in fake_twilio.posted)
+    for row in rows:
+        tries = posts[str(row.id)]
+        assert tries == row.attempts, (row.id, tries, row.attempts, row.status)
+        if row.status == ReminderStatus.UNKNOWN:
+            assert "429" not in row.last_error
+    assert Counter(row.status for row in rows)[ReminderStatus.SENT] > PEOPLE // 2
