@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from inclusion.extensions import db
 from inclusion.reminders import planning
+from inclusion.reminders.dispatch import LEASE
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
 from inclusion.wards.services import find_ward
@@ -33,11 +34,11 @@ MOMENT = at(THURSDAY - timedelta(days=2), 10, 30)
 LATER = MOMENT + timedelta(minutes=10)
 
 
-def seed(url: str) -> None:
+def seed(url: str, residents: int = RESIDENTS) -> None:
     app = make_test_app(url)
     with app.app_context():
         ward = find_ward("shibuya")
-        for number in range(RESIDENTS // 4):
+        for number in range(residents // 4):
             venue = factories.make_venue(ward)
             session = factories.make_session(venue, starts_dt=at(THURSDAY, 10 + number % 8))
             for place in range(1, 5):
@@ -52,7 +53,9 @@ def seed(url: str) -> None:
         db.engine.dispose()
 
 
-def dispatchers(url: str, fake: FakeTwilio, *options: str) -> list[subprocess.Popen]:
+def dispatchers(
+    url: str, fake: FakeTwilio, *options: str, count: int = PROCESSES
+) -> list[subprocess.Popen]:
     environ = {
         **os.environ,
         "DATABASE_URL": url,
@@ -70,7 +73,7 @@ def dispatchers(url: str, fake: FakeTwilio, *options: str) -> list[subprocess.Po
     command = [FLASK, "--app", "inclusion", "reminders", "dispatch", *options]
     return [
         subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(PROCESSES)
+        for _ in range(count)
     ]
 
 
@@ -128,3 +131,52 @@ def test_killed_dispatchers_never_send_twice(backend, tmp_path_factory):
     # Claimed but never posted before the kill: lost (visible, resendable), not sent.
     assert set(rows.values()) == {ReminderStatus.SENT, ReminderStatus.UNKNOWN}
     assert len(resent) + len(held) < RESIDENTS
+
+
+ROUNDS = 10
+#: A killed dispatcher loses what it had claimed (two batches of 100): enough for each round.
+MANY = 2400
+
+
+def test_a_dispatcher_killed_and_restarted_ten_times_never_sends_twice(
+    backend, tmp_path_factory, tmp_path
+):
+    with scratch_database(backend, tmp_path_factory) as url, FakeTwilio() as fake:
+        migrate_database(url)
+        seed(url, MANY)
+        fake.hang_seconds = 0.2  # each send takes a moment: kills land mid-send
+        fake.answer(*["hang"] * MANY)
+        for round_number in range(ROUNDS):
+            # Each round a little later, so the leases a killed round held have run out.
+            moment = MOMENT + round_number * (LEASE + timedelta(minutes=1))
+            [process] = dispatchers(url, fake, "--now", moment.isoformat(), count=1)
+            posted = len(fake.posted)
+            deadline = time.monotonic() + 30
+            while len(fake.posted) < posted + 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            process.stderr.close()
+        fake.released.set()
+        last = MOMENT + ROUNDS * (LEASE + timedelta(minutes=1))
+        for process in dispatchers(url, fake, "--once", "--now", last.isoformat()):
+            _out, errors = process.communicate(timeout=120)
+            assert process.returncode == 0, errors.decode()[-2000:]
+        app = make_test_app(url)
+        with app.app_context():
+            statuses = dict(
+                db.session.execute(
+                    sa.select(Reminder.id, Reminder.status).where(
+                        Reminder.kind == "two_days_before"
+                    )
+                ).all()
+            )
+            db.session.remove()
+            db.engine.dispose()
+    sent = reminder_ids(fake)
+    assert len(sent) == len(set(sent)), "a reminder reached Twilio twice"
+    assert set(statuses.values()) <= {ReminderStatus.SENT, ReminderStatus.UNKNOWN}
+    assert {statuses[reminder_id] for reminder_id in sent} <= {
+        ReminderStatus.SENT, ReminderStatus.UNKNOWN
+    }  # fmt: skip
+    assert len(statuses) == MANY and len(sent) >= ROUNDS * 5  # each round was mid-send
