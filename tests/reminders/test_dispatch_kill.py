@@ -83,6 +83,23 @@ def reminder_ids(fake: FakeTwilio) -> list[int]:
     return [int(pattern.search(posted.form["StatusCallback"])[1]) for posted in fake.posted]
 
 
+def finish(url: str, fake: FakeTwilio, moment) -> dict[int, ReminderStatus]:
+    """Let fresh dispatchers send what is left at ``moment``; each reminder's status."""
+    for process in dispatchers(url, fake, "--once", "--now", moment.isoformat()):
+        _out, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors.decode()[-2000:]
+    app = make_test_app(url)
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(
+                sa.select(Reminder.id, Reminder.status).where(Reminder.kind == "two_days_before")
+            ).all()
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return statuses
+
+
 def test_killed_dispatchers_never_send_twice(backend, tmp_path_factory):
     with scratch_database(backend, tmp_path_factory) as url, FakeTwilio() as fake:
         migrate_database(url)
@@ -106,22 +123,7 @@ def test_killed_dispatchers_never_send_twice(backend, tmp_path_factory):
         fake.reset()
         fake.released.set()
 
-        second = dispatchers(url, fake, "--once", "--now", LATER.isoformat())
-        for process in second:
-            _out, errors = process.communicate(timeout=120)
-            assert process.returncode == 0, errors.decode()[-2000:]
-
-        app = make_test_app(url)
-        with app.app_context():
-            rows = dict(
-                db.session.execute(
-                    sa.select(Reminder.id, Reminder.status).where(
-                        Reminder.kind == "two_days_before"
-                    )
-                ).all()
-            )
-            db.session.remove()
-            db.engine.dispose()
+        rows = finish(url, fake, LATER)
     resent = reminder_ids(fake)
     assert len(rows) == RESIDENTS
     assert len(resent) == len(set(resent)), "a reminder went out twice in one round"
@@ -158,21 +160,7 @@ def test_a_dispatcher_killed_and_restarted_ten_times_never_sends_twice(
             process.wait(timeout=30)
             process.stderr.close()
         fake.released.set()
-        last = MOMENT + ROUNDS * (LEASE + timedelta(minutes=1))
-        for process in dispatchers(url, fake, "--once", "--now", last.isoformat()):
-            _out, errors = process.communicate(timeout=120)
-            assert process.returncode == 0, errors.decode()[-2000:]
-        app = make_test_app(url)
-        with app.app_context():
-            statuses = dict(
-                db.session.execute(
-                    sa.select(Reminder.id, Reminder.status).where(
-                        Reminder.kind == "two_days_before"
-                    )
-                ).all()
-            )
-            db.session.remove()
-            db.engine.dispose()
+        statuses = finish(url, fake, MOMENT + ROUNDS * (LEASE + timedelta(minutes=1)))
     sent = reminder_ids(fake)
     assert len(sent) == len(set(sent)), "a reminder reached Twilio twice"
     assert set(statuses.values()) <= {ReminderStatus.SENT, ReminderStatus.UNKNOWN}
