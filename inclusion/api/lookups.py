@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from inclusion.api.access import ApiProblem, current_key
+from inclusion.api.access import ApiProblem, check_ward, current_key
 from inclusion.extensions import db
 from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session
@@ -18,6 +18,16 @@ def ward_named(key: str) -> Ward:
     ward = find_ward(key)
     if ward is None:
         raise ApiProblem(404, _l("There is no ward %(ward)s.", ward=key[:40]), "ward")
+    return ward
+
+
+def ward_asked(named: str | None) -> Ward | None:
+    """The ward a request is about: the one it names (the key must reach it), else the
+    key's own; None for a key of every ward that names none."""
+    if named is None:
+        return current_key().ward
+    ward = ward_named(named)
+    check_ward(ward)
     return ward
 
 

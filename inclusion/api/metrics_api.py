@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from inclusion import clock
 from inclusion.api import schemas
-from inclusion.api.access import api_key, check_ward, current_key
-from inclusion.api.lookups import ward_named
+from inclusion.api.access import api_key
+from inclusion.api.lookups import ward_asked
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.targets import services as target_services
@@ -22,9 +22,7 @@ metrics_bp = Blueprint(
 def metrics(year: int | None = None, ward: str | None = None):
     """Every metric of a fiscal year against its target, for one ward or all wards."""
     year = year or clock.fiscal_year(clock.today())
-    ward_row = ward_named(ward) if ward else current_key().ward
-    if ward_row is not None:
-        check_ward(ward_row)
+    ward_row = ward_asked(ward)
     rows = target_services.dashboard(year, ward_row)
     months = target_services.fiscal_months(year)
     ward_id = ward_row.id if ward_row else None

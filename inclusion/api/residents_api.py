@@ -12,8 +12,8 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from inclusion.api import schemas
-from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
-from inclusion.api.lookups import check_unchanged, reachable, ward_named
+from inclusion.api.access import ApiProblem, api_key, current_key
+from inclusion.api.lookups import check_unchanged, reachable, ward_asked
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
@@ -34,15 +34,11 @@ residents_bp = Blueprint(
 
 
 def _ward(named: str | None) -> Ward:
-    """The ward a request is about: the key's own, or the one it names (a key for all)."""
-    key = current_key()
-    if named:
-        ward = ward_named(named)
-        check_ward(ward)
-        return ward
-    if key.ward is None:
+    """The ward a resident belongs to: named, or the key's own; never "every ward"."""
+    ward = ward_asked(named)
+    if ward is None:
         raise ApiProblem(422, _l("Name the ward: this key is for every ward."), "ward")
-    return key.ward
+    return ward
 
 
 def _resident(resident_id: int) -> Resident:

@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from inclusion.api import schemas
-from inclusion.api.access import ApiProblem, api_key, check_ward, current_key
+from inclusion.api.access import ApiProblem, api_key, current_key
 from inclusion.api.lookups import (
     check_unchanged,
     cursor_arg,
     page,
     reachable,
-    ward_named,
+    ward_asked,
     with_counts,
 )
 from inclusion.api.models import ApiScope
@@ -44,16 +44,11 @@ sessions_bp = Blueprint(
 @sessions_bp.response(200, schemas.SessionPage)
 def list_sessions(limit: int, cursor: str | None = None, ward: str | None = None, **filters):
     """Sessions in start order, filtered; keyset pages stay stable while rows are added."""
-    key = current_key()
-    ward_id = None
-    if ward is not None:
-        ward_row = ward_named(ward)
-        check_ward(ward_row)
-        ward_id = ward_row.id
-    elif key.ward_id is not None:
-        ward_id = key.ward_id
+    ward_row = ward_asked(ward)
     sessions, next_cursor = page_of_sessions(
-        SessionFilter(ward_id=ward_id, **filters), cursor_arg(cursor), limit
+        SessionFilter(ward_id=ward_row.id if ward_row else None, **filters),
+        cursor_arg(cursor),
+        limit,
     )
     return page(with_counts(sessions), next_cursor)
 
