@@ -138,16 +138,12 @@ def book(values: dict, session_id: int):
     return booking
 
 
-def _booking(booking_id: int) -> Booking:
-    return reachable(Booking, booking_id)
-
-
 @residents_bp.route("/bookings/<int:booking_id>")
 @api_key(ApiScope.BOOKINGS_WRITE)
 @residents_bp.response(200, schemas.Booking)
 def get_booking(booking_id: int):
     """A booking, with its place on the waiting list."""
-    return _booking(booking_id)
+    return reachable(Booking, booking_id)
 
 
 @residents_bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
@@ -156,7 +152,7 @@ def get_booking(booking_id: int):
 @residents_bp.response(200, schemas.Cancelled)
 def cancel_booking(values: dict, booking_id: int):
     """Cancel; a freed place goes to the first on the waiting list at once."""
-    booking = _booking(booking_id)
+    booking = reachable(Booking, booking_id)
     promoted = bookings.cancel_booking(current_key().user, booking, values["reason"])
     db.session.commit()
     return {"booking": booking, "promoted": promoted}
@@ -168,7 +164,7 @@ def cancel_booking(values: dict, booking_id: int):
 @residents_bp.response(200, schemas.Booking)
 def attendance(values: dict, booking_id: int):
     """Mark whether the resident came (once the session has started)."""
-    booking = _booking(booking_id)
+    booking = reachable(Booking, booking_id)
     bookings.record_attendance(current_key().user, booking, values["attended"])
     db.session.commit()
     return booking
@@ -179,4 +175,4 @@ def attendance(values: dict, booking_id: int):
 @residents_bp.response(200, schemas.Reminder(many=True))
 def booking_reminders(booking_id: int):
     """The reminders a booking caused and what became of each (sent, delivered, answered)."""
-    return reminders_of_booking(_booking(booking_id).id)
+    return reminders_of_booking(reachable(Booking, booking_id).id)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, current_key
@@ -21,12 +19,13 @@ from inclusion.api.lookups import (
 )
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import User
 from inclusion.extensions import db
 from inclusion.sessions import services as session_services
 from inclusion.sessions.models import Session
 from inclusion.sessions.queries import SessionFilter, page_of_sessions
 from inclusion.venues.models import Venue
+from inclusion.volunteers import queries as volunteer_queries
 from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import Shift
 
@@ -133,13 +132,7 @@ def cancel_session(values: dict, session_id: int):
 @sessions_bp.response(200, schemas.Shift(many=True))
 def session_shifts(session_id: int):
     """The volunteers' places at a session, released ones included."""
-    session = reachable(Session, session_id)
-    return db.session.scalars(
-        sa.select(Shift)
-        .options(joinedload(Shift.volunteer))
-        .where(Shift.session_id == session.id)
-        .order_by(Shift.role, Shift.slot_number, Shift.id)
-    ).all()
+    return volunteer_queries.roster(reachable(Session, session_id), with_released=True)
 
 
 @sessions_bp.route("/sessions/<int:session_id>/shifts", methods=["POST"])
@@ -150,7 +143,7 @@ def claim_shift(values: dict, session_id: int):
     """Put a volunteer on a session, by every rule of claiming (training, clashes, places)."""
     session = reachable(Session, session_id)
     volunteer = db.session.get(User, values["volunteer_id"])
-    if volunteer is None or volunteer.role != Role.VOLUNTEER:
+    if volunteer is None:  # who may take a shift at all is claim_shift's rule
         raise ApiProblem(422, _l("There is no such volunteer."), "volunteer_id")
     shift = volunteer_services.claim_shift(
         volunteer, session, values["role"], actor=current_key().user

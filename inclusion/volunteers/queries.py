@@ -107,16 +107,17 @@ def fill_counts(session_ids: list[int]) -> dict[int, dict[ShiftRole, int]]:
     return counts
 
 
-def roster(session: Session) -> list[Shift]:
-    """The volunteers holding a place at a session."""
-    return list(
-        db.session.scalars(
-            sa.select(Shift)
-            .options(joinedload(Shift.volunteer))
-            .where(Shift.session_id == session.id, Shift.status.in_(HOLDING))
-            .order_by(Shift.role.desc(), Shift.slot_number)
-        )
+def roster(session: Session, with_released: bool = False) -> list[Shift]:
+    """The volunteers holding a place at a session (and those who gave one up, if asked)."""
+    query = (
+        sa.select(Shift)
+        .options(joinedload(Shift.volunteer))
+        .where(Shift.session_id == session.id)
+        .order_by(Shift.role.desc(), Shift.slot_number, Shift.id)
     )
+    if not with_released:
+        query = query.where(Shift.status.in_(HOLDING))
+    return list(db.session.scalars(query))
 
 
 def shifts_of(volunteer_id: int, upcoming: bool) -> list[Shift]:
