@@ -24,8 +24,6 @@ def metrics(year: int | None = None, ward: str | None = None):
     year = year or clock.fiscal_year(clock.today())
     ward_row = ward_asked(ward)
     rows = target_services.dashboard(year, ward_row)
-    months = target_services.fiscal_months(year)
-    ward_id = ward_row.id if ward_row else None
     for row in rows:
-        row.by_month = {month: row.figures.value(ward_id, month=month) for month in months}
+        row.by_month = target_services.by_month(row.figures, year, ward_row)
     return {"fiscal_year": year, "ward": ward_row.slug if ward_row else None, "figures": rows}

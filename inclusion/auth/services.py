@@ -144,6 +144,4 @@ def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(id_part))
     if user is None or not user.is_active or user.role not in PERSON_ROLES:
         return None
-    if user.login_token != token:
-        return None
-    return user
+    return user if user.login_token == token else None

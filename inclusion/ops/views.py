@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from inclusion import clock
+from inclusion.api.access import bearer_token
 from inclusion.auth.access import public
 from inclusion.extensions import db, limiter
 from inclusion.ops.metrics import scrape
@@ -62,8 +63,8 @@ def metrics():
     """Prometheus text: with METRICS_TOKEN as a bearer token, or from this host when unset."""
     token = current_app.config["METRICS_TOKEN"]
     if token:
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not same_digest(digest(token), given.strip()):
+        given = bearer_token()
+        if given is None or not same_digest(digest(token), given):
             abort(404)
     elif request.remote_addr not in LOCAL_ADDRESSES:
         abort(404)

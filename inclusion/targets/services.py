@@ -344,6 +344,12 @@ def fiscal_months(year: int) -> list[str]:
     return [f"{year + (month < 4)}-{month:02d}" for month in (*range(4, 13), 1, 2, 3)]
 
 
+def by_month(figures: Figures, year: int, ward: Ward | None) -> dict[str, float | None]:
+    """A figure for each month of a fiscal year, April first (``YYYY-MM`` keys)."""
+    ward_id = ward.id if ward else None
+    return {month: figures.value(ward_id, month=month) for month in fiscal_months(year)}
+
+
 CSV_HEADER = ("年度", "区", "月", "指標", "値", "単位", "目標")
 UNIT_NAMES = {Unit.COUNT: "件・人", Unit.PERCENT: "%", Unit.HOURS: "時間"}
 

@@ -49,10 +49,8 @@ def chosen_year() -> int:
 
 
 def _monthly(figures: Figures, year: int, ward: Ward | None):
-    months = services.fiscal_months(year)
-    values = tuple(figures.value(ward.id if ward else None, month=month) for month in months)
-    labels = tuple(f"{int(month[5:])}月" for month in months)
-    return labels, values
+    monthly = services.by_month(figures, year, ward)
+    return tuple(f"{int(month[5:])}月" for month in monthly), tuple(monthly.values())
 
 
 def _drill_down(metric: Metric, row, ward: Ward | None) -> str | None:
