@@ -314,11 +314,12 @@ def dashboard(year: int, ward: Ward | None, today: date | None = None) -> list[M
     targets = targets_for(year, ward)
     keys = {metric: (metric, *_years(metric, targets, year))
             for metric in Metric if not metric.is_survey}  # fmt: skip
-    stored = stored_figures(set(keys.values()), ward)
-    if stored.keys() != set(keys.values()):
-        refresh_figures(set(keys.values()) - stored.keys())
+    wanted = set(keys.values())
+    stored = stored_figures(wanted, ward)
+    if stored.keys() != wanted:
+        refresh_figures(wanted - stored.keys())
         targets = targets_for(year, ward)  # the commits expired them
-        stored = stored_figures(set(keys.values()), ward)
+        stored = stored_figures(wanted, ward)
     ward_ids = (ward.id,) if ward else ()
     rows = []
     for metric in Metric:
