@@ -393,6 +393,11 @@ class Reminder(Out):
     sent_at = fields.Function(lambda reminder: local_iso(reminder.sent_dt), allow_none=True)
     reply = fields.Str(allow_none=True, metadata={"description": "1 confirmed, 2 cancelled, …"})
     error = fields.Str(attribute="last_error")
+    error_code = fields.Str(
+        attribute="failure_code",
+        allow_none=True,
+        metadata={"description": "Twilio's error number, or http-503, unreachable, timeout…"},
+    )
 
 
 class MetricPace(Out):

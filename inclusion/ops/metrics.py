@@ -20,6 +20,9 @@ from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.scheduler.services import last_beat
 
+#: Where a row whose last try failed may stand (once sent, its code is cleared).
+FAILING = (ReminderStatus.PENDING, ReminderStatus.FAILED, ReminderStatus.UNKNOWN)
+
 REQUESTS = Counter(
     "inclusion_http_requests", "HTTP requests answered", ["method", "endpoint", "status"]
 )
@@ -30,7 +33,7 @@ LATENCY = Histogram(
 
 
 class OutboxCollector:
-    """Read at each scrape: the reminder queue by status and the scheduler's lag."""
+    """Read at each scrape: the reminder queue by status, failures by code, the scheduler's lag."""
 
     def collect(self):
         depth = GaugeMetricFamily(
@@ -44,6 +47,20 @@ class OutboxCollector:
         for status in ReminderStatus:
             depth.add_metric([status.value], counts.get(status, 0))
         yield depth
+        failures = GaugeMetricFamily(
+            "inclusion_reminder_send_failures",
+            "Reminders whose last try failed, by the provider's or our code and where they"
+            " stand (pending: waiting to try again; failed; unknown whether sent)",
+            labels=["code", "status"],
+        )
+        for code, status, count in db.session.execute(
+            sa.select(Reminder.failure_code, Reminder.status, sa.func.count())
+            .where(Reminder.failure_code.is_not(None), Reminder.status.in_(FAILING))
+            .group_by(Reminder.failure_code, Reminder.status)
+            .order_by(Reminder.failure_code, Reminder.status)
+        ):
+            failures.add_metric([code, status.value], count)
+        yield failures
         beat = last_beat()
         lag = GaugeMetricFamily(
             "inclusion_scheduler_lag_seconds",

@@ -35,20 +35,28 @@ class Outgoing:
     body: str
 
 
-class NotSent(Exception):
+class SendError(Exception):
+    """A send that did not certainly succeed: the reason for staff and a short code.
+
+    The code is Twilio's error number when it gave one, else what happened
+    (``http-503``, ``unreachable``, ``timeout``…); metrics count failures by it.
+    """
+
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class NotSent(SendError):
     """Certainly not sent (rate-limited, connection refused): may be tried again later."""
 
 
-class MaybeSent(Exception):
+class MaybeSent(SendError):
     """The request may have reached the provider (timeout, 5xx): never sent again by itself."""
 
 
-class Refused(Exception):
+class Refused(SendError):
     """The provider refused for good (invalid number, opted out): the reason is kept."""
-
-    def __init__(self, reason: str, code: int | None = None) -> None:
-        super().__init__(reason)
-        self.code = code
 
 
 class Channel(Protocol):
@@ -177,20 +185,23 @@ class TwilioChannel:
                     status_callback_event=["completed"],
                 )
         except TwilioRestException as error:
+            code = str(error.code) if error.code else f"http-{error.status}"
             if error.status == 429 or error.code == RATE_LIMITED:
-                raise NotSent(f"Twilio asked to slow down ({error.code or 429}).") from None
+                raise NotSent(f"Twilio asked to slow down ({error.code or 429}).", code) from None
             if error.status >= 500:
                 raise MaybeSent(
-                    f"Twilio answered {error.status}; it may have been sent."
+                    f"Twilio answered {error.status}; it may have been sent.", code
                 ) from None
             reason = PERMANENT.get(error.code, f"Twilio refused it ({error.code}: {error.msg})")
-            raise Refused(reason, error.code) from None
+            raise Refused(reason, code) from None
         except requests.ConnectionError as error:
             if _never_left(error):
-                raise NotSent(f"Could not reach Twilio: {error}") from None
-            raise MaybeSent(f"The connection broke after sending: {error}") from None
+                raise NotSent(f"Could not reach Twilio: {error}", "unreachable") from None
+            raise MaybeSent(
+                f"The connection broke after sending: {error}", "connection-broken"
+            ) from None
         except requests.Timeout as error:
-            raise MaybeSent(f"No answer from Twilio in time: {error}") from None
+            raise MaybeSent(f"No answer from Twilio in time: {error}", "timeout") from None
         return sent.sid
 
 

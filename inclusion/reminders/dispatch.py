@@ -29,6 +29,7 @@ from inclusion.reminders.channels import (
     NotSent,
     Outgoing,
     Refused,
+    SendError,
     configured_channel,
 )
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 #: How long a dispatcher may take between claiming a row and recording the send.
 LEASE = timedelta(minutes=5)
 #: Twilio's codes for "replied STOP" and "not a mobile number".
-OPTED_OUT, NOT_MOBILE = 21610, 21614
+OPTED_OUT, NOT_MOBILE = "21610", "21614"
 #: Tries for a message that was certainly not sent, with growing waits between them.
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(seconds=30)
@@ -76,6 +77,7 @@ def expire_leases(now: datetime) -> list[int]:
             .values(
                 status=ReminderStatus.UNKNOWN,
                 last_error="The sender stopped while sending; it may or may not have arrived.",
+                failure_code="lease-expired",
                 lease_until=None,
                 finished_dt=now,
                 updated_dt=now,
@@ -168,6 +170,7 @@ def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
             status=ReminderStatus.SENT,
             provider_sid=sa.bindparam("sid"),
             sent_dt=now,
+            failure_code=None,
             lease_until=None,
             updated_dt=now,
         ),
@@ -175,7 +178,7 @@ def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
     )
 
 
-def _learn_from_refusal(reminder_id: int, code: int | None) -> None:
+def _learn_from_refusal(reminder_id: int, code: str) -> None:
     """The provider knows better: an opted-out or non-mobile number changes the record."""
     reminder = db.session.get(Reminder, reminder_id)
     resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
@@ -192,49 +195,47 @@ def _learn_from_refusal(reminder_id: int, code: int | None) -> None:
     db.session.commit()
 
 
-def _deliver(channel: Channel, message: Outgoing) -> tuple[str | None, Exception | None]:
+def _deliver(channel: Channel, message: Outgoing) -> tuple[str | None, SendError | None]:
     """Call the provider; no database work here, so sends may run side by side."""
     try:
         return channel.send(message), None
-    except (NotSent, MaybeSent, Refused) as error:
+    except SendError as error:
         return None, error
 
 
 def _record_outcome(
     message: Outgoing,
     sid: str | None,
-    error: Exception | None,
+    error: SendError | None,
     now: datetime,
     result: DispatchResult,
     sent: list[tuple[int, str | None]],
 ) -> None:
     """Write what became of one send; successes are gathered in ``sent`` for the batch."""
-    reason = str(error)[:300]
     if error is None:
         sent.append((message.reminder_id, sid))
         result.sent += 1
-    elif isinstance(error, NotSent):
+        return
+    failure = {"last_error": str(error)[:300], "failure_code": error.code[:30]}
+    if isinstance(error, NotSent):
         attempts = db.session.scalar(
             sa.select(Reminder.attempts).where(Reminder.id == message.reminder_id)
         )
-        if attempts >= MAX_ATTEMPTS:
-            _record(message.reminder_id, now, status=ReminderStatus.FAILED, last_error=reason,
-                    finished_dt=now)  # fmt: skip
-            result.failed += 1
+        if attempts < MAX_ATTEMPTS:
+            wait = BACKOFF * 2 ** (attempts - 1) * random.uniform(1, 1.5)
+            _record(message.reminder_id, now, status=ReminderStatus.PENDING, due_dt=now + wait,
+                    **failure)  # fmt: skip
+            result.retried += 1
             return
-        wait = BACKOFF * 2 ** (attempts - 1) * random.uniform(1, 1.5)
-        _record(message.reminder_id, now, status=ReminderStatus.PENDING, due_dt=now + wait,
-                last_error=reason)  # fmt: skip
-        result.retried += 1
-    elif isinstance(error, MaybeSent):
-        _record(message.reminder_id, now, status=ReminderStatus.UNKNOWN, last_error=reason,
-                finished_dt=now)  # fmt: skip
+    if isinstance(error, MaybeSent):
+        _record(message.reminder_id, now, status=ReminderStatus.UNKNOWN, finished_dt=now,
+                **failure)  # fmt: skip
         result.unknown += 1
-    else:
-        _record(message.reminder_id, now, status=ReminderStatus.FAILED, last_error=reason,
-                finished_dt=now)  # fmt: skip
+        return
+    _record(message.reminder_id, now, status=ReminderStatus.FAILED, finished_dt=now, **failure)
+    if isinstance(error, Refused):
         _learn_from_refusal(message.reminder_id, error.code)
-        result.failed += 1
+    result.failed += 1
 
 
 def _pace(channel: ReminderChannel) -> float:

@@ -124,6 +124,14 @@ class Reminder(db.Model):
         sa.Index("ix_reminders_booking_id", "booking_id"),
         sa.Index("ix_reminders_shift_id", "shift_id"),
         sa.Index("ix_reminders_resident_id", "resident_id"),
+        # Only rows whose last try failed: /metrics counts them at every scrape.
+        sa.Index(
+            "ix_reminders_failure_code",
+            "failure_code",
+            "status",
+            postgresql_where=sa.text("failure_code IS NOT NULL"),
+            sqlite_where=sa.text("failure_code IS NOT NULL"),
+        ),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
@@ -163,6 +171,9 @@ class Reminder(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     provider_sid: Mapped[str | None] = mapped_column(sa.String(64))
     last_error: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Why the last try did not certainly send, in short: Twilio's error number, else
+    #: ``http-503``, ``unreachable``, ``timeout``, ``lease-expired``…; cleared once sent.
+    failure_code: Mapped[str | None] = mapped_column(sa.String(30))
     #: While ``sending``: when another dispatcher may decide the row's fate.
     lease_until: Mapped[datetime | None]
     sent_dt: Mapped[datetime | None]

@@ -45,8 +45,13 @@ SMS_WORDS = {
 }  # fmt: skip
 
 
-def record_status(reminder: Reminder, provider_status: str, answered_by: str = "") -> bool:
-    """Apply a status callback; returns whether the row changed."""
+def record_status(
+    reminder: Reminder, provider_status: str, answered_by: str = "", error_code: str = ""
+) -> bool:
+    """Apply a status callback; returns whether the row changed.
+
+    A failure keeps Twilio's ``ErrorCode`` (30003 unreachable handset…) as the row's code.
+    """
     status = PROVIDER_STATUS.get(provider_status)
     if status is None or reminder.status not in OPEN:
         return False
@@ -56,6 +61,8 @@ def record_status(reminder: Reminder, provider_status: str, answered_by: str = "
         reminder.last_error = "An answering machine took the call."
     now = clock.now()
     reminder.status = status
+    if status == ReminderStatus.FAILED:
+        reminder.failure_code = (error_code or provider_status)[:30]
     reminder.finished_dt = now if status != ReminderStatus.SENT else None
     db.session.flush()
     if status == ReminderStatus.NO_ANSWER:

@@ -65,7 +65,12 @@ def _xml(twiml: object) -> Response:
 def status(reminder_id: int):
     reminder = _reminder(reminder_id)
     provider_status = request.form.get("MessageStatus") or request.form.get("CallStatus", "")
-    replies.record_status(reminder, provider_status, request.form.get("AnsweredBy", ""))
+    replies.record_status(
+        reminder,
+        provider_status,
+        request.form.get("AnsweredBy", ""),
+        request.form.get("ErrorCode", ""),
+    )
     db.session.commit()
     return Response(status=204)
 

@@ -104,21 +104,24 @@ def test_rate_limited_is_retried_later_with_backoff(ward, fake_twilio):
     assert (result.sent, result.retried) == (0, 1)
     row = by_kind("two_days_before")
     assert row.status == ReminderStatus.PENDING and row.attempts == 1
+    assert row.failure_code == "20429"
     assert TWO_DAYS_BEFORE + timedelta(seconds=30) <= row.due_dt
     assert row.due_dt <= TWO_DAYS_BEFORE + timedelta(seconds=45)
     assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(seconds=10)).sent == 0
     assert dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(minutes=1)).sent == 1
     db.session.refresh(row)
     assert (row.status, row.attempts, len(fake_twilio.posted)) == (ReminderStatus.SENT, 2, 2)
+    assert row.failure_code is None
 
 
-@pytest.mark.parametrize("answer", [500, "hang"])
-def test_a_send_that_may_have_arrived_is_unknown_and_never_resent(ward, fake_twilio, answer):
+@pytest.mark.parametrize(("answer", "code"), [(500, "20500"), ("hang", "timeout")])
+def test_a_send_that_may_have_arrived_is_unknown_and_never_resent(ward, fake_twilio, answer, code):
     plan_class(ward, at(THURSDAY, 10))
     fake_twilio.answer(answer)
     assert dispatch.dispatch_once(TWO_DAYS_BEFORE).unknown == 1
     row = by_kind("two_days_before")
     assert row.status == ReminderStatus.UNKNOWN and row.last_error
+    assert row.failure_code == code
     dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(hours=1))
     assert len(fake_twilio.posted) == 1
 
@@ -130,7 +133,8 @@ def test_connection_refused_is_certainly_not_sent_and_retried(app, ward):
     app.config["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{closed_port}"
     plan_class(ward, at(THURSDAY, 10))
     assert dispatch.dispatch_once(TWO_DAYS_BEFORE).retried == 1
-    assert by_kind("two_days_before").status == ReminderStatus.PENDING
+    row = by_kind("two_days_before")
+    assert (row.status, row.failure_code) == (ReminderStatus.PENDING, "unreachable")
 
 
 def test_opted_out_at_twilio_updates_the_resident(ward, fake_twilio):
@@ -157,7 +161,36 @@ def test_an_invalid_number_fails_with_a_plain_reason(ward, fake_twilio):
     dispatch.dispatch_once(TWO_DAYS_BEFORE)
     row = by_kind("two_days_before")
     assert row.last_error == "The number is not a valid phone number."
+    assert row.failure_code == "21211"
     assert not row.resident.is_opted_out
+
+
+def test_metrics_count_send_failures_by_code(client, ward, fake_twilio):
+    for hour in (10, 11, 13, 14):
+        plan_class(ward, at(THURSDAY, hour))
+    fake_twilio.answer(21211, 21211, 500, 429)
+    result = dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    assert (result.failed, result.unknown, result.retried) == (2, 1, 1)
+    # The carrier later reports a sent message undelivered, with its own code.
+    fake_twilio.answer("ok")
+    dispatch.dispatch_once(TWO_DAYS_BEFORE + timedelta(minutes=1))
+    [retried] = db.session.scalars(
+        sa.select(Reminder).where(Reminder.status == ReminderStatus.SENT)
+    ).all()
+    signed_post(
+        client,
+        f"/twilio/status/{retried.id}",
+        {"MessageStatus": "undelivered", "ErrorCode": "30003"},
+    )
+    text = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    failures = sorted(
+        line for line in text.splitlines() if line.startswith("inclusion_reminder_send")
+    )
+    assert failures == [
+        'inclusion_reminder_send_failures{code="20500",status="unknown"} 1.0',
+        'inclusion_reminder_send_failures{code="21211",status="failed"} 2.0',
+        'inclusion_reminder_send_failures{code="30003",status="failed"} 1.0',
+    ]
 
 
 def test_the_channel_follows_the_setting(app):
