@@ -90,10 +90,11 @@ _ENV_OVERRIDES = frozenset(
 def register_extensions(app: Flask) -> None:
     from inclusion import i18n, security
     from inclusion.auth.services import load_user
-    from inclusion.db import configure_engine
+    from inclusion.db import configure_engine, end_session
     from inclusion.ops import metrics
 
     db.init_app(app)
+    app.teardown_appcontext(end_session)
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +12,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, registry
+
+log = logging.getLogger(__name__)
 
 #: Stable constraint names, so migrations can find them on every database.
 NAMING_CONVENTION = {
@@ -97,6 +100,25 @@ def configure_engine(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """End the context's session; a connection the server cut meanwhile is thrown away.
+
+    Runs before Flask-SQLAlchemy's own teardown (registered after it): there, the ROLLBACK
+    on a connection PostgreSQL just cut (a restart) would turn an answered request into
+    a bare 500 from gunicorn.
+    """
+    from inclusion.extensions import db
+
+    try:
+        db.session.remove()
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # SQLAlchemy has thrown the connection away; the session is left clean.
+        log.warning("connection lost at the end of a request: %s", str(error.orig)[:200])
+        db.session.remove()
 
 
 def writes_on_read(view):
