@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean bench-reminders bench-calendar bench-targets
+.PHONY: run web scheduler test lint format messages clean bench bench-reminders bench-calendar bench-targets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ run: $(VENV)/.installed $(COMPILED)
 ## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed $(COMPILED)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+BENCH_LOAD := .bench/load-venv
+
+# The load generator lives in a virtualenv of its own: it shares no packages with the app.
+$(BENCH_LOAD)/.installed: bench/load-requirements.txt
+	$(PYTHON) -m venv $(BENCH_LOAD)
+	$(BENCH_LOAD)/bin/pip install --quiet -r bench/load-requirements.txt
+	touch $@
+
+## bench: the key pages at national scale under load on SQLite and PostgreSQL, next to a
+## bare hello in the same server; then the reminder and calendar benchmarks
+bench: $(VENV)/.installed $(COMPILED) $(BENCH_LOAD)/.installed
+	$(BIN)/python bench/national.py --load-python $(BENCH_LOAD)/bin/python $(BENCH_ARGS)
 
 ## bench-reminders: plan reminders for a million bookings; sends per second vs bare requests
 bench-reminders: $(VENV)/.installed

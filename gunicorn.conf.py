@@ -14,8 +14,8 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 #: A request taking longer is cut off and its worker replaced.
 timeout = int(os.environ.get("WEB_TIMEOUT_SECONDS", "30"))
 graceful_timeout = 30
-#: Replace workers now and then, so a slow leak never grows large.
-max_requests = 5000
+#: Replace workers now and then, so a slow leak never grows large (0: never).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"

@@ -1,0 +1,340 @@
+"""``make bench``: the key pages at national scale under load, on SQLite and PostgreSQL,
+each next to a bare "hello" answered by the same server in the same run.
+
+1. Data: ``demo --scale national`` (500,000 sessions, about 5,000,000 bookings) once per
+   database, kept between runs — ``.bench/national.sqlite3`` and the PostgreSQL database
+   ``inclusion_bench_national`` on ``--postgresql`` — and upgraded to the newest schema
+   before each run. A build that did not finish is started again from empty.
+2. Server: gunicorn with ``gunicorn.conf.py`` (2 workers x 4 threads, workers not
+   recycled during the run) serving ``bench/wsgi.py``: the app, and Flask's hello at
+   ``/hello`` in the same workers.
+3. Load: ``bench/load.py`` in its own process and virtualenv (Locust): 8 users asking
+   again as soon as they are answered, a warm-up, then 10 s per page. Median, p95,
+   requests per second, and the median's ratio to hello's.
+4. Each worker's peak memory (VmHWM), then the reminder and calendar benchmarks
+   (``bench/reminders.py``, ``bench/calendar_feeds.py``) on each database.
+
+    .venv/bin/python bench/national.py [--databases sqlite,postgresql] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inclusion import clock, create_app  # noqa: E402
+from inclusion.calendar import feeds  # noqa: E402
+from inclusion.cli import DEMO_PASSWORD  # noqa: E402
+from inclusion.extensions import db  # noqa: E402
+from inclusion.sessions.models import Session  # noqa: E402
+from inclusion.wards.services import find_ward  # noqa: E402
+
+DATA = ROOT / ".bench"
+BIN = Path(sys.executable).parent
+SCRATCH_DB = "inclusion_bench_scratch"
+FEED_EVENTS = 10_000
+LONGEST = timedelta(days=feeds.MAX_SPAN_DAYS - 1)
+#: The same browser for the log-in and the load: sessions are bound to it.
+AGENT = "inclusion-bench"
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def run(command: list[str], url: str, **kwargs) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    return subprocess.run(command, cwd=ROOT, env=environ, check=True, **kwargs)
+
+
+def flask(url: str, *args: str) -> None:
+    run([str(BIN / "flask"), "--app", "inclusion", *args], url, stdout=subprocess.DEVNULL)
+
+
+def data_url(backend: str, server: str, scale: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{DATA / f'{scale}.sqlite3'}"
+    database = f"inclusion_bench_{scale}"
+    return sa.make_url(server).set(database=database).render_as_string(hide_password=False)
+
+
+def recreate(backend: str, url: str) -> None:
+    """An empty database at ``url``."""
+    if backend == "sqlite":
+        database = Path(sa.make_url(url).database)
+        for leftover in database.parent.glob(f"{database.name}*"):
+            leftover.unlink()
+        return
+    name = sa.make_url(url).database
+    admin = sa.create_engine(
+        sa.make_url(url).set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=sa.pool.NullPool,
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+
+
+def prepare(backend: str, url: str, scale: str) -> None:
+    """The dataset of ``scale`` at ``url``: built once, then only migrated."""
+    built = DATA / f"{backend}-{scale}.built"
+    if built.exists():
+        flask(url, "db", "upgrade")
+        print(f"{LABELS[backend]}: {scale} data of {built.read_text().strip()}", flush=True)
+        return
+    print(f"{LABELS[backend]}: building the {scale} data (minutes, once)…", flush=True)
+    began = time.perf_counter()
+    try:
+        recreate(backend, url)
+    except sa.exc.OperationalError as error:
+        raise SystemExit(
+            f"PostgreSQL does not answer at {sa.make_url(url).set(database='postgres')}: "
+            f"{error.orig}\nStart it, give --postgresql URL, or --databases sqlite."
+        ) from None
+    flask(url, "db", "upgrade")
+    flask(url, "demo", "--scale", scale)
+    built.write_text(f"{date.today()}, built in {time.perf_counter() - began:.0f} s\n")
+    print(f"  built in {time.perf_counter() - began:.0f} s", flush=True)
+
+
+def feed_range(url: str) -> tuple[str, str, int]:
+    """Dates between which Shibuya's public feed holds ``FEED_EVENTS`` events (or all the
+    longest feed holds, at a smaller scale)."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        ward = find_ward("shibuya")
+        starts = db.session.scalar(
+            sa.select(sa.func.min(Session.starts_dt)).where(Session.ward_id == ward.id)
+        )
+        first = clock.to_local(starts).date()
+        last = first + timedelta(days=FEED_EVENTS // 40)
+        while True:
+            feed = feeds.Feed(
+                uid="bench",
+                name="bench",
+                filter=feeds.FeedFilter(ward_ids=(ward.id,)),
+                range=feeds.FeedRange(first, last),
+            )
+            events = len(feeds.feed_rows(feed, clock.now()))
+            if events >= FEED_EVENTS or last - first >= LONGEST:
+                break
+            last = min(
+                first + LONGEST, last + timedelta(days=max(1, (FEED_EVENTS - events) // 40))
+            )
+        db.engine.dispose()
+    return first.isoformat(), last.isoformat(), events
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str) -> Iterator[tuple[str, int]]:
+    """The bench server on ``url``; yields its base URL and the master's pid."""
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="inclusion-bench-"))
+    environ = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
+               "WEB_BIND": f"127.0.0.1:{port}", "WEB_MAX_REQUESTS": "0",
+               "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}  # fmt: skip
+    with (folder / "gunicorn.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bench.wsgi:app"],
+            cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if requests.get(f"{base}/healthz", timeout=5).ok:
+                        break
+                except requests.ConnectionError:  # still starting
+                    time.sleep(0.1)
+            yield base, server.pid
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def logged_in(base: str, email: str) -> str:
+    """The session cookie of a demo account, as a ``Cookie`` header."""
+    browser = requests.Session()
+    browser.headers["User-Agent"] = AGENT
+    form = browser.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    answer = browser.post(
+        f"{base}/login",
+        data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 302, f"{email} could not log in: {answer.status_code}"
+    return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
+def targets(base: str, feed: str, events: int) -> list[dict]:
+    """Each key page, as the person who uses it, and what it must answer."""
+    staff = logged_in(base, "staff.shibuya@example.jp")
+    volunteer = logged_in(base, "volunteer1@example.jp")
+    coordinator = logged_in(base, "coordinator@example.jp")
+    etag = requests.get(f"{base}{feed}", timeout=120).headers["ETag"]
+    pages = [
+        ("hello (bare Flask, same workers)", "/hello/", None, {}),
+        ("public ward page /w/shibuya", "/w/shibuya", None, {}),
+        ("staff session list", "/manage/shibuya/sessions", staff, {}),
+        ("volunteer open shifts /shifts", "/shifts", volunteer, {}),
+        ("resident search ?q=ケンショウ1", "/manage/shibuya/residents?q=ケンショウ1", staff, {}),
+        ("targets dashboard /targets", "/targets", coordinator, {}),
+        (f"ward feed, {events:,} events", feed, None, {}),
+        ("ward feed, 304", feed, None, {"If-None-Match": etag}),
+    ]
+    plan = []
+    for name, path, cookie, headers in pages:
+        headers = {"User-Agent": AGENT, **headers, **({"Cookie": cookie} if cookie else {})}
+        answer = requests.get(f"{base}{path}", headers=headers, timeout=120)
+        plan.append({"name": name, "path": path, "headers": headers,
+                     "status": answer.status_code})  # fmt: skip
+        if answer.status_code not in (200, 304):
+            raise SystemExit(f"{path} answered {answer.status_code}")
+    return plan
+
+
+def worker_peaks(master: int) -> list[int]:
+    """Each gunicorn worker's peak resident memory, in MiB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) // 1024)
+    return peaks
+
+
+def measure(backend: str, url: str, args) -> tuple[list[dict], list[int], int]:
+    first, last, events = feed_range(url)
+    feed = f"/w/shibuya/calendar.ics?from={first}&to={last}"
+    with gunicorn(url) as (base, master):
+        plan = {"base": base, "users": args.users, "seconds": args.seconds,
+                "warmup": args.warmup, "targets": targets(base, feed, events)}  # fmt: skip
+        load = subprocess.run(
+            [args.load_python, str(ROOT / "bench" / "load.py")],
+            input=json.dumps(plan), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if load.returncode:
+            raise SystemExit(f"the load process failed:\n{load.stderr[-3000:]}")
+        results = [json.loads(line) for line in load.stdout.splitlines() if line.strip()]
+        peaks = worker_peaks(master)
+    for result in results:
+        print(f"  {LABELS[backend]} {result['name']}: median {result['median_ms']:.1f} ms, "
+              f"p95 {result['p95_ms']:.1f} ms, {result['rps']:.0f}/s, {result['requests']:,} "
+              f"requests, {result['failures']} failed", flush=True)  # fmt: skip
+        if result["failures"]:
+            print(f"    failures, for example: {result['failure_sample']}")
+    return results, peaks, events
+
+
+def table(measured: dict[str, tuple[list[dict], list[int], int]]) -> str:
+    backends = list(measured)
+    header = "| page | " + " | ".join(
+        f"{LABELS[b]} median ms (× hello) | p95 ms | req/s" for b in backends
+    )
+    lines = [header + " |", "| --- |" + " --- | --- | --- |" * len(backends)]
+    names = [result["name"] for result in measured[backends[0]][0]]
+    for index, name in enumerate(names):
+        cells = []
+        for backend in backends:
+            results = measured[backend][0]
+            hello, result = results[0], results[index]
+            ratio = result["median_ms"] / hello["median_ms"] if hello["median_ms"] else 0
+            failed = f", {result['failures']} failed" if result["failures"] else ""
+            cells.append(f"{result['median_ms']:.1f} ({ratio:.1f}) | {result['p95_ms']:.1f} | "
+                         f"{result['rps']:,.0f}{failed}")  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    peaks = "; ".join(
+        f"{LABELS[b]} {', '.join(str(peak) for peak in measured[b][1])}" for b in backends
+    )
+    lines.append(f"\nPeak memory per worker (VmHWM), MiB: {peaks}.")
+    return "\n".join(lines)
+
+
+def earlier_benchmarks(backend: str, server: str) -> None:
+    """The reminder and calendar benchmarks, each on a database of its own."""
+    for script in ("reminders.py", "calendar_feeds.py"):
+        command = [sys.executable, str(ROOT / "bench" / script)]
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+        if backend == "postgresql":
+            url = sa.make_url(server).set(database=SCRATCH_DB).render_as_string(False)
+            recreate(backend, url)
+            command += ["--database-url", url]
+        output = run(command, url, capture_output=True, text=True).stdout
+        for line in output.splitlines():
+            if line.startswith(("plan:", "dispatch:", "build:", "304")):
+                print(f"  {LABELS[backend]} {script}: {line}", flush=True)
+
+
+def machine() -> str:
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    model = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    return (f"{os.cpu_count()} cores ({model.group(1) if model else platform.machine()}), "
+            f"{memory / 1024 / 1024:.0f} GiB, Python {platform.python_version()}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--scale", choices=("national", "ward"), default="national",
+                        help="ward: a quick run on one ward's worth of data")  # fmt: skip
+    parser.add_argument("--postgresql", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--load-python", default=str(DATA / "load-venv" / "bin" / "python"))
+    parser.add_argument("--pages-only", action="store_true",
+                        help="skip the reminder and calendar benchmarks")  # fmt: skip
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    backends = [name.strip() for name in args.databases.split(",") if name.strip()]
+    print(f"machine: {machine()}", flush=True)
+    measured = {}
+    for backend in backends:
+        url = data_url(backend, args.postgresql, args.scale)
+        prepare(backend, url, args.scale)
+        results, peaks, events = measure(backend, url, args)
+        measured[backend] = (results, peaks, events)
+        print(f"  {LABELS[backend]}: the feed held {events:,} events; peak memory per "
+              f"worker {peaks} MiB", flush=True)  # fmt: skip
+    print(
+        f"\nPages at {args.scale} scale, gunicorn 2 workers x 4 threads, {args.users} users "
+        f"without pause, {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up:\n"
+    )
+    print(table(measured), flush=True)  # fmt: skip
+    if not args.pages_only:
+        print("\nReminder and calendar benchmarks:", flush=True)
+        for backend in backends:
+            earlier_benchmarks(backend, args.postgresql)
+
+
+if __name__ == "__main__":
+    main()
