@@ -9,6 +9,7 @@ calendar shows them to residents and volunteers whatever browser fetched the fee
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from flask_babel import force_locale
 from werkzeug.routing import MapAdapter
 
 from inclusion import clock
-from inclusion.extensions import db
+from inclusion.extensions import cache, db
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
 from inclusion.venues.models import Venue
 from inclusion.volunteers.models import Shift, ShiftRole, ShiftStatus
@@ -234,6 +235,30 @@ def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
     for row in rows:
         calendar.add_component(write(row))
     return calendar.to_ical()
+
+
+#: A lock per feed being built in this process, so that the calendar apps asking for a
+#: feed that just changed wait for one build instead of each making its own.
+_BUILDING: dict[str, threading.Lock] = {}
+_BUILDING_GUARD = threading.Lock()
+
+
+def cached_build(feed: Feed, etag: str, now: datetime) -> bytes:
+    """The feed as it is at ``etag``: from the cache, or built once while others wait."""
+    key = f"feed:{etag}"
+    body = cache.get(key)
+    if body is not None:
+        return body
+    with _BUILDING_GUARD:
+        lock = _BUILDING.setdefault(key, threading.Lock())
+    with lock:
+        body = cache.get(key)
+        if body is None:
+            body = build(feed, feed_rows(feed, now))
+            cache.set(key, body)
+    with _BUILDING_GUARD:
+        _BUILDING.pop(key, None)
+    return body
 
 
 def new_calendar(uid: str, name: str) -> icalendar.Calendar:

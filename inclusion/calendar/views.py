@@ -26,7 +26,7 @@ from inclusion.calendar.feeds import BadFeedRequest, Feed, FeedFilter, FeedRange
 from inclusion.calendar.forms import ImportForm
 from inclusion.calendar.models import CalendarImport, FeedKind
 from inclusion.errors import RuleViolation
-from inclusion.extensions import cache, db
+from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.sessions.models import Session, SessionKind, Topic
 from inclusion.venues.models import Venue
@@ -51,11 +51,7 @@ def serve(feed: Feed, *, private: bool, download: str | None = None) -> Response
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)
     else:
-        body = cache.get(f"feed:{etag}")
-        if body is None:
-            body = feeds.build(feed, feeds.feed_rows(feed, now))
-            cache.set(f"feed:{etag}", body)
-        response = Response(body, content_type=CALENDAR_TYPE)
+        response = Response(feeds.cached_build(feed, etag, now), content_type=CALENDAR_TYPE)
         if download:
             response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
     response.set_etag(etag)

@@ -1,6 +1,7 @@
 """Calendar feeds as calendar apps read them: parsed back with icalendar, line by line."""
 
 import re
+import threading
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,9 @@ from inclusion.extensions import db
 from inclusion.sessions import services as session_services
 from inclusion.sessions.models import SessionKind, Topic
 from inclusion.volunteers.models import ShiftRole, ShiftStatus
+from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, own_database_app
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -219,6 +221,47 @@ def test_a_feed_is_one_query_to_check_and_one_to_build(client, venue, count_quer
         cached = client.get("/w/shibuya/calendar.ics")  # unchanged: served from the cache
     assert cached.status_code == 200 and len(statements) == few - 1
     assert cached.get_data().count(b"BEGIN:VEVENT") == 1000
+
+
+def test_calendar_apps_asking_at_once_for_a_changed_feed_wait_for_one_build(
+    backend, tmp_path_factory
+):
+    callers = 6
+    with own_database_app(
+        backend, tmp_path_factory, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": callers + 2}
+    ) as app:
+        with app.app_context():
+            venue = factories.make_venue(find_ward("shibuya"))
+            for number in range(400):
+                factories.make_session(
+                    venue, starts_dt=local(2 + number // 8, 9 + number % 8), flush=False
+                )
+            db.session.commit()
+            builds: list[str] = []
+
+            def count_builds(_conn, _cursor, statement, *_args) -> None:
+                if "sessions.title" in statement:  # the rows of a build, not the ETag's
+                    builds.append(statement)
+
+            sa.event.listen(db.engine, "before_cursor_execute", count_builds)
+        barrier = threading.Barrier(callers)
+        bodies: list[bytes] = []
+
+        def ask() -> None:
+            client = app.test_client()
+            barrier.wait()
+            response = client.get("/w/shibuya/calendar.ics")
+            assert response.status_code == 200
+            bodies.append(response.get_data())
+
+        threads = [threading.Thread(target=ask) for _ in range(callers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(bodies) == callers and len(set(bodies)) == 1
+    assert bodies[0].count(b"BEGIN:VEVENT") == 400
+    assert len(builds) == 1
 
 
 def test_unknown_wards_and_venues_of_another_ward_are_404(client, shinagawa):
