@@ -9,8 +9,9 @@ each next to a bare "hello" answered by the same server in the same run.
    recycled during the run) serving ``bench/wsgi.py``: the app, and Flask's hello at
    ``/hello`` in the same workers.
 3. Load: ``bench/load.py`` in its own process and virtualenv (Locust): 8 users asking
-   again as soon as they are answered, a warm-up, then 10 s per page. Median, p95,
-   requests per second, and the median's ratio to hello's.
+   again as soon as they are answered, each request on a new connection, a warm-up,
+   then 10 s per page. Median, p95, requests per second, and the median's ratio to
+   hello's.
 4. Each worker's peak memory (VmHWM), then the reminder and calendar benchmarks
    (``bench/reminders.py``, ``bench/calendar_feeds.py``) on each database.
 
@@ -212,7 +213,10 @@ def targets(base: str, feed: str, events: int) -> list[dict]:
     ]
     plan = []
     for name, path, cookie, headers in pages:
-        headers = {"User-Agent": AGENT, **headers, **({"Cookie": cookie} if cookie else {})}
+        # A new connection per request: kept-alive, the 8 would fall unevenly on the two
+        # workers, differently each run.
+        headers = {"User-Agent": AGENT, "Connection": "close", **headers,
+                   **({"Cookie": cookie} if cookie else {})}  # fmt: skip
         answer = requests.get(f"{base}{path}", headers=headers, timeout=120)
         plan.append({"name": name, "path": path, "headers": headers,
                      "status": answer.status_code})  # fmt: skip

@@ -97,6 +97,24 @@ def test_the_ward_page_reads_only_its_own_cells(client, users, shibuya, shinagaw
     assert len(cells) == 1 and "figure_cells.ward_id =" in cells[0]
 
 
+def test_cells_are_read_once_per_count(client, users, shibuya, this_year, count_queries):
+    venue = factories.make_venue(shibuya)
+    consultation(venue, date(this_year, 4, 3))
+    services.refresh_figures(services.snapshot_keys(this_year))
+    log_in(client, users["ward_staff"])
+
+    def cell_reads(expected: str) -> int:
+        with count_queries() as statements:
+            assert consultations_shown(client, "/manage/shibuya/targets") == expected
+        return sum("figure_cells" in statement for statement in statements)
+
+    assert cell_reads("1") == 1
+    assert cell_reads("1") == 0  # unchanged since: the cells this process read
+    consultation(venue, date(this_year, 4, 4))
+    services.refresh_figures(services.snapshot_keys(this_year))
+    assert cell_reads("2") == 1
+
+
 def test_the_scheduled_count_redoes_only_what_has_aged(app, shibuya, this_year):
     venue = factories.make_venue(shibuya)
     consultation(venue, date(this_year, 4, 3))
