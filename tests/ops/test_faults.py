@@ -16,6 +16,7 @@ from tests.ops.traffic import (
     check_invariants,
     fill,
     gunicorn_serving,
+    needs_server_programs,
     private_postgresql,
     run_clients,
 )
@@ -104,6 +105,7 @@ def test_a_connection_cut_before_the_request_ends_is_no_error(server, tmp_path_f
             db.engine.dispose()
 
 
+@needs_server_programs
 @pytest.mark.parametrize("server", [name for name in BACKENDS if name == "postgresql"])
 def test_postgresql_restarted_under_load(server, tmp_path):
     moments: dict[str, float] = {}

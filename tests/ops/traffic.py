@@ -221,22 +221,31 @@ class PrivatePostgreSQL:
         self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w")
 
 
+def server_programs() -> Path | None:
+    """Where PostgreSQL's ``initdb`` and ``pg_ctl`` are, if installed here."""
+    pg_config = shutil.which("pg_config")
+    if pg_config is None:
+        return None
+    found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+    bin_dir = Path(found.stdout.strip())
+    return bin_dir if (bin_dir / "initdb").exists() else None
+
+
+#: For tests that stop and start a server of their own.
+needs_server_programs = pytest.mark.skipif(
+    server_programs() is None,
+    reason="PostgreSQL's server programs (initdb, pg_ctl) are not installed",
+)
+
+
 @contextmanager
 def private_postgresql() -> Iterator[PrivatePostgreSQL]:
-    """A running private server, removed afterwards; skipped without PostgreSQL's programs."""
-    pg_config = shutil.which("pg_config")
-    bin_dir = Path(
-        subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
-        if pg_config
-        else ""
-    )
-    if not (bin_dir / "initdb").exists():
-        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    """A running private server, removed afterwards (see ``needs_server_programs``)."""
     # Under /tmp, not pytest's folder: the postgres account must reach it.
     folder = Path(tempfile.mkdtemp(prefix="inclusion-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    server = PrivatePostgreSQL(bin_dir, folder)
+    server = PrivatePostgreSQL(server_programs(), folder)
     try:
         server.create()
         server.start()
