@@ -1,11 +1,18 @@
 """Forms and fields shared by every feature."""
 
+from __future__ import annotations
+
+import enum
 import unicodedata
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, ClassVar, Self
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, TimeField
+from wtforms import DateField, IntegerField, SelectMultipleField, SubmitField, TimeField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from inclusion.extensions import db
 
 
 class ButtonForm(FlaskForm):
@@ -13,8 +20,77 @@ class ButtonForm(FlaskForm):
 
 
 def strip_whitespace(value: str | None) -> str | None:
-    """Drop the spaces people paste around what they type (full-width ones too)."""
-    return value.strip() if isinstance(value, str) else value
+    """Drop the spaces people paste around what they type (full-width ones too), and keep
+    line breaks as stored: browsers send every line break of a text area as CR LF."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def form_value(value: Any) -> Any:
+    """A stored value as a field holds it: a choice's code, a row's id, a list of them."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, db.Model):
+        return value.id
+    if isinstance(value, list | tuple | set | frozenset):
+        return [form_value(item) for item in value]
+    if isinstance(value, datetime):
+        raise TypeError("show an instant as its local date and time fields, not as a datetime")
+    return value
+
+
+class EditForm(FlaskForm):
+    """A form that changes a stored record: ``Form.of(record)`` shows it as stored.
+
+    Which value a field shows is decided here and nowhere else: what was submitted, else
+    what is stored, else (only for ``unstored`` fields, or a new record) the field's
+    default. WTForms' own ``obj=`` is refused: it hands fields model values (rows, enums,
+    UTC instants) where they expect ids, codes and local times, and it beats ``data=``, so
+    an unchanged save could quietly change the record.
+    """
+
+    #: Fields the record does not hold (why it changes, how far): they show their defaults.
+    unstored: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args, stored: Mapping[str, Any] | None = None, **kwargs) -> None:
+        given = kwargs.keys() - {"formdata", "prefix", "meta"}
+        if given:
+            raise TypeError(f"{type(self).__name__}: show a record with .of(record), not {given}")
+        super().__init__(*args, data=stored, **kwargs)
+        if stored is not None:
+            missing = {
+                name
+                for name, field in self._fields.items()
+                if name not in stored
+                and name not in self.unstored
+                and name != "csrf_token"
+                and not isinstance(field, SubmitField)
+            }
+            if missing:
+                raise TypeError(f"{type(self).__name__}.stored_values leaves out {missing}")
+
+    @classmethod
+    def of(cls, record: Any, *args, **kwargs) -> Self:
+        """The form for changing ``record``, showing what is stored."""
+        stored = {name: form_value(value) for name, value in cls.stored_values(record).items()}
+        return cls(*args, stored=stored, **kwargs)
+
+    @classmethod
+    def stored_values(cls, record: Any) -> Mapping[str, Any]:
+        """The record as the fields show it; by default its attributes of the same names.
+
+        Override for what reads differently: a phone number as written, an instant as its
+        local date and time, a flag shown as a choice.
+        """
+        fields = {name: getattr(cls, name) for name in dir(cls) if not name.startswith("_")}
+        return {
+            name: getattr(record, name)
+            for name, field in fields.items()
+            if hasattr(field, "_formfield")  # WTForms' mark of a field not yet bound
+            and field.field_class is not SubmitField
+            and name not in cls.unstored | {"csrf_token"}
+        }
 
 
 class _OwnMessage:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
@@ -160,9 +161,16 @@ def run_button(
     return result
 
 
-def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Result | None:
+@dataclass(frozen=True)
+class Saved(Generic[Result]):
+    """A form's action succeeded (even when it had nothing to change); what it returned."""
+
+    result: Result
+
+
+def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Saved[Result] | None:
     """A form's POST: if it is valid, run the service, commit and say so; a refused rule
-    rolls back and is shown at its field. The action's result on success, else None."""
+    rolls back and is shown at its field. ``Saved`` with the action's result, else None."""
     if not form.validate_on_submit():
         return None
     try:
@@ -173,7 +181,7 @@ def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Res
         return None
     db.session.commit()
     flash(success, "success")
-    return result
+    return Saved(result)
 
 
 def form_status(form: FlaskForm) -> int:

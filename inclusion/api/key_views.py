@@ -37,7 +37,7 @@ def index():
         "api/keys.html",
         form=ApiKeyForm(formdata=None) if made else form,
         keys=services.list_keys(),
-        secret=made[1] if made else None,
+        secret=made.result[1] if made else None,
         buttons=ButtonForm(),
     ), form_status(form)
 

@@ -75,6 +75,20 @@ ACTION_LABELS = {
     "api_key.revoke": _l("API key revoked"),
 }
 
+#: Actions that record who read personal data; every other action records a change.
+READ_ACTIONS = frozenset(
+    {
+        "resident.view",
+        "resident.search",
+        "resident.roster",
+        "resident.sign_in_sheet",
+        "resident.follow_up_list",
+        "resident.lead_list",
+        "resident.export",
+        "reminder.log",
+    }
+)
+
 
 class AuditLog(db.Model):
     """Who did what to which record, and when. Rows are never changed."""

@@ -5,7 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from inclusion.audit.models import AuditLog
+from inclusion.audit.models import READ_ACTIONS, AuditLog
 from inclusion.auth.models import User
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
@@ -36,6 +36,8 @@ def record_view(action: str, target: Any, ward: Ward | None, **details: Any) -> 
     """Record who saw personal data, committed with the page (the view is ``writes_on_read``)."""
     from flask_login import current_user
 
+    if action not in READ_ACTIONS:
+        raise ValueError(f"{action} records a change, not a read")
     record_event(current_user, action, target, ward, details)
     db.session.commit()
 

@@ -14,7 +14,7 @@ from wtforms.validators import (
 
 from inclusion.auth.models import PERSON_ROLES, ROLE_LABELS, Role
 from inclusion.auth.services import MIN_PASSWORD_LENGTH
-from inclusion.forms import strip_whitespace
+from inclusion.forms import EditForm, strip_whitespace
 from inclusion.wards.services import list_wards
 
 REQUIRED = _l("Please fill in this field.")
@@ -65,7 +65,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(EditForm):
     """What an admin may change about an account."""
 
     display_name = StringField(
@@ -86,6 +86,10 @@ class UserEditForm(FlaskForm):
         self.ward.choices = [SelectChoice(0, _l("— none —"))] + [
             SelectChoice(ward.id, ward.name) for ward in list_wards()
         ]
+
+    @classmethod
+    def stored_values(cls, user):
+        return {"display_name": user.display_name, "role": user.role, "ward": user.ward_id or 0}
 
     def validate_ward(self, field: SelectField) -> None:
         if self.role.data == Role.WARD_STAFF.value and not field.data:

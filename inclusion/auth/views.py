@@ -134,7 +134,7 @@ def create_user():
 
 
 def _edit_form(user: User) -> UserEditForm:
-    return UserEditForm(obj=user, data={"role": user.role.value, "ward": user.ward_id or 0})
+    return UserEditForm.of(user)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])

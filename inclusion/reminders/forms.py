@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from inclusion.auth.forms import REQUIRED
-from inclusion.forms import LocalTimeField, WholeNumberField
+from inclusion.forms import EditForm, LocalTimeField, WholeNumberField
 from inclusion.sessions.forms import NUMBER_HINT, TIME_FORMAT_HINT
 
 
-class QuietHoursForm(FlaskForm):
+class QuietHoursForm(EditForm):
+    """``QuietHoursForm.of(ward)``: the ward's own hours; empty where it keeps the usual."""
+
     calls_from = LocalTimeField(
         _l("Calls from"), bad_input=TIME_FORMAT_HINT, validators=[Optional()]
     )
@@ -24,7 +27,9 @@ class QuietHoursForm(FlaskForm):
     submit = SubmitField(_l("Save the hours"))
 
 
-class StepForm(FlaskForm):
+class StepForm(EditForm):
+    """``StepForm.of(step)``: one step of a ward's reminder policy."""
+
     days_before = WholeNumberField(
         _l("Days before the session"),
         bad_input=NUMBER_HINT,
@@ -36,9 +41,28 @@ class StepForm(FlaskForm):
     is_active = BooleanField(_l("Send this reminder"))
     submit = SubmitField(_l("Save"))
 
+    @classmethod
+    def of(cls, step, *args, **kwargs):
+        """Each step's form names its fields apart: the policy page shows them all."""
+        return super().of(step, *args, prefix=f"step{step.id}", **kwargs)
 
-class TextForm(FlaskForm):
+    @classmethod
+    def stored_values(cls, step):
+        return {
+            "days_before": step.days_before,
+            "at_time": time(step.at_minute // 60, step.at_minute % 60),
+            "is_active": step.is_active,
+        }
+
+
+class TextForm(EditForm):
+    """``TextForm.of(body)``: the wording in use, the ward's own or the standard."""
+
     body = TextAreaField(
         _l("Text"), validators=[InputRequired(REQUIRED)], render_kw={"rows": 8, "lang": "ja"}
     )
     submit = SubmitField(_l("Save the text"))
+
+    @classmethod
+    def stored_values(cls, body: str):
+        return {"body": body}

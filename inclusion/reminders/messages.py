@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -49,6 +50,11 @@ def file_template(ward: Ward, name: str) -> Template:
     return current_app.jinja_env.select_template(
         [f"reminders/{ward.slug}/{name}", f"reminders/{name}"]
     )
+
+
+def standard_text(ward: Ward, name: str) -> str:
+    """The wording that ships with the app for ``name``, as staff edit it."""
+    return Path(file_template(ward, name).filename).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,13 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
 def update_quiet_hours(actor: User, ward: Ward, calls: tuple, sms: tuple) -> Ward:
     """Set a ward's own calling and SMS hours (inside the programme's); empty: the usual ones."""
     config = current_app.config
+    before = (ward.calls_from, ward.calls_until, ward.sms_from, ward.sms_until)
     ward.calls_from, ward.calls_until = checked_window(
         *calls, config["REMINDER_CALL_HOURS"], "calls_until"
     )
     ward.sms_from, ward.sms_until = checked_window(*sms, config["REMINDER_SMS_HOURS"], "sms_until")
+    if (ward.calls_from, ward.calls_until, ward.sms_from, ward.sms_until) == before:
+        return ward
     db.session.flush()
     record_event(actor, "reminder.hours", ward, ward, {"calls": _plain(calls), "sms": _plain(sms)})
     return ward
@@ -135,11 +138,10 @@ def update_step(actor: User, step: ReminderStep, days_before: int, at: time, act
     """Change one step of the ward's policy; planned rows follow at the next plan."""
     if not 0 <= days_before <= 14:
         raise RuleViolation(_l("Enter 0 to 14 days."), "days_before")
-    step.days_before, step.at_minute, step.is_active = (
-        days_before,
-        at.hour * 60 + at.minute,
-        active,
-    )
+    wanted = (days_before, at.hour * 60 + at.minute, active)
+    if (step.days_before, step.at_minute, step.is_active) == wanted:
+        return step
+    step.days_before, step.at_minute, step.is_active = wanted
     db.session.flush()
     details = {"step": step.code, "days": days_before, "at": step.at_time_label, "on": active}
     record_event(actor, "reminder.policy", step.ward, step.ward, details)
@@ -199,14 +201,18 @@ def check_text(ward: Ward, name: str, body: str) -> list[texts.Sample]:
     return samples
 
 
-def update_text(actor: User, ward: Ward, name: str, body: str) -> ReminderText:
-    """Use the ward's own wording for ``name`` from the next message on."""
+def update_text(actor: User, ward: Ward, name: str, body: str) -> ReminderText | None:
+    """Use the ward's own wording for ``name`` from the next message on.
+
+    The wording already in use (the standard one, or the ward's own) changes nothing."""
     body = body.replace("\r\n", "\n")
     check_text(ward, name, body)
     lock_row(Ward, ward.id)  # one writer per ward: no two rows for one name
     text = db.session.scalar(
         sa.select(ReminderText).where(ReminderText.ward_id == ward.id, ReminderText.name == name)
     )
+    if body == (text.body if text else messages.standard_text(ward, name)):
+        return text
     if text is None:
         text = ReminderText(ward_id=ward.id, name=name, body=body)
         db.session.add(text)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -76,7 +73,7 @@ def resend(ward: Ward, reminder_id: int):
 @require(*STAFF_ROLES)
 def policy(ward: Ward):
     """The ward's reminder policy: when each reminder goes, and the hours people may be called."""
-    hours = _hours_form(ward)
+    hours = QuietHoursForm.of(ward)
     if run_form(
         hours,
         lambda: services.update_quiet_hours(
@@ -91,34 +88,12 @@ def policy(ward: Ward):
     return _policy_page(ward, hours), form_status(hours)
 
 
-def _hours_form(ward: Ward, **kwargs) -> QuietHoursForm:
-    return QuietHoursForm(
-        data={
-            "calls_from": ward.calls_from,
-            "calls_until": ward.calls_until,
-            "sms_from": ward.sms_from,
-            "sms_until": ward.sms_until,
-        },
-        **kwargs,
-    )
-
-
 def _policy_page(
     ward: Ward, hours: QuietHoursForm, failed: StepForm | None = None, failed_id=None
 ):
     steps = services.steps_of(ward)
     forms = {
-        step.id: failed
-        if step.id == failed_id
-        else StepForm(
-            prefix=f"step{step.id}",
-            formdata=None,
-            data={
-                "days_before": step.days_before,
-                "at_time": time(step.at_minute // 60, step.at_minute % 60),
-                "is_active": step.is_active,
-            },
-        )
+        step.id: failed if step.id == failed_id else StepForm.of(step, formdata=None)
         for step in steps
     }
     defaults = {
@@ -142,7 +117,7 @@ def _policy_page(
 @require(*STAFF_ROLES)
 def update_step(ward: Ward, step_id: int):
     step = get_in_ward_or_404(ReminderStep, step_id, ward)
-    form = StepForm(prefix=f"step{step.id}")
+    form = StepForm.of(step)
     if run_form(
         form,
         lambda: services.update_step(
@@ -151,7 +126,7 @@ def update_step(ward: Ward, step_id: int):
         _("Saved."),
     ):
         return redirect(url_for("reminders.policy", ward=ward.slug))
-    return _policy_page(ward, _hours_form(ward, formdata=None), form, step.id), 422
+    return _policy_page(ward, QuietHoursForm.of(ward, formdata=None), form, step.id), 422
 
 
 def _editable_or_404(name: str) -> texts.TextSpec:
@@ -167,8 +142,7 @@ def edit_text(ward: Ward, name: str):
     """Rewrite one reminder text for the ward, checked against every kind of message."""
     spec = _editable_or_404(name)
     own = services.ward_texts(ward).get(name)
-    standard = Path(messages.file_template(ward, name).filename).read_text(encoding="utf-8")
-    form = TextForm(data={"body": own.body if own else standard})
+    form = TextForm.of(own.body if own else messages.standard_text(ward, name))
     if run_form(
         form,
         lambda: services.update_text(current_user, ward, name, form.body.data),

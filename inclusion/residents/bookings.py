@@ -291,7 +291,10 @@ def record_attendance(actor: User | None, booking: Booking, attended: bool) -> B
         raise RuleViolation(
             _l("Only a booked resident can be marked; add someone waiting as a walk-in.")
         )
-    booking.status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    status = BookingStatus.ATTENDED if attended else BookingStatus.NO_SHOW
+    if booking.status == status:
+        return booking
+    booking.status = status
     booking.attendance_dt = clock.now()
     db.session.flush()
     _after_attendance(actor, session, booking)
@@ -407,9 +410,10 @@ def record_follow_up(
     procedure = procedure.strip()
     if answer == FollowUpAnswer.YES and not procedure:
         raise RuleViolation(_l("Say which online procedure they used."), "procedure")
-    follow_up.answer = answer
-    follow_up.procedure = procedure[:200] if answer == FollowUpAnswer.YES else ""
-    follow_up.note = note.strip()
+    wanted = (answer, procedure[:200] if answer == FollowUpAnswer.YES else "", note.strip())
+    if (follow_up.answer, follow_up.procedure, follow_up.note) == wanted:
+        return follow_up
+    follow_up.answer, follow_up.procedure, follow_up.note = wanted
     follow_up.answered_dt = clock.now()
     follow_up.answered_by_id = actor.id if actor else None
     db.session.flush()

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import (
+    EditForm,
     FilterForm,
     LocalDateField,
     LocalTimeField,
@@ -22,6 +23,7 @@ from inclusion.forms import (
     WholeNumberField,
     strip_whitespace,
 )
+from inclusion.phones import display_phone
 from inclusion.residents.models import (
     BookingSource,
     ConsentMethod,
@@ -48,7 +50,9 @@ BY_NUMBER = "by_number"
 PHONE_HINT = _l("For example 03-1234-5678 or 090-1234-5678.")
 
 
-class ResidentForm(FlaskForm):
+class ResidentForm(EditForm):
+    """``ResidentForm.of(resident)``: numbers as people write them."""
+
     family_name = _text(_l("Family name"), 50, required=True)
     given_name = _text(_l("Given name"), 50)
     family_kana = _text(_l("Family name in kana"), 50, required=True)
@@ -92,6 +96,29 @@ class ResidentForm(FlaskForm):
     proxy_phone = _text(_l("Contact person's phone"), 30)
     proxy_gets_reminders = BooleanField(_l("Remind the contact person too"))
     submit = SubmitField(_l("Save"))
+
+    @classmethod
+    def stored_values(cls, resident):
+        draft = ResidentDraft.of(resident)
+        numbers = [display_phone(e164) for e164 in draft.phones] + ["", "", ""]
+        return {
+            "family_name": draft.family_name,
+            "given_name": draft.given_name,
+            "family_kana": draft.family_kana,
+            "given_kana": draft.given_kana,
+            "birth_year": draft.birth_year,
+            "phone_1": numbers[0],
+            "phone_2": numbers[1],
+            "phone_3": numbers[2],
+            "reminder_channel": draft.reminder_channel or BY_NUMBER,
+            "call_from": draft.call_from,
+            "call_until": draft.call_until,
+            "needs": draft.needs,
+            "proxy_name": draft.proxy_name,
+            "proxy_relation": draft.proxy_relation,
+            "proxy_phone": display_phone(draft.proxy_phone),
+            "proxy_gets_reminders": draft.proxy_gets_reminders,
+        }
 
     def draft(self) -> ResidentDraft:
         return ResidentDraft(
@@ -140,16 +167,22 @@ class ConsentForm(ConsentFields):
     submit = SubmitField(_l("Record consent"))
 
 
-class OptOutForm(FlaskForm):
+class OptOutForm(EditForm):
+    """``OptOutForm.of(resident)``: whether reminders go to the resident now."""
+
     opted_out = RadioField(
         _l("Reminders"),
         choices=[
+            SelectChoice("no", _l("Send reminders")),
             SelectChoice("yes", _l("Stop all reminders")),
-            SelectChoice("no", _l("Send reminders again")),
         ],
         validators=[InputRequired(REQUIRED)],
     )
     submit = SubmitField(_l("Save"))
+
+    @classmethod
+    def stored_values(cls, resident):
+        return {"opted_out": "yes" if resident.is_opted_out else "no"}
 
 
 class MergeForm(FlaskForm):
@@ -210,7 +243,9 @@ class WalkInForm(FlaskForm):
     )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(EditForm):
+    """``FollowUpForm.of(follow_up)``: the answer recorded so far."""
+
     answer = RadioField(
         _l("Used an online procedure since the class?"),
         choices=FollowUpAnswer.choices(),

@@ -175,33 +175,11 @@ def detail(ward: Ward, resident_id: int):
         ),
         follow_up=queries.follow_up_of(resident),
         reminders=reminder_services.reminders_of_resident(resident.id),
-        opt_out_form=OptOutForm(opted_out="no" if resident.is_opted_out else "yes"),
+        opt_out_form=OptOutForm.of(resident),
         cancel_form=CancelBookingForm(),
     )
     record_view("resident.view", resident, ward)
     return page
-
-
-def _form_data(resident: Resident) -> dict[str, object]:
-    numbers = [display_phone(phone.e164) for phone in resident.phones] + ["", "", ""]
-    return {
-        "family_name": resident.family_name,
-        "given_name": resident.given_name,
-        "family_kana": resident.family_kana,
-        "given_kana": resident.given_kana,
-        "birth_year": resident.birth_year,
-        "phone_1": numbers[0],
-        "phone_2": numbers[1],
-        "phone_3": numbers[2],
-        "reminder_channel": resident.reminder_channel.value,
-        "call_from": resident.call_from,
-        "call_until": resident.call_until,
-        "needs": resident.needs,
-        "proxy_name": resident.proxy_name,
-        "proxy_relation": resident.proxy_relation,
-        "proxy_phone": display_phone(resident.proxy_phone_e164),
-        "proxy_gets_reminders": resident.proxy_gets_reminders,
-    }
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/edit", methods=["GET", "POST"])
@@ -211,7 +189,7 @@ def edit(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
     if resident.is_anonymised:
         abort(404)
-    form = ResidentForm(data=_form_data(resident))
+    form = ResidentForm.of(resident)
     if form.validate_on_submit():
         try:
             services.update_resident(current_user, resident, form.draft())
@@ -260,7 +238,7 @@ def consent(ward: Ward, resident_id: int):
 @require(*RESIDENT_ROLES)
 def opt_out(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
-    form = OptOutForm()
+    form = OptOutForm.of(resident)
     run_button(
         form,
         lambda: services.set_opt_out(
@@ -547,13 +525,7 @@ def record_follow_up(ward: Ward, follow_up_id: int):
     follow_up = get_in_ward_or_404(FollowUp, follow_up_id, ward)
     if follow_up.resident.is_anonymised:
         abort(404)
-    form = FollowUpForm(
-        data={
-            "answer": follow_up.answer.value if follow_up.answer else None,
-            "procedure": follow_up.procedure,
-            "note": follow_up.note,
-        }
-    )
+    form = FollowUpForm.of(follow_up)
     if form.validate_on_submit():
         try:
             bookings.record_follow_up(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import (
+    EditForm,
     FilterForm,
     LocalDateField,
     LocalTimeField,
@@ -168,7 +171,11 @@ class SeriesForm(SessionForm):
     submit = SubmitField(_l("Create the series"))
 
 
-class EditSessionForm(SessionForm):
+class EditSessionForm(EditForm, SessionForm):
+    """``EditSessionForm.of(session, venues)``: the session's local date and times."""
+
+    unstored = frozenset({"scope", "reason"})
+
     scope = RadioField(
         _l("Change"),
         choices=[
@@ -183,6 +190,12 @@ class EditSessionForm(SessionForm):
         validators=[Length(max=1000)],
         description=_l("Needed when the time or place changes. Staff and the record see it."),
     )
+
+    @classmethod
+    def stored_values(cls, session):
+        draft = SessionDraft.of(session)
+        stored = {field.name: getattr(draft, field.name) for field in dataclasses.fields(draft)}
+        return stored | {"slot_minutes": draft.slot_minutes or 0}
 
 
 class CancelForm(FlaskForm):
@@ -202,7 +215,9 @@ class CancelForm(FlaskForm):
     submit = SubmitField(_l("Cancel the session"))
 
 
-class HeldForm(FlaskForm):
+class HeldForm(EditForm):
+    """``HeldForm.of(session)``: the headcount recorded, if any."""
+
     headcount = WholeNumberField(
         _l("How many people came"),
         bad_input=NUMBER_HINT,

@@ -477,6 +477,8 @@ def mark_held(actor: User, session: Session, headcount: int) -> Session:
         raise RuleViolation(_l("A session can be marked as held once it has started."))
     if headcount < 0 or headcount > 1000:
         raise RuleViolation(_l("Enter a number from 0 to 1,000."), "headcount")
+    if session.status == SessionStatus.HELD and session.headcount == headcount:
+        return session
     session.status = SessionStatus.HELD
     session.headcount = headcount
     db.session.flush()

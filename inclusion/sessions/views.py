@@ -197,36 +197,15 @@ def detail(ward: Ward, session_id: int):
         waiting=waiting,
         sees_residents=may_see_residents(current_user, ward),
         history=_history(session),
-        held_form=HeldForm(headcount=session.headcount),
+        held_form=HeldForm.of(session),
         has_started=session.starts_dt <= clock.now(),
         roster=roster,
         assign_form=AssignForm(
             [v for v in volunteer_services.volunteers_of_ward(ward) if v.id not in on_roster]
         ),
-        attendance_form=AttendanceForm(),
+        attendance_forms={shift.id: AttendanceForm.of(shift) for shift in roster},
         ShiftRole=ShiftRole,
     )
-
-
-def _form_data(session: Session) -> dict[str, object]:
-    start, end = clock.to_local(session.starts_dt), clock.to_local(session.ends_dt)
-    return {
-        "venue": session.venue_id,
-        "room": session.room,
-        "kind": session.kind.value,
-        "title": session.title,
-        "topics": [topic.value for topic in session.topics],
-        "level": session.level.value,
-        "description": session.description,
-        "day": start.date(),
-        "starts_time": start.time(),
-        "ends_time": end.time(),
-        "capacity": session.capacity,
-        "slot_minutes": session.slot_minutes or 0,
-        "lead_needed": session.lead_needed,
-        "assistants_needed": session.assistants_needed,
-        "has_device_loan": session.has_device_loan,
-    }
 
 
 @bp.route("/manage/<ward>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -234,7 +213,7 @@ def _form_data(session: Session) -> dict[str, object]:
 def edit(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
     venues = list_venues(ward)
-    form = EditSessionForm(venues, data=_form_data(session))
+    form = EditSessionForm.of(session, venues)
     if form.validate_on_submit():
         try:
             services.update_session(
@@ -288,7 +267,7 @@ def cancel(ward: Ward, session_id: int):
 @require(*STAFF_ROLES)
 def mark_held(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
-    form = HeldForm()
+    form = HeldForm.of(session)
     if form.validate_on_submit():
         try:
             services.mark_held(current_user, session, form.headcount.data)

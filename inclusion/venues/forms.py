@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     SelectChoice,
@@ -13,13 +12,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from inclusion.auth.forms import REQUIRED
-from inclusion.forms import WholeNumberField, strip_whitespace
+from inclusion.forms import EditForm, WholeNumberField, strip_whitespace
 from inclusion.venues.models import VENUE_KIND_LABELS
 
 WHOLE_NUMBER = _l("Enter a whole number, such as 20.")
 
 
-class VenueForm(FlaskForm):
+class VenueForm(EditForm):
     name = StringField(
         _l("Venue name"),
         filters=[strip_whitespace],

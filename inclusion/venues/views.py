@@ -43,7 +43,7 @@ def create(ward: Ward):
 @require(*STAFF_ROLES)
 def edit(ward: Ward, venue_id: int):
     venue = get_in_ward_or_404(Venue, venue_id, ward)
-    form = VenueForm(obj=venue, data={"kind": venue.kind.value})
+    form = VenueForm.of(venue)
     if form.validate_on_submit():
         try:
             services.update_venue(current_user, venue, form.venue_data())

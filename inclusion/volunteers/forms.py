@@ -16,21 +16,27 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import (
+    EditForm,
     LocalDateField,
     MultiCheckboxField,
     WholeNumberField,
     strip_whitespace,
 )
+from inclusion.phones import display_phone
 from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, SessionListFilters
 from inclusion.volunteers.models import (
     KNOWN_COURSES,
     ROLE_LABELS,
     SKILL_LABELS,
     TRAINING_LEVEL_LABELS,
+    ShiftStatus,
 )
+from inclusion.volunteers.services import shown_profile
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(EditForm):
+    """A volunteer's own profile; ``ProfileForm.of(user)``."""
+
     display_name = StringField(
         _l("Name"),
         filters=[strip_whitespace],
@@ -67,6 +73,27 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.ward_rows = {ward.id: ward for ward in wards}
         self.wards.choices = [SelectChoice(ward.id, ward.name) for ward in wards]
+
+    @classmethod
+    def stored_values(cls, user):
+        profile = shown_profile(user)
+        return {
+            "display_name": user.display_name,
+            "name_kana": profile.name_kana or "",
+            "wards": profile.wards,
+            "mobile": display_phone(profile.mobile_e164),
+            "wants_sms": bool(profile.wants_sms),
+            "skills": profile.skills,
+            "languages": profile.languages or "",
+            "availability_notes": profile.availability_notes or "",
+            "is_paused": bool(profile.is_paused),
+        }
+
+    def profile_data(self) -> dict:
+        """What was submitted, as ``update_profile`` takes it."""
+        data = {name: field.data for name, field in self._fields.items()}
+        data["wards"] = [self.ward_rows[ward_id] for ward_id in self.wards.data]
+        return data
 
 
 class TrainingForm(FlaskForm):
@@ -117,7 +144,9 @@ class AssignForm(FlaskForm):
         self.volunteer.choices = [SelectChoice(v.id, v.display_name) for v in volunteers]
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(EditForm):
+    """``AttendanceForm.of(shift)``: what staff recorded of a volunteer's shift."""
+
     attended = RadioField(
         _l("Attendance"),
         choices=[SelectChoice("yes", _l("Attended")), SelectChoice("no", _l("Did not come"))],
@@ -129,6 +158,11 @@ class AttendanceForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 1440, _l("Enter minutes from 0 to 1,440."))],
     )
     submit = SubmitField(_l("Record"))
+
+    @classmethod
+    def stored_values(cls, shift):
+        answers = {ShiftStatus.ATTENDED: "yes", ShiftStatus.NO_SHOW: "no"}
+        return {"attended": answers.get(shift.status), "minutes": shift.minutes_override}
 
 
 class ImportForm(FlaskForm):

@@ -70,6 +70,9 @@ def update_profile(actor: User, volunteer: User, data: dict[str, Any]) -> Volunt
     mobile = parse_mobile(data.get("mobile", "") or "")
     if data.get("wants_sms") and mobile is None:
         raise RuleViolation(_l("Enter a mobile number to get reminders by SMS."), "mobile")
+    if "wards" in data and not data["wards"]:
+        raise RuleViolation(_l("Choose at least one ward."), "wards")
+    before = _profile_facts(volunteer, profile)
     if "display_name" in data:
         volunteer.display_name = data["display_name"].strip()
     profile.name_kana = (data.get("name_kana") or "").strip()
@@ -80,12 +83,29 @@ def update_profile(actor: User, volunteer: User, data: dict[str, Any]) -> Volunt
     profile.availability_notes = (data.get("availability_notes") or "").strip()
     profile.is_paused = bool(data.get("is_paused"))
     if "wards" in data:
-        if not data["wards"]:
-            raise RuleViolation(_l("Choose at least one ward."), "wards")
-        profile.wards = list(data["wards"])
+        profile.wards = sorted(set(data["wards"]), key=lambda ward: ward.code)
     db.session.flush()
-    record_event(actor, "volunteer.update", volunteer, None, {"paused": profile.is_paused})
+    after = _profile_facts(volunteer, profile)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if changed:
+        details = {"fields": changed, "paused": profile.is_paused}
+        record_event(actor, "volunteer.update", volunteer, None, details)
     return profile
+
+
+def _profile_facts(volunteer: User, profile: VolunteerProfile) -> dict[str, Any]:
+    """What a profile says, to tell which fields a save changed."""
+    return {
+        "display_name": volunteer.display_name,
+        "name_kana": profile.name_kana,
+        "mobile": profile.mobile_e164,
+        "wants_sms": profile.wants_sms,
+        "skills": list(profile.skills or []),
+        "languages": profile.languages,
+        "availability_notes": profile.availability_notes,
+        "is_paused": profile.is_paused,
+        "wards": [ward.id for ward in profile.wards],
+    }
 
 
 def add_training(
@@ -349,8 +369,11 @@ def record_attendance(
         raise RuleViolation(_l("Attendance can be recorded once the session has started."))
     if minutes is not None and not 0 <= minutes <= 24 * 60:
         raise RuleViolation(_l("Enter minutes from 0 to 1,440."), "minutes")
-    shift.status = ShiftStatus.ATTENDED if attended else ShiftStatus.NO_SHOW
-    shift.minutes_override = minutes if attended else None
+    status = ShiftStatus.ATTENDED if attended else ShiftStatus.NO_SHOW
+    minutes = minutes if attended else None
+    if (shift.status, shift.minutes_override) == (status, minutes):
+        return shift
+    shift.status, shift.minutes_override = status, minutes
     db.session.flush()
     record_event(
         actor,

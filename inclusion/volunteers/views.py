@@ -179,21 +179,10 @@ def my_hours_csv():
 @require(Role.VOLUNTEER)
 def profile():
     volunteer = current_user._get_current_object()
-    current = services.shown_profile(volunteer)
-    form = ProfileForm(
-        list_wards(),
-        obj=current,
-        data={
-            "display_name": volunteer.display_name,
-            "mobile": display_phone(current.mobile_e164),
-            "wards": [ward.id for ward in current.wards],
-        },
-    )
+    form = ProfileForm.of(volunteer, list_wards())
     if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items()}
-        data["wards"] = [form.ward_rows[ward_id] for ward_id in form.wards.data]
         try:
-            services.update_profile(volunteer, volunteer, data)
+            services.update_profile(volunteer, volunteer, form.profile_data())
         except RuleViolation as violation:
             db.session.rollback()
             show_violation(form, violation)
@@ -326,7 +315,7 @@ def unassign(ward: Ward, shift_id: int):
 @require(*STAFF_ROLES)
 def attendance(ward: Ward, shift_id: int):
     shift = _shift_in_ward_or_404(ward, shift_id)
-    form = AttendanceForm()
+    form = AttendanceForm.of(shift)
     if form.validate_on_submit():
         try:
             services.record_attendance(

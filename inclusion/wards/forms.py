@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from inclusion.forms import strip_whitespace
+from inclusion.forms import EditForm, strip_whitespace
 
 
-class WardContactForm(FlaskForm):
+class WardContactForm(EditForm):
     """How residents book: printed on the public page and flyers."""
 
     booking_phone = StringField(

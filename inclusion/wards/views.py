@@ -47,7 +47,7 @@ def overview(ward: Ward):
 @bp.route("/manage/<ward>/settings", methods=["GET", "POST"])
 @require(*STAFF_ROLES)
 def settings(ward: Ward):
-    form = WardContactForm(obj=ward)
+    form = WardContactForm.of(ward)
     if form.validate_on_submit():
         update_ward_contact(
             current_user,

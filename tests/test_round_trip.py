@@ -1,0 +1,515 @@
+"""Every edit form round-trips: open it, submit exactly what it shows, and nothing stored
+changes and no audit entry claims a change.
+
+The forms come from the route table: every route that takes a POST or a PATCH is either
+an edit form with a case in ``CASES`` (a record with a non-default value in every field),
+or listed in ``NOT_EDIT_FORMS`` with why it cannot be round-tripped. A new route that is
+neither fails ``test_every_form_route_is_round_tripped_or_explained``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+import lxml.html
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.datastructures import MultiDict
+
+from inclusion import clock
+from inclusion.api.models import ApiScope
+from inclusion.api.services import create_key
+from inclusion.audit.models import READ_ACTIONS, AuditLog
+from inclusion.auth.models import Role
+from inclusion.extensions import db
+from inclusion.reminders import services as reminder_services
+from inclusion.reminders.models import ReminderStep
+from inclusion.residents import bookings
+from inclusion.residents import services as resident_services
+from inclusion.residents.models import FollowUpAnswer, OptOutSource, ReminderChannel
+from inclusion.sessions import services as session_services
+from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
+from inclusion.venues import services as venue_services
+from inclusion.volunteers import services as volunteer_services
+from inclusion.volunteers.models import ShiftStatus, Skill
+from inclusion.wards.services import update_ward_contact
+from tests import factories
+from tests.auth.test_access_matrix import routes
+from tests.conftest import log_in
+
+#: Routes that take a POST or PATCH but show no stored record to change, and why.
+NOT_EDIT_FORMS = {
+    "api_keys.index": "makes a new key; a key is never edited, only revoked",
+    "api_keys.revoke": "a button",
+    "api_residents.attendance": "records an answer the call sends",
+    "api_residents.book": "makes a booking",
+    "api_residents.cancel_booking": "cancels a booking",
+    "api_residents.create_resident": "adds a resident",
+    "api_sessions.cancel_session": "cancels a session",
+    "api_sessions.claim_shift": "gives a volunteer a place",
+    "api_sessions.create_session": "adds a session",
+    "api_sessions.release_shift": "frees a place",
+    "auth.change_password": "asks for a new password; a password is never shown",
+    "auth.create_user": "adds an account",
+    "auth.login": "signs in",
+    "auth.logout": "a button",
+    "auth.reset_password": "sets a new password; a password is never shown",
+    "auth.set_active": "a button",
+    "calendar.import_file": "uploads a file",
+    "calendar.import_preview": "confirms an upload",
+    "calendar.issue": "a button",
+    "calendar.revoke": "a button",
+    "main.set_language": "a button per language",
+    "reminders.resend": "a button",
+    "reminders.reset_text": "a button",
+    "residents.attendance": "two buttons, one per answer (pressing the recorded one is tested)",
+    "residents.book": "makes a booking",
+    "residents.cancel_booking": "a button",
+    "residents.consent": "records a new dated consent; earlier ones stay as they were",
+    "residents.create": "adds a resident",
+    "residents.export": "downloads a list",
+    "residents.merge": "folds one record into another",
+    "residents.walk_in": "records someone who came",
+    "sessions.cancel": "cancels a session",
+    "sessions.create": "adds a session",
+    "sessions.create_series": "adds a series",
+    "targets.delete": "a button",
+    "targets.recount": "a button",
+    "targets.split": "a button",
+    "targets.settings": "sets a new target; stored targets are listed, not edited",
+    "targets.survey": "enters a month's figure; entered figures are listed",
+    "targets.ward_recount": "a button",
+    "twilio.answered": "Twilio's webhook",
+    "twilio.inbound_sms": "Twilio's webhook",
+    "twilio.keypad": "Twilio's webhook",
+    "twilio.status": "Twilio's webhook",
+    "venues.create": "adds a venue",
+    "volunteers.add_training": "adds a training record",
+    "volunteers.assign": "puts a volunteer on a session",
+    "volunteers.claim": "a button",
+    "volunteers.import_roster": "uploads a file",
+    "volunteers.release": "a button",
+    "volunteers.unassign": "a button",
+}
+
+#: Columns that record a use, not a change.
+USE_COLUMNS = {("api_keys", "last_used_dt")}
+
+TEXT_LIKE = {"text", "tel", "email", "number", "date", "time", "search", "url", None}
+
+
+@dataclass
+class Case:
+    """An edit form: who opens it, and the record it shows (made by ``build``)."""
+
+    persona: str
+    #: Makes the record; returns the page's path and the path the form posts to.
+    build: Callable[..., tuple[str, str]]
+    #: Fields that show nothing on purpose: not stored (the reason for a change), or a
+    #: box left unticked because ticked is its default.
+    shown_empty: frozenset[str] = field(default_factory=frozenset)
+
+
+def later(days: int, at: time):
+    return clock.to_utc(clock.today() + timedelta(days=days), at)
+
+
+# -- the records, each with a non-default value in every field ---------------------------
+
+
+def volunteer_profile(users, shibuya, shinagawa) -> tuple[str, str]:
+    volunteer = users["volunteer"]
+    volunteer_services.update_profile(
+        volunteer,
+        volunteer,
+        {
+            "display_name": "山田 花子",
+            "name_kana": "ヤマダ ハナコ",
+            "wards": [shibuya, shinagawa],
+            "mobile": "090-1234-5678",
+            "wants_sms": True,
+            "skills": [Skill.LINE, Skill.MY_NUMBER_CARD],
+            "languages": "日本語, English",
+            "availability_notes": "平日の午前\n土曜の午後（月2回）",
+            "is_paused": True,
+        },
+    )
+    return "/me/profile", "/me/profile"
+
+
+def user_account(users, shibuya, shinagawa) -> tuple[str, str]:
+    user = factories.make_user(role=Role.WARD_STAFF, ward=shinagawa)
+    return f"/admin/users/{user.id}", f"/admin/users/{user.id}"
+
+
+def ward_contact(users, shibuya, shinagawa) -> tuple[str, str]:
+    update_ward_contact(
+        users["ward_staff"], shibuya, "03-3463-1211", "平日 9:00〜17:00", "区役所 2階\n窓口 5番"
+    )
+    return "/manage/shibuya/settings", "/manage/shibuya/settings"
+
+
+def venue(users, shibuya, shinagawa) -> tuple[str, str]:
+    place = venue_services.create_venue(
+        users["ward_staff"],
+        shibuya,
+        {
+            "name": "中央図書館",
+            "kind": "library",
+            "address": "渋谷区神宮前1-1-1",
+            "default_capacity": 24,
+            "has_step_free_access": True,
+            "has_lift": True,
+            "has_hearing_loop": True,
+            "access_notes": "駅から徒歩5分\n正面入口のスロープから",
+            "is_active": False,
+        },
+    )
+    return f"/manage/shibuya/venues/{place.id}", f"/manage/shibuya/venues/{place.id}"
+
+
+def session(users, shibuya, shinagawa) -> tuple[str, str]:
+    made = _consultation(users, shibuya)
+    path = f"/manage/shibuya/sessions/{made.id}/edit"
+    return path, path
+
+
+def _consultation(users, shibuya):
+    return session_services.create_session(
+        users["ward_staff"],
+        session_services.SessionDraft(
+            venue=factories.make_venue(shibuya, capacity=40),
+            kind=SessionKind.CONSULTATION,
+            title="スマホ個別相談会",
+            # 13:30 in Tokyo is 04:30 UTC: the form must show the local time.
+            day=clock.today() + timedelta(days=10),
+            starts_time=time(13, 30),
+            ends_time=time(15),
+            topics=[Topic.LINE, Topic.MAPS],
+            level=Level.INTERMEDIATE,
+            description="一人ずつご相談を受けます。\nスマホをお持ちください。",
+            room="第2会議室",
+            slot_minutes=45,
+            lead_needed=2,
+            assistants_needed=5,
+            has_device_loan=True,
+        ),
+    )
+
+
+def held_session(users, shibuya, shinagawa) -> tuple[str, str]:
+    past = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=later(-2, time(10)), status=SessionStatus.HELD
+    )
+    past.headcount = 12
+    base = f"/manage/shibuya/sessions/{past.id}"
+    return base, f"{base}/held"
+
+
+def shift_attendance(users, shibuya, shinagawa) -> tuple[str, str]:
+    past = factories.make_session(factories.make_venue(shibuya), starts_dt=later(-2, time(10)))
+    shift = factories.make_shift(
+        past, factories.make_volunteer(shibuya), status=ShiftStatus.CLAIMED
+    )
+    volunteer_services.record_attendance(users["ward_staff"], shift, True, 75)
+    return f"/manage/shibuya/sessions/{past.id}", f"/manage/shibuya/shifts/{shift.id}/attendance"
+
+
+def resident(users, shibuya, shinagawa) -> tuple[str, str]:
+    person = _resident(users, shibuya)
+    path = f"/manage/shibuya/residents/{person.id}/edit"
+    return path, path
+
+
+def _resident(users, shibuya):
+    return resident_services.create_resident(
+        users["ward_staff"],
+        shibuya,
+        resident_services.ResidentDraft(
+            family_name="往復",
+            family_kana="オウフク",
+            given_name="花子",
+            given_kana="ハナコ",
+            birth_year=1944,
+            phones=["03-5555-0101", "090-5555-0102", "050-5555-0103"],
+            reminder_channel=ReminderChannel.VOICE,
+            call_from=time(10),
+            call_until=time(16, 30),
+            needs="補聴器を使っています。\n大きな字で。",
+            proxy_name="往復 一郎",
+            proxy_relation="長男",
+            proxy_phone="080-5555-0104",
+            proxy_gets_reminders=True,
+        ),
+        confirmed_new=True,
+    )
+
+
+def opted_out_resident(users, shibuya, shinagawa) -> tuple[str, str]:
+    person = _resident(users, shibuya)
+    resident_services.set_opt_out(users["ward_staff"], person, True, OptOutSource.STAFF)
+    base = f"/manage/shibuya/residents/{person.id}"
+    return base, f"{base}/opt-out"
+
+
+def reminded_resident(users, shibuya, shinagawa) -> tuple[str, str]:
+    base = f"/manage/shibuya/residents/{_resident(users, shibuya).id}"
+    return base, f"{base}/opt-out"
+
+
+def follow_up(users, shibuya, shinagawa) -> tuple[str, str]:
+    answered = factories.make_follow_up(_resident(users, shibuya))
+    bookings.record_follow_up(
+        users["ward_staff"],
+        answered,
+        FollowUpAnswer.YES,
+        "マイナポータルで転出届",
+        "娘さんと一緒に\nできた",
+    )
+    path = f"/manage/shibuya/follow-ups/{answered.id}"
+    return path, path
+
+
+def quiet_hours(users, shibuya, shinagawa) -> tuple[str, str]:
+    reminder_services.update_quiet_hours(
+        users["ward_staff"], shibuya, (time(10), time(18, 30)), (time(9, 15), time(19))
+    )
+    return "/manage/shibuya/reminders", "/manage/shibuya/reminders"
+
+
+def reminder_step(users, shibuya, shinagawa) -> tuple[str, str]:
+    step = db.session.scalar(
+        sa.select(ReminderStep).where(ReminderStep.ward_id == shibuya.id).limit(1)
+    )
+    reminder_services.update_step(users["ward_staff"], step, 3, time(11, 15), True)
+    return "/manage/shibuya/reminders", f"/manage/shibuya/reminders/steps/{step.id}"
+
+
+def own_text(users, shibuya, shinagawa) -> tuple[str, str]:
+    path = "/manage/shibuya/reminders/texts/sms_resident.txt"
+    reminder_services.update_text(
+        users["ward_staff"], shibuya, "sms_resident.txt", "{{ title }}\nよろしく"
+    )
+    return path, path
+
+
+def standard_text(users, shibuya, shinagawa) -> tuple[str, str]:
+    path = "/manage/shibuya/reminders/texts/sms_resident.txt"
+    return path, path
+
+
+CASES: dict[str, list[Case]] = {
+    "volunteers.profile": [Case("volunteer", volunteer_profile)],
+    "auth.edit_user": [Case("admin", user_account)],
+    "wards.settings": [Case("ward_staff", ward_contact)],
+    "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
+    "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],
+    "sessions.mark_held": [Case("ward_staff", held_session)],
+    "volunteers.attendance": [Case("ward_staff", shift_attendance)],
+    "residents.edit": [Case("ward_staff", resident)],
+    "residents.opt_out": [
+        Case("ward_staff", opted_out_resident),
+        Case("ward_staff", reminded_resident),
+    ],
+    "residents.record_follow_up": [Case("ward_staff", follow_up)],
+    "reminders.policy": [Case("ward_staff", quiet_hours)],
+    "reminders.update_step": [Case("ward_staff", reminder_step)],
+    "reminders.edit_text": [Case("ward_staff", own_text), Case("ward_staff", standard_text)],
+}
+
+
+# -- what a browser sends ----------------------------------------------------------------
+
+
+def form_posting_to(html: str, page: str, action: str) -> lxml.html.FormElement:
+    forms = [
+        form
+        for form in lxml.html.fromstring(html).forms
+        if form.get("method", "get").lower() == "post"
+        and (form.get("action") or page) == action  # no action: the page itself
+    ]
+    assert len(forms) == 1, f"{len(forms)} forms post to {action}"
+    return forms[0]
+
+
+def submitted(form: lxml.html.FormElement) -> list[tuple[str, str]]:
+    """What a browser sends when the form's first button is pressed, untouched."""
+    textareas = {element.name for element in form.iter("textarea")}
+    pairs = []
+    for name, value in form.form_values():
+        if name in textareas and value.startswith("\n"):
+            value = value[1:]  # HTML drops the line break right after <textarea>
+        # Browsers send every line break as CR LF.
+        pairs.append((name, re.sub(r"\r\n|\r|\n", "\r\n", value)))
+    buttons = form.xpath(".//input[@type='submit'][@name] | .//button[@name]")
+    if buttons:
+        pairs.append((buttons[0].get("name"), buttons[0].get("value", "")))
+    return pairs
+
+
+def empty_fields(form: lxml.html.FormElement, shown_empty: frozenset[str]) -> list[str]:
+    """Fields showing nothing: the case's record would not test them."""
+    sent = {name for name, value in submitted(form) if value.strip() not in ("", "0")}
+    named = {
+        element.name
+        for element in form.xpath(".//input|.//select|.//textarea")
+        if element.name and element.get("type") not in ("submit", "hidden")
+    }
+    return sorted(
+        name
+        for name in named - sent
+        if name.rsplit("-", 1)[-1] not in shown_empty  # prefixed names end with the field's
+    )
+
+
+# -- what is stored ----------------------------------------------------------------------
+
+
+def stored_rows() -> dict[str, list]:
+    """Every row of every table but the audit log, which ``claimed_changes`` reads."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        if table.name == "audit_log":
+            continue
+        columns = [
+            column for column in table.columns if (table.name, column.name) not in USE_COLUMNS
+        ]
+        found = db.session.execute(sa.select(*columns)).all()
+        rows[table.name] = sorted((tuple(row) for row in found), key=repr)
+    return rows
+
+
+def last_audit_id() -> int:
+    return db.session.scalar(sa.select(sa.func.max(AuditLog.id))) or 0
+
+
+def claimed_changes(after_id: int) -> list[str]:
+    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.id > after_id))
+    return [action for action in actions if action not in READ_ACTIONS]
+
+
+# -- the tests -----------------------------------------------------------------------------
+
+
+def test_every_form_route_is_round_tripped_or_explained(app: Flask):
+    taking_input = {
+        rule.endpoint for rule in routes(app) if rule.methods & {"POST", "PATCH", "PUT"}
+    }
+    unknown = taking_input - CASES.keys() - NOT_EDIT_FORMS.keys() - API_CASES.keys()
+    assert not unknown, f"add a round-trip case, or say why not, for: {sorted(unknown)}"
+    gone = (CASES.keys() | NOT_EDIT_FORMS.keys() | API_CASES.keys()) - taking_input
+    assert not gone, f"no such route any more: {sorted(gone)}"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "number"),
+    [(endpoint, number) for endpoint, cases in CASES.items() for number in range(len(cases))],
+)
+def test_saving_a_form_unchanged_changes_nothing(app, users, shibuya, shinagawa, endpoint, number):
+    case = CASES[endpoint][number]
+    page, action = case.build(users, shibuya, shinagawa)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, users[case.persona])
+
+    shown = client.get(page)
+    assert shown.status_code == 200
+    form = form_posting_to(shown.get_data(as_text=True), page, action)
+    assert not empty_fields(form, case.shown_empty), "the record leaves fields at their default"
+    sent = submitted(form)
+
+    before, audited = stored_rows(), last_audit_id()
+    answer = client.post(action, data=MultiDict(sent))
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:2000]
+    assert stored_rows() == before
+    assert claimed_changes(audited) == []
+
+    again = form_posting_to(client.get(page).get_data(as_text=True), page, action)
+    assert submitted(again) == sent
+
+
+# -- the API: GET a record, PATCH back what it says ------------------------------------
+
+
+def api_resident(users, shibuya, shinagawa) -> tuple[str, Callable[[dict], dict]]:
+    person = _resident(users, shibuya)
+
+    def as_change(shown: dict) -> dict:
+        change = {
+            name: shown[name]
+            for name in (
+                "family_name", "given_name", "family_kana", "given_kana", "reminder_channel",
+                "call_from", "call_until", "needs", "proxy_name", "proxy_relation",
+                "proxy_phone", "proxy_gets_reminders",
+            )
+        }  # fmt: skip
+        return change | {"phones": [phone["e164"] for phone in shown["phones"]]}
+
+    return f"/api/v1/residents/{person.id}", as_change
+
+
+def api_session(users, shibuya, shinagawa) -> tuple[str, Callable[[dict], dict]]:
+    made = _consultation(users, shibuya)
+
+    def as_change(shown: dict) -> dict:
+        change = {
+            name: shown[name]
+            for name in (
+                "kind", "title", "level", "description", "room", "topics", "capacity",
+                "slot_minutes", "lead_needed", "assistants_needed", "has_device_loan",
+            )
+        }  # fmt: skip
+        return change | {
+            "venue_id": shown["venue"]["id"],
+            "date": shown["starts_at"][:10],
+            "starts_time": shown["starts_at"][11:16],
+            "ends_time": shown["ends_at"][11:16],
+        }
+
+    return f"/api/v1/sessions/{made.id}", as_change
+
+
+API_CASES = {
+    "api_residents.update_resident": api_resident,
+    "api_sessions.update_session": api_session,
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(API_CASES))
+def test_patching_what_the_api_gives_changes_nothing(app, users, shibuya, shinagawa, endpoint):
+    path, as_change = API_CASES[endpoint](users, shibuya, shinagawa)
+    _key, secret = create_key(users["admin"], "round trip", list(ApiScope), shibuya)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    client = app.test_client()
+
+    shown = client.get(path, headers=headers)
+    assert shown.status_code == 200
+    before, audited = stored_rows(), last_audit_id()
+    answer = client.patch(
+        path, json=as_change(shown.json), headers=headers | {"If-Match": shown.headers["ETag"]}
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json == shown.json
+    assert stored_rows() == before
+    assert claimed_changes(audited) == []
+
+
+def test_pressing_the_recorded_attendance_again_changes_nothing(app, users, shibuya):
+    past = factories.make_session(factories.make_venue(shibuya), starts_dt=later(-1, time(10)))
+    booking = factories.make_booking(past, factories.make_resident(shibuya))
+    bookings.record_attendance(users["ward_staff"], booking, True)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, users["ward_staff"])
+    before, audited = stored_rows(), last_audit_id()
+    answer = client.post(
+        f"/manage/shibuya/bookings/{booking.id}/attendance", data={"attended": "yes"}
+    )
+    assert answer.status_code in (302, 303)
+    assert stored_rows() == before
+    assert claimed_changes(audited) == []
