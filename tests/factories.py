@@ -234,7 +234,7 @@ def make_reminder(booking: Booking, status=None, **fields):
         session_id=booking.session_id,
         booking_id=booking.id,
         resident_id=booking.resident_id,
-        recipient=Recipient.RESIDENT,
+        recipient=fields.pop("recipient", Recipient.RESIDENT),
         kind=fields.pop("kind", "two_days_before"),
         channel=fields.pop("channel", ReminderChannel.VOICE),
         to_e164=fields.pop("to_e164", "+81355550000"),
@@ -288,3 +288,21 @@ def make_api_key(scopes=None, ward=None):
         None, f"integration {next(_numbers)}", scopes or list(ApiScope), ward
     )
     return key
+
+
+def make_reply(ward: Ward | None, outcome=None, **fields):
+    """A reply in a ward's inbox (``None``: no ward could be told), waiting for a call back."""
+    from inclusion.reminders.models import Reply, ReplyOutcome
+
+    reply = Reply(
+        ward_id=ward.id if ward else None,
+        channel=fields.pop("channel", ReminderChannel.SMS),
+        from_e164=fields.pop("from_e164", "+819055550000"),
+        body=fields.pop("body", "2"),
+        outcome=outcome or ReplyOutcome.AMBIGUOUS,
+        resident_ids=fields.pop("resident_ids", []),
+        **fields,
+    )
+    db.session.add(reply)
+    db.session.flush()
+    return reply

@@ -30,7 +30,7 @@ from inclusion.reminders import services as reminder_services
 from inclusion.reminders.models import ReminderStep
 from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
-from inclusion.residents.models import FollowUpAnswer, OptOutSource, ReminderChannel
+from inclusion.residents.models import Contact, FollowUpAnswer, OptOutSource, ReminderChannel
 from inclusion.sessions import services as session_services
 from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
 from inclusion.venues import services as venue_services
@@ -64,6 +64,8 @@ NOT_EDIT_FORMS = {
     "calendar.issue": "a button",
     "calendar.revoke": "a button",
     "main.set_language": "a button per language",
+    "reminders.handle_reply": "a button",
+    "reminders.handle_unmatched_reply": "a button",
     "reminders.resend": "a button",
     "reminders.reset_text": "a button",
     "residents.attendance": "two buttons, one per answer (pressing the recorded one is tested)",
@@ -251,7 +253,10 @@ def _resident(users, shibuya):
 
 def opted_out_resident(users, shibuya, shinagawa) -> tuple[str, str]:
     person = _resident(users, shibuya)
-    resident_services.set_opt_out(users["ward_staff"], person, True, OptOutSource.STAFF)
+    for contact in Contact:
+        resident_services.set_opt_out(
+            users["ward_staff"], person, True, OptOutSource.STAFF, contact, "本人から電話で"
+        )
     base = f"/manage/shibuya/residents/{person.id}"
     return base, f"{base}/opt-out"
 
@@ -312,8 +317,8 @@ CASES: dict[str, list[Case]] = {
     "volunteers.attendance": [Case("ward_staff", shift_attendance)],
     "residents.edit": [Case("ward_staff", resident)],
     "residents.opt_out": [
-        Case("ward_staff", opted_out_resident),
-        Case("ward_staff", reminded_resident),
+        Case("ward_staff", opted_out_resident, frozenset({"reason"})),
+        Case("ward_staff", reminded_resident, frozenset({"reason"})),
     ],
     "residents.record_follow_up": [Case("ward_staff", follow_up)],
     "reminders.policy": [Case("ward_staff", quiet_hours)],

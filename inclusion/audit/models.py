@@ -64,6 +64,8 @@ ACTION_LABELS = {
     "reminder.policy": _l("Reminder policy changed"),
     "reminder.text": _l("Reminder wording changed"),
     "reminder.text.reset": _l("Reminder wording back to the standard"),
+    "reply.list": _l("Replies from residents viewed"),
+    "reply.handle": _l("Reply from a resident followed up"),
     "calendar.token_create": _l("Calendar address made"),
     "calendar.token_rotate": _l("Calendar address replaced"),
     "calendar.token_revoke": _l("Calendar address stopped"),
@@ -86,6 +88,7 @@ READ_ACTIONS = frozenset(
         "resident.lead_list",
         "resident.export",
         "reminder.log",
+        "reply.list",
     }
 )
 

@@ -33,6 +33,8 @@ class Outgoing:
     channel: ReminderChannel
     to: str
     body: str
+    #: The session's ``sequence`` the text was written for: a later change rewrites it.
+    session_sequence: int = 0
 
 
 class SendError(Exception):

@@ -33,9 +33,17 @@ from inclusion.reminders.channels import (
     configured_channel,
 )
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
-from inclusion.residents.models import OptOutSource, ReminderChannel
-from inclusion.residents.services import set_opt_out
-from inclusion.sessions.models import Session
+from inclusion.reminders.planning import CANCELLED_NOTICE
+from inclusion.residents.models import (
+    Booking,
+    BookingStatus,
+    OptOutSource,
+    ReminderChannel,
+    Resident,
+)
+from inclusion.residents.services import stop_number
+from inclusion.sessions.models import Session, SessionStatus
+from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,10 @@ class DispatchResult:
     unknown: int = 0
     deferred: int = 0
     skipped: int = 0
+    #: Claimed, then found no longer wanted just before sending.
+    cancelled: int = 0
+    #: Claimed, then found written for a session time that has since changed.
+    rewritten: int = 0
     expired: list[int] = field(default_factory=list)
 
 
@@ -139,10 +151,84 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             reminder.lease_until = now + LEASE
             reminder.attempts += 1
             claimed.append(
-                Outgoing(reminder.id, reminder.channel, reminder.to_e164, reminder.body)
+                Outgoing(
+                    reminder.id,
+                    reminder.channel,
+                    reminder.to_e164,
+                    reminder.body,
+                    session.sequence,
+                )  # fmt: skip
             )
     db.session.commit()
     return claimed, result
+
+
+def _fate(row: sa.Row, written_for: int) -> str:
+    """Whether a claimed row may go: ``go``, or why not (``stopped``, ``gone``, ``moved``)."""
+    if row.recipient == Recipient.VOLUNTEER:
+        if not row.wants_sms:
+            return "stopped"
+    elif row.anonymised_dt is not None:
+        return "stopped"
+    elif row.opted_out_dt if row.recipient == Recipient.RESIDENT else row.proxy_opted_out_dt:
+        return "stopped"
+    if row.kind != CANCELLED_NOTICE and (
+        row.session_status != SessionStatus.SCHEDULED
+        or row.booking_status not in (None, BookingStatus.BOOKED)
+        or row.shift_status not in (None, ShiftStatus.CLAIMED)
+    ):
+        return "gone"
+    return "moved" if row.sequence != written_for else "go"
+
+
+def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> list[Outgoing]:
+    """The claimed rows that may still go; the others are settled and committed at once.
+
+    A row whose contact said stop, or whose booking, shift or session went away, is
+    cancelled; a row whose session moved after its text was written waits again, to be
+    written anew with the new time. A row no longer ``sending`` was settled elsewhere.
+    """
+    if not claimed:
+        return []
+    written_for = {message.reminder_id: message.session_sequence for message in claimed}
+    rows = db.session.execute(
+        sa.select(
+            Reminder.id, Reminder.recipient, Reminder.kind,
+            Session.status.label("session_status"), Session.sequence,
+            Booking.status.label("booking_status"), Shift.status.label("shift_status"),
+            Resident.anonymised_dt, Resident.opted_out_dt, Resident.proxy_opted_out_dt,
+            VolunteerProfile.wants_sms,
+        )
+        .join(Session, Session.id == Reminder.session_id)
+        .outerjoin(Booking, Booking.id == Reminder.booking_id)
+        .outerjoin(Shift, Shift.id == Reminder.shift_id)
+        .outerjoin(Resident, Resident.id == Reminder.resident_id)
+        .outerjoin(VolunteerProfile, VolunteerProfile.user_id == Reminder.user_id)
+        .where(Reminder.id.in_(written_for), Reminder.status == ReminderStatus.SENDING)
+    ).all()  # fmt: skip
+    fates: dict[str, list[int]] = {"go": [], "stopped": [], "gone": [], "moved": []}
+    for row in rows:
+        fates[_fate(row, written_for[row.id])].append(row.id)
+    if fates["stopped"] or fates["gone"]:
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id.in_(fates["stopped"] + fates["gone"]),
+                   Reminder.status == ReminderStatus.SENDING)
+            .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
+                    updated_dt=now, last_error="Not sent: no longer wanted when its turn came.")
+        )  # fmt: skip
+        result.cancelled += len(fates["stopped"]) + len(fates["gone"])
+    if fates["moved"]:
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id.in_(fates["moved"]), Reminder.status == ReminderStatus.SENDING)
+            .values(status=ReminderStatus.PENDING, lease_until=None, body="",
+                    attempts=Reminder.attempts - 1, updated_dt=now)
+        )  # fmt: skip
+        result.rewritten += len(fates["moved"])
+    db.session.commit()
+    go = set(fates["go"])
+    return [message for message in claimed if message.reminder_id in go]
 
 
 def _record(reminder_id: int, now: datetime, **values) -> None:
@@ -181,12 +267,17 @@ def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
 def _learn_from_refusal(reminder_id: int, code: str) -> None:
     """The provider knows better: an opted-out or non-mobile number changes the record."""
     reminder = db.session.get(Reminder, reminder_id)
-    resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
+    resident = reminder.resident
     if resident is None:
         return
     if code == OPTED_OUT:
-        set_opt_out(None, resident, True, OptOutSource.SMS)
-    elif code == NOT_MOBILE and resident.reminder_channel == ReminderChannel.SMS:
+        # The number told Twilio STOP: nobody on that number hears from us again.
+        stop_number(reminder.to_e164, OptOutSource.SMS)
+    elif (
+        code == NOT_MOBILE
+        and reminder.recipient == Recipient.RESIDENT
+        and resident.reminder_channel == ReminderChannel.SMS
+    ):
         resident.reminder_channel = ReminderChannel.VOICE
         record_event(
             None, "resident.update", resident, resident.ward,
@@ -245,45 +336,67 @@ def _pace(channel: ReminderChannel) -> float:
     return 1 / rate if rate else 0.0
 
 
+class Sender:
+    """Sends claimed rows: unpaced ones side by side in a pool, paced ones one by one.
+
+    Right before a row goes to the provider it is checked once more: its contact may have
+    said stop, its booking been cancelled or its session moved since it was claimed.
+    """
+
+    def __init__(self, channel: Channel, now: datetime, result: DispatchResult) -> None:
+        self.channel, self.now, self.result = channel, now, result
+        self.pool = ThreadPoolExecutor(SENDERS)
+        self.in_flight: list[tuple[Outgoing, Future]] = []
+        self.last_sent: dict[ReminderChannel, float] = {}
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.send([])
+        self.pool.shutdown()
+
+    def send(self, claimed: list[Outgoing]) -> None:
+        """Send a claimed batch; record the batch before it, still on its way, meanwhile."""
+        unpaced = wanted([m for m in claimed if not _pace(m.channel)], self.now, self.result)
+        sending = [(message, self.pool.submit(_deliver, self.channel, message))
+                   for message in unpaced]  # fmt: skip
+        sent: list[tuple[int, str | None]] = []
+        for message, future in self.in_flight:
+            _record_outcome(message, *future.result(), self.now, self.result, sent)
+        self.in_flight = sending
+        for message in claimed:
+            gap = _pace(message.channel)
+            if not gap:
+                continue
+            if message.channel in self.last_sent:
+                wait = self.last_sent[message.channel] + gap - time.monotonic()
+                time.sleep(max(0.0, wait))
+            if wanted([message], self.now, self.result):
+                outcome = _deliver(self.channel, message)
+                _record_outcome(message, *outcome, self.now, self.result, sent)
+                self.last_sent[message.channel] = time.monotonic()
+        _record_sent(sent, self.now)
+        db.session.commit()
+
+
 def dispatch_once(
     now: datetime, channel: Channel | None = None, batch: int = 100
 ) -> DispatchResult:
     """Send everything due at ``now``, in batches, and return what happened.
 
-    Unpaced sends go to a pool of senders; while one batch is on its way, the next is
-    claimed, so the database and the provider work side by side.
+    While one batch is on its way, the next is claimed, so the database and the provider
+    work side by side.
     """
-    channel = channel or configured_channel()
     total = DispatchResult(expired=expire_leases(now))
     db.session.commit()
-    last_sent: dict[ReminderChannel, float] = {}
-    with ThreadPoolExecutor(SENDERS) as pool:
-        in_flight: list[tuple[Outgoing, Future]] = []
+    with Sender(channel or configured_channel(), now, total) as sender:
         while True:
             claimed, result = claim(now, batch)
             total.deferred += result.deferred
             total.skipped += result.skipped
-            done = not claimed and not (result.deferred or result.skipped)
-            sending = [
-                (message, pool.submit(_deliver, channel, message))
-                for message in claimed
-                if not _pace(message.channel)
-            ]
-            sent: list[tuple[int, str | None]] = []
-            for message, future in in_flight:
-                _record_outcome(message, *future.result(), now, total, sent)
-            in_flight = sending
-            for message in claimed:
-                gap = _pace(message.channel)
-                if not gap:
-                    continue
-                if message.channel in last_sent:
-                    time.sleep(max(0.0, last_sent[message.channel] + gap - time.monotonic()))
-                _record_outcome(message, *_deliver(channel, message), now, total, sent)
-                last_sent[message.channel] = time.monotonic()
-            _record_sent(sent, now)
-            db.session.commit()
-            if done:
+            sender.send(claimed)
+            if not claimed and not (result.deferred or result.skipped):
                 break
     if total.sent or total.failed or total.unknown or total.expired:
         log.info("reminders dispatched: %s", total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from inclusion import clock
 from inclusion.reminders import notices, planning
 from inclusion.residents.bookings import SESSION_CANCELLED
-from inclusion.residents.signals import booking_cancelled, booking_promoted
+from inclusion.residents.signals import booking_cancelled, booking_promoted, contact_stopped
 from inclusion.sessions.signals import session_cancelled, session_changed
 from inclusion.volunteers.signals import shift_released
 
@@ -15,6 +15,11 @@ def _booking_cancelled(booking, reason: str = "", **_extra) -> None:
     planning.cancel_stale(clock.now(), [booking.session_id])
     if reason == SESSION_CANCELLED:
         notices.add_notice(booking, notices.CANCELLED, notices.CANCELLED)
+
+
+@contact_stopped.connect
+def _contact_stopped(resident, **_extra) -> None:
+    planning.cancel_stale(clock.now(), resident_id=resident.id)
 
 
 @booking_promoted.connect

@@ -240,3 +240,84 @@ class ReminderText(db.Model):
 
     def __repr__(self) -> str:
         return f"<ReminderText {self.name} ward {self.ward_id}>"
+
+
+class ReplyOutcome(enum.StrEnum):
+    """What came of a reply: each is told to the person and shown to staff as it was."""
+
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    ALREADY_CANCELLED = "already_cancelled"
+    #: Several bookings could be meant: nothing was changed, staff call back.
+    AMBIGUOUS = "ambiguous"
+    STOPPED = "stopped"
+    #: Nothing we sent to that number could be meant.
+    NO_BOOKING = "no_booking"
+    NOT_UNDERSTOOD = "not_understood"
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+    @property
+    def needs_staff(self) -> bool:
+        """Whether a person must follow up: the reply could not be acted on by itself."""
+        return self in (
+            ReplyOutcome.AMBIGUOUS,
+            ReplyOutcome.NO_BOOKING,
+            ReplyOutcome.NOT_UNDERSTOOD,
+        )
+
+
+OUTCOME_LABELS = {
+    ReplyOutcome.CONFIRMED: _l("Confirmed: coming"),
+    ReplyOutcome.CANCELLED: _l("Booking cancelled"),
+    ReplyOutcome.ALREADY_CANCELLED: _l("Already cancelled: nothing changed"),
+    ReplyOutcome.AMBIGUOUS: _l("Several bookings: nothing changed, please call"),
+    ReplyOutcome.STOPPED: _l("Reminders stopped"),
+    ReplyOutcome.NO_BOOKING: _l("No booking found: please call"),
+    ReplyOutcome.NOT_UNDERSTOOD: _l("Not understood: please call"),
+}
+
+
+class Reply(db.Model):
+    """An SMS or a key pressed on a reminder call, with what came of it: the ward's inbox.
+
+    A reply that concerns several wards gets a row in each, naming only that ward's people.
+    """
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        sa.Index("ix_replies_ward_id_waiting", "ward_id", "handled_dt", "received_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    received_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Null when no ward could be told from the number: coordinators see it.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward | None] = relationship()
+    channel: Mapped[ReminderChannel] = mapped_column(
+        string_enum(ReminderChannel, "reminder_channel")
+    )
+    from_e164: Mapped[str] = mapped_column(sa.String(20))
+    #: What was sent, as sent (the SMS text, or the key pressed).
+    body: Mapped[str] = mapped_column(sa.String(320))
+    outcome: Mapped[ReplyOutcome] = mapped_column(string_enum(ReplyOutcome, "reply_outcome"))
+    #: The reminder it answered, when that is certain.
+    reminder_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reminders.id", ondelete="SET NULL")
+    )
+    #: The residents it concerns in this ward (several on a shared number).
+    resident_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    #: Set when staff followed it up, or at once when nothing is left to do.
+    handled_dt: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    handled_by: Mapped[User | None] = relationship()
+    reminder: Mapped[Reminder | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.id} {self.outcome.value}>"

@@ -27,13 +27,17 @@ def _number(resident: Resident) -> str | None:
 def add_notice(booking: Booking, kind: str, key: str) -> int:
     """Queue a notice to the resident (and their contact, if asked) unless they want none."""
     resident = booking.resident
-    if resident.is_opted_out or resident.is_anonymised:
+    if resident.is_anonymised:
         return 0
     rows = []
     number = _number(resident)
-    if resident.reminder_channel != ReminderChannel.NONE and number:
+    if not resident.is_opted_out and resident.reminder_channel != ReminderChannel.NONE and number:
         rows.append((Recipient.RESIDENT, resident.reminder_channel, number))
-    if resident.proxy_gets_reminders and resident.proxy_phone_e164:
+    if (
+        resident.proxy_opted_out_dt is None
+        and resident.proxy_gets_reminders
+        and resident.proxy_phone_e164
+    ):
         mobile = resident.proxy_phone_kind == PhoneKind.MOBILE
         channel = ReminderChannel.SMS if mobile else ReminderChannel.VOICE
         rows.append((Recipient.PROXY, channel, resident.proxy_phone_e164))

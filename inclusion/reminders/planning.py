@@ -141,11 +141,12 @@ def _plan_residents(now: datetime, horizon: datetime) -> int:
             Booking.status == BookingStatus.BOOKED,
             # A booking made after a step's time skips that step (the morning one, typically).
             _due() > booked_at,
-            Resident.opted_out_dt.is_(None),
             Resident.anonymised_dt.is_(None),
         )
     )
-    own = base.where(Resident.reminder_channel != "none", phone.is_not(None)).with_only_columns(
+    own = base.where(
+        Resident.opted_out_dt.is_(None), Resident.reminder_channel != "none", phone.is_not(None)
+    ).with_only_columns(
         *_row(
             sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":resident",
             booking_id=Booking.id,
@@ -159,7 +160,9 @@ def _plan_residents(now: datetime, horizon: datetime) -> int:
         )
     )
     proxy = base.where(
-        Resident.proxy_gets_reminders, Resident.proxy_phone_e164.is_not(None)
+        Resident.proxy_opted_out_dt.is_(None),
+        Resident.proxy_gets_reminders,
+        Resident.proxy_phone_e164.is_not(None),
     ).with_only_columns(
         *_row(
             sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":proxy",
@@ -209,8 +212,11 @@ def _plan_volunteers(now: datetime, horizon: datetime) -> int:
     return _insert(select, COLUMNS)
 
 
-def cancel_stale(now: datetime, session_ids: list[int] | None = None) -> int:
-    """Cancel pending rows whose session, booking or shift is gone, or whose resident opted out."""
+def cancel_stale(
+    now: datetime, session_ids: list[int] | None = None, resident_id: int | None = None
+) -> int:
+    """Cancel pending rows whose session, booking or shift is gone, or whose contact (the
+    resident, or their contact person) asked for no more messages."""
     session = sa.select(Session.id).where(
         Session.id == Reminder.session_id, Session.status != SessionStatus.SCHEDULED
     )
@@ -220,23 +226,37 @@ def cancel_stale(now: datetime, session_ids: list[int] | None = None) -> int:
     shift = sa.select(Shift.id).where(
         Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
     )
-    resident = sa.select(Resident.id).where(
+    stopped = sa.select(Resident.id).where(
         Resident.id == Reminder.resident_id,
-        sa.or_(Resident.opted_out_dt.is_not(None), Resident.anonymised_dt.is_not(None)),
+        sa.or_(
+            Resident.anonymised_dt.is_not(None),
+            sa.and_(Reminder.recipient == Recipient.RESIDENT, Resident.opted_out_dt.is_not(None)),
+            sa.and_(
+                Reminder.recipient == Recipient.PROXY, Resident.proxy_opted_out_dt.is_not(None)
+            ),
+        ),
     )
     statement = (
         sa.update(Reminder)
         .where(
             Reminder.status == ReminderStatus.PENDING,
-            # The notice that a session was cancelled is what its cancellation must send.
-            Reminder.kind != CANCELLED_NOTICE,
-            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift), sa.exists(resident)),
+            sa.or_(
+                # The notice that a session was cancelled is what its cancellation must send.
+                sa.and_(
+                    Reminder.kind != CANCELLED_NOTICE,
+                    sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift)),
+                ),
+                # Nobody who said stop hears from us again, not even of a cancellation.
+                sa.exists(stopped),
+            ),
         )
         .values(status=ReminderStatus.CANCELLED, finished_dt=now, updated_dt=now)
         .execution_options(synchronize_session="fetch")
     )
     if session_ids is not None:
         statement = statement.where(Reminder.session_id.in_(session_ids))
+    if resident_id is not None:
+        statement = statement.where(Reminder.resident_id == resident_id)
     return db.session.execute(statement).rowcount
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,10 +16,20 @@ from flask import current_app
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
-from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.reminders import messages
+from inclusion.reminders.models import Recipient, Reminder, ReminderStatus, Reply, ReplyOutcome
 from inclusion.residents import bookings
-from inclusion.residents.models import BookingStatus, OptOutSource, ReminderChannel
-from inclusion.residents.services import set_opt_out
+from inclusion.residents.models import (
+    Booking,
+    BookingStatus,
+    Contact,
+    OptOutSource,
+    ReminderChannel,
+    Resident,
+)
+from inclusion.residents.services import contacts_of_number, stop_number
+from inclusion.sessions.models import Session
+from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +89,19 @@ def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:
     if reminder.recipient != Recipient.RESIDENT or reminder.key.endswith(FALLBACK_SUFFIX):
         return None
     resident = reminder.resident
+    if resident is None or resident.is_opted_out:
+        return None
     if not reminder.key.endswith(RETRY_SUFFIX):
         wait = timedelta(minutes=current_app.config["REMINDER_NO_ANSWER_RETRY_MINUTES"])
         key, to, channel, recipient, due = (
             reminder.key + RETRY_SUFFIX, reminder.to_e164, reminder.channel, Recipient.RESIDENT,
             now + wait,
         )  # fmt: skip
-    elif resident is not None and resident.proxy_phone_e164 and not resident.proxy_gets_reminders:
+    elif (
+        resident.proxy_phone_e164
+        and not resident.proxy_gets_reminders
+        and resident.proxy_opted_out_dt is None
+    ):
         mobile = resident.proxy_phone_kind == PhoneKind.MOBILE
         key, to, recipient, due = (
             reminder.key + FALLBACK_SUFFIX,
@@ -108,27 +125,12 @@ def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:
     return follow
 
 
-def apply_reply(reminder: Reminder, answer: str) -> str:
-    """Act on what the person answered; returns the answer as recorded.
+@dataclass(frozen=True)
+class Handled:
+    """What came of a reply, and what the person is told: only what really happened."""
 
-    Confirm or cancel counts once per reminder; a request to stop is always honoured.
-    """
-    if reminder.reply is not None and answer != STOP:
-        return reminder.reply
-    reminder.reply, reminder.replied_dt = answer, clock.now()
-    resident = reminder.resident
-    if answer == CANCEL and reminder.booking_id is not None:
-        booking = db.session.get(bookings.Booking, reminder.booking_id)
-        if booking.status in (BookingStatus.BOOKED, BookingStatus.WAITLISTED):
-            bookings.cancel_booking(None, booking, "cancelled on a reminder")
-    elif answer == STOP and resident is not None and reminder.recipient == Recipient.RESIDENT:
-        source = (
-            OptOutSource.SMS if reminder.channel == ReminderChannel.SMS else OptOutSource.VOICE
-        )
-        set_opt_out(None, resident, True, source)
-    db.session.flush()
-    log.info("reminder %s answered %s", reminder.id, answer)
-    return answer
+    outcome: ReplyOutcome
+    told: str
 
 
 def sms_answer(body: str) -> str | None:
@@ -137,15 +139,164 @@ def sms_answer(body: str) -> str | None:
     return SMS_WORDS.get(word)
 
 
-def replied_reminder(from_e164: str) -> Reminder | None:
-    """The SMS a reply answers: the last one sent to that number."""
-    return db.session.scalar(
+def _when(reminder: Reminder) -> str:
+    starts = reminder.session.starts_dt
+    return f"{messages.short_day(starts)} {clock.to_local(starts):%H:%M}"
+
+
+def _call_the_ward(wards: list[Ward]) -> str:
+    """Whom to phone: the ward and its number when there is one ward, else the ward office."""
+    if len(wards) != 1:
+        return "お住まいの区へお電話ください。"
+    ward = wards[0]
+    phone = f"（{ward.booking_phone}）" if ward.booking_phone else ""
+    return f"{ward.name_ja}{phone}へお電話ください。"
+
+
+def _names(contacts: list[tuple[Resident, Contact]]) -> str:
+    """山田様、佐藤様 — at most two names, then how many more."""
+    names = list(dict.fromkeys(f"{resident.family_name}様" for resident, _contact in contacts))
+    shown = "、".join(names[:2])
+    return shown if len(names) <= 2 else f"{shown}ほか{len(names) - 2}名"
+
+
+def _log(
+    channel: ReminderChannel,
+    from_e164: str,
+    body: str,
+    handled: Handled,
+    residents: list[Resident],
+    reminder: Reminder | None = None,
+    ward_ids: list[int] | None = None,
+) -> None:
+    """Put the reply in each concerned ward's inbox; only that ward's people are named."""
+    now = clock.now()
+    by_ward: dict[int | None, list[int]] = {ward_id: [] for ward_id in ward_ids or []}
+    for resident in residents:
+        by_ward.setdefault(resident.ward_id, []).append(resident.id)
+    for ward_id, resident_ids in (by_ward or {None: []}).items():
+        db.session.add(
+            Reply(
+                received_dt=now,
+                ward_id=ward_id,
+                channel=channel,
+                from_e164=from_e164,
+                body=body[:320],
+                outcome=handled.outcome,
+                reminder_id=reminder.id if reminder else None,
+                resident_ids=sorted(set(resident_ids)),
+                handled_dt=None if handled.outcome.needs_staff else now,
+            )
+        )
+    db.session.flush()
+    log.info("reply %s (reminder %s)", handled.outcome.value, reminder.id if reminder else None)
+
+
+def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
+    """Confirm or cancel the booking a reminder was about, saying exactly what happened."""
+    booking = db.session.get(Booking, reminder.booking_id)
+    when = "" if spoken else _when(reminder)
+    if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITLISTED):
+        if answer == CANCEL:
+            told = SAID[ReplyOutcome.ALREADY_CANCELLED] if spoken else (
+                f"{when}のご予約は、すでに取り消しています。"
+            )  # fmt: skip
+            return Handled(ReplyOutcome.ALREADY_CANCELLED, told)
+        # Confirming a place that is no longer theirs: tell them, and let staff call.
+        ward = [reminder.session.ward]
+        told = SAID[ReplyOutcome.NO_BOOKING] if spoken else (
+            f"{when}のご予約は取り消されています。" + _call_the_ward(ward)
+        )  # fmt: skip
+        return Handled(ReplyOutcome.NO_BOOKING, told)
+    if reminder.reply is None:
+        reminder.reply, reminder.replied_dt = answer, clock.now()
+    if answer == CANCEL:
+        bookings.cancel_booking(None, booking, "cancelled on a reminder")
+        told = SAID[ReplyOutcome.CANCELLED] if spoken else f"{when}のご予約を取り消しました。"
+        return Handled(ReplyOutcome.CANCELLED, told)
+    told = SAID[ReplyOutcome.CONFIRMED] if spoken else (
+        f"お返事ありがとうございます。{when}にお待ちしています。"
+    )  # fmt: skip
+    return Handled(ReplyOutcome.CONFIRMED, told)
+
+
+#: What a reminder call says after a key, by outcome.
+SAID = {
+    ReplyOutcome.CONFIRMED: "ありがとうございます。当日お待ちしております。",
+    ReplyOutcome.CANCELLED: "ご予約を取り消しました。またのご参加をお待ちしております。",
+    ReplyOutcome.ALREADY_CANCELLED: "このご予約は、すでに取り消されています。",
+    ReplyOutcome.NO_BOOKING: (
+        "このご予約は取り消されています。ご参加をご希望の場合は、区にお電話ください。"
+    ),
+}
+
+
+def answer_keypad(reminder: Reminder, answer: str, digits: str) -> Handled:
+    """A key pressed on a reminder call: the call is about one booking, so no guessing."""
+    handled = _answer_booking(reminder, answer, spoken=True)
+    _log(ReminderChannel.VOICE, reminder.to_e164, digits, handled, [reminder.resident], reminder)
+    return handled
+
+
+def _sms_candidates(from_e164: str) -> list[Reminder]:
+    """The latest SMS to the number for each booking whose session is still to come."""
+    sent = db.session.scalars(
         sa.select(Reminder)
+        .join(Session, Session.id == Reminder.session_id)
         .where(
             Reminder.to_e164 == from_e164,
             Reminder.channel == ReminderChannel.SMS,
             Reminder.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
+            Reminder.booking_id.is_not(None),
+            Session.starts_dt > clock.now(),
         )
         .order_by(Reminder.sent_dt.desc(), Reminder.id.desc())
-        .limit(1)
     )
+    latest: dict[int, Reminder] = {}
+    for reminder in sent:
+        latest.setdefault(reminder.booking_id, reminder)
+    return list(latest.values())
+
+
+def answer_sms(from_e164: str, body: str) -> Handled:
+    """An SMS back to us: act only when it is certain what it means, and say what was done.
+
+    A number may belong to several people (a couple, a care home, a daughter who is the
+    contact of both parents): a confirm or cancel that could mean more than one booking
+    changes nothing and asks the person to call, and a stop names whom it stopped.
+    """
+    answer = sms_answer(body)
+    if answer == STOP:
+        contacts = contacts_of_number(from_e164)
+        stop_number(from_e164, OptOutSource.SMS)
+        residents = [resident for resident, _contact in contacts]
+        if not contacts:
+            handled = Handled(ReplyOutcome.NO_BOOKING, "この番号へのお知らせは、ありません。")
+        else:
+            told = f"今後、{_names(contacts)}へのお知らせは送りません。"
+            handled = Handled(ReplyOutcome.STOPPED, told)
+        _log(ReminderChannel.SMS, from_e164, body, handled, residents)
+        return handled
+    candidates = _sms_candidates(from_e164) if answer else []
+    residents = [reminder.resident for reminder in candidates]
+    if answer is None or not candidates:
+        known = [resident for resident, _contact in contacts_of_number(from_e164)]
+        wards = list({resident.ward_id: resident.ward for resident in known}.values())
+        if answer is None:
+            told = "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。"
+            handled = Handled(ReplyOutcome.NOT_UNDERSTOOD, told)
+        else:
+            told = "ご予約が見つかりません。" + _call_the_ward(wards)
+            handled = Handled(ReplyOutcome.NO_BOOKING, told)
+        _log(ReminderChannel.SMS, from_e164, body, handled, known)
+        return handled
+    if len(candidates) > 1:
+        wards = list({r.ward_id: r.session.ward for r in candidates}.values())
+        told = f"ご予約が{len(candidates)}件あり、どれか分からないため何も変えていません。"
+        handled = Handled(ReplyOutcome.AMBIGUOUS, told + _call_the_ward(wards))
+        _log(ReminderChannel.SMS, from_e164, body, handled, residents)
+        return handled
+    [reminder] = candidates
+    handled = _answer_booking(reminder, answer, spoken=False)
+    _log(ReminderChannel.SMS, from_e164, body, handled, residents, reminder)
+    return handled

@@ -17,8 +17,15 @@ from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.reminders import messages, texts
-from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep, ReminderText
+from inclusion.reminders.models import (
+    Reminder,
+    ReminderStatus,
+    ReminderStep,
+    ReminderText,
+    Reply,
+)
 from inclusion.reminders.quiet import checked_window
+from inclusion.residents.models import Resident
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
 
@@ -231,3 +238,51 @@ def reset_text(actor: User, ward: Ward, name: str) -> None:
     messages.forget_ward_texts()
     if deleted:
         record_event(actor, "reminder.text.reset", ward, ward, {"name": name})
+
+
+#: How many replies the inbox shows at once: the oldest waiting ones first.
+INBOX_SIZE = 100
+
+
+def replies_of(ward: Ward | None, waiting: bool) -> list[Reply]:
+    """A ward's inbox (``None``: replies no ward could be told), waiting ones or all, newest
+    first among the handled, oldest first among those waiting for a call back."""
+    query = (
+        sa.select(Reply)
+        .options(joinedload(Reply.handled_by), joinedload(Reply.reminder))
+        .where(Reply.ward_id == ward.id if ward else Reply.ward_id.is_(None))
+        .limit(INBOX_SIZE)
+    )
+    if waiting:
+        query = query.where(Reply.handled_dt.is_(None)).order_by(Reply.received_dt, Reply.id)
+    else:
+        query = query.order_by(Reply.received_dt.desc(), Reply.id.desc())
+    return list(db.session.scalars(query))
+
+
+def residents_named(replies: list[Reply]) -> dict[int, Resident]:
+    """The residents the replies name, in one query."""
+    ids = {resident_id for reply in replies for resident_id in reply.resident_ids}
+    if not ids:
+        return {}
+    return {r.id: r for r in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids)))}
+
+
+def count_waiting_replies(ward: Ward) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Reply)
+        .where(Reply.ward_id == ward.id, Reply.handled_dt.is_(None))
+    )
+
+
+def mark_handled(actor: User, reply: Reply) -> Reply:
+    """Staff followed a reply up (called back, changed the booking by hand)."""
+    if reply.handled_dt is not None:
+        return reply
+    reply.handled_dt, reply.handled_by_id = clock.now(), actor.id
+    db.session.flush()
+    record_event(
+        actor, "reply.handle", reply, reply.ward_id and db.session.get(Ward, reply.ward_id)
+    )
+    return reply

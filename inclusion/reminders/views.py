@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,11 +10,13 @@ from flask_login import current_user
 from inclusion import clock
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
+from inclusion.auth.models import Role
 from inclusion.db import writes_on_read
+from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
 from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
-from inclusion.reminders.models import Reminder, ReminderStep
+from inclusion.reminders.models import Reminder, ReminderStep, Reply
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
@@ -67,6 +69,59 @@ def resend(ward: Ward, reminder_id: int):
     return redirect(
         url_for("reminders.session_log", ward=ward.slug, session_id=reminder.session_id)
     )
+
+
+@bp.route("/manage/<ward>/replies")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def replies(ward: Ward):
+    """What residents sent back, and what came of it; those waiting for a call back first."""
+    return _inbox(ward)
+
+
+@bp.route("/admin/replies")
+@require(Role.ADMIN)
+@writes_on_read
+def unmatched_replies():
+    """Replies from numbers no ward could be told from."""
+    return _inbox(None)
+
+
+def _inbox(ward: Ward | None):
+    waiting = request.args.get("show") != "all"
+    shown = services.replies_of(ward, waiting)
+    page = render_template(
+        "reminders/replies.html",
+        ward=ward,
+        replies=shown,
+        waiting=waiting,
+        residents=services.residents_named(shown),
+        form=ButtonForm(),
+    )
+    record_view("reply.list", None, ward, shown=len(shown))
+    return page
+
+
+@bp.route("/manage/<ward>/replies/<int:reply_id>/handled", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def handle_reply(ward: Ward, reply_id: int):
+    reply = get_in_ward_or_404(Reply, reply_id, ward)
+    return _handle(reply, url_for("reminders.replies", ward=ward.slug))
+
+
+@bp.route("/admin/replies/<int:reply_id>/handled", methods=["POST"])
+@require(Role.ADMIN)
+def handle_unmatched_reply(reply_id: int):
+    reply = db.get_or_404(Reply, reply_id)
+    if reply.ward_id is not None:
+        abort(404)
+    return _handle(reply, url_for("reminders.unmatched_replies"))
+
+
+def _handle(reply: Reply, inbox: str):
+    done = _("Marked as followed up.")
+    run_button(ButtonForm(), lambda: services.mark_handled(current_user, reply), done)
+    return redirect(inbox)
 
 
 @bp.route("/manage/<ward>/reminders", methods=["GET", "POST"])

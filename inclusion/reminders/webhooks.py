@@ -19,15 +19,6 @@ bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
 
 KEYS = {"1": replies.CONFIRM, "2": replies.CANCEL}
-SAID_AFTER = {
-    replies.CONFIRM: "ありがとうございます。当日お待ちしております。",
-    replies.CANCEL: "ご予約を取り消しました。またのご参加をお待ちしております。",
-}
-SMS_AFTER = {
-    replies.CONFIRM: "ありがとうございます。当日お待ちしております。",
-    replies.CANCEL: "ご予約を取り消しました。",
-    replies.STOP: "今後、お知らせは送りません。",
-}
 
 
 def _public(url: str) -> str:
@@ -94,13 +85,14 @@ def keypad(reminder_id: int):
     """A key pressed during a reminder call: 1 confirm, 2 cancel, 9 hear it again."""
     reminder = _reminder(reminder_id)
     voice = current_app.config["REMINDER_VOICE"]
-    answer = KEYS.get(request.form.get("Digits", ""))
-    if answer is None:
+    digits = request.form.get("Digits", "")
+    answer = KEYS.get(digits)
+    if answer is None or reminder.booking_id is None:
         return _xml(call_twiml(reminder.body, voice, _public(request.url)))
-    replies.apply_reply(reminder, answer)
+    handled = replies.answer_keypad(reminder, answer, digits)
     db.session.commit()
     response = VoiceResponse()
-    response.say(SAID_AFTER[answer], language="ja-JP", voice=voice)
+    response.say(handled.told, language="ja-JP", voice=voice)
     response.say(GOODBYE, language="ja-JP", voice=voice)
     return _xml(response)
 
@@ -108,12 +100,9 @@ def keypad(reminder_id: int):
 @bp.route("/sms", methods=["POST"])
 @signed_webhook(valid_signature)
 def inbound_sms():
-    """A reply to a reminder SMS, matched to the last reminder sent to that number."""
-    answer = replies.sms_answer(request.form.get("Body", ""))
-    reminder = replies.replied_reminder(request.form.get("From", ""))
+    """An SMS back to us: acted on only when it is certain what it means; staff see it all."""
+    handled = replies.answer_sms(request.form.get("From", "")[:20], request.form.get("Body", ""))
+    db.session.commit()
     response = MessagingResponse()
-    if answer is not None and reminder is not None:
-        replies.apply_reply(reminder, answer)
-        db.session.commit()
-        response.message(SMS_AFTER[answer])
+    response.message(handled.told)
     return _xml(response)

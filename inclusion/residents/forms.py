@@ -28,6 +28,7 @@ from inclusion.residents.models import (
     BookingSource,
     ConsentMethod,
     ConsentScope,
+    Contact,
     FollowUpAnswer,
     ReminderChannel,
 )
@@ -167,22 +168,56 @@ class ConsentForm(ConsentFields):
     submit = SubmitField(_l("Record consent"))
 
 
+SEND_OR_STOP = [
+    SelectChoice("no", _l("Send reminders")),
+    SelectChoice("yes", _l("Stop reminders")),
+]
+
+
 class OptOutForm(EditForm):
-    """``OptOutForm.of(resident)``: whether reminders go to the resident now."""
+    """``OptOutForm.of(resident)``: for each contact, whether messages go to them now."""
 
     opted_out = RadioField(
-        _l("Reminders"),
-        choices=[
-            SelectChoice("no", _l("Send reminders")),
-            SelectChoice("yes", _l("Stop all reminders")),
-        ],
+        _l("Reminders to the resident"), choices=SEND_OR_STOP, validators=[InputRequired(REQUIRED)]
+    )
+    proxy_opted_out = RadioField(
+        _l("Reminders to the contact person"),
+        choices=SEND_OR_STOP,
         validators=[InputRequired(REQUIRED)],
+    )
+    reason = _text(
+        _l("Why it changes"),
+        200,
+        description=_l("For example: the resident asked by phone. Kept in the record."),
     )
     submit = SubmitField(_l("Save"))
 
+    unstored = frozenset({"reason"})
+
+    def __init__(self, *args, has_proxy: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_proxy:
+            del self.proxy_opted_out
+
+    @classmethod
+    def of(cls, resident, *args, **kwargs):
+        """Only a resident with a contact person's number has a choice for them."""
+        has_proxy = resident.proxy_phone_e164 is not None
+        return super().of(resident, *args, has_proxy=has_proxy, **kwargs)
+
     @classmethod
     def stored_values(cls, resident):
-        return {"opted_out": "yes" if resident.is_opted_out else "no"}
+        return {
+            "opted_out": "yes" if resident.is_opted_out else "no",
+            "proxy_opted_out": "yes" if resident.proxy_opted_out_dt else "no",
+        }
+
+    def chosen(self) -> dict[Contact, bool]:
+        """Whether each contact is to be stopped, as chosen."""
+        stops = {Contact.RESIDENT: self.opted_out.data == "yes"}
+        if "proxy_opted_out" in self:
+            stops[Contact.PROXY] = self.proxy_opted_out.data == "yes"
+        return stops
 
 
 class MergeForm(FlaskForm):

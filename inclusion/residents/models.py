@@ -58,6 +58,13 @@ class OptOutSource(LabelledEnum):
     VOICE = "voice"
 
 
+class Contact(LabelledEnum):
+    """Whom a message about a resident goes to; each has a consent of its own."""
+
+    RESIDENT = "resident"
+    PROXY = "proxy"
+
+
 class BookingStatus(LabelledEnum):
     BOOKED = "booked"
     WAITLISTED = "waitlisted"
@@ -99,6 +106,10 @@ _LABELS: dict[type, dict] = {
         OptOutSource.STAFF: _l("Asked the ward office"),
         OptOutSource.SMS: _l("Replied STOP by SMS"),
         OptOutSource.VOICE: _l("Asked on a reminder call"),
+    },
+    Contact: {
+        Contact.RESIDENT: _l("The resident"),
+        Contact.PROXY: _l("Contact person"),
     },
     BookingStatus: {
         BookingStatus.BOOKED: _l("Booked"),
@@ -170,6 +181,11 @@ class Resident(db.Model):
     opted_out_source: Mapped[OptOutSource | None] = mapped_column(
         string_enum(OptOutSource, "opt_out_source")
     )
+    #: The same for the contact person: their number gets nothing while set.
+    proxy_opted_out_dt: Mapped[datetime | None]
+    proxy_opted_out_source: Mapped[OptOutSource | None] = mapped_column(
+        string_enum(OptOutSource, "proxy_opt_out_source")
+    )
     #: Set by the retention command: names, numbers and notes are gone, counts remain.
     anonymised_dt: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(
@@ -196,6 +212,15 @@ class Resident(db.Model):
     @property
     def is_opted_out(self) -> bool:
         return self.opted_out_dt is not None
+
+    def stopped_dt(self, contact: Contact) -> datetime | None:
+        """When ``contact`` asked for no more messages, or None while they get them."""
+        return self.opted_out_dt if contact == Contact.RESIDENT else self.proxy_opted_out_dt
+
+    def stopped_source(self, contact: Contact) -> OptOutSource | None:
+        if contact == Contact.RESIDENT:
+            return self.opted_out_source
+        return self.proxy_opted_out_source
 
     @property
     def is_anonymised(self) -> bool:

@@ -29,12 +29,14 @@ from inclusion.residents.models import (
     Consent,
     ConsentMethod,
     ConsentScope,
+    Contact,
     FollowUp,
     OptOutSource,
     ReminderChannel,
     Resident,
     ResidentPhone,
 )
+from inclusion.residents.signals import contact_stopped
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
@@ -373,22 +375,87 @@ def consent_is_due(consents: list[Consent], today: date | None = None) -> bool:
 
 
 def set_opt_out(
-    actor: User | None, resident: Resident, opted_out: bool, source: OptOutSource
-) -> Resident:
-    """Stop (or, by staff, restart) reminders to a resident; honoured at once."""
-    if opted_out == resident.is_opted_out:
-        return resident
-    resident.opted_out_dt = clock.now() if opted_out else None
-    resident.opted_out_source = source if opted_out else None
+    actor: User | None,
+    resident: Resident,
+    opted_out: bool,
+    source: OptOutSource,
+    contact: Contact = Contact.RESIDENT,
+    reason: str = "",
+) -> bool:
+    """Stop (or, by staff, restart) messages to one contact of a resident; honoured at once:
+    the contact's waiting messages are cancelled in the same transaction.
+
+    Staff say why (kept in the audit log with who); returns whether anything changed.
+    """
+    if opted_out == (resident.stopped_dt(contact) is not None):
+        return False
+    reason = reason.strip()
+    if source == OptOutSource.STAFF and not reason:
+        raise RuleViolation(
+            _l("Say why the reminders change; it is kept in the record."), "reason"
+        )
+    if contact == Contact.PROXY and resident.proxy_phone_e164 is None:
+        raise RuleViolation(_l("This resident has no contact person's number."))
+    stamp = (clock.now(), source) if opted_out else (None, None)
+    if contact == Contact.RESIDENT:
+        resident.opted_out_dt, resident.opted_out_source = stamp
+    else:
+        resident.proxy_opted_out_dt, resident.proxy_opted_out_source = stamp
     db.session.flush()
     record_event(
         actor,
         "resident.opt_out" if opted_out else "resident.opt_in",
         resident,
         resident.ward,
-        {"source": source.value},
+        {"contact": contact.value, "source": source.value, "reason": reason},
     )
-    return resident
+    if opted_out:
+        contact_stopped.send(resident, contact=contact)
+    return True
+
+
+def set_reminder_choices(
+    actor: User, resident: Resident, stops: dict[Contact, bool], reason: str
+) -> list[Contact]:
+    """Staff change whether each contact gets messages; returns the contacts changed."""
+    return [
+        contact
+        for contact, opted_out in stops.items()
+        if set_opt_out(actor, resident, opted_out, OptOutSource.STAFF, contact, reason)
+    ]
+
+
+def contacts_of_number(e164: str) -> list[tuple[Resident, Contact]]:
+    """Every contact, in any ward, that messages to ``e164`` reach: a couple or a care home
+    may share a number, and one person may be the contact of several residents."""
+    own = sa.select(ResidentPhone.resident_id).where(ResidentPhone.e164 == e164)
+    residents = db.session.scalars(
+        sa.select(Resident)
+        .where(
+            sa.or_(Resident.id.in_(own), Resident.proxy_phone_e164 == e164),
+            Resident.anonymised_dt.is_(None),
+        )
+        .order_by(Resident.ward_id, Resident.id)
+    )
+    found = []
+    for resident in residents:
+        if any(phone.e164 == e164 for phone in resident.phones):
+            found.append((resident, Contact.RESIDENT))
+        if resident.proxy_phone_e164 == e164:
+            found.append((resident, Contact.PROXY))
+    return found
+
+
+def stop_number(e164: str, source: OptOutSource) -> list[tuple[Resident, Contact]]:
+    """The person at ``e164`` asked for no more messages: stop every contact on that number.
+
+    Returns the contacts stopped now (those stopped before are left as they were).
+    """
+    return [
+        (resident, contact)
+        for resident, contact in contacts_of_number(e164)
+        if set_opt_out(None, resident, True, source, contact)
+    ]
 
 
 def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Resident:
@@ -445,11 +512,14 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
         keep.proxy_phone_e164 = duplicate.proxy_phone_e164
         keep.proxy_phone_kind = duplicate.proxy_phone_kind
         keep.proxy_gets_reminders = duplicate.proxy_gets_reminders
+    # A stop either record holds is kept: the person asked for it.
     if duplicate.is_opted_out and not keep.is_opted_out:
-        keep.opted_out_dt, keep.opted_out_source = (
-            duplicate.opted_out_dt,
-            duplicate.opted_out_source,
-        )
+        keep.opted_out_dt = duplicate.opted_out_dt
+        keep.opted_out_source = duplicate.opted_out_source
+    same_proxy = keep.proxy_phone_e164 == duplicate.proxy_phone_e164
+    if same_proxy and duplicate.proxy_opted_out_dt and not keep.proxy_opted_out_dt:
+        keep.proxy_opted_out_dt = duplicate.proxy_opted_out_dt
+        keep.proxy_opted_out_source = duplicate.proxy_opted_out_source
     duplicate_id = duplicate.id
     db.session.delete(duplicate)
     db.session.flush()

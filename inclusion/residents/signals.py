@@ -15,3 +15,5 @@ booking_cancelled = _signals.signal("booking-cancelled")
 booking_promoted = _signals.signal("booking-promoted")
 #: Sender: the session. kwargs: actor, booking, attended (count).
 session_attendance_recorded = _signals.signal("session-attendance-recorded")
+#: Sender: the resident. kwargs: contact. The contact asked for no more messages.
+contact_stopped = _signals.signal("contact-stopped")

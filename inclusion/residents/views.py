@@ -44,9 +44,9 @@ from inclusion.residents.models import (
     BookingStatus,
     ConsentMethod,
     ConsentScope,
+    Contact,
     FollowUp,
     FollowUpAnswer,
-    OptOutSource,
     Resident,
 )
 from inclusion.sessions.models import Session, SessionKind
@@ -176,6 +176,7 @@ def detail(ward: Ward, resident_id: int):
         follow_up=queries.follow_up_of(resident),
         reminders=reminder_services.reminders_of_resident(resident.id),
         opt_out_form=OptOutForm.of(resident),
+        stopped_contacts=[contact for contact in Contact if resident.stopped_dt(contact)],
         cancel_form=CancelBookingForm(),
     )
     record_view("resident.view", resident, ward)
@@ -241,10 +242,10 @@ def opt_out(ward: Ward, resident_id: int):
     form = OptOutForm.of(resident)
     run_button(
         form,
-        lambda: services.set_opt_out(
-            current_user, resident, form.opted_out.data == "yes", OptOutSource.STAFF
+        lambda: services.set_reminder_choices(
+            current_user, resident, form.chosen(), form.reason.data or ""
         ),
-        _("Saved."),
+        lambda changed: _("Saved.") if changed else _("Nothing was changed."),
     )
     return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
 

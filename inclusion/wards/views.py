@@ -9,6 +9,7 @@ from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.reminders.services import count_waiting_replies
 from inclusion.residents.queries import count_due_follow_ups
 from inclusion.wards.forms import WardContactForm
 from inclusion.wards.models import Ward
@@ -41,7 +42,13 @@ def overview(ward: Ward):
     ).all()
     # A count, not names: coordinators see this page too.
     due_calls = count_due_follow_ups(ward, clock.today())
-    return render_template("wards/overview.html", ward=ward, staff=staff, due_calls=due_calls)
+    return render_template(
+        "wards/overview.html",
+        ward=ward,
+        staff=staff,
+        due_calls=due_calls,
+        waiting_replies=count_waiting_replies(ward),
+    )
 
 
 @bp.route("/manage/<ward>/settings", methods=["GET", "POST"])

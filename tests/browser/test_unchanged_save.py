@@ -54,7 +54,7 @@ def a_resident(app, kana: str, opted_out: bool) -> int:
             confirmed_new=True,
         )
         if opted_out:
-            set_opt_out(None, person, True, OptOutSource.STAFF)
+            set_opt_out(None, person, True, OptOutSource.SMS)
         db.session.commit()
         return person.id
 
@@ -73,12 +73,12 @@ def test_the_reminders_choice_shows_what_is_stored_and_an_unchanged_save_keeps_i
         resident_id = a_resident(app, kana, opted_out)
         page.goto(f"/manage/shibuya/residents/{resident_id}")
         section = page.locator("#opt-out-form")
-        stored = "お知らせをすべて止める" if opted_out else "お知らせを送る"
+        stored = "お知らせを止める" if opted_out else "お知らせを送る"
         expect(section.get_by_role("radio", name=stored)).to_be_checked()
         before, changes = shown(page, "#opt-out-form"), last_change(app)
 
         section.get_by_role("button", name="保存").click()
-        expect(page.get_by_role("status")).to_contain_text("保存しました")
+        expect(page.get_by_role("status")).to_contain_text("変更はありません")
 
         page.goto(f"/manage/shibuya/residents/{resident_id}")
         expect(section.get_by_role("radio", name=stored)).to_be_checked()

@@ -264,14 +264,30 @@ def test_opt_out_is_kept_with_date_and_source(shibuya, users):
     services.set_opt_out(None, resident, True, OptOutSource.SMS)
     assert resident.is_opted_out and resident.opted_out_source == OptOutSource.SMS
     # Asking again changes nothing and logs nothing more.
-    services.set_opt_out(users["ward_staff"], resident, True, OptOutSource.STAFF)
+    assert not services.set_opt_out(users["ward_staff"], resident, True, OptOutSource.STAFF)
     assert resident.opted_out_source == OptOutSource.SMS
-    services.set_opt_out(users["ward_staff"], resident, False, OptOutSource.STAFF)
+    # Staff undo it only saying why.
+    with pytest.raises(RuleViolation, match="理由"):
+        services.set_opt_out(users["ward_staff"], resident, False, OptOutSource.STAFF)
+    assert resident.is_opted_out
+    assert services.set_opt_out(
+        users["ward_staff"], resident, False, OptOutSource.STAFF, reason="本人から電話"
+    )
     assert not resident.is_opted_out
-    actions = db.session.scalars(
-        sa.select(AuditLog.action).where(AuditLog.action.like("resident.opt%"))
+    entries = db.session.execute(
+        sa.select(AuditLog.action, AuditLog.actor_id, AuditLog.details)
+        .where(AuditLog.action.like("resident.opt%"))
+        .order_by(AuditLog.id)
     ).all()
-    assert sorted(actions) == ["resident.opt_in", "resident.opt_out"]
+    assert [(action, actor) for action, actor, _details in entries] == [
+        ("resident.opt_out", None),
+        ("resident.opt_in", users["ward_staff"].id),
+    ]
+    assert entries[1].details == {
+        "contact": "resident",
+        "source": "staff",
+        "reason": "本人から電話",
+    }
 
 
 def test_merge_moves_bookings_numbers_consent_and_follow_up(shibuya, users):
