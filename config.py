@@ -157,6 +157,96 @@ def calendar_settings(get: Callable[..., str], base_url: str) -> dict[str, objec
     }
 
 
+#: Japanese voices Twilio can speak with (Amazon Polly and Google), as its ``voice`` names.
+JAPANESE_VOICES = frozenset(
+    {"Polly.Mizuki", "Polly.Takumi", "Polly.Kazuha-Neural", "Polly.Tomoko-Neural",
+     "Polly.Takumi-Neural"}
+    | {f"Google.ja-JP-{kind}-{letter}" for kind in ("Standard", "Wavenet") for letter in "ABCD"}
+    | {f"Google.ja-JP-Neural2-{letter}" for letter in "BCD"}
+)  # fmt: skip
+#: Twilio's regions and the edge each must be reached through.
+TWILIO_REGIONS = {"us1": "ashburn", "ie1": "dublin", "au1": "sydney", "jp1": "tokyo"}
+
+
+def telephony_settings(get: Callable[..., str]) -> dict[str, object]:
+    """How messages leave through Twilio in Japan: the SMS sender, replies, region and voice."""
+    settings: dict[str, object] = {}
+    service = get("TWILIO_MESSAGING_SERVICE_SID")
+    if service and not re.fullmatch(r"MG[0-9a-f]{32}", service):
+        raise ConfigError(
+            "TWILIO_MESSAGING_SERVICE_SID must look like MG followed by 32 hex digits"
+        )
+    settings["TWILIO_MESSAGING_SERVICE_SID"] = service or None
+    sender = get("TWILIO_SMS_FROM")
+    if sender and not (
+        re.fullmatch(r"\+[1-9][0-9]{6,14}", sender)
+        or re.fullmatch(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}", sender)
+    ):
+        raise ConfigError(
+            "TWILIO_SMS_FROM must be a number like +815012345678 or an alphanumeric sender ID "
+            f"of at most 11 letters and digits (not only digits), not {sender!r}"
+        )
+    settings["TWILIO_SMS_FROM"] = sender or None
+    settings["TWILIO_VOICE_FROM"] = get("TWILIO_VOICE_FROM") or None
+    # Residents can answer an SMS only when it comes from a number: an alphanumeric sender
+    # is one-way. A Messaging Service says nothing of its senders, so it is set by hand.
+    from_number = bool(sender and sender.startswith("+"))
+    two_way = get("REMINDER_SMS_TWO_WAY")
+    settings["REMINDER_SMS_TWO_WAY"] = (
+        parse_bool("REMINDER_SMS_TWO_WAY", two_way) if two_way else from_number
+    )
+    if settings["REMINDER_SMS_TWO_WAY"] and sender and not from_number and not service:
+        raise ConfigError(
+            "REMINDER_SMS_TWO_WAY=true, but TWILIO_SMS_FROM is an alphanumeric sender ID: "
+            "residents cannot answer it. Use a number, or leave REMINDER_SMS_TWO_WAY unset"
+        )
+    region, edge = get("TWILIO_REGION"), get("TWILIO_EDGE")
+    if region and region not in TWILIO_REGIONS:
+        raise ConfigError(f"TWILIO_REGION must be one of {sorted(TWILIO_REGIONS)}, not {region!r}")
+    if region and edge != TWILIO_REGIONS[region]:
+        raise ConfigError(
+            f"TWILIO_REGION={region} is reached through TWILIO_EDGE={TWILIO_REGIONS[region]}"
+        )
+    if edge and not region:
+        raise ConfigError("TWILIO_EDGE needs TWILIO_REGION too (jp1 with tokyo)")
+    settings["TWILIO_REGION"], settings["TWILIO_EDGE"] = region or None, edge or None
+    voice = get("REMINDER_VOICE", "Polly.Mizuki")
+    if voice not in JAPANESE_VOICES:
+        raise ConfigError(
+            f"REMINDER_VOICE must be a Japanese voice such as Polly.Mizuki or "
+            f"Google.ja-JP-Neural2-B, not {voice!r}"
+        )
+    settings["REMINDER_VOICE"] = voice
+    return settings
+
+
+def telephony_warnings(config: Mapping[str, object]) -> list[str]:
+    """Combinations that run, but will not work well in Japan, in plain words for `check`."""
+    if config["REMINDER_CHANNEL"] != "twilio":
+        return []
+    warnings = []
+    if not (config["TWILIO_MESSAGING_SERVICE_SID"] or config["TWILIO_SMS_FROM"]):
+        warnings.append("no SMS sender: set TWILIO_MESSAGING_SERVICE_SID (or TWILIO_SMS_FROM)")
+    elif config["TWILIO_SMS_FROM"] and str(config["TWILIO_SMS_FROM"]).startswith("+81"):
+        warnings.append(
+            "TWILIO_SMS_FROM is a Japanese number: Japanese numbers cannot send SMS; use an "
+            "alphanumeric sender ID or an international number"
+        )
+    if not config["REMINDER_SMS_TWO_WAY"]:
+        warnings.append(
+            "SMS is one-way: residents cannot answer a text; they confirm or cancel on a "
+            "reminder call (keypad) or by calling the ward"
+        )
+    if not config["TWILIO_VOICE_FROM"]:
+        warnings.append("no TWILIO_VOICE_FROM: reminder calls cannot be made")
+    elif str(config["TWILIO_VOICE_FROM"]).startswith("+81") and config["TWILIO_EDGE"] != "tokyo":
+        warnings.append(
+            "calls from a Japanese number should go through the Tokyo edge "
+            "(TWILIO_REGION=jp1, TWILIO_EDGE=tokyo), or residents may see no caller ID"
+        )
+    return warnings
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Read the instance folder's secret key, creating it on first start."""
     key_file = instance_path / "secret_key"
@@ -214,8 +304,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     account_sid, auth_token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
     settings["TWILIO_ACCOUNT_SID"] = account_sid or None
     settings["TWILIO_AUTH_TOKEN"] = auth_token or None
-    settings["TWILIO_SMS_FROM"] = get("TWILIO_SMS_FROM") or None
-    settings["TWILIO_VOICE_FROM"] = get("TWILIO_VOICE_FROM") or None
+    settings.update(telephony_settings(get))
     api_base = get("TWILIO_API_BASE_URL")
     settings["TWILIO_API_BASE_URL"] = parse_base_url(api_base) if api_base else None
     has_twilio = bool(account_sid and auth_token)
@@ -246,7 +335,6 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["TWILIO_TIMEOUT_SECONDS"] = (
         parse_rate("TWILIO_TIMEOUT_SECONDS", get("TWILIO_TIMEOUT_SECONDS", "10")) or 10.0
     )
-    settings["REMINDER_VOICE"] = get("REMINDER_VOICE", "Polly.Mizuki")
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
     settings.update(calendar_settings(get, base_url))

@@ -43,6 +43,8 @@ SEATS = 12
 def fill(bookings: int) -> int:
     """Full classes starting in 2-3 days (their 2-days step is due now), with SMS residents."""
     wards = db.session.scalars(sa.select(Ward).order_by(Ward.id)).all()
+    for ward in wards:  # every reminder says whom to call
+        ward.booking_phone = ward.booking_phone or f"03-5550-{ward.id:04d}"
     venues = [Venue(ward=ward, name=f"会館{n}", kind=VenueKind.LIBRARY, address="-",
                     default_capacity=SEATS) for ward in wards for n in range(3)]  # fmt: skip
     db.session.add_all(venues)
@@ -70,7 +72,8 @@ def fill(bookings: int) -> int:
                           "proxy_name": "", "proxy_relation": "", "proxy_gets_reminders": False,
                           "created_dt": now - timedelta(days=30),
                           "updated_dt": now})  # fmt: skip
-        phones.append({"resident_id": number + 1, "e164": "+819012345678", "kind": "mobile",
+        # A mobile each: messages to one number go one at a time.
+        phones.append({"resident_id": number + 1, "e164": f"+8190{number:08d}", "kind": "mobile",
                        "position": 0})  # fmt: skip
         seats.append({"session_id": session["id"], "resident_id": number + 1,
                       "ward_id": session["ward_id"], "status": "booked",

@@ -9,12 +9,14 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from config import telephony_warnings
 from inclusion import clock
 from inclusion import scale as scale_data
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.extensions import db
 from inclusion.reminders.cli import reminders_cli
+from inclusion.reminders.services import wards_missing_phone
 from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
@@ -153,6 +155,16 @@ def check_command() -> None:
     click.echo(f"time zone:  {config['INCLUSION_TIMEZONE']}")
     click.echo(f"base URL:   {config['PUBLIC_BASE_URL'] or '(from each request)'}")
     click.echo(f"reminders:  {config['REMINDER_CHANNEL']}")
+    if config["REMINDER_CHANNEL"] == "twilio":
+        sender = config["TWILIO_MESSAGING_SERVICE_SID"] or config["TWILIO_SMS_FROM"] or "(none)"
+        way = "two-way" if config["REMINDER_SMS_TWO_WAY"] else "one-way"
+        click.echo(f"sms from:   {sender} ({way})")
+        click.echo(f"calls from: {config['TWILIO_VOICE_FROM'] or '(none)'}")
+        click.echo(f"voice:      {config['REMINDER_VOICE']}")
+        place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
+        click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
+    for warning in telephony_warnings(config):
+        click.echo(f"warning:    {warning}")
     click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
     click.echo(f"calendars:  UIDs @{config['CALENDAR_DOMAIN']}, cache {config['CACHE_TYPE']}")
     click.echo(f"staff mail: {config['MAIL_SERVER'] or '(to the log)'}")
@@ -175,6 +187,11 @@ def check_command() -> None:
         )
         click.echo(f"wards:      {wards}")
         click.echo(f"admins:     {admins}")
+        for ward in wards_missing_phone():
+            click.echo(
+                f"warning:    {ward.name_en} has sessions with bookings but no booking phone "
+                "number: its residents get no reminders until one is set"
+            )
         if wards != 23:
             problems.append(f"expected the 23 special wards, found {wards}")
         if not admins:

@@ -158,12 +158,24 @@ class TwilioChannel:
     def __init__(self, config) -> None:
         http_client = TwilioHttpClient(timeout=config["TWILIO_TIMEOUT_SECONDS"])
         _settle_environment(http_client.session, config["TWILIO_API_BASE_URL"] or TWILIO_API)
+        # Region and edge rename Twilio's own host; a base URL given instead (a proxy, the
+        # test fake) is used as it is.
+        regional = not config["TWILIO_API_BASE_URL"]
         self.client = Client(
-            config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client
+            config["TWILIO_ACCOUNT_SID"],
+            config["TWILIO_AUTH_TOKEN"],
+            http_client=http_client,
+            region=config["TWILIO_REGION"] if regional else None,
+            edge=config["TWILIO_EDGE"] if regional else None,
         )
         if config["TWILIO_API_BASE_URL"]:
             self.client.api.base_url = config["TWILIO_API_BASE_URL"]
-        self.sms_from = config["TWILIO_SMS_FROM"]
+        # A Messaging Service holds the sender (Twilio's advice for Japan); else the sender ID.
+        self.sender = (
+            {"messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"]}
+            if config["TWILIO_MESSAGING_SERVICE_SID"]
+            else {"from_": config["TWILIO_SMS_FROM"]}
+        )
         self.voice_from = config["TWILIO_VOICE_FROM"]
         self.voice = config["REMINDER_VOICE"]
         self.base_url = config["PUBLIC_BASE_URL"]
@@ -174,7 +186,7 @@ class TwilioChannel:
             callback = f"{self.base_url}/twilio/status/{message.reminder_id}"
             if message.channel == ReminderChannel.SMS:
                 sent = self.client.messages.create(
-                    to=message.to, from_=self.sms_from, body=message.body, status_callback=callback
+                    to=message.to, body=message.body, status_callback=callback, **self.sender
                 )
             else:
                 # Twilio asks for what to say once it knows who answered (person or machine).

@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders import digests, dispatch, planning
+from inclusion.reminders import digests, dispatch, messages, planning
 from inclusion.reminders.channels import call_twiml
 from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStep
 from inclusion.residents.models import Booking, ReminderChannel
@@ -101,10 +101,12 @@ def preview_command(booking_id: int) -> None:
                 channel=channel,
             )  # fmt: skip
             text = dispatch.message_text(draft)
-            click.echo(f"\n[{step.code}, {channel.value}, {len(text)} characters]")
             if channel == ReminderChannel.SMS:
+                length, parts = messages.sms_length(text), messages.sms_segments(text)
+                click.echo(f"\n[{step.code}, sms, {length} characters, {parts} SMS]")
                 click.echo(text)
             else:
+                click.echo(f"\n[{step.code}, voice, {len(text)} characters]")
                 keypad = f"{current_app.config['PUBLIC_BASE_URL'] or ''}/twilio/voice/<id>"
                 click.echo(call_twiml(text, current_app.config["REMINDER_VOICE"], keypad))
 

@@ -70,6 +70,8 @@ class DispatchResult:
     cancelled: int = 0
     #: Claimed, then found written for a session time that has since changed.
     rewritten: int = 0
+    #: Due, but left for later: an earlier message to the same number is on its way.
+    held: int = 0
     expired: list[int] = field(default_factory=list)
 
 
@@ -132,7 +134,20 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
         .with_for_update(skip_locked=True, of=Reminder)
     )
     claimed: list[Outgoing] = []
-    for reminder in db.session.scalars(query).unique():
+    rows = list(db.session.scalars(query).unique())
+    # One message at a time per number, in order: a later one waits while one is on its way.
+    busy = set(
+        db.session.scalars(
+            sa.select(Reminder.to_e164).where(
+                Reminder.status == ReminderStatus.SENDING,
+                Reminder.to_e164.in_({row.to_e164 for row in rows}),
+            )
+        )
+    )
+    for reminder in rows:
+        if reminder.to_e164 in busy:
+            result.held += 1
+            continue
         session = reminder.session
         resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
         window = quiet.window_for(session.ward, reminder.channel, resident)
@@ -150,6 +165,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             reminder.status = ReminderStatus.SENDING
             reminder.lease_until = now + LEASE
             reminder.attempts += 1
+            busy.add(reminder.to_e164)
             claimed.append(
                 Outgoing(
                     reminder.id,
@@ -395,8 +411,11 @@ def dispatch_once(
             claimed, result = claim(now, batch)
             total.deferred += result.deferred
             total.skipped += result.skipped
+            total.held += result.held
+            # Held rows wait for our own sends on their way; those of others, for a later run.
+            freed_soon = result.held and sender.in_flight
             sender.send(claimed)
-            if not claimed and not (result.deferred or result.skipped):
+            if not claimed and not (result.deferred or result.skipped or freed_soon):
                 break
     if total.sent or total.failed or total.unknown or total.expired:
         log.info("reminders dispatched: %s", total)

@@ -24,6 +24,21 @@ from inclusion.wards.models import Ward
 
 #: One UCS-2 segment: a longer Japanese SMS is split, and some phones show it badly.
 SMS_LIMIT = 70
+#: Longer Japanese texts go in parts of 67 characters each, every part billed.
+SMS_PART = 67
+
+
+def sms_length(text: str) -> int:
+    """Characters as an SMS counts them: UCS-2 units, so an emoji counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS a Japanese (UCS-2) text is sent as, each billed."""
+    length = sms_length(text)
+    return 1 if length <= SMS_LIMIT else -(-length // SMS_PART)
+
+
 WEEKDAYS = "月火水木金土日"
 
 
@@ -84,14 +99,16 @@ def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str,
         "day": short_day(starts_dt),
         "start": f"{clock.to_local(starts_dt):%H:%M}",
         "ward_phone": ward.booking_phone,
+        # Whether residents can answer this SMS (a number sends it, not a sender ID).
+        "two_way": current_app.config["REMINDER_SMS_TWO_WAY"],
         **context,
     }
     for shown_title, shown_venue in ((f"{title} ", venue), ("", venue)):
         text = render(ward, name, title=shown_title, venue=shown_venue, **base)
-        if len(text) <= SMS_LIMIT:
+        if sms_length(text) <= SMS_LIMIT:
             return text
     text = render(ward, name, title="", venue="", **base)
-    room = SMS_LIMIT - len(text)
+    room = SMS_LIMIT - sms_length(text)
     return render(ward, name, title="", venue=venue[: max(room, 0)], **base)
 
 

@@ -3,72 +3,46 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inclusion import clock
+from inclusion.db import UTCDateTime
 from inclusion.extensions import db
-from inclusion.phones import PhoneKind
-from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.reminders import planning
+from inclusion.reminders.models import Recipient, ReminderStatus
 from inclusion.reminders.planning import CANCELLED_NOTICE
-from inclusion.residents.models import Booking, ReminderChannel, Resident
+from inclusion.residents.models import Booking, Resident
+from inclusion.wards.models import Ward
 
 PROMOTED, CANCELLED, MOVED = "promoted", CANCELLED_NOTICE, "moved"
 
-
-def _number(resident: Resident) -> str | None:
-    wanted = resident.reminder_channel
-    for phone in resident.phones:
-        if wanted == ReminderChannel.VOICE or phone.kind == PhoneKind.MOBILE:
-            return phone.e164
-    return None
+NOTICE_COLUMNS = [
+    "key", "ward_id", "session_id", "booking_id", "resident_id", "recipient", "kind",
+    "channel", "to_e164", "body", "due_dt", "status", "attempts", "last_error", "created_dt",
+    "updated_dt",
+]  # fmt: skip
 
 
 def add_notice(booking: Booking, kind: str, key: str) -> int:
-    """Queue a notice to the resident (and their contact, if asked) unless they want none."""
-    resident = booking.resident
-    if resident.is_anonymised:
-        return 0
-    rows = []
-    number = _number(resident)
-    if not resident.is_opted_out and resident.reminder_channel != ReminderChannel.NONE and number:
-        rows.append((Recipient.RESIDENT, resident.reminder_channel, number))
-    if (
-        resident.proxy_opted_out_dt is None
-        and resident.proxy_gets_reminders
-        and resident.proxy_phone_e164
-    ):
-        mobile = resident.proxy_phone_kind == PhoneKind.MOBILE
-        channel = ReminderChannel.SMS if mobile else ReminderChannel.VOICE
-        rows.append((Recipient.PROXY, channel, resident.proxy_phone_e164))
-    if not rows:
-        return 0
-    now = clock.now()
-    values = [
-        {
-            "key": f"b{booking.id}:{key}:{recipient.value}",
-            "ward_id": booking.ward_id,
-            "session_id": booking.session_id,
-            "booking_id": booking.id,
-            "resident_id": resident.id,
-            "recipient": recipient,
-            "kind": kind,
-            "channel": channel,
-            "to_e164": to,
-            "body": "",
-            "due_dt": now,
-            "status": ReminderStatus.PENDING,
-            "attempts": 0,
-            "last_error": "",
-            "created_dt": now,
-            "updated_dt": now,
-        }
-        for recipient, channel, to in rows
-    ]
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"])
-    return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    """Queue a notice to the resident (and their contact, if asked), each reached as the
+    reminders reach them, unless they asked for none."""
+    now = sa.literal(clock.now(), UTCDateTime())
+    queued = 0
+    for recipient in (Recipient.RESIDENT, Recipient.PROXY):
+        channel, to, allowed = planning.reach(recipient)
+        rows = (
+            sa.select(
+                sa.literal(f"b{booking.id}:{key}:{recipient.value}"), Booking.ward_id,
+                Booking.session_id, Booking.id, Resident.id, sa.literal(recipient.value),
+                sa.literal(kind), channel, to, sa.literal(""), now,
+                sa.literal(ReminderStatus.PENDING.value), sa.literal(0), sa.literal(""), now, now,
+            )
+            .select_from(Booking)
+            .join(Resident, Resident.id == Booking.resident_id)
+            .join(Ward, Ward.id == Booking.ward_id)
+            .where(Booking.id == booking.id, allowed, *planning.may_message_residents())
+        )  # fmt: skip
+        queued += planning.insert_rows(rows, NOTICE_COLUMNS)
+    return queued
 
 
 def seated_bookings(session_id: int) -> list[Booking]:

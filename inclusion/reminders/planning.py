@@ -24,6 +24,7 @@ from inclusion.residents.models import Booking, BookingStatus, Resident, Residen
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import local_due
 from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
+from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _due():
     )
 
 
-def _insert(select: sa.Select, columns: list[str]) -> int:
+def insert_rows(select: sa.Select, columns: list[str]) -> int:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
@@ -118,65 +119,79 @@ def _upcoming(now: datetime, audience: Audience, horizon: datetime) -> list:
     ]
 
 
+def _first_number(mobile: bool) -> sa.ScalarSelect:
+    numbers = sa.select(ResidentPhone.e164).where(ResidentPhone.resident_id == Resident.id)
+    if mobile:
+        numbers = numbers.where(ResidentPhone.kind == "mobile")
+    return numbers.order_by(ResidentPhone.position).limit(1).scalar_subquery()
+
+
+def reach(recipient: Recipient) -> tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement]:
+    """How one contact of the resident in a query is reached: (channel, number, allowed).
+
+    The resident: an SMS to their first mobile when they chose SMS, else a call to their
+    first number (a landline cannot take an SMS). The contact person: an SMS to a mobile,
+    else a call. ``allowed``: they may be messaged (not stopped, a number to use).
+    """
+    if recipient == Recipient.PROXY:
+        return (
+            sa.case((Resident.proxy_phone_kind == "mobile", "sms"), else_="voice"),
+            Resident.proxy_phone_e164,
+            sa.and_(
+                Resident.proxy_opted_out_dt.is_(None),
+                Resident.proxy_gets_reminders,
+                Resident.proxy_phone_e164.is_not(None),
+            ),
+        )
+    mobile, first = _first_number(mobile=True), _first_number(mobile=False)
+    by_sms = sa.and_(Resident.reminder_channel == "sms", mobile.is_not(None))
+    return (
+        sa.case((by_sms, "sms"), else_="voice"),
+        sa.case((by_sms, mobile), else_=first),
+        sa.and_(
+            Resident.opted_out_dt.is_(None),
+            Resident.reminder_channel != "none",
+            first.is_not(None),
+        ),
+    )
+
+
+def may_message_residents() -> list[sa.ColumnElement]:
+    """What every message to a resident or their contact needs, whoever it goes to."""
+    return [
+        Resident.anonymised_dt.is_(None),
+        # Every message tells the resident whom to call: none without the number.
+        Ward.booking_phone != "",
+    ]
+
+
 def _plan_residents(now: datetime, horizon: datetime) -> int:
     booked_at = sa.func.coalesce(Booking.promoted_dt, Booking.created_dt)
-    phone = (
-        sa.select(ResidentPhone.e164)
-        .where(
-            ResidentPhone.resident_id == Resident.id,
-            sa.or_(Resident.reminder_channel == "voice", ResidentPhone.kind == "mobile"),
-        )
-        .order_by(ResidentPhone.position)
-        .limit(1)
-        .scalar_subquery()
-    )
     base = (
         sa.select()
         .select_from(Booking)
         .join(Session, Session.id == Booking.session_id)
         .join(Resident, Resident.id == Booking.resident_id)
         .join(ReminderStep, ReminderStep.ward_id == Session.ward_id)
+        .join(Ward, Ward.id == Session.ward_id)
         .where(
             *_upcoming(now, Audience.RESIDENT, horizon),
+            *may_message_residents(),
             Booking.status == BookingStatus.BOOKED,
             # A booking made after a step's time skips that step (the morning one, typically).
             _due() > booked_at,
-            Resident.anonymised_dt.is_(None),
         )
     )
-    own = base.where(
-        Resident.opted_out_dt.is_(None), Resident.reminder_channel != "none", phone.is_not(None)
-    ).with_only_columns(
-        *_row(
-            sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":resident",
-            booking_id=Booking.id,
-            shift_id=sa.null(),
-            resident_id=Resident.id,
-            user_id=sa.null(),
-            recipient=Recipient.RESIDENT,
-            channel=Resident.reminder_channel,
-            to=phone,
-            now=now,
-        )
-    )
-    proxy = base.where(
-        Resident.proxy_opted_out_dt.is_(None),
-        Resident.proxy_gets_reminders,
-        Resident.proxy_phone_e164.is_not(None),
-    ).with_only_columns(
-        *_row(
-            sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + ":proxy",
-            booking_id=Booking.id,
-            shift_id=sa.null(),
-            resident_id=Resident.id,
-            user_id=sa.null(),
-            recipient=Recipient.PROXY,
-            channel=sa.case((Resident.proxy_phone_kind == "mobile", "sms"), else_="voice"),
-            to=Resident.proxy_phone_e164,
-            now=now,
-        )
-    )
-    return _insert(own, COLUMNS) + _insert(proxy, COLUMNS)
+    planned = 0
+    for recipient in (Recipient.RESIDENT, Recipient.PROXY):
+        channel, to, allowed = reach(recipient)
+        key = sa.literal("b") + _text(Booking.id) + ":" + ReminderStep.code + f":{recipient.value}"
+        rows = base.where(allowed).with_only_columns(
+            *_row(key, booking_id=Booking.id, shift_id=sa.null(), resident_id=Resident.id,
+                  user_id=sa.null(), recipient=recipient, channel=channel, to=to, now=now)
+        )  # fmt: skip
+        planned += insert_rows(rows, COLUMNS)
+    return planned
 
 
 def _plan_volunteers(now: datetime, horizon: datetime) -> int:
@@ -209,7 +224,7 @@ def _plan_volunteers(now: datetime, horizon: datetime) -> int:
             )
         )
     )
-    return _insert(select, COLUMNS)
+    return insert_rows(select, COLUMNS)
 
 
 def cancel_stale(

@@ -25,7 +25,7 @@ from inclusion.reminders.models import (
     Reply,
 )
 from inclusion.reminders.quiet import checked_window
-from inclusion.residents.models import Resident
+from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
 
@@ -166,6 +166,8 @@ def steps_of(ward: Ward) -> list[ReminderStep]:
 
 
 TEXT_MAX_LENGTH = 2000
+#: Words that ask for an SMS answer, which a one-way sender cannot receive.
+ONE_WAY_WORDS = ("返信", "reply", "返事")
 
 
 def ward_texts(ward: Ward) -> dict[str, ReminderText]:
@@ -194,6 +196,18 @@ def check_text(ward: Ward, name: str, body: str) -> list[texts.Sample]:
         raise RuleViolation(
             _l("The text cannot be filled in: %(reason)s", reason=reason), "body"
         ) from None
+    # Judged on the texts as sent: a template may ask for replies only ``{% if two_way %}``.
+    one_way = texts.EDITABLE[name].is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
+    if one_way and any(
+        word in sample.text.lower() for sample in samples for word in ONE_WAY_WORDS
+    ):
+        raise RuleViolation(
+            _l(
+                "Residents cannot answer these SMS (they come from a sender name, not a "
+                "number): do not ask them to reply; give the ward's number to call."
+            ),
+            "body",
+        )
     too_long = [sample for sample in samples if sample.too_long]
     if too_long:
         raise RuleViolation(
@@ -286,3 +300,21 @@ def mark_handled(actor: User, reply: Reply) -> Reply:
         actor, "reply.handle", reply, reply.ward_id and db.session.get(Ward, reply.ward_id)
     )
     return reply
+
+
+def wards_missing_phone(ward: Ward | None = None) -> list[Ward]:
+    """Wards with residents booked ahead but no booking phone: every message to a resident
+    tells them whom to call, so none is planned until the number is set."""
+    booked_ahead = (
+        sa.select(Session.ward_id)
+        .join(Booking, Booking.session_id == Session.id)
+        .where(
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_dt > clock.now(),
+            Booking.status == BookingStatus.BOOKED,
+        )
+    )
+    query = sa.select(Ward).where(Ward.booking_phone == "", Ward.id.in_(booked_ahead))
+    if ward is not None:
+        query = query.where(Ward.id == ward.id)
+    return list(db.session.scalars(query.order_by(Ward.code)))

@@ -26,7 +26,7 @@ KIND_LABELS = {
 }
 
 _COMMON = ("ward.name_ja", "title", "venue", "kind")
-_SMS = ("day", "start", "ward_phone")
+_SMS = ("day", "start", "ward_phone", "two_way")
 _VOICE = ("when_spoken", "ward_phone_spoken")
 
 
@@ -80,7 +80,11 @@ class Sample:
 
     @property
     def length(self) -> int:
-        return len(self.text)
+        return messages.sms_length(self.text)
+
+    @property
+    def segments(self) -> int:
+        return messages.sms_segments(self.text)
 
     @property
     def too_long(self) -> bool:

@@ -9,7 +9,7 @@ from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
-from inclusion.reminders.services import count_waiting_replies
+from inclusion.reminders.services import count_waiting_replies, wards_missing_phone
 from inclusion.residents.queries import count_due_follow_ups
 from inclusion.wards.forms import WardContactForm
 from inclusion.wards.models import Ward
@@ -48,6 +48,7 @@ def overview(ward: Ward):
         staff=staff,
         due_calls=due_calls,
         waiting_replies=count_waiting_replies(ward),
+        missing_phone=bool(wards_missing_phone(ward)),
     )
 
 

@@ -27,9 +27,8 @@ from inclusion.api import services as api_services
 from inclusion.api.models import ApiScope
 from inclusion.extensions import db
 from inclusion.residents.models import SEATED, Booking
-from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, ready_ward
 from tests.test_gunicorn import free_port
 
 SESSIONS, CAPACITY, RESIDENTS, VOLUNTEERS = 8, 3, 120, 30
@@ -42,7 +41,7 @@ def fill(url: str) -> dict:
     """Small classes, residents with numbers, volunteers, and a key for the load."""
     app = make_test_app(url)
     with app.app_context():
-        ward = find_ward("shibuya")
+        ward = ready_ward("shibuya", "03-3463-1211")
         day = clock.today() + timedelta(days=2)
         sessions = []
         for number in range(SESSIONS):

@@ -20,9 +20,8 @@ from inclusion.reminders import planning
 from inclusion.reminders.dispatch import LEASE
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
-from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import make_test_app, migrate_database, scratch_database
+from tests.conftest import make_test_app, migrate_database, ready_ward, scratch_database
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.test_planning import NOW, THURSDAY, at
 
@@ -37,13 +36,15 @@ LATER = MOMENT + timedelta(minutes=10)
 def seed(url: str, residents: int = RESIDENTS) -> None:
     app = make_test_app(url)
     with app.app_context():
-        ward = find_ward("shibuya")
+        ward = ready_ward("shibuya", "03-3463-1211")
         for number in range(residents // 4):
             venue = factories.make_venue(ward)
             session = factories.make_session(venue, starts_dt=at(THURSDAY, 10 + number % 8))
             for place in range(1, 5):
+                # A mobile each: messages to one number go one at a time.
+                mobile = f"+8190{number * 4 + place:08d}"
                 resident = factories.make_resident(
-                    ward, phones=("+819012345678",), channel=ReminderChannel.SMS
+                    ward, phones=(mobile,), channel=ReminderChannel.SMS
                 )
                 booking = factories.make_booking(session, resident, place=place)
                 booking.created_dt = NOW - timedelta(days=5)

@@ -11,9 +11,8 @@ from inclusion.extensions import db
 from inclusion.reminders import dispatch, planning
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
-from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import own_database_app
+from tests.conftest import own_database_app, ready_ward
 from tests.reminders.test_planning import NOW, THURSDAY, at
 
 DISPATCHERS = 4
@@ -42,13 +41,15 @@ def outbox_app(backend, tmp_path_factory):
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": DISPATCHERS + 2},
     ) as app:
         with app.app_context():
-            ward = find_ward("shibuya")
+            ward = ready_ward("shibuya", "03-3463-1211")
             for number in range(SESSIONS):
                 venue = factories.make_venue(ward)
                 session = factories.make_session(venue, starts_dt=at(THURSDAY, 10 + number % 8))
                 for place in range(1, PER_SESSION + 1):
+                    # A mobile each: messages to one number go one at a time.
+                    mobile = f"+8190{number * PER_SESSION + place:08d}"
                     resident = factories.make_resident(
-                        ward, phones=("+819012345678",), channel=ReminderChannel.SMS
+                        ward, phones=(mobile,), channel=ReminderChannel.SMS
                     )
                     booking = factories.make_booking(session, resident, place=place)
                     booking.created_dt = NOW - timedelta(days=5)

@@ -124,7 +124,10 @@ def test_nobody_who_asked_for_no_reminders_is_planned(shibuya, session):
     booked_before(session, waiting, status=BookingStatus.WAITLISTED)
     volunteer = factories.make_volunteer(shibuya)  # no SMS wanted
     factories.make_shift(session, volunteer)
-    assert planning.plan(NOW).planned == 0
+    planning.plan(NOW)
+    # Only the one who chose SMS but has only a landline: called instead, never texted.
+    planned = db.session.execute(sa.select(Reminder.resident_id, Reminder.channel)).all()
+    assert planned and set(planned) == {(sms_without_mobile.id, ReminderChannel.VOICE)}
 
 
 def test_a_late_booking_skips_the_steps_already_past(shibuya, session):
