@@ -158,7 +158,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_listeners() -> None:
-    """Connect the signal receivers that keep the reminder outbox in step."""
+    """Connect the signal receivers: the reminder outbox and courses' waiting lists."""
+    import inclusion.courses.listeners  # noqa: F401
     import inclusion.reminders.listeners  # noqa: F401
 
 

@@ -306,3 +306,24 @@ def make_reply(ward: Ward | None, outcome=None, **fields):
     db.session.add(reply)
     db.session.flush()
     return reply
+
+
+def make_series(ward: Ward, dates: int = 4, is_course: bool = True, capacity: int = 10):
+    """A weekly series of ``dates`` classes from next week, a course unless told; rows only."""
+    from inclusion.sessions.models import Series
+
+    first = clock.today() + timedelta(days=7)
+    series = Series(
+        ward_id=ward.id, fingerprint=f"test-{next(_numbers)}", title="スマホ講座",
+        first_date=first, starts_time=time(10), ends_time=time(12), interval_weeks=1,
+        weeks=dates, skips_holidays=False, skips_year_end=False, is_course=is_course,
+    )  # fmt: skip
+    db.session.add(series)
+    venue = make_venue(ward)
+    for week in range(dates):
+        make_session(
+            venue, starts_dt=clock.to_utc(first + timedelta(weeks=week), time(10)), hours=2,
+            capacity=capacity, series=series, title="スマホ講座",
+        )  # fmt: skip
+    db.session.flush()
+    return series

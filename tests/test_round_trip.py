@@ -32,7 +32,7 @@ from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
 from inclusion.residents.models import Contact, FollowUpAnswer, OptOutSource, ReminderChannel
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import Level, Session, SessionKind, SessionStatus, Topic
 from inclusion.venues import services as venue_services
 from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import ShiftStatus, Skill
@@ -203,6 +203,23 @@ def _consultation(users, shibuya):
     )
 
 
+def course(users, shibuya, shinagawa) -> tuple[str, str]:
+    draft = session_services.SessionDraft(
+        venue=factories.make_venue(shibuya), kind=SessionKind.CLASS, title="スマホ講座 全4回",
+        day=clock.today() + timedelta(days=7), starts_time=time(10), ends_time=time(12),
+    )  # fmt: skip
+    series, _created = session_services.create_series(
+        users["ward_staff"], draft, interval_weeks=1, weeks=4, skip_holidays=False,
+        skip_year_end=False, is_course=True,
+    )  # fmt: skip
+    first = min(series_sessions(series), key=lambda session: session.starts_dt)
+    return f"/manage/shibuya/sessions/{first.id}", f"/manage/shibuya/series/{series.id}/course"
+
+
+def series_sessions(series):
+    return db.session.scalars(sa.select(Session).where(Session.series_id == series.id)).all()
+
+
 def held_session(users, shibuya, shinagawa) -> tuple[str, str]:
     past = factories.make_session(
         factories.make_venue(shibuya), starts_dt=later(-2, time(10)), status=SessionStatus.HELD
@@ -314,6 +331,7 @@ CASES: dict[str, list[Case]] = {
     "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
     "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],
     "sessions.mark_held": [Case("ward_staff", held_session)],
+    "sessions.mark_course": [Case("ward_staff", course)],
     "volunteers.attendance": [Case("ward_staff", shift_attendance)],
     "residents.edit": [Case("ward_staff", resident)],
     "residents.opt_out": [

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from inclusion.audit.services import record_event
+from inclusion.courses.services import course_part
 from inclusion.extensions import db
 from inclusion.reminders import messages, quiet
 from inclusion.reminders.channels import (
@@ -105,7 +106,7 @@ def message_text(reminder: Reminder) -> str:
     session = reminder.session
     voice = reminder.channel == ReminderChannel.VOICE
     write = messages.voice_text if voice else messages.sms_text
-    extra: dict[str, object] = {"kind": reminder.kind}
+    extra: dict[str, object] = {"kind": reminder.kind, "course": course_part(session)}
     if reminder.recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
         extra["role"] = reminder.shift.role.label

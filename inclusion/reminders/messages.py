@@ -101,6 +101,7 @@ def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str,
         "ward_phone": ward.booking_phone,
         # Whether residents can answer this SMS (a number sends it, not a sender ID).
         "two_way": current_app.config["REMINDER_SMS_TWO_WAY"],
+        "course": None,
         **context,
     }
     for shown_title, shown_venue in ((f"{title} ", venue), ("", venue)):
@@ -153,5 +154,5 @@ def voice_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: st
         title=title,
         venue=venue,
         ward_phone_spoken=spoken_number(ward.booking_phone),
-        **context,
+        **{"course": None, **context},
     )

@@ -25,7 +25,7 @@ KIND_LABELS = {
     "moved": _l("Session moved"),
 }
 
-_COMMON = ("ward.name_ja", "title", "venue", "kind")
+_COMMON = ("ward.name_ja", "title", "venue", "kind", "course")
 _SMS = ("day", "start", "ward_phone", "two_way")
 _VOICE = ("when_spoken", "ward_phone_spoken")
 

@@ -84,7 +84,7 @@ def free_places(session: Session) -> list[int]:
 # -- rules --------------------------------------------------------------------------------
 
 
-def _check_bookable(session: Session, resident: Resident) -> None:
+def check_bookable(session: Session, resident: Resident) -> None:
     if not session.kind.takes_bookings:
         raise RuleViolation(_l("A drop-in salon takes no bookings: record how many came."))
     if session.ward_id != resident.ward_id:
@@ -95,7 +95,7 @@ def _check_bookable(session: Session, resident: Resident) -> None:
         raise RuleViolation(_l("This session is cancelled or over."))
 
 
-def _live_booking(session: Session, resident: Resident) -> Booking | None:
+def live_booking(session: Session, resident: Resident) -> Booking | None:
     return db.session.scalar(
         sa.select(Booking).where(
             Booking.session_id == session.id,
@@ -105,7 +105,7 @@ def _live_booking(session: Session, resident: Resident) -> Booking | None:
     )
 
 
-def _check_overlap(resident: Resident, session: Session, place: int | None) -> None:
+def check_overlap(resident: Resident, session: Session, place: int | None) -> None:
     """A resident holds one booking at a time: waiting for a session counts as holding it."""
     start, end = place_times(session, place)
     candidates = db.session.execute(
@@ -132,7 +132,7 @@ def _check_overlap(resident: Resident, session: Session, place: int | None) -> N
             )
 
 
-def _insert(booking: Booking) -> None:
+def insert_booking(booking: Booking) -> None:
     try:
         with db.session.begin_nested():
             db.session.add(booking)
@@ -159,10 +159,12 @@ def book_resident(
     lock_row(Session, session.id)
     lock_row(Resident, resident.id)
     db.session.refresh(session)
-    _check_bookable(session, resident)
+    check_bookable(session, resident)
+    if session.series is not None and session.series.is_course:
+        raise RuleViolation(_l("This session is one date of a course: book the whole course."))
     if session.starts_dt <= clock.now():
         raise RuleViolation(_l("This session has already started."))
-    live = _live_booking(session, resident)
+    live = live_booking(session, resident)
     if live is not None:
         if live.status == BookingStatus.WAITLISTED:
             raise Conflict(_l("This resident is already on the waiting list."))
@@ -178,7 +180,7 @@ def book_resident(
         chosen = place if place in free else None
     else:
         chosen = free[0] if free else None
-    _check_overlap(resident, session, chosen)
+    check_overlap(resident, session, chosen)
     now = clock.now()
     booking = Booking(
         session_id=session.id,
@@ -190,7 +192,7 @@ def book_resident(
         queued_dt=None if chosen else now,
         created_by_id=actor.id if actor else None,
     )
-    _insert(booking)
+    insert_booking(booking)
     record_event(
         actor,
         "booking.create" if chosen else "booking.waitlist",
@@ -316,7 +318,7 @@ def record_walk_in(actor: User | None, session: Session, resident: Resident) -> 
         raise RuleViolation(_l("This record was anonymised and cannot be booked."))
     if clock.to_local(session.starts_dt).date() > clock.today():
         raise RuleViolation(_l("Walk-ins are recorded on the day of the session."))
-    booking = _live_booking(session, resident)
+    booking = live_booking(session, resident)
     place = _walk_in_place(session)
     if booking is None:
         booking = Booking(
@@ -329,7 +331,7 @@ def record_walk_in(actor: User | None, session: Session, resident: Resident) -> 
             attendance_dt=clock.now(),
             created_by_id=actor.id if actor else None,
         )
-        _insert(booking)
+        insert_booking(booking)
     else:
         if booking.status == BookingStatus.WAITLISTED:
             booking.place = place
@@ -436,6 +438,8 @@ def check_session_change(session: Session, changed: set[str]) -> None:
     A class may shrink to the seats booked (seat numbers are tidied); a booked
     consultation keeps its slot length and every booked slot.
     """
+    if changed & {"starts_dt", "ends_dt"}:
+        _check_moved_overlaps(session)
     if not changed & {"kind", "capacity", "slot_minutes"}:
         return
     rows = db.session.execute(
@@ -471,6 +475,29 @@ def check_session_change(session: Session, changed: set[str]) -> None:
             db.session.execute(
                 sa.update(Booking).where(Booking.id == booking_id).values(place=next(free))
             )
+
+
+def _check_moved_overlaps(session: Session) -> None:
+    """Refuse a new time at which someone booked would be at two sessions at once."""
+    seated = db.session.scalars(
+        sa.select(Booking).where(Booking.session_id == session.id, Booking.status.in_(ACTIVE))
+    ).all()
+    clashing = []
+    for booking in seated:
+        try:
+            check_overlap(booking.resident, session, booking.place)
+        except Conflict:
+            clashing.append(booking.resident.name)
+    if clashing:
+        raise RuleViolation(
+            _l(
+                "At the new time, %(count)d booked residents would have two sessions at once "
+                "(%(names)s): change their bookings first.",
+                count=len(clashing),
+                names="、".join(clashing[:3]),
+            ),
+            "day",
+        )
 
 
 @session_cancelled.connect

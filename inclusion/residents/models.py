@@ -330,6 +330,10 @@ class Booking(db.Model):
     cancelled_dt: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(sa.String(200), default="")
     attendance_dt: Mapped[datetime | None]
+    #: The course booking this date's seat belongs to, if the session is part of a course.
+    enrolment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course_enrolments.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

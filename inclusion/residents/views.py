@@ -18,6 +18,8 @@ from inclusion import clock
 from inclusion.audit.services import record_event, record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.courses import services as courses
+from inclusion.courses.models import Enrolment
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -348,7 +350,9 @@ def _slots(session: Session) -> list[SelectChoice] | None:
 @writes_on_read
 def book(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
-    form = BookingForm(_slots(session))
+    course = courses.course_of(session)
+    dates = courses.course_dates(course) if course else []
+    form = BookingForm(None if course else _slots(session))
     if request.method == "GET":
         form.resident.data = id_arg("resident")
     chosen = None
@@ -360,19 +364,21 @@ def book(ward: Ward, session_id: int):
         try:
             if chosen is None:
                 raise RuleViolation(_("Choose a resident of this ward."))
-            booking = bookings.book_resident(
-                current_user,
-                chosen,
-                session,
-                BookingSource(form.source.data),
-                place=form.chosen_place(),
-            )
+            source = BookingSource(form.source.data)
+            if course is not None:
+                enrolment = courses.enrol_resident(current_user, chosen, course, source)
+            else:
+                booking = bookings.book_resident(
+                    current_user, chosen, session, source, place=form.chosen_place()
+                )
         except RuleViolation as violation:
             db.session.rollback()
             show_violation(form, violation)
         else:
             db.session.commit()
-            if booking.place is None:
+            if course is not None:
+                _say_enrolled(chosen, enrolment, len(dates))
+            elif booking.place is None:
                 flash(
                     _(
                         "The session is full: %(name)s is number %(position)d on the waiting"
@@ -398,10 +404,27 @@ def book(ward: Ward, session_id: int):
         seated=counts[0],
         waiting=counts[1],
         consent_due=chosen is not None and services.consent_is_due(services.consents_of(chosen)),
+        course_dates=dates,
     )
     if found or chosen:
         record_view("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))
     return page, form_status(form)
+
+
+def _say_enrolled(resident: Resident, enrolment, date_count: int) -> None:
+    position = courses.course_waitlist_position(enrolment)
+    if position is None:
+        flash(
+            _("%(name)s is booked on all %(count)d dates of the course.",
+              name=resident.name, count=date_count),
+            "success",
+        )  # fmt: skip
+    else:
+        flash(
+            _("A date of the course is full: %(name)s is number %(position)d on the course's"
+              " waiting list, for every date together.", name=resident.name, position=position),
+            "info",
+        )  # fmt: skip
 
 
 def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
@@ -413,9 +436,20 @@ def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
 def cancel_booking(ward: Ward, booking_id: int):
     booking = _booking_in_ward(ward, booking_id)
     form = CancelBookingForm()
+    reason = form.reason.data or ""
+    if form.scope.data == "course" and booking.enrolment_id is not None:
+        enrolment = db.session.get(Enrolment, booking.enrolment_id)
+        run_button(
+            form,
+            lambda: courses.cancel_enrolment(current_user, enrolment, reason),
+            _("The whole course was cancelled for this resident."),
+        )
+        return redirect_back(
+            url_for("residents.roster", ward=ward.slug, session_id=booking.session_id)
+        )
     promoted = run_button(
         form,
-        lambda: bookings.cancel_booking(current_user, booking, form.reason.data or ""),
+        lambda: bookings.cancel_booking(current_user, booking, reason),
         _("The booking was cancelled."),
     )
     if promoted is not None:

@@ -167,6 +167,10 @@ class SeriesForm(SessionForm):
     skip_year_end = BooleanField(
         _l("Skip the year-end closure (29 December to 3 January)"), default=True
     )
+    is_course = BooleanField(
+        _l("A course: residents book every date together (全4回, 全8回…)"),
+        description=_l("If one date is full, they wait for the whole course."),
+    )
     preview = SubmitField(_l("Show the dates"))
     submit = SubmitField(_l("Create the series"))
 
@@ -213,6 +217,13 @@ class CancelForm(FlaskForm):
         validators=[DataRequired(_l("Say why the session is cancelled.")), Length(max=1000)],
     )
     submit = SubmitField(_l("Cancel the session"))
+
+
+class CourseForm(EditForm):
+    """``CourseForm.of(series)``: whether a series is booked as one course."""
+
+    is_course = BooleanField(_l("A course: residents book every date together (全4回, 全8回…)"))
+    submit = SubmitField(_l("Save"))
 
 
 class HeldForm(EditForm):

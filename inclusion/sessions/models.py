@@ -137,6 +137,7 @@ class Series(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    ward: Mapped[Ward] = relationship()
     #: Hash of what was asked for: the same series asked twice is found, not made again.
     fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -147,6 +148,8 @@ class Series(db.Model):
     weeks: Mapped[int]
     skips_holidays: Mapped[bool]
     skips_year_end: Mapped[bool]
+    #: A course (全4回…): residents book every date together, and wait as a whole.
+    is_course: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -316,6 +316,7 @@ def create_series(
     weeks: int,
     skip_holidays: bool,
     skip_year_end: bool,
+    is_course: bool = False,
 ) -> tuple[Series, bool]:
     """Create every session of a series; asking again returns the first series.
 
@@ -338,6 +339,7 @@ def create_series(
         weeks=weeks,
         skips_holidays=skip_holidays,
         skips_year_end=skip_year_end,
+        is_course=is_course,
         created_by_id=actor.id if actor else None,
     )
     try:

@@ -12,6 +12,7 @@ from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.courses import services as courses
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import plausible_date
@@ -20,13 +21,14 @@ from inclusion.residents.views import may_see_residents
 from inclusion.sessions import queries, services
 from inclusion.sessions.forms import (
     CancelForm,
+    CourseForm,
     EditSessionForm,
     HeldForm,
     SeriesForm,
     SessionFilterForm,
     SessionForm,
 )
-from inclusion.sessions.models import Session, SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus, Topic
 from inclusion.venues.services import list_venues
 from inclusion.volunteers import queries as volunteer_queries
 from inclusion.volunteers import services as volunteer_services
@@ -41,6 +43,8 @@ from inclusion.web import (
     form_status,
     get_in_ward_or_404,
     id_arg,
+    redirect_back,
+    run_button,
     show_violation,
 )
 
@@ -148,6 +152,7 @@ def create_series(ward: Ward):
                     weeks=form.weeks.data,
                     skip_holidays=form.skip_holidays.data,
                     skip_year_end=form.skip_year_end.data,
+                    is_course=form.is_course.data,
                 )
             except RuleViolation as violation:
                 db.session.rollback()
@@ -198,6 +203,8 @@ def detail(ward: Ward, session_id: int):
         sees_residents=may_see_residents(current_user, ward),
         history=_history(session),
         held_form=HeldForm.of(session),
+        course_form=CourseForm.of(session.series) if session.series else None,
+        course_part=courses.course_part(session),
         has_started=session.starts_dt <= clock.now(),
         roster=roster,
         assign_form=AssignForm(
@@ -261,6 +268,19 @@ def cancel(ward: Ward, session_id: int):
         seated=seated,
         waiting=waiting,
     ), form_status(form)
+
+
+@bp.route("/manage/<ward>/series/<int:series_id>/course", methods=["POST"])
+@require(*STAFF_ROLES)
+def mark_course(ward: Ward, series_id: int):
+    series = get_in_ward_or_404(Series, series_id, ward)
+    form = CourseForm.of(series)
+    run_button(
+        form,
+        lambda: courses.mark_course(current_user, series, form.is_course.data),
+        _("Saved."),
+    )
+    return redirect_back(url_for("sessions.index", ward=ward.slug, series=series.id))
 
 
 @bp.route("/manage/<ward>/sessions/<int:session_id>/held", methods=["POST"])

@@ -59,6 +59,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "target_id": lambda ward: factories.make_target().id,
     "key_id": lambda ward: factories.make_api_key().id,
     "reply_id": lambda ward: factories.make_reply(ward).id,
+    "series_id": lambda ward: factories.make_series(ward).id,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
 SHARED_ARGUMENTS = {"ward", "name"}

@@ -1,0 +1,194 @@
+"""Courses are booked as one: every date together, all or nothing, waiting as a whole."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from inclusion import clock
+from inclusion.courses import services as courses
+from inclusion.courses.models import Enrolment, EnrolmentStatus
+from inclusion.errors import RuleViolation
+from inclusion.extensions import db
+from inclusion.reminders import dispatch
+from inclusion.reminders.models import Reminder, ReminderStep
+from inclusion.residents import bookings
+from inclusion.residents.models import Booking, BookingSource, BookingStatus, ReminderChannel
+from inclusion.sessions import services as session_services
+from inclusion.sessions.models import Session
+from tests import factories
+from tests.conftest import log_in, own_database_app, ready_ward
+
+
+def dates_of(series) -> list[Session]:
+    return courses.course_dates(series)
+
+
+def seats_of(resident) -> list[Booking]:
+    return db.session.scalars(
+        sa.select(Booking).where(Booking.resident_id == resident.id).order_by(Booking.id)
+    ).all()
+
+
+def test_a_course_books_every_date_or_waits_as_a_whole(shibuya, users):
+    series = factories.make_series(shibuya, dates=4, capacity=1)
+    first, second = factories.make_resident(shibuya), factories.make_resident(shibuya)
+    enrolment = courses.enrol_resident(users["ward_staff"], first, series, BookingSource.PHONE)
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert [b.session_id for b in seats_of(first)] == [s.id for s in dates_of(series)]
+    assert {b.status for b in seats_of(first)} == {BookingStatus.BOOKED}
+    # Full: the next waits for the whole course and holds no date at all.
+    waiting = courses.enrol_resident(users["ward_staff"], second, series, BookingSource.PHONE)
+    assert waiting.status == EnrolmentStatus.WAITLISTED and seats_of(second) == []
+    assert courses.course_waitlist_position(waiting) == 1
+    # One date freed is not enough for a whole-course wait.
+    bookings.cancel_booking(users["ward_staff"], seats_of(first)[1], "体調不良")
+    assert waiting.status == EnrolmentStatus.WAITLISTED
+    # The whole course cancelled: every date goes to the one waiting, in one go.
+    courses.cancel_enrolment(users["ward_staff"], enrolment, "引っ越し")
+    assert enrolment.status == EnrolmentStatus.CANCELLED
+    assert waiting.status == EnrolmentStatus.ENROLLED
+    assert len([b for b in seats_of(second) if b.status == BookingStatus.BOOKED]) == 4
+    # One notice of the freed course, not one per date.
+    notices = db.session.scalars(
+        sa.select(Reminder.key).where(
+            Reminder.resident_id == second.id, Reminder.kind == "promoted"
+        )
+    ).all()
+    assert len(notices) == 1
+
+
+def test_a_course_date_is_not_booked_alone(shibuya, users):
+    series = factories.make_series(shibuya)
+    with pytest.raises(RuleViolation, match="講座全体を予約"):
+        bookings.book_resident(
+            users["ward_staff"], factories.make_resident(shibuya), dates_of(series)[0],
+            BookingSource.PHONE,
+        )  # fmt: skip
+    with pytest.raises(RuleViolation):
+        courses.enrol_resident(
+            users["ward_staff"], factories.make_resident(shibuya),
+            factories.make_series(shibuya, is_course=False), BookingSource.PHONE,
+        )  # fmt: skip
+
+
+def test_reminders_say_which_date_of_the_course_it_is(shibuya, users):
+    series = factories.make_series(shibuya, dates=8)
+    resident = factories.make_resident(shibuya, phones=("+819012345678",),
+                                       channel=ReminderChannel.SMS)  # fmt: skip
+    courses.enrol_resident(users["ward_staff"], resident, series, BookingSource.PHONE)
+    third = seats_of(resident)[2]
+    reminder = factories.make_reminder(third, channel=ReminderChannel.SMS, kind="two_days_before")
+    # A step's reminder, not a notice: the reminder's own text.
+    reminder.step_id = db.session.scalar(sa.select(ReminderStep.id).limit(1))
+    text = dispatch.message_text(reminder)
+    assert "第3回/全8回" in text and len(text) <= 70
+    reminder.channel = ReminderChannel.VOICE
+    assert "第3回、全8回" in dispatch.message_text(reminder)
+
+
+def test_staff_book_and_cancel_a_course_through_the_pages(app, client, shibuya, users):
+    series = factories.make_series(shibuya, dates=3)
+    resident = factories.make_resident(shibuya, family_name="講座")
+    first = dates_of(series)[0]
+    db.session.commit()
+    log_in(client, users["ward_staff"])
+    page = client.get(f"/manage/shibuya/sessions/{first.id}/book?resident={resident.id}").text
+    assert page.count("<li>") >= 3 and "講座" in page
+    answer = client.post(
+        f"/manage/shibuya/sessions/{first.id}/book",
+        data={"resident": resident.id, "source": "phone"},
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    assert len([b for b in seats_of(resident) if b.status == BookingStatus.BOOKED]) == 3
+    detail = client.get(f"/manage/shibuya/residents/{resident.id}").text
+    assert 'value="course"' in detail
+    booking = seats_of(resident)[0]
+    client.post(f"/manage/shibuya/bookings/{booking.id}/cancel", data={"scope": "this"})
+    statuses = [b.status for b in seats_of(resident)]
+    assert statuses == [BookingStatus.CANCELLED, BookingStatus.BOOKED, BookingStatus.BOOKED]
+    client.post(f"/manage/shibuya/bookings/{seats_of(resident)[1].id}/cancel",
+                data={"scope": "course", "reason": "本人から"})  # fmt: skip
+    assert {b.status for b in seats_of(resident)} == {BookingStatus.CANCELLED}
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.resident_id == resident.id))
+    assert enrolment.status == EnrolmentStatus.CANCELLED
+
+
+def test_moving_a_date_onto_another_booking_is_refused(shibuya, users):
+    series = factories.make_series(shibuya, dates=2)
+    resident = factories.make_resident(shibuya, family_name="重複")
+    courses.enrol_resident(users["ward_staff"], resident, series, BookingSource.PHONE)
+    second = dates_of(series)[1]
+    other = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=second.starts_dt + timedelta(hours=4), hours=1
+    )
+    bookings.book_resident(users["ward_staff"], resident, other, BookingSource.PHONE)
+    draft = session_services.SessionDraft.of(second)
+    local = clock.to_local(other.starts_dt)
+    moved = session_services.SessionDraft(
+        **{**vars(draft), "starts_time": local.time(),
+           "ends_time": (local + timedelta(hours=1)).time()}
+    )  # fmt: skip
+    with pytest.raises(RuleViolation, match="重複"):
+        session_services.update_session(users["ward_staff"], second, moved, reason="会場の都合")
+
+
+SEATS, CALLERS = 3, 30
+
+
+@pytest.fixture(scope="module")
+def course_app(backend, tmp_path_factory):
+    with own_database_app(
+        backend, tmp_path_factory, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": CALLERS + 5}
+    ) as app:
+        yield app
+
+
+def test_thirty_callers_for_the_last_seats_each_get_all_dates_or_none(course_app):
+    with course_app.app_context():
+        ward = ready_ward("shibuya", "03-3463-1211")
+        series = factories.make_series(ward, dates=4, capacity=SEATS)
+        residents = [factories.make_resident(ward).id for _ in range(CALLERS)]
+        series_id = series.id
+        db.session.commit()
+    barrier = threading.Barrier(CALLERS)
+    errors: list[BaseException] = []
+
+    def call(resident_id: int) -> None:
+        with course_app.app_context():
+            # Everyone at the door first: on SQLite the first read already takes the lock.
+            barrier.wait(timeout=30)
+            try:
+                resident = db.session.get(factories.Resident, resident_id)
+                series = db.session.get(courses.Series, series_id)
+                courses.enrol_resident(None, resident, series, BookingSource.PHONE)
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=call, args=(rid,)) for rid in residents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with course_app.app_context():
+        enrolments = db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.series_id == series_id)
+        ).all()
+        enrolled = {e.resident_id for e in enrolments if e.status == EnrolmentStatus.ENROLLED}
+        assert len(enrolled) == SEATS
+        assert len(enrolments) == CALLERS
+        for date in courses.course_dates(db.session.get(courses.Series, series_id)):
+            holders = db.session.scalars(
+                sa.select(Booking.resident_id).where(
+                    Booking.session_id == date.id, Booking.status == BookingStatus.BOOKED
+                )
+            ).all()
+            # Every date held by the same three people: nobody has some dates and not others.
+            assert set(holders) == enrolled and len(holders) == SEATS
