@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Self
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField, SubmitField, TimeField
+from wtforms.fields.core import UnboundField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from inclusion.extensions import db
@@ -19,12 +20,15 @@ class ButtonForm(FlaskForm):
     """An empty form: a POST button that carries only the CSRF token."""
 
 
+def unix_lines(text: str) -> str:
+    """Line breaks as stored (LF): browsers send a text area's as CR LF, and so may APIs."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def strip_whitespace(value: str | None) -> str | None:
-    """Drop the spaces people paste around what they type (full-width ones too), and keep
-    line breaks as stored: browsers send every line break of a text area as CR LF."""
-    if not isinstance(value, str):
-        return value
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Drop the spaces people paste around what they type (full-width ones too); line
+    breaks as stored."""
+    return unix_lines(value).strip() if isinstance(value, str) else value
 
 
 def form_value(value: Any) -> Any:
@@ -45,9 +49,10 @@ class EditForm(FlaskForm):
 
     Which value a field shows is decided here and nowhere else: what was submitted, else
     what is stored, else (only for ``unstored`` fields, or a new record) the field's
-    default. WTForms' own ``obj=`` is refused: it hands fields model values (rows, enums,
-    UTC instants) where they expect ids, codes and local times, and it beats ``data=``, so
-    an unchanged save could quietly change the record.
+    default. WTForms' own ``obj=`` is refused, by name or by position: it hands fields
+    model values (rows, enums, UTC instants) where they expect ids, codes and local times,
+    and it beats ``data=``, so an unchanged save could quietly change the record. A form
+    that adds a new record is built with the plain constructor, and shows the defaults.
     """
 
     #: Fields the record does not hold (why it changes, how far): they show their defaults.
@@ -55,20 +60,26 @@ class EditForm(FlaskForm):
 
     def __init__(self, *args, stored: Mapping[str, Any] | None = None, **kwargs) -> None:
         given = kwargs.keys() - {"formdata", "prefix", "meta"}
-        if given:
-            raise TypeError(f"{type(self).__name__}: show a record with .of(record), not {given}")
+        if given or len(args) > 1:
+            shown = given or "a record given by position"
+            raise TypeError(f"{type(self).__name__}: show a record with .of(record), not {shown}")
         super().__init__(*args, data=stored, **kwargs)
         if stored is not None:
-            missing = {
-                name
-                for name, field in self._fields.items()
-                if name not in stored
-                and name not in self.unstored
-                and name != "csrf_token"
-                and not isinstance(field, SubmitField)
-            }
+            missing = self.stored_fields() - stored.keys()
             if missing:
                 raise TypeError(f"{type(self).__name__}.stored_values leaves out {missing}")
+
+    @classmethod
+    def stored_fields(cls) -> set[str]:
+        """The fields that show what the record holds: all but buttons, the CSRF token and
+        ``unstored``."""
+        return {
+            name
+            for name in dir(cls)
+            if isinstance(field := getattr(cls, name, None), UnboundField)
+            and field.field_class is not SubmitField
+            and name not in cls.unstored | {"csrf_token"}
+        }
 
     @classmethod
     def of(cls, record: Any, *args, **kwargs) -> Self:
@@ -83,14 +94,7 @@ class EditForm(FlaskForm):
         Override for what reads differently: a phone number as written, an instant as its
         local date and time, a flag shown as a choice.
         """
-        fields = {name: getattr(cls, name) for name in dir(cls) if not name.startswith("_")}
-        return {
-            name: getattr(record, name)
-            for name, field in fields.items()
-            if hasattr(field, "_formfield")  # WTForms' mark of a field not yet bound
-            and field.field_class is not SubmitField
-            and name not in cls.unstored | {"csrf_token"}
-        }
+        return {name: getattr(record, name) for name in cls.stored_fields()}
 
 
 class _OwnMessage:

@@ -88,3 +88,8 @@ def test_stored_values_read_as_fields_hold_them(app, shibuya):
 
 def test_line_breaks_are_kept_as_stored():
     assert strip_whitespace("一行目\r\n二行目\r三行目\n") == "一行目\n二行目\n三行目"
+
+
+def test_a_record_given_by_position_is_refused(app):
+    with app.test_request_context(), pytest.raises(TypeError, match="by position"):
+        PetForm(None, STORED)

@@ -56,3 +56,23 @@ def test_downgrade_to_base_and_upgrade_again(backend, tmp_path_factory):
             assert count == 23
             db.session.remove()
             db.engine.dispose()
+
+
+def test_text_typed_with_cr_lf_before_is_stored_plain(backend, tmp_path_factory):
+    """A note saved from a browser before 0016 holds CR LF; afterwards, LF only."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        app = make_test_app(url)
+        with app.app_context():
+            flask_migrate.upgrade(revision="0015")
+            db.session.execute(
+                sa.text("UPDATE wards SET booking_counter = :typed WHERE slug = 'shibuya'"),
+                {"typed": "区役所 2階\r\n窓口 5番\r"},
+            )
+            db.session.commit()
+            flask_migrate.upgrade()
+            counter = db.session.scalar(
+                sa.text("SELECT booking_counter FROM wards WHERE slug = 'shibuya'")
+            )
+            assert counter == "区役所 2階\n窓口 5番\n"
+            db.session.remove()
+            db.engine.dispose()

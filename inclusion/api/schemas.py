@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from inclusion import clock
 from inclusion.api.problems import both_languages
-from inclusion.forms import EARLIEST_DAY, LATEST_DAY
+from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
@@ -57,12 +57,16 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class Text(fields.String):
-    """A string as people type it: anything but U+0000."""
+    """A string as people type it: anything but U+0000; line breaks stored as LF, as the
+    pages store them, so the same text is the same whichever way it came."""
 
     def __init__(self, **kwargs) -> None:
         given = kwargs.pop("validate", None)
         given = [] if given is None else given if isinstance(given, list) else [given]
         super().__init__(validate=[*given, validate.Regexp(NO_NUL)], **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return unix_lines(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Strict(ma.Schema):

@@ -129,6 +129,8 @@ def set_user_active(actor: User, user: User, is_active: bool) -> User:
     """Activate or deactivate an account; a deactivated user is logged out everywhere."""
     if user.id == actor.id and not is_active:
         raise AccountError(_l("You cannot deactivate your own account."), field="active")
+    if user.is_active == is_active:
+        return user  # a page shown before the change, pressed again
     user.is_active = is_active
     if not is_active:
         user.login_token = new_login_token()

@@ -133,15 +133,11 @@ def create_user():
     return render_template("auth/user_new.html", form=form), form_status(form)
 
 
-def _edit_form(user: User) -> UserEditForm:
-    return UserEditForm.of(user)
-
-
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def edit_user(user_id: int):
     user = person_or_404(user_id)
-    form = _edit_form(user)
+    form = UserEditForm.of(user)
     if form.validate_on_submit():
         try:
             services.update_user(
@@ -173,7 +169,7 @@ def reset_password(user_id: int):
         db.session.commit()
         flash(_("A new password is set for %(email)s.", email=user.email), "success")
         return redirect(url_for("auth.users"))
-    form = _edit_form(user)
+    form = UserEditForm.of(user)
     return render_template(
         "auth/user_edit.html", user=user, form=form, password_form=password_form
     ), 422

@@ -16,6 +16,7 @@ from inclusion.auth.models import User
 from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.forms import unix_lines
 from inclusion.reminders import messages, texts
 from inclusion.reminders.models import (
     Reminder,
@@ -226,7 +227,7 @@ def update_text(actor: User, ward: Ward, name: str, body: str) -> ReminderText |
     """Use the ward's own wording for ``name`` from the next message on.
 
     The wording already in use (the standard one, or the ward's own) changes nothing."""
-    body = body.replace("\r\n", "\n")
+    body = unix_lines(body)
     check_text(ward, name, body)
     lock_row(Ward, ward.id)  # one writer per ward: no two rows for one name
     text = db.session.scalar(

@@ -67,21 +67,22 @@ def _for_ward(ward: Ward | None):
 
 
 def _locked_or_new(model, filled: dict, **key):
-    """The row with ``key``, locked for update, or a new one (with ``filled``) in a savepoint.
+    """The row with ``key``, locked for update, or a new one (with ``filled``) in a savepoint;
+    and whether it is new.
 
     Two people saving at once meet the unique index: the loser changes the winner's row.
     """
     same = [getattr(model, name) == value for name, value in key.items()]
     row = db.session.scalar(sa.select(model).where(*same).with_for_update())
     if row is not None:
-        return row
+        return row, False
     row = model(**key, **filled)
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
-        row = db.session.scalar(sa.select(model).where(*same).with_for_update())
-    return row
+        return db.session.scalar(sa.select(model).where(*same).with_for_update()), False
+    return row, True
 
 
 def _decimal(text: str, message, field: str) -> Decimal:
@@ -118,7 +119,7 @@ def set_target(
     amount = _decimal(value, _l("Enter the target as a number, e.g. 1000."), "value")
     if metric.unit == Unit.PERCENT and amount > 100:
         raise RuleViolation(_l("A percentage target is at most 100."), "value")
-    target = _locked_or_new(
+    target, is_new = _locked_or_new(
         Target,
         {"value": amount},
         metric=metric,
@@ -126,6 +127,8 @@ def set_target(
         first_year=first_year,
         last_year=last_year,
     )
+    if not is_new and target.value == amount:
+        return target  # the same target again changes nothing
     target.value, target.updated_by_id = amount, actor.id if actor else None
     db.session.flush()
     record_event(actor, "target.set", target, ward,
@@ -205,8 +208,8 @@ def _count(keys: Iterable[SnapshotKey], now: datetime) -> dict[SnapshotKey, Figu
 def _store(key: SnapshotKey, figures: Figures, now: datetime) -> bool:
     """Replace a snapshot's cells with ``figures``, unless a later count is stored."""
     metric, first_year, last_year = key
-    snapshot = _locked_or_new(FigureSnapshot, {"computed_dt": now}, metric=metric,
-                              first_year=first_year, last_year=last_year)  # fmt: skip
+    snapshot, _is_new = _locked_or_new(FigureSnapshot, {"computed_dt": now}, metric=metric,
+                                       first_year=first_year, last_year=last_year)  # fmt: skip
     if snapshot.computed_dt > now:
         return False
     db.session.execute(sa.delete(FigureCell).where(FigureCell.snapshot_id == snapshot.id))
@@ -469,13 +472,15 @@ def enter_survey(
     if not 0 <= respondents <= 1_000_000:
         raise RuleViolation(_l("Enter how many people answered, from 0."), "respondents")
     first_of_month = month.replace(day=1)
-    figure = _locked_or_new(
+    figure, is_new = _locked_or_new(
         SurveyFigure,
         {"value": percent, "respondents": respondents},
         ward_id=ward.id,
         metric=metric,
         month=first_of_month,
     )
+    if not is_new and (figure.value, figure.respondents) == (percent, respondents):
+        return figure  # the same figure again changes nothing
     figure.value, figure.respondents = percent, respondents
     figure.entered_by_id = actor.id
     db.session.flush()
