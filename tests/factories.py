@@ -327,3 +327,11 @@ def make_series(ward: Ward, dates: int = 4, is_course: bool = True, capacity: in
         )  # fmt: skip
     db.session.flush()
     return series
+
+
+def make_enrolment(ward: Ward):
+    """A resident booked on every date of a new course, by the service."""
+    from inclusion.courses.services import enrol_resident
+
+    return enrol_resident(None, make_resident(ward, kana="コウザ"), make_series(ward),
+                          BookingSource.PHONE)  # fmt: skip

@@ -50,6 +50,8 @@ NOT_EDIT_FORMS = {
     "api_residents.book": "makes a booking",
     "api_residents.cancel_booking": "cancels a booking",
     "api_residents.create_resident": "adds a resident",
+    "api_residents.enrol": "books a course",
+    "api_residents.cancel_enrolment": "cancels a course",
     "api_sessions.cancel_session": "cancels a session",
     "api_sessions.claim_shift": "gives a volunteer a place",
     "api_sessions.create_session": "adds a session",

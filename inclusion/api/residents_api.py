@@ -7,6 +7,7 @@ ward, the ward it names), and every read and change is written to the audit log.
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,8 @@ from inclusion.api.lookups import check_unchanged, reachable, ward_asked
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
+from inclusion.courses import services as courses
+from inclusion.courses.models import Enrolment
 from inclusion.db import writes_on_read
 from inclusion.extensions import db
 from inclusion.phones import parse_phone
@@ -24,7 +27,7 @@ from inclusion.reminders.services import reminders_of_booking
 from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
 from inclusion.residents.models import Booking, Resident
-from inclusion.sessions.models import Session
+from inclusion.sessions.models import Series, Session
 from inclusion.wards.models import Ward
 
 residents_bp = Blueprint(
@@ -176,3 +179,51 @@ def attendance(values: dict, booking_id: int):
 def booking_reminders(booking_id: int):
     """The reminders a booking caused and what became of each (sent, delivered, answered)."""
     return reminders_of_booking(reachable(Booking, booking_id).id)
+
+
+# -- courses -------------------------------------------------------------------------------
+
+
+def _course(series_id: int) -> Series:
+    series = reachable(Series, series_id)
+    if not series.is_course:
+        abort(404)
+    return series
+
+
+@residents_bp.route("/courses/<int:series_id>")
+@api_key(ApiScope.SESSIONS_READ)
+@residents_bp.response(200, schemas.Course)
+def get_course(series_id: int):
+    """A course and every date of it; booking one books them all."""
+    series = _course(series_id)
+    return SimpleNamespace(id=series.id, ward=series.ward, title=series.title,
+                           dates=courses.course_dates(series, upcoming=False))  # fmt: skip
+
+
+@residents_bp.route("/courses/<int:series_id>/enrolments", methods=["POST"])
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.arguments(schemas.EnrolmentInput)
+@residents_bp.response(201, schemas.Enrolment)
+def enrol(values: dict, series_id: int):
+    """Book a resident on every remaining date, or the course's waiting list as a whole when
+    a date is full: all or nothing, race-safe."""
+    series = _course(series_id)
+    resident = db.session.get(Resident, values["resident_id"])
+    if resident is None or not current_key().reaches(resident.ward_id):
+        raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
+    enrolment = courses.enrol_resident(current_key().user, resident, series, values["source"])
+    db.session.commit()
+    return enrolment
+
+
+@residents_bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@api_key(ApiScope.BOOKINGS_WRITE)
+@residents_bp.arguments(schemas.BookingCancellation)
+@residents_bp.response(200, schemas.Enrolment)
+def cancel_enrolment(values: dict, enrolment_id: int):
+    """Cancel the whole course: every date still to come, or the place on its waiting list."""
+    enrolment = reachable(Enrolment, enrolment_id)
+    courses.cancel_enrolment(current_key().user, enrolment, values["reason"])
+    db.session.commit()
+    return enrolment

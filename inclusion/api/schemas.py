@@ -7,6 +7,8 @@ from marshmallow import fields, validate
 
 from inclusion import clock
 from inclusion.api.problems import both_languages
+from inclusion.courses.models import EnrolmentStatus
+from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
 from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
@@ -441,3 +443,40 @@ class Metrics(Out):
 class MetricsArgs(Strict):
     year = fields.Int(validate=validate.Range(2020, 2040), metadata={"description": "年度"})
     ward = Text(validate=validate.Length(max=40))
+
+
+class CourseDate(Out):
+    session_id = fields.Int(attribute="id")
+    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
+    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    status = fields.Enum(SessionStatus, by_value=True)
+
+
+class Course(Out):
+    """A series booked as one: every date together, waiting as a whole."""
+
+    id = fields.Int()
+    ward = fields.Function(lambda series: series.ward.slug)
+    title = fields.Str()
+    dates = fields.List(
+        fields.Nested(CourseDate), metadata={"description": "Every date that takes place."}
+    )
+
+
+class EnrolmentInput(Strict):
+    resident_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
+    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE)
+
+
+class Enrolment(Out):
+    id = fields.Int()
+    course_id = fields.Int(attribute="series_id")
+    resident_id = fields.Int()
+    status = fields.Enum(EnrolmentStatus, by_value=True)
+    waitlist_position = fields.Function(
+        course_waitlist_position, allow_none=True,
+        metadata={"description": "1 is next in line for the whole course."},
+    )  # fmt: skip
+    booking_ids = fields.Function(
+        enrolment_booking_ids, metadata={"description": "The bookings of the dates it holds."}
+    )

@@ -233,6 +233,15 @@ def course_waitlist_position(enrolment: Enrolment) -> int | None:
     return ahead + 1
 
 
+def enrolment_booking_ids(enrolment: Enrolment) -> list[int]:
+    """The bookings an enrolment holds (its dates' seats, cancelled ones included)."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking.id).where(Booking.enrolment_id == enrolment.id).order_by(Booking.id)
+        )
+    )
+
+
 def enrolments_of(series: Series) -> list[Enrolment]:
     """A course's enrolments: booked ones, then the waiting list in order."""
     return list(

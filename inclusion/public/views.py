@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
+from inclusion.courses.services import course_dates, course_of
 from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
@@ -55,10 +56,12 @@ def ward_print(ward: str):
 def session_page(ward: str, session_id: int):
     ward_row = ward_or_404(ward)
     session = get_in_ward_or_404(Session, session_id, ward_row)
+    course = course_of(session)
     return render_template(
         "public/session.html",
         ward=ward_row,
         session=session,
+        course_dates=course_dates(course, upcoming=False) if course else [],
         booked=booking_counts([session.id]),
         is_past=session.ends_dt <= clock.now() or session.status == SessionStatus.HELD,
     )

@@ -1,5 +1,6 @@
 """Every error of the API is a problem document; the description and its docs are served."""
 
+import re
 import threading
 
 import pytest
@@ -149,9 +150,7 @@ def keyed_operations(client) -> list[tuple[str, str, str]]:
         for method, operation in methods.items():
             for rule in operation.get("security", []) if isinstance(operation, dict) else []:
                 for scope in rule["bearer"]:
-                    sample = path.replace("{session_id}", "1").replace("{booking_id}", "1")
-                    sample = sample.replace("{resident_id}", "1").replace("{shift_id}", "1")
-                    found.append((method, sample, scope))
+                    found.append((method, re.sub(r"\{[a-z_]+\}", "1", path), scope))
     return found
 
 

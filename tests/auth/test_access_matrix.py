@@ -60,6 +60,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "key_id": lambda ward: factories.make_api_key().id,
     "reply_id": lambda ward: factories.make_reply(ward).id,
     "series_id": lambda ward: factories.make_series(ward).id,
+    "enrolment_id": lambda ward: factories.make_enrolment(ward).id,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
 SHARED_ARGUMENTS = {"ward", "name"}

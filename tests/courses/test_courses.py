@@ -192,3 +192,44 @@ def test_thirty_callers_for_the_last_seats_each_get_all_dates_or_none(course_app
             ).all()
             # Every date held by the same three people: nobody has some dates and not others.
             assert set(holders) == enrolled and len(holders) == SEATS
+
+
+def test_integrators_book_and_cancel_a_course_through_the_api(client, shibuya, shinagawa, users):
+    from inclusion.api.models import ApiScope
+    from inclusion.api.services import create_key
+
+    series = factories.make_series(shibuya, dates=3)
+    resident = factories.make_resident(shibuya)
+    _key, secret = create_key(users["admin"], "call centre", list(ApiScope), shibuya)
+    _other, elsewhere = create_key(users["admin"], "other", list(ApiScope), shinagawa)
+    db.session.commit()
+    key = {"Authorization": f"Bearer {secret}"}
+    course = client.get(f"/api/v1/courses/{series.id}", headers=key).json
+    assert [date["session_id"] for date in course["dates"]] == [s.id for s in dates_of(series)]
+    one_date = client.post(f"/api/v1/sessions/{course['dates'][0]['session_id']}/bookings",
+                           json={"resident_id": resident.id}, headers=key)  # fmt: skip
+    assert one_date.status_code == 422 and "course" in one_date.json["message"]["en"]
+    made = client.post(f"/api/v1/courses/{series.id}/enrolments",
+                       json={"resident_id": resident.id}, headers=key)  # fmt: skip
+    assert made.status_code == 201, made.json
+    assert made.json["status"] == "enrolled" and len(made.json["booking_ids"]) == 3
+    assert (
+        client.get(
+            f"/api/v1/courses/{series.id}", headers={"Authorization": f"Bearer {elsewhere}"}
+        ).status_code
+        == 404
+    )
+    cancelled = client.post(f"/api/v1/enrolments/{made.json['id']}/cancel",
+                            json={"reason": "電話で"}, headers=key)  # fmt: skip
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert {b.status for b in seats_of(resident)} == {BookingStatus.CANCELLED}
+
+
+def test_the_public_page_shows_every_date_of_the_course(client, shibuya):
+    series = factories.make_series(shibuya, dates=4)
+    first = dates_of(series)[0]
+    db.session.commit()
+    page = client.get(f"/w/shibuya/sessions/{first.id}").text
+    assert page.count("<li>") >= 4 and "全4回" in page or "4" in page
+    for date in dates_of(series)[1:]:
+        assert f"/w/shibuya/sessions/{date.id}" in page
