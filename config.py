@@ -357,6 +357,11 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
         get("REMINDER_NO_ANSWER_RETRY_MINUTES", "60"),
         minimum=1,
     )
+    settings["COURSE_COMPLETION_PERCENT"] = parse_int(
+        "COURSE_COMPLETION_PERCENT", get("COURSE_COMPLETION_PERCENT", "75"), minimum=1
+    )
+    if settings["COURSE_COMPLETION_PERCENT"] > 100:
+        raise ConfigError("COURSE_COMPLETION_PERCENT is a share of a course's dates: 1 to 100")
     settings["TARGETS_REFRESH_MINUTES"] = parse_int(
         "TARGETS_REFRESH_MINUTES", get("TARGETS_REFRESH_MINUTES", "10"), minimum=1
     )

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from inclusion import clock
+from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import Booking, BookingStatus, FollowUp, Resident
-from inclusion.sessions.models import Session, SessionKind, SessionStatus
+from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus
 from inclusion.sqltime import date_month, local_month, minutes_between
 from inclusion.targets.models import Metric, SurveyFigure, Unit
 from inclusion.volunteers.models import Shift, ShiftStatus, TrainingRecord, volunteer_wards
@@ -371,6 +372,48 @@ def reminder_reach(scope: Scope) -> Figures:
     return Figures(Metric.REMINDER_REACH).add(rows)
 
 
+def course_completion(scope: Scope, now: datetime) -> Figures:
+    """Of the residents booked on courses whose last date is past, those who came to at least
+    ``COURSE_COMPLETION_PERCENT`` of the dates held; counted in the month the course ended."""
+    dates = (
+        sa.select(
+            Session.series_id,
+            sa.func.count().label("held"),
+            sa.func.max(Session.starts_dt).label("last_dt"),
+        )
+        .join(Series, Series.id == Session.series_id)
+        .where(Series.is_course, Session.status != SessionStatus.CANCELLED)
+        .group_by(Session.series_id)
+        .having(sa.func.max(Session.ends_dt) <= now)
+        .subquery()
+    )
+    came = (
+        sa.select(Booking.enrolment_id, sa.func.count().label("came"))
+        .where(Booking.enrolment_id.is_not(None), Booking.status == BookingStatus.ATTENDED)
+        .group_by(Booking.enrolment_id)
+        .subquery()
+    )
+    share = current_app.config["COURSE_COMPLETION_PERCENT"]
+    completed = sa.func.sum(
+        sa.case((sa.func.coalesce(came.c.came, 0) * 100 >= dates.c.held * share, 1), else_=0)
+    )
+    month = local_month(dates.c.last_dt, _zone())
+    rows = db.session.execute(
+        sa.select(Enrolment.ward_id, month, sa.literal(""), completed, sa.func.count(),
+                  sa.func.count())
+        .join(dates, dates.c.series_id == Enrolment.series_id)
+        .outerjoin(came, came.c.enrolment_id == Enrolment.id)
+        .where(
+            Enrolment.status == EnrolmentStatus.ENROLLED,
+            dates.c.last_dt >= scope.start_dt,
+            dates.c.last_dt < scope.end_dt,
+            _in_wards(Enrolment.ward_id, scope),
+        )
+        .group_by(Enrolment.ward_id, month)
+    )  # fmt: skip
+    return Figures(Metric.COURSE_COMPLETION).add(rows)
+
+
 def survey(metric: Metric, scope: Scope) -> Figures:
     """Entered percentages, weighted by respondents (a month with none weighs one)."""
     weight = sa.case((SurveyFigure.respondents > 0, SurveyFigure.respondents), else_=1)
@@ -413,5 +456,6 @@ def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figure
         Metric.RESIDENT_NO_SHOW_RATE: lambda: resident_no_show_rate(scope),
         Metric.VOLUNTEER_NO_SHOW_RATE: lambda: volunteer_no_show_rate(scope),
         Metric.REMINDER_REACH: lambda: reminder_reach(scope),
+        Metric.COURSE_COMPLETION: lambda: course_completion(scope, now),
     }
     return compute[metric]()

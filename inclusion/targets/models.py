@@ -38,6 +38,7 @@ class Metric(enum.StrEnum):
     RESIDENT_NO_SHOW_RATE = "resident_no_show_rate"
     VOLUNTEER_NO_SHOW_RATE = "volunteer_no_show_rate"
     REMINDER_REACH = "reminder_reach"
+    COURSE_COMPLETION = "course_completion"
     ONLINE_COMPLETION_RATE = "online_completion_rate"
     DIVIDE_RESOLUTION_RATE = "divide_resolution_rate"
 
@@ -75,6 +76,7 @@ METRIC_UNITS = {
     Metric.RESIDENT_NO_SHOW_RATE: Unit.PERCENT,
     Metric.VOLUNTEER_NO_SHOW_RATE: Unit.PERCENT,
     Metric.REMINDER_REACH: Unit.PERCENT,
+    Metric.COURSE_COMPLETION: Unit.PERCENT,
     Metric.ONLINE_COMPLETION_RATE: Unit.PERCENT,
     Metric.DIVIDE_RESOLUTION_RATE: Unit.PERCENT,
     Metric.VOLUNTEER_HOURS: Unit.HOURS,
@@ -137,6 +139,13 @@ METRIC_LABELS = {
         _l("Volunteer no-show rate"),
         _l("Of volunteer shifts whose attendance was recorded, the share not present."),
     ),
+    Metric.COURSE_COMPLETION: (
+        _l("Course completion (修了率)"),
+        _l(
+            "Of the residents booked on a course that has ended, the share who attended at "
+            "least the set part of its dates (COURSE_COMPLETION_PERCENT, three quarters)."
+        ),
+    ),  # fmt: skip
     Metric.REMINDER_REACH: (
         _l("Reminder reach"),
         _l(

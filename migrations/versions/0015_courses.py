@@ -1,4 +1,5 @@
-"""Courses: a series booked as one; each resident's enrolment, and the bookings it holds.
+"""Courses: a series booked as one; each resident's enrolment, and the bookings it holds;
+and their completion as a metric targets may be set for.
 
 Revision ID: 0015
 Revises: 0014
@@ -15,8 +16,24 @@ down_revision = '0014'
 branch_labels = None
 depends_on = None
 
+METRICS = ('sessions_held', 'consultations_held', 'volunteers_trained', 'attendances',
+           'participants', 'online_procedure_share', 'volunteer_hours', 'shift_fill_rate',
+           'resident_no_show_rate', 'volunteer_no_show_rate', 'reminder_reach',
+           'online_completion_rate', 'divide_resolution_rate')
+
+
+def _metrics_check(metrics):
+    """The tables that name a metric accept exactly ``metrics``."""
+    for table in ('targets', 'survey_figures', 'figure_snapshots'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(op.f(f'ck_{table}_metric'), type_='check')
+            batch_op.create_check_constraint(
+                op.f(f'ck_{table}_metric'), "metric IN (" + ", ".join(f"'{m}'" for m in metrics) + ")"
+            )
+
 
 def upgrade():
+    _metrics_check(METRICS + ('course_completion',))
     with op.batch_alter_table('series', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_course', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table('course_enrolments',
@@ -57,3 +74,7 @@ def downgrade():
     op.drop_table('course_enrolments')
     with op.batch_alter_table('series', schema=None) as batch_op:
         batch_op.drop_column('is_course')
+    op.execute("DELETE FROM figure_cells WHERE snapshot_id IN (SELECT id FROM figure_snapshots WHERE metric = 'course_completion')")
+    op.execute("DELETE FROM figure_snapshots WHERE metric = 'course_completion'")
+    op.execute("DELETE FROM targets WHERE metric = 'course_completion'")
+    _metrics_check(METRICS)

@@ -233,3 +233,28 @@ def test_the_public_page_shows_every_date_of_the_course(client, shibuya):
     assert page.count("<li>") >= 4 and "全4回" in page or "4" in page
     for date in dates_of(series)[1:]:
         assert f"/w/shibuya/sessions/{date.id}" in page
+
+
+def test_course_completion_counts_who_came_to_three_quarters_of_the_dates(shibuya, users):
+    from inclusion.targets import metrics
+    from inclusion.targets.models import Metric
+
+    series = factories.make_series(shibuya, dates=4)
+    keen, busy, gone = (factories.make_resident(shibuya) for _ in range(3))
+    enrolments = [
+        courses.enrol_resident(None, resident, series, BookingSource.PHONE)
+        for resident in (keen, busy, gone)
+    ]
+    courses.cancel_enrolment(None, enrolments[2], "引っ越し")  # a cancelled course is not counted
+    # The course is over: its four dates a few weeks back, attendance recorded.
+    weeks_ago = clock.now() - timedelta(weeks=6)
+    for number, date in enumerate(dates_of(series)):
+        date.starts_dt = weeks_ago + timedelta(weeks=number)
+        date.ends_dt = date.starts_dt + timedelta(hours=2)
+    for resident, came in ((keen, 3), (busy, 2)):
+        for number, booking in enumerate(seats_of(resident)):
+            booking.status = BookingStatus.ATTENDED if number < came else BookingStatus.NO_SHOW
+    db.session.flush()
+    year = clock.fiscal_year(clock.today())
+    figures = metrics.figures(Metric.COURSE_COMPLETION, metrics.Scope(year - 1, year))
+    assert figures.value() == 50.0  # keen came to 3 of 4, busy to 2 of 4
