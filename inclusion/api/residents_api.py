@@ -44,6 +44,14 @@ def _ward(named: str | None) -> Ward:
     return ward
 
 
+def _resident_to_book(resident_id: int) -> Resident:
+    """The resident a booking names: one the key reaches, else a 422 on the field."""
+    resident = db.session.get(Resident, resident_id)
+    if resident is None or not current_key().reaches(resident.ward_id):
+        raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
+    return resident
+
+
 def _resident(resident_id: int) -> Resident:
     resident = reachable(Resident, resident_id)
     if resident.is_anonymised:
@@ -131,9 +139,7 @@ def update_resident(values: dict, resident_id: int):
 def book(values: dict, session_id: int):
     """Book a seat or slot, or a place on the waiting list when full; race-safe."""
     session = reachable(Session, session_id)
-    resident = db.session.get(Resident, values["resident_id"])
-    if resident is None or not current_key().reaches(resident.ward_id):
-        raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
+    resident = _resident_to_book(values["resident_id"])
     booking = bookings.book_resident(
         current_key().user, resident, session, values["source"], place=values["place"]
     )
@@ -209,9 +215,7 @@ def enrol(values: dict, series_id: int):
     """Book a resident on every remaining date, or the course's waiting list as a whole when
     a date is full: all or nothing, race-safe."""
     series = _course(series_id)
-    resident = db.session.get(Resident, values["resident_id"])
-    if resident is None or not current_key().reaches(resident.ward_id):
-        raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
+    resident = _resident_to_book(values["resident_id"])
     enrolment = courses.enrol_resident(current_key().user, resident, series, values["source"])
     db.session.commit()
     return enrolment

@@ -80,6 +80,22 @@ class FakeTwilio:
         self.thread.join(timeout=10)
 
 
+def twilio_settings(fake: FakeTwilio, **overrides: object) -> dict[str, object]:
+    """The app's settings for Twilio at ``fake``, with a public address and unpaced sends."""
+    return {
+        "REMINDER_CHANNEL": "twilio",
+        "TWILIO_ACCOUNT_SID": "ACfake",
+        "TWILIO_AUTH_TOKEN": "fake-token",
+        "TWILIO_SMS_FROM": "SHIBUYA",
+        "TWILIO_VOICE_FROM": "+81334631873",
+        "TWILIO_API_BASE_URL": fake.url,
+        "PUBLIC_BASE_URL": "https://inclusion.example.lg.jp",
+        "REMINDER_SMS_PER_SECOND": "0",
+        "REMINDER_CALLS_PER_SECOND": "0",
+        **overrides,
+    }
+
+
 def main() -> None:
     """Serve in a process of its own, as Twilio is (benchmarks): print the URL, run until ended."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -17,7 +17,7 @@ from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
 from tests import factories
 from tests.conftest import log_in
-from tests.reminders.fake_twilio import FakeTwilio
+from tests.reminders.fake_twilio import twilio_settings
 from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
 
 TWILIO = {
@@ -87,25 +87,12 @@ def test_calls_go_through_the_tokyo_edge(tmp_path):
     assert host.startswith("https://api.tokyo.jp1.twilio.com/")
 
 
-@pytest.fixture(scope="module")
-def fake_twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
 @pytest.fixture
 def app_config(fake_twilio):
     fake_twilio.reset()
-    return {
-        **TWILIO,
-        "REMINDER_CHANNEL": "twilio",
-        "TWILIO_MESSAGING_SERVICE_SID": "MG" + "a" * 32,
-        "TWILIO_VOICE_FROM": "+81334631873",
-        "TWILIO_API_BASE_URL": fake_twilio.url,
-        "REMINDER_SMS_PER_SECOND": "0",
-        "REMINDER_CALLS_PER_SECOND": "0",
-        "REMINDER_SMS_TWO_WAY": False,
-    }
+    return twilio_settings(
+        fake_twilio, TWILIO_MESSAGING_SERVICE_SID="MG" + "a" * 32, REMINDER_SMS_TWO_WAY=False
+    )
 
 
 def test_sms_goes_through_the_messaging_service(shibuya, fake_twilio):

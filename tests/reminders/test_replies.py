@@ -32,7 +32,7 @@ from inclusion.residents.models import (
 from inclusion.sessions import services as session_services
 from tests import factories
 from tests.conftest import log_in
-from tests.reminders.fake_twilio import FakeTwilio
+from tests.reminders.fake_twilio import twilio_settings
 from tests.reminders.test_webhooks import signed_post
 
 MOBILE, DAUGHTER = "+819012345678", "+819087654321"
@@ -43,26 +43,10 @@ def daytime():
     return clock.to_utc(clock.today() + timedelta(days=1), time(10))
 
 
-@pytest.fixture(scope="module")
-def fake_twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
 @pytest.fixture
 def app_config(fake_twilio):
     fake_twilio.reset()
-    return {
-        "REMINDER_CHANNEL": "twilio",
-        "TWILIO_ACCOUNT_SID": "ACfake",
-        "TWILIO_AUTH_TOKEN": "fake-token",
-        "TWILIO_SMS_FROM": "SHIBUYA",
-        "TWILIO_VOICE_FROM": "+81334631873",
-        "TWILIO_API_BASE_URL": fake_twilio.url,
-        "PUBLIC_BASE_URL": "https://inclusion.example.lg.jp",
-        "REMINDER_SMS_PER_SECOND": "0",
-        "REMINDER_CALLS_PER_SECOND": "0",
-    }
+    return twilio_settings(fake_twilio)
 
 
 @pytest.fixture

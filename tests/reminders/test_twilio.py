@@ -15,7 +15,7 @@ from inclusion.reminders.channels import configured_channel
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import OptOutSource, ReminderChannel
 from tests import factories
-from tests.reminders.fake_twilio import FakeTwilio
+from tests.reminders.fake_twilio import twilio_settings
 from tests.reminders.test_dispatch import by_kind, plan_class
 from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
 from tests.reminders.test_webhooks import signed_post
@@ -24,27 +24,10 @@ TWO_DAYS_BEFORE = at(THURSDAY - timedelta(days=2), 10, 1)
 PUBLIC = "https://inclusion.example.lg.jp"
 
 
-@pytest.fixture(scope="module")
-def fake_twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
 @pytest.fixture
 def app_config(fake_twilio):
     fake_twilio.reset()
-    return {
-        "REMINDER_CHANNEL": "twilio",
-        "TWILIO_ACCOUNT_SID": "ACfake",
-        "TWILIO_AUTH_TOKEN": "fake-token",
-        "TWILIO_SMS_FROM": "SHIBUYA",
-        "TWILIO_VOICE_FROM": "+81334631873",
-        "TWILIO_API_BASE_URL": fake_twilio.url,
-        "PUBLIC_BASE_URL": PUBLIC,
-        "TWILIO_TIMEOUT_SECONDS": "0.5",
-        "REMINDER_SMS_PER_SECOND": "0",
-        "REMINDER_CALLS_PER_SECOND": "0",
-    }
+    return twilio_settings(fake_twilio, PUBLIC_BASE_URL=PUBLIC, TWILIO_TIMEOUT_SECONDS="0.5")
 
 
 @pytest.fixture
