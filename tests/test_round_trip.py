@@ -74,6 +74,7 @@ NOT_EDIT_FORMS = {
     "residents.attendance": "two buttons, one per answer (pressing the recorded one is tested)",
     "residents.book": "makes a booking",
     "residents.cancel_booking": "a button",
+    "residents.cancel_enrolment": "a button",
     "residents.consent": "records a new dated consent; earlier ones stay as they were",
     "residents.create": "adds a resident",
     "residents.export": "downloads a list",

@@ -12,6 +12,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -242,13 +243,16 @@ def enrolment_booking_ids(enrolment: Enrolment) -> list[int]:
     )
 
 
-def enrolments_of(series: Series) -> list[Enrolment]:
-    """A course's enrolments: booked ones, then the waiting list in order."""
+def course_waitlist(series: Series) -> list[Enrolment]:
+    """Who waits for the whole course, first in line first."""
     return list(
         db.session.scalars(
             sa.select(Enrolment)
-            .where(Enrolment.series_id == series.id, Enrolment.status != EnrolmentStatus.CANCELLED)
-            .order_by(Enrolment.status, Enrolment.queued_dt, Enrolment.id)
+            .options(joinedload(Enrolment.resident))
+            .where(
+                Enrolment.series_id == series.id, Enrolment.status == EnrolmentStatus.WAITLISTED
+            )
+            .order_by(Enrolment.queued_dt, Enrolment.id)
         )
     )
 

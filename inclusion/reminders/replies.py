@@ -48,10 +48,13 @@ PROVIDER_STATUS = {
 OPEN = (ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.UNKNOWN)
 
 CONFIRM, CANCEL, STOP = "confirmed", "cancelled", "opted_out"
-#: An SMS reply in the words residents use; full-width and half-width alike.
+#: An SMS reply in the words residents use; full-width and half-width alike. いいえ is
+#: not here: the reminder asks no question, so it does not clearly mean "cancel".
 SMS_WORDS = {
-    "1": CONFIRM, "はい": CONFIRM, "ハイ": CONFIRM, "yes": CONFIRM,
-    "2": CANCEL, "キャンセル": CANCEL, "いいえ": CANCEL, "cancel": CANCEL,
+    "1": CONFIRM, "はい": CONFIRM, "ハイ": CONFIRM, "yes": CONFIRM, "参加": CONFIRM,
+    "参加します": CONFIRM,
+    "2": CANCEL, "キャンセル": CANCEL, "キャンセルします": CANCEL, "cancel": CANCEL,
+    "取り消し": CANCEL, "取消": CANCEL, "取り消す": CANCEL, "取り消します": CANCEL,
     "停止": STOP, "stop": STOP, "ストップ": STOP,
 }  # fmt: skip
 
@@ -135,7 +138,7 @@ class Handled:
 
 def sms_answer(body: str) -> str | None:
     """1 / はい → confirmed, 2 / キャンセル → cancelled, 停止 / STOP → opted_out."""
-    word = unicodedata.normalize("NFKC", body).strip().lower().rstrip("。.!！")
+    word = unicodedata.normalize("NFKC", body).strip().lower().strip("「」\"' ").rstrip("。.!！")
     return SMS_WORDS.get(word)
 
 
@@ -255,7 +258,23 @@ def _sms_candidates(from_e164: str) -> list[Reminder]:
     latest: dict[int, Reminder] = {}
     for reminder in sent:
         latest.setdefault(reminder.booking_id, reminder)
-    return list(latest.values())
+    if not latest:
+        return []
+    # A booking cancelled before the newest message went out is not what a reply to that
+    # message means; one cancelled since may be (a second 2 says it is already done).
+    newest = max((r.sent_dt for r in latest.values() if r.sent_dt), default=None)
+    if newest is None:
+        return list(latest.values())
+    closed = set(
+        db.session.scalars(
+            sa.select(Booking.id).where(
+                Booking.id.in_(latest),
+                Booking.status.not_in((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+                Booking.cancelled_dt < newest,
+            )
+        )
+    )
+    return [reminder for booking_id, reminder in latest.items() if booking_id not in closed]
 
 
 def answer_sms(from_e164: str, body: str) -> Handled:
@@ -271,7 +290,9 @@ def answer_sms(from_e164: str, body: str) -> Handled:
         stop_number(from_e164, OptOutSource.SMS)
         residents = [resident for resident, _contact in contacts]
         if not contacts:
-            handled = Handled(ReplyOutcome.NO_BOOKING, "この番号へのお知らせは、ありません。")
+            # Nobody to stop, and nothing to follow up: the number is not on record.
+            told = "この電話番号あてのお知らせは、登録されていません。"
+            handled = Handled(ReplyOutcome.STOPPED, told)
         else:
             told = f"今後、{_names(contacts)}へのお知らせは送りません。"
             handled = Handled(ReplyOutcome.STOPPED, told)

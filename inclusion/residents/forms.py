@@ -168,8 +168,10 @@ class ConsentForm(ConsentFields):
     submit = SubmitField(_l("Record consent"))
 
 
+#: Whether this contact agrees to reminders; whether any go also depends on the record
+#: (how they are reminded, whether the contact person gets them).
 SEND_OR_STOP = [
-    SelectChoice("no", _l("Send reminders")),
+    SelectChoice("no", _l("Reminders allowed")),
     SelectChoice("yes", _l("Stop reminders")),
 ]
 
@@ -263,7 +265,7 @@ class CancelBookingForm(FlaskForm):
     reason = _text(_l("Reason (optional)"), 200)
     #: For a date of a course: ``course`` cancels every date still to come.
     scope = RadioField(
-        _l("Cancel"),
+        _l("What to cancel"),
         choices=[
             SelectChoice("this", _l("This date only")),
             SelectChoice("course", _l("The whole course")),

@@ -114,7 +114,7 @@ _LABELS: dict[type, dict] = {
     BookingStatus: {
         BookingStatus.BOOKED: _l("Booked"),
         BookingStatus.WAITLISTED: _l("Waiting list"),
-        BookingStatus.CANCELLED: _l("Cancelled"),
+        BookingStatus.CANCELLED: _l("Booking cancelled"),
         BookingStatus.ATTENDED: _l("Attended"),
         BookingStatus.NO_SHOW: _l("Did not come"),
     },

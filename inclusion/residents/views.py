@@ -459,6 +459,21 @@ def cancel_booking(ward: Ward, booking_id: int):
     )
 
 
+@bp.route("/manage/<ward>/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def cancel_enrolment(ward: Ward, enrolment_id: int):
+    """Take someone off a course's waiting list (or cancel their whole course)."""
+    enrolment = get_in_ward_or_404(Enrolment, enrolment_id, ward)
+    form = CancelBookingForm()
+    run_button(
+        form,
+        lambda: courses.cancel_enrolment(current_user, enrolment, form.reason.data or ""),
+        _("The whole course was cancelled for this resident."),
+    )
+    return redirect_back(url_for("residents.detail", ward=ward.slug,
+                                 resident_id=enrolment.resident_id))  # fmt: skip
+
+
 @bp.route("/manage/<ward>/bookings/<int:booking_id>/attendance", methods=["POST"])
 @require(*RESIDENT_ROLES)
 def attendance(ward: Ward, booking_id: int):
@@ -477,6 +492,7 @@ def attendance(ward: Ward, booking_id: int):
 @writes_on_read
 def roster(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
+    course = courses.course_of(session)
     rows = queries.session_bookings(session)
     search_form, found = _search(ward)
     page = render_template(
@@ -491,6 +507,7 @@ def roster(ward: Ward, session_id: int):
         cancel_form=CancelBookingForm(),
         slot_label=bookings.slot_label,
         last_reminders=reminder_services.latest_by_booking(session),
+        course_waiting=courses.course_waitlist(course) if course else [],
     )
     record_view("resident.roster", session, ward, shown=len(rows) + len(found or []))
     return page

@@ -258,3 +258,17 @@ def test_course_completion_counts_who_came_to_three_quarters_of_the_dates(shibuy
     year = clock.fiscal_year(clock.today())
     figures = metrics.figures(Metric.COURSE_COMPLETION, metrics.Scope(year - 1, year))
     assert figures.value() == 50.0  # keen came to 3 of 4, busy to 2 of 4
+
+
+def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
+    series = factories.make_series(shibuya, dates=2, capacity=1)
+    courses.enrol_resident(None, factories.make_resident(shibuya), series, BookingSource.PHONE)
+    waiting = courses.enrol_resident(
+        None, factories.make_resident(shibuya, family_name="待機"), series, BookingSource.PHONE
+    )
+    db.session.commit()
+    log_in(client, users["ward_staff"])
+    roster = client.get(f"/manage/shibuya/sessions/{dates_of(series)[0].id}/roster").text
+    assert "講座全体のキャンセル待ち：1人" in roster and "待機" in roster
+    client.post(f"/manage/shibuya/enrolments/{waiting.id}/cancel")
+    assert waiting.status == EnrolmentStatus.CANCELLED

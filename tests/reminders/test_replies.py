@@ -306,3 +306,39 @@ def test_the_staff_stop_cancels_waiting_messages_at_once(ward, users):
         users["ward_staff"], booking.resident, {Contact.RESIDENT: True}, "本人の希望"
     )
     assert waiting.status == ReminderStatus.CANCELLED
+
+
+def test_a_booking_cancelled_before_the_newest_text_is_not_what_a_reply_means(client, ward, users):
+    """Kimura cancelled one class by replying 2; her next reminder is for another booking."""
+    from inclusion.residents import bookings
+
+    earlier = reminded(ward, days=5)
+    bookings.cancel_booking(None, earlier, "cancelled on a reminder")
+    earlier.cancelled_dt = clock.now() - timedelta(minutes=30)
+    later = factories.make_booking(
+        factories.make_session(
+            factories.make_venue(ward), starts_dt=clock.now() + timedelta(days=3)
+        ),
+        earlier.resident,
+    )
+    factories.make_reminder(later, channel=ReminderChannel.SMS, to_e164=MOBILE,
+                            sent_dt=clock.now() - timedelta(minutes=5))  # fmt: skip
+    told = sms(client, MOBILE, "取り消し")
+    assert "取り消しました" in told and later.status == BookingStatus.CANCELLED
+    again = sms(client, MOBILE, "2")
+    assert "すでに取り消しています" in again
+
+
+def test_words_that_do_not_clearly_answer_change_nothing(client, ward):
+    booking = reminded(ward)
+    assert "1（参加します）" in sms(client, MOBILE, "いいえ")
+    assert booking.status == BookingStatus.BOOKED
+    [reply] = inbox(ward)
+    assert reply.outcome == ReplyOutcome.NOT_UNDERSTOOD and reply.handled_dt is None
+
+
+def test_a_stop_from_a_number_nobody_has_needs_no_call(client):
+    told = sms(client, "+817000000001", "停止")
+    assert "登録されていません" in told
+    [reply] = inbox()
+    assert reply.outcome == ReplyOutcome.STOPPED and reply.handled_dt is not None
