@@ -73,7 +73,7 @@ def test_the_reminders_choice_shows_what_is_stored_and_an_unchanged_save_keeps_i
         resident_id = a_resident(app, kana, opted_out)
         page.goto(f"/manage/shibuya/residents/{resident_id}")
         section = page.locator("#opt-out-form")
-        stored = "お知らせを止める" if opted_out else "お知らせを送る"
+        stored = "お知らせを止める" if opted_out else "お知らせを送ってよい"
         expect(section.get_by_role("radio", name=stored)).to_be_checked()
         before, changes = shown(page, "#opt-out-form"), last_change(app)
 
