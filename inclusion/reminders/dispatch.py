@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
 from inclusion.extensions import db
-from inclusion.reminders import messages, quiet
+from inclusion.reminders import messages, planning, quiet
 from inclusion.reminders.channels import (
     Channel,
     MaybeSent,
@@ -34,17 +34,12 @@ from inclusion.reminders.channels import (
     configured_channel,
 )
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
-from inclusion.reminders.planning import CANCELLED_NOTICE
 from inclusion.residents.models import (
-    Booking,
-    BookingStatus,
     OptOutSource,
     ReminderChannel,
-    Resident,
 )
 from inclusion.residents.services import stop_number
-from inclusion.sessions.models import Session, SessionStatus
-from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
+from inclusion.sessions.models import Session
 
 log = logging.getLogger(__name__)
 
@@ -180,71 +175,41 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
     return claimed, result
 
 
-def _fate(row: sa.Row, written_for: int) -> str:
-    """Whether a claimed row may go: ``go``, or why not (``stopped``, ``gone``, ``moved``)."""
-    if row.recipient == Recipient.VOLUNTEER:
-        if not row.wants_sms:
-            return "stopped"
-    elif row.anonymised_dt is not None:
-        return "stopped"
-    elif row.opted_out_dt if row.recipient == Recipient.RESIDENT else row.proxy_opted_out_dt:
-        return "stopped"
-    if row.kind != CANCELLED_NOTICE and (
-        row.session_status != SessionStatus.SCHEDULED
-        or row.booking_status not in (None, BookingStatus.BOOKED)
-        or row.shift_status not in (None, ShiftStatus.CLAIMED)
-    ):
-        return "gone"
-    return "moved" if row.sequence != written_for else "go"
-
-
 def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> list[Outgoing]:
     """The claimed rows that may still go; the others are settled and committed at once.
 
-    A row whose contact said stop, or whose booking, shift or session went away, is
-    cancelled; a row whose session moved after its text was written waits again, to be
-    written anew with the new time. A row no longer ``sending`` was settled elsewhere.
+    A row that became ``stale`` (its contact said stop, its booking, shift or session went
+    away) is cancelled; a row whose session moved after its text was written waits again,
+    to be written anew with the new time. A row no longer ``sending`` was settled elsewhere.
     """
     if not claimed:
         return []
     written_for = {message.reminder_id: message.session_sequence for message in claimed}
-    rows = db.session.execute(
-        sa.select(
-            Reminder.id, Reminder.recipient, Reminder.kind,
-            Session.status.label("session_status"), Session.sequence,
-            Booking.status.label("booking_status"), Shift.status.label("shift_status"),
-            Resident.anonymised_dt, Resident.opted_out_dt, Resident.proxy_opted_out_dt,
-            VolunteerProfile.wants_sms,
-        )
+    sending = [Reminder.id.in_(written_for), Reminder.status == ReminderStatus.SENDING]
+    result.cancelled += db.session.execute(
+        sa.update(Reminder)
+        .where(*sending, planning.stale())
+        .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
+                updated_dt=now, last_error="Not sent: no longer wanted when its turn came.")
+        .execution_options(synchronize_session="fetch")
+    ).rowcount  # fmt: skip
+    still = db.session.execute(
+        sa.select(Reminder.id, Session.sequence)
         .join(Session, Session.id == Reminder.session_id)
-        .outerjoin(Booking, Booking.id == Reminder.booking_id)
-        .outerjoin(Shift, Shift.id == Reminder.shift_id)
-        .outerjoin(Resident, Resident.id == Reminder.resident_id)
-        .outerjoin(VolunteerProfile, VolunteerProfile.user_id == Reminder.user_id)
-        .where(Reminder.id.in_(written_for), Reminder.status == ReminderStatus.SENDING)
-    ).all()  # fmt: skip
-    fates: dict[str, list[int]] = {"go": [], "stopped": [], "gone": [], "moved": []}
-    for row in rows:
-        fates[_fate(row, written_for[row.id])].append(row.id)
-    if fates["stopped"] or fates["gone"]:
+        .where(*sending)
+    ).all()
+    moved = [row.id for row in still if row.sequence != written_for[row.id]]
+    if moved:
         db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.id.in_(fates["stopped"] + fates["gone"]),
-                   Reminder.status == ReminderStatus.SENDING)
-            .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
-                    updated_dt=now, last_error="Not sent: no longer wanted when its turn came.")
-        )  # fmt: skip
-        result.cancelled += len(fates["stopped"]) + len(fates["gone"])
-    if fates["moved"]:
-        db.session.execute(
-            sa.update(Reminder)
-            .where(Reminder.id.in_(fates["moved"]), Reminder.status == ReminderStatus.SENDING)
+            .where(Reminder.id.in_(moved), Reminder.status == ReminderStatus.SENDING)
             .values(status=ReminderStatus.PENDING, lease_until=None, body="",
                     attempts=Reminder.attempts - 1, updated_dt=now)
+            .execution_options(synchronize_session="fetch")
         )  # fmt: skip
-        result.rewritten += len(fates["moved"])
+        result.rewritten += len(moved)
     db.session.commit()
-    go = set(fates["go"])
+    go = {row.id for row in still} - set(moved)
     return [message for message in claimed if message.reminder_id in go]
 
 

@@ -227,11 +227,12 @@ def _plan_volunteers(now: datetime, horizon: datetime) -> int:
     return insert_rows(select, COLUMNS)
 
 
-def cancel_stale(
-    now: datetime, session_ids: list[int] | None = None, resident_id: int | None = None
-) -> int:
-    """Cancel pending rows whose session, booking or shift is gone, or whose contact (the
-    resident, or their contact person) asked for no more messages."""
+def stale() -> sa.ColumnElement[bool]:
+    """A row that must no longer go: its session, booking or shift is gone, or whoever it is
+    for asked for no more messages (the resident, their contact person, a volunteer).
+
+    The one rule: planning cancels waiting rows by it, dispatch claimed ones just before
+    sending."""
     session = sa.select(Session.id).where(
         Session.id == Reminder.session_id, Session.status != SessionStatus.SCHEDULED
     )
@@ -251,20 +252,30 @@ def cancel_stale(
             ),
         ),
     )
+    no_sms = sa.select(VolunteerProfile.user_id).where(
+        VolunteerProfile.user_id == Reminder.user_id,
+        Reminder.recipient == Recipient.VOLUNTEER,
+        sa.not_(VolunteerProfile.wants_sms),
+    )
+    return sa.or_(
+        # The notice that a session was cancelled is what its cancellation must send.
+        sa.and_(
+            Reminder.kind != CANCELLED_NOTICE,
+            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift)),
+        ),
+        # Nobody who said stop hears from us again, not even of a cancellation.
+        sa.exists(stopped),
+        sa.exists(no_sms),
+    )
+
+
+def cancel_stale(
+    now: datetime, session_ids: list[int] | None = None, resident_id: int | None = None
+) -> int:
+    """Cancel waiting rows that must no longer go (``stale``)."""
     statement = (
         sa.update(Reminder)
-        .where(
-            Reminder.status == ReminderStatus.PENDING,
-            sa.or_(
-                # The notice that a session was cancelled is what its cancellation must send.
-                sa.and_(
-                    Reminder.kind != CANCELLED_NOTICE,
-                    sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift)),
-                ),
-                # Nobody who said stop hears from us again, not even of a cancellation.
-                sa.exists(stopped),
-            ),
-        )
+        .where(Reminder.status == ReminderStatus.PENDING, stale())
         .values(status=ReminderStatus.CANCELLED, finished_dt=now, updated_dt=now)
         .execution_options(synchronize_session="fetch")
     )
