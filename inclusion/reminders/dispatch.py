@@ -96,12 +96,18 @@ def expire_leases(now: datetime) -> list[int]:
     return ids
 
 
-def message_text(reminder: Reminder) -> str:
-    """What the message says, from the ward's templates, in the row's channel."""
+def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None = None) -> str:
+    """What the message says, from the ward's templates, in the row's channel.
+
+    ``course_parts`` keeps each session's 第N回/全M回 across a batch: one query a session,
+    not one a message."""
     session = reminder.session
+    parts = {} if course_parts is None else course_parts
+    if session.id not in parts:
+        parts[session.id] = course_part(session)
     voice = reminder.channel == ReminderChannel.VOICE
     write = messages.voice_text if voice else messages.sms_text
-    extra: dict[str, object] = {"kind": reminder.kind, "course": course_part(session)}
+    extra: dict[str, object] = {"kind": reminder.kind, "course": parts[session.id]}
     if reminder.recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
         extra["role"] = reminder.shift.role.label
@@ -121,6 +127,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
         .options(
             joinedload(Reminder.session).joinedload(Session.venue),
             joinedload(Reminder.session).joinedload(Session.ward),
+            joinedload(Reminder.session).joinedload(Session.series),
             joinedload(Reminder.resident),
             joinedload(Reminder.shift),
         )
@@ -130,6 +137,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
         .with_for_update(skip_locked=True, of=Reminder)
     )
     claimed: list[Outgoing] = []
+    course_parts: dict[int, str | None] = {}
     rows = list(db.session.scalars(query).unique())
     # One message at a time per number, in order: a later one waits while one is on its way.
     busy = set(
@@ -157,7 +165,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             reminder.due_dt = allowed
             result.deferred += 1
         else:
-            reminder.body = message_text(reminder)
+            reminder.body = message_text(reminder, course_parts)
             reminder.status = ReminderStatus.SENDING
             reminder.lease_until = now + LEASE
             reminder.attempts += 1

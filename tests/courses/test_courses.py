@@ -1,7 +1,7 @@
 """Courses are booked as one: every date together, all or nothing, waiting as a whole."""
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.reminders import dispatch
-from inclusion.reminders.models import Reminder, ReminderStep
+from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
 from inclusion.residents import bookings
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, ReminderChannel
 from inclusion.sessions import services as session_services
@@ -272,3 +272,32 @@ def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
     assert "講座全体のキャンセル待ち：1人" in roster and "待機" in roster
     client.post(f"/manage/shibuya/enrolments/{waiting.id}/cancel")
     assert waiting.status == EnrolmentStatus.CANCELLED
+
+
+def test_claiming_a_course_date_s_reminders_reads_its_dates_once(shibuya, count_queries):
+    """第N回/全M回 is worked out once a session, however many messages it has."""
+    series = factories.make_series(shibuya, dates=4, capacity=20)
+    first = dates_of(series)[0]
+    # The day before, at 09:00: inside every ward's hours, an hour before the class.
+    now = clock.to_utc(clock.to_local(first.starts_dt).date() - timedelta(days=1), time(9))
+
+    step_id = db.session.scalar(sa.select(ReminderStep.id).limit(1))
+    places = iter(range(1, 21))
+
+    def claim_with(residents: int) -> int:
+        for _ in range(residents):
+            place = next(places)
+            booking = factories.make_booking(first, factories.make_resident(shibuya), place=place)
+            factories.make_reminder(
+                booking, status=ReminderStatus.PENDING, due_dt=now, step_id=step_id,
+                channel=ReminderChannel.SMS,
+                to_e164=f"+8190555500{place:02d}",
+            )  # fmt: skip
+        with count_queries() as statements:
+            claimed, _result = dispatch.claim(now, 100)
+        assert len(claimed) == residents
+        assert all("第1回/全4回" in message.body for message in claimed)
+        return len(statements)
+
+    claim_with(1)  # the ward's texts are read once a process
+    assert claim_with(2) == claim_with(6)
