@@ -12,6 +12,7 @@ from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.auth.services import find_user_by_email
 from inclusion.cli import DEMO_USERS
+from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.residents import queries as residents_queries
@@ -178,7 +179,12 @@ def test_demo_residents_cover_what_staff_meet(app):
         statuses = set(
             db.session.scalars(sa.select(Booking.status).where(Booking.ward_id == ward.id))
         )
-        assert {BookingStatus.BOOKED, BookingStatus.WAITLISTED, BookingStatus.ATTENDED} <= statuses
+        assert {BookingStatus.BOOKED, BookingStatus.ATTENDED} <= statuses
+        # The term's first class is a course, full, with residents waiting for all of it.
+        enrolments = set(
+            db.session.scalars(sa.select(Enrolment.status).where(Enrolment.ward_id == ward.id))
+        )
+        assert enrolments == {EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED}
         due = residents_queries.due_follow_ups(ward, clock.today())
         assert due and all(follow_up.answer is None for follow_up in due)
 

@@ -12,7 +12,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -156,6 +156,23 @@ def enrol_resident(
     return enrolment
 
 
+def bookings_to_come(enrolment: Enrolment) -> list[Booking]:
+    """The enrolment's open bookings on dates still to come, first date first."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .join(Session, Session.id == Booking.session_id)
+            .options(contains_eager(Booking.session))
+            .where(
+                Booking.enrolment_id == enrolment.id,
+                Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+                Session.starts_dt > clock.now(),
+            )
+            .order_by(Session.starts_dt)
+        )
+    )
+
+
 def cancel_enrolment(actor: User | None, enrolment: Enrolment, reason: str = "") -> Enrolment:
     """Cancel the whole course for a resident: every date still to come, or their place on
     the course's waiting list; freed seats go to whoever waits for the whole course."""
@@ -164,16 +181,7 @@ def cancel_enrolment(actor: User | None, enrolment: Enrolment, reason: str = "")
     db.session.refresh(enrolment)
     if enrolment.status == EnrolmentStatus.CANCELLED:
         raise RuleViolation(_l("This course booking is already cancelled."))
-    upcoming = db.session.scalars(
-        sa.select(Booking)
-        .join(Session, Session.id == Booking.session_id)
-        .where(
-            Booking.enrolment_id == enrolment.id,
-            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
-            Session.starts_dt > clock.now(),
-        )
-        .order_by(Session.starts_dt)
-    ).all()
+    upcoming = bookings_to_come(enrolment)
     enrolment.status, enrolment.cancelled_dt = EnrolmentStatus.CANCELLED, clock.now()
     db.session.flush()
     for booking in upcoming:
@@ -217,21 +225,41 @@ def promote_course_waitlist(actor: User | None, series: Series) -> list[Enrolmen
     return promoted
 
 
+def _line_position() -> sa.ScalarSelect[int]:
+    """An enrolment's place in its course's waiting line, 1 first, as SQL."""
+    ahead = aliased(Enrolment)
+    return (
+        sa.select(sa.func.count())
+        .where(
+            ahead.series_id == Enrolment.series_id,
+            ahead.status == EnrolmentStatus.WAITLISTED,
+            sa.or_(
+                ahead.queued_dt < Enrolment.queued_dt,
+                sa.and_(ahead.queued_dt == Enrolment.queued_dt, ahead.id <= Enrolment.id),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
 def course_waitlist_position(enrolment: Enrolment) -> int | None:
     """1 is next in line for the whole course; None when not waiting."""
     if enrolment.status != EnrolmentStatus.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Enrolment.series_id == enrolment.series_id,
-            Enrolment.status == EnrolmentStatus.WAITLISTED,
-            sa.or_(
-                Enrolment.queued_dt < enrolment.queued_dt,
-                sa.and_(Enrolment.queued_dt == enrolment.queued_dt, Enrolment.id < enrolment.id),
-            ),
+    return db.session.scalar(sa.select(_line_position()).where(Enrolment.id == enrolment.id))
+
+
+def waiting_courses(resident: Resident) -> list[tuple[Enrolment, int]]:
+    """The courses a resident waits for as a whole, with their place in each line."""
+    rows = db.session.execute(
+        sa.select(Enrolment, _line_position())
+        .options(joinedload(Enrolment.series))
+        .where(
+            Enrolment.resident_id == resident.id, Enrolment.status == EnrolmentStatus.WAITLISTED
         )
+        .order_by(Enrolment.queued_dt, Enrolment.id)
     )
-    return ahead + 1
+    return [(enrolment, position) for enrolment, position in rows]
 
 
 def enrolment_booking_ids(enrolment: Enrolment) -> list[int]:

@@ -93,8 +93,20 @@ def short_day(moment: datetime) -> str:
     return f"{local.month}/{local.day}({WEEKDAYS[local.weekday()]})"
 
 
+#: Fewer characters of a title than this say nothing about which class it is.
+MIN_TITLE = 4
+
+
+def clip(text: str, room: int) -> str:
+    """The longest start of ``text`` within ``room`` SMS characters."""
+    while text and sms_length(text) > room:
+        text = text[:-1]
+    return text
+
+
 def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **context) -> str:
-    """The SMS, shortened to one segment: first the title goes, then the venue is cut."""
+    """The SMS, kept to one segment: the title is shortened, then left out; then the venue is
+    cut. Date, time, the ward's number and a course's 第N回 always stay."""
     base = {
         "day": short_day(starts_dt),
         "start": f"{clock.to_local(starts_dt):%H:%M}",
@@ -104,13 +116,20 @@ def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str,
         "course": None,
         **context,
     }
-    for shown_title, shown_venue in ((f"{title} ", venue), ("", venue)):
-        text = render(ward, name, title=shown_title, venue=shown_venue, **base)
-        if sms_length(text) <= SMS_LIMIT:
-            return text
-    text = render(ward, name, title="", venue="", **base)
-    room = SMS_LIMIT - sms_length(text)
-    return render(ward, name, title="", venue=venue[: max(room, 0)], **base)
+
+    def write(shown_title: str, shown_venue: str) -> str:
+        return render(ward, name, title=shown_title, venue=shown_venue, **base)
+
+    text = write(f"{title} ", venue)
+    if sms_length(text) <= SMS_LIMIT:
+        return text
+    untitled = write("", venue)
+    room = SMS_LIMIT - sms_length(untitled) - len("… ")
+    if room >= MIN_TITLE:
+        return write(f"{clip(title, room)}… ", venue)
+    if sms_length(untitled) <= SMS_LIMIT:
+        return untitled
+    return write("", clip(venue, SMS_LIMIT - sms_length(write("", ""))))
 
 
 #: Hours as said aloud: 7時 read as しちじ is misheard for いちじ, so say なな.

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 import sqlalchemy as sa
 
 from inclusion import clock
+from inclusion.courses import services as courses
 from inclusion.extensions import db
 from inclusion.residents import bookings, services
 from inclusion.residents.models import (
@@ -147,7 +148,8 @@ def _history(ward, residents: list[Resident]) -> None:
 
 
 def _upcoming(ward, residents: list[Resident]) -> None:
-    """Fill the next class and put two on its waiting list; book some consultation slots."""
+    """Fill the next class (a course: every date) and put two on its waiting list; book some
+    consultation slots."""
     scheduled = db.session.scalars(
         sa.select(Session)
         .where(
@@ -160,8 +162,12 @@ def _upcoming(ward, residents: list[Resident]) -> None:
     first_class = next((s for s in scheduled if s.kind == SessionKind.CLASS), None)
     consultation = next((s for s in scheduled if s.kind == SessionKind.CONSULTATION), None)
     if first_class is not None:
+        course = courses.course_of(first_class)
         for resident in residents[: first_class.capacity + 2]:
-            bookings.book_resident(None, resident, first_class, BookingSource.PHONE)
+            if course is None:
+                bookings.book_resident(None, resident, first_class, BookingSource.PHONE)
+            else:
+                courses.enrol_resident(None, resident, course, BookingSource.PHONE)
     if consultation is not None:
         takers = residents[-3:]
         for place, resident in enumerate(takers, start=1):

@@ -263,17 +263,12 @@ class BookingForm(FlaskForm):
 
 class CancelBookingForm(FlaskForm):
     reason = _text(_l("Reason (optional)"), 200)
-    #: For a date of a course: ``course`` cancels every date still to come.
-    scope = RadioField(
-        _l("What to cancel"),
-        choices=[
-            SelectChoice("this", _l("This date only")),
-            SelectChoice("course", _l("The whole course")),
-        ],
-        default="this",
-        validators=[Optional()],
-    )
     submit = SubmitField(_l("Cancel the booking"))
+
+
+class CancelCourseForm(FlaskForm):
+    reason = _text(_l("Reason (optional)"), 200)
+    submit = SubmitField(_l("Cancel the whole course"))
 
 
 class BookingAttendanceForm(FlaskForm):

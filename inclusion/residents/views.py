@@ -30,6 +30,7 @@ from inclusion.residents.forms import (
     BookingAttendanceForm,
     BookingForm,
     CancelBookingForm,
+    CancelCourseForm,
     ConsentForm,
     ExportForm,
     FollowUpForm,
@@ -61,6 +62,7 @@ from inclusion.web import (
     id_arg,
     redirect_back,
     run_button,
+    run_form,
     safe_next_url,
     show_violation,
 )
@@ -175,11 +177,11 @@ def detail(ward: Ward, resident_id: int):
         positions=queries.waitlist_positions(
             [booking for booking in history if booking.status == BookingStatus.WAITLISTED]
         ),
+        waiting_courses=courses.waiting_courses(resident),
         follow_up=queries.follow_up_of(resident),
         reminders=reminder_services.reminders_of_resident(resident.id),
         opt_out_form=OptOutForm.of(resident),
         stopped_contacts=[contact for contact in Contact if resident.stopped_dt(contact)],
-        cancel_form=CancelBookingForm(),
     )
     record_view("resident.view", resident, ward)
     return page
@@ -436,20 +438,9 @@ def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
 def cancel_booking(ward: Ward, booking_id: int):
     booking = _booking_in_ward(ward, booking_id)
     form = CancelBookingForm()
-    reason = form.reason.data or ""
-    if form.scope.data == "course" and booking.enrolment_id is not None:
-        enrolment = db.session.get(Enrolment, booking.enrolment_id)
-        run_button(
-            form,
-            lambda: courses.cancel_enrolment(current_user, enrolment, reason),
-            _("The whole course was cancelled for this resident."),
-        )
-        return redirect_back(
-            url_for("residents.roster", ward=ward.slug, session_id=booking.session_id)
-        )
     promoted = run_button(
         form,
-        lambda: bookings.cancel_booking(current_user, booking, reason),
+        lambda: bookings.cancel_booking(current_user, booking, form.reason.data or ""),
         _("The booking was cancelled."),
     )
     if promoted is not None:
@@ -459,19 +450,33 @@ def cancel_booking(ward: Ward, booking_id: int):
     )
 
 
-@bp.route("/manage/<ward>/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/manage/<ward>/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @require(*RESIDENT_ROLES)
+@writes_on_read
 def cancel_enrolment(ward: Ward, enrolment_id: int):
-    """Take someone off a course's waiting list (or cancel their whole course)."""
+    """Cancel a resident's whole course, or their place on its waiting list, once staff have
+    seen which dates it gives up."""
     enrolment = get_in_ward_or_404(Enrolment, enrolment_id, ward)
-    form = CancelBookingForm()
-    run_button(
+    form = CancelCourseForm()
+    done = run_form(
         form,
         lambda: courses.cancel_enrolment(current_user, enrolment, form.reason.data or ""),
         _("The whole course was cancelled for this resident."),
     )
-    return redirect_back(url_for("residents.detail", ward=ward.slug,
-                                 resident_id=enrolment.resident_id))  # fmt: skip
+    if done:
+        return redirect_back(url_for("residents.detail", ward=ward.slug,
+                                     resident_id=enrolment.resident_id))  # fmt: skip
+    page = render_template(
+        "residents/cancel_course.html",
+        ward=ward,
+        enrolment=enrolment,
+        form=form,
+        dates=courses.bookings_to_come(enrolment),
+        position=courses.course_waitlist_position(enrolment),
+        back=safe_next_url(request.values.get("next")),
+    )
+    record_view("resident.view", enrolment.resident, ward)
+    return page, form_status(form)
 
 
 @bp.route("/manage/<ward>/bookings/<int:booking_id>/attendance", methods=["POST"])
@@ -504,7 +509,6 @@ def roster(ward: Ward, session_id: int):
         is_today=clock.to_local(session.starts_dt).date() <= clock.today(),
         search_form=search_form,
         found=found,
-        cancel_form=CancelBookingForm(),
         slot_label=bookings.slot_label,
         last_reminders=reminder_services.latest_by_booking(session),
         course_waiting=courses.course_waitlist(course) if course else [],

@@ -131,6 +131,7 @@ def _term(venues) -> int:
         weeks=8,
         skip_holidays=True,
         skip_year_end=True,
+        is_course=True,
     )
     services.create_series(
         None,

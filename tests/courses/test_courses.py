@@ -103,17 +103,26 @@ def test_staff_book_and_cancel_a_course_through_the_pages(app, client, shibuya, 
     )
     assert answer.status_code == 200
     assert len([b for b in seats_of(resident) if b.status == BookingStatus.BOOKED]) == 3
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.resident_id == resident.id))
+    whole_course = f"/manage/shibuya/enrolments/{enrolment.id}/cancel"
     detail = client.get(f"/manage/shibuya/residents/{resident.id}").text
-    assert 'value="course"' in detail
+    assert detail.count("この日だけ取り消す") == 3 and whole_course in detail
     booking = seats_of(resident)[0]
-    client.post(f"/manage/shibuya/bookings/{booking.id}/cancel", data={"scope": "this"})
+    client.post(f"/manage/shibuya/bookings/{booking.id}/cancel")
     statuses = [b.status for b in seats_of(resident)]
     assert statuses == [BookingStatus.CANCELLED, BookingStatus.BOOKED, BookingStatus.BOOKED]
-    client.post(f"/manage/shibuya/bookings/{seats_of(resident)[1].id}/cancel",
-                data={"scope": "course", "reason": "本人から"})  # fmt: skip
+    # The whole course is cancelled only after staff see which dates it gives up.
+    confirm = client.get(f"{whole_course}?next=/manage/shibuya/residents/{resident.id}").text
+    assert "次の2回の予約を取り消します" in confirm and resident.name in confirm
+    assert {b.status for b in seats_of(resident)} != {BookingStatus.CANCELLED}
+    done = client.post(whole_course, data={
+        "reason": "本人から", "next": f"/manage/shibuya/residents/{resident.id}"})  # fmt: skip
+    assert done.headers["Location"] == f"/manage/shibuya/residents/{resident.id}"
     assert {b.status for b in seats_of(resident)} == {BookingStatus.CANCELLED}
-    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.resident_id == resident.id))
     assert enrolment.status == EnrolmentStatus.CANCELLED
+    again = client.get(whole_course).text
+    main = again.split("<main")[1].split("</main>")[0]
+    assert "すでに取り消されています" in main and 'type="submit"' not in main
 
 
 def test_moving_a_date_onto_another_booking_is_refused(shibuya, users):
@@ -270,6 +279,10 @@ def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
     log_in(client, users["ward_staff"])
     roster = client.get(f"/manage/shibuya/sessions/{dates_of(series)[0].id}/roster").text
     assert "講座全体のキャンセル待ち：1人" in roster and "待機" in roster
+    detail = client.get(f"/manage/shibuya/residents/{waiting.resident_id}").text
+    assert "講座全体のキャンセル待ち" in detail and series.title in detail and "1番目" in detail
+    confirm = client.get(f"/manage/shibuya/enrolments/{waiting.id}/cancel").text
+    assert "<h1>講座のキャンセル待ちから外す</h1>" in confirm
     client.post(f"/manage/shibuya/enrolments/{waiting.id}/cancel")
     assert waiting.status == EnrolmentStatus.CANCELLED
 

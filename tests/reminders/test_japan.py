@@ -170,6 +170,30 @@ def test_sms_length_counts_as_phones_do():
     assert messages.sms_length("🙂") == 2
 
 
+@pytest.mark.parametrize(
+    ("title", "venue", "keeps"),
+    [
+        ("スマホ教室", "中央図書館", ["第3回/全8回 スマホ教室 中央図書館"]),
+        # Too long: the title is shortened, never the date, the 第N回 or the ward's number.
+        ("はじめてのスマホ教室（全8回）", "区立中央図書館 第一会議室",
+         ["第3回/全8回 はじめての", "… 区立中央図書館 第一会議室。"]),
+        # A venue this long leaves no room for a title worth reading: the venue is cut.
+        ("マイナンバーカード", "渋谷区役所本庁舎 15階 大会議室 東側（入口は2階の総合窓口横🛗）",
+         ["第3回/全8回 渋谷区役所本庁舎"]),
+    ],
+)  # fmt: skip
+def test_a_long_sms_is_shortened_title_first(shibuya, title, venue, keeps):
+    shibuya.booking_phone = "03-3463-1873"
+    start = clock.to_utc(clock.today() + timedelta(days=2), time(10))
+    text = messages.sms_text(shibuya, "sms_resident.txt", start, title, venue,
+                             kind="day_before", course="第3回/全8回")  # fmt: skip
+    assert messages.sms_length(text) <= messages.SMS_LIMIT
+    assert text.startswith(f"【渋谷区】{messages.short_day(start)}10:00 ")
+    assert text.endswith("お休みは03-3463-1873へ")
+    for part in keeps:
+        assert part in text, text
+
+
 def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
     """A couple shares a mobile: their two reminders never travel side by side."""
     now = clock.to_utc(clock.today() + timedelta(days=1), time(10))
