@@ -133,6 +133,7 @@ class Handled:
     """What came of a reply, and what the person is told: only what really happened."""
 
     outcome: ReplyOutcome
+    #: Empty when nothing is sent back.
     told: str
 
 
@@ -277,6 +278,20 @@ def _sms_candidates(from_e164: str) -> list[Reminder]:
     return [reminder for booking_id, reminder in latest.items() if booking_id not in closed]
 
 
+def _not_understood(
+    contacts: list[tuple[Resident, Contact]], was_asked: bool, wards: list[Ward]
+) -> Handled:
+    """Words we cannot act on. Only someone a reminder asked is told the answers it takes;
+    a number that said 停止 is sent nothing, and staff see the message either way."""
+    if contacts and all(resident.stopped_dt(contact) for resident, contact in contacts):
+        return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
+    if was_asked:
+        told = "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。"
+    else:
+        told = "このSMSには自動でお答えしています。ご用件は" + _call_the_ward(wards)
+    return Handled(ReplyOutcome.NOT_UNDERSTOOD, told)
+
+
 def answer_sms(from_e164: str, body: str) -> Handled:
     """An SMS back to us: act only when it is certain what it means, and say what was done.
 
@@ -298,14 +313,14 @@ def answer_sms(from_e164: str, body: str) -> Handled:
             handled = Handled(ReplyOutcome.STOPPED, told)
         _log(ReminderChannel.SMS, from_e164, body, handled, residents)
         return handled
-    candidates = _sms_candidates(from_e164) if answer else []
+    candidates = _sms_candidates(from_e164)
     residents = [reminder.resident for reminder in candidates]
     if answer is None or not candidates:
-        known = [resident for resident, _contact in contacts_of_number(from_e164)]
+        contacts = contacts_of_number(from_e164)
+        known = [resident for resident, _contact in contacts]
         wards = list({resident.ward_id: resident.ward for resident in known}.values())
         if answer is None:
-            told = "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。"
-            handled = Handled(ReplyOutcome.NOT_UNDERSTOOD, told)
+            handled = _not_understood(contacts, bool(candidates), wards)
         else:
             told = "ご予約が見つかりません。" + _call_the_ward(wards)
             handled = Handled(ReplyOutcome.NO_BOOKING, told)

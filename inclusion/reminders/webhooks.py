@@ -104,5 +104,6 @@ def inbound_sms():
     handled = replies.answer_sms(request.form.get("From", "")[:20], request.form.get("Body", ""))
     db.session.commit()
     response = MessagingResponse()
-    response.message(handled.told)
+    if handled.told:
+        response.message(handled.told)
     return _xml(response)

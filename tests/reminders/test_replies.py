@@ -337,6 +337,28 @@ def test_words_that_do_not_clearly_answer_change_nothing(client, ward):
     assert reply.outcome == ReplyOutcome.NOT_UNDERSTOOD and reply.handled_dt is None
 
 
+def test_a_message_nobody_was_asked_for_is_not_answered_with_reply_words(client, ward):
+    """The 1 / 2 / 停止 help goes only to a number a reminder asked; others are told whom to
+    call, and a number that said 停止 gets nothing back. Staff see all three."""
+    stranger = sms(client, "+817000000001", "こんにちは")
+    assert "<Message>" in stranger and "お住まいの区へお電話ください" in stranger
+    assert "1（参加します）" not in stranger
+    factories.make_resident(ward, phones=(MOBILE,), channel=ReminderChannel.SMS)
+    db.session.commit()
+    known = sms(client, MOBILE, "こんにちは")
+    assert f"渋谷区（{ward.booking_phone}）へお電話ください" in known
+    assert "1（参加します）" not in known
+    sms(client, MOBILE, "停止")
+    stopped = sms(client, MOBILE, "こんにちは")
+    assert "<Message" not in stopped
+    assert [(reply.ward_id, reply.outcome) for reply in inbox()] == [
+        (None, ReplyOutcome.NOT_UNDERSTOOD),
+        (ward.id, ReplyOutcome.NOT_UNDERSTOOD),
+        (ward.id, ReplyOutcome.STOPPED),
+        (ward.id, ReplyOutcome.NOT_UNDERSTOOD),
+    ]
+
+
 def test_a_stop_from_a_number_nobody_has_needs_no_call(client):
     told = sms(client, "+817000000001", "停止")
     assert "登録されていません" in told
