@@ -188,9 +188,10 @@ def telephony_settings(get: Callable[..., str]) -> dict[str, object]:
         )
     settings["TWILIO_SMS_FROM"] = sender or None
     settings["TWILIO_VOICE_FROM"] = get("TWILIO_VOICE_FROM") or None
-    # Residents can answer an SMS only when it comes from a number: an alphanumeric sender
-    # is one-way. A Messaging Service says nothing of its senders, so it is set by hand.
-    from_number = bool(sender and sender.startswith("+"))
+    # Residents can answer an SMS only when it comes from a number that can send one: an
+    # alphanumeric sender is one-way, and a Japanese number sends no SMS at all. A Messaging
+    # Service says nothing of its senders, so it is set by hand.
+    from_number = bool(sender and sender.startswith("+") and not sender.startswith("+81"))
     two_way = get("REMINDER_SMS_TWO_WAY")
     settings["REMINDER_SMS_TWO_WAY"] = (
         parse_bool("REMINDER_SMS_TWO_WAY", two_way) if two_way else from_number

@@ -150,6 +150,7 @@ def check_command() -> None:
     """Check the configuration and the database; exit 1 on any problem."""
     config = current_app.config
     problems: list[str] = []
+    warnings: list[str] = []
     url = db.session.get_bind().engine.url
     click.echo(f"database:   {url.render_as_string(hide_password=True)}")
     click.echo(f"time zone:  {config['INCLUSION_TIMEZONE']}")
@@ -163,14 +164,13 @@ def check_command() -> None:
         click.echo(f"voice:      {config['REMINDER_VOICE']}")
         place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
-    for warning in telephony_warnings(config):
-        click.echo(f"warning:    {warning}")
+    warnings += telephony_warnings(config)
     click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
     click.echo(f"calendars:  UIDs @{config['CALENDAR_DOMAIN']}, cache {config['CACHE_TYPE']}")
     click.echo(f"staff mail: {config['MAIL_SERVER'] or '(to the log)'}")
     if config["CALENDAR_DOMAIN"] == "inclusion.invalid":
         # Fine on a laptop; in production every UID would change once it is set.
-        click.echo("warning:    set CALENDAR_DOMAIN or PUBLIC_BASE_URL before sharing calendars")
+        warnings.append("set CALENDAR_DOMAIN or PUBLIC_BASE_URL before sharing calendars")
     try:
         current, heads = _migration_heads()
     except sa.exc.OperationalError as error:
@@ -187,20 +187,23 @@ def check_command() -> None:
         )
         click.echo(f"wards:      {wards}")
         click.echo(f"admins:     {admins}")
-        for ward in wards_missing_phone():
-            click.echo(
-                f"warning:    {ward.name_en} has sessions with bookings but no booking phone "
-                "number: its residents get no reminders until one is set"
-            )
+        warnings += [
+            f"{ward.name_en} has sessions with bookings but no booking phone number: its "
+            "residents get no reminders until one is set"
+            for ward in wards_missing_phone()
+        ]
         if wards != 23:
             problems.append(f"expected the 23 special wards, found {wards}")
         if not admins:
             problems.append("no active admin: add one with `flask --app inclusion create-user`")
+    for warning in warnings:
+        click.echo(f"warning:    {warning}")
     for problem in problems:
         click.echo(f"problem:    {problem}", err=True)
     if problems:
         raise SystemExit(1)
-    click.echo("ok")
+    # Warnings do not stop the app, but "ok" alone under them would read as all clear.
+    click.echo(f"ok, with {len(warnings)} warning(s) above" if warnings else "ok")
 
 
 @click.command("scheduler")

@@ -34,6 +34,8 @@ def settings(tmp_path, **environ):
 def test_an_alphanumeric_sender_is_one_way_and_a_number_two_way(tmp_path):
     assert settings(tmp_path, TWILIO_SMS_FROM="SHIBUYA")["REMINDER_SMS_TWO_WAY"] is False
     assert settings(tmp_path, TWILIO_SMS_FROM="+14155550100")["REMINDER_SMS_TWO_WAY"] is True
+    # A Japanese number sends no SMS, so it is not taken for a way to answer one.
+    assert settings(tmp_path, TWILIO_SMS_FROM="+815012345678")["REMINDER_SMS_TWO_WAY"] is False
     with_service = settings(
         tmp_path, TWILIO_MESSAGING_SERVICE_SID="MG" + "0" * 32, REMINDER_SMS_TWO_WAY="true"
     )
