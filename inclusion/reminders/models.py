@@ -311,6 +311,12 @@ class Reply(db.Model):
     )
     #: The residents it concerns in this ward (several on a shared number).
     resident_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    #: This ward's bookings it could have meant, when it was not clear which.
+    booking_ids: Mapped[list[int]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
+    #: What the person was answered ('' when nothing was sent back).
+    told: Mapped[str] = mapped_column(sa.String(320), default="", server_default="")
     #: Set when staff followed it up, or at once when nothing is left to do.
     handled_dt: Mapped[datetime | None]
     handled_by_id: Mapped[int | None] = mapped_column(

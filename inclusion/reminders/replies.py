@@ -171,14 +171,17 @@ def _log(
     handled: Handled,
     residents: list[Resident],
     reminder: Reminder | None = None,
-    ward_ids: list[int] | None = None,
+    candidates: list[Reminder] | None = None,
 ) -> None:
-    """Put the reply in each concerned ward's inbox; only that ward's people are named."""
+    """Put the reply in each concerned ward's inbox, with what the person was told back;
+    only that ward's people and bookings are named."""
     now = clock.now()
-    by_ward: dict[int | None, list[int]] = {ward_id: [] for ward_id in ward_ids or []}
+    by_ward: dict[int | None, tuple[list[int], list[int]]] = {}
     for resident in residents:
-        by_ward.setdefault(resident.ward_id, []).append(resident.id)
-    for ward_id, resident_ids in (by_ward or {None: []}).items():
+        by_ward.setdefault(resident.ward_id, ([], []))[0].append(resident.id)
+    for candidate in candidates or []:
+        by_ward.setdefault(candidate.ward_id, ([], []))[1].append(candidate.booking_id)
+    for ward_id, (resident_ids, booking_ids) in (by_ward or {None: ([], [])}).items():
         db.session.add(
             Reply(
                 received_dt=now,
@@ -187,8 +190,10 @@ def _log(
                 from_e164=from_e164,
                 body=body[:320],
                 outcome=handled.outcome,
+                told=handled.told[:320],
                 reminder_id=reminder.id if reminder else None,
                 resident_ids=sorted(set(resident_ids)),
+                booking_ids=sorted(set(booking_ids)),
                 handled_dt=None if handled.outcome.needs_staff else now,
             )
         )
@@ -330,7 +335,7 @@ def answer_sms(from_e164: str, body: str) -> Handled:
         wards = list({r.ward_id: r.session.ward for r in candidates}.values())
         told = f"ご予約が{len(candidates)}件あり、どれか分からないため何も変えていません。"
         handled = Handled(ReplyOutcome.AMBIGUOUS, told + _call_the_ward(wards))
-        _log(ReminderChannel.SMS, from_e164, body, handled, residents)
+        _log(ReminderChannel.SMS, from_e164, body, handled, residents, candidates=candidates)
         return handled
     [reminder] = candidates
     handled = _answer_booking(reminder, answer, spoken=False)

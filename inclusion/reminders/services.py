@@ -283,6 +283,19 @@ def residents_named(replies: list[Reply]) -> dict[int, Resident]:
     return {r.id: r for r in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids)))}
 
 
+def bookings_named(replies: list[Reply]) -> dict[int, Booking]:
+    """The bookings unclear replies could have meant, with their sessions, in one query."""
+    ids = {booking_id for reply in replies for booking_id in reply.booking_ids}
+    if not ids:
+        return {}
+    return {
+        booking.id: booking
+        for booking in db.session.scalars(
+            sa.select(Booking).options(joinedload(Booking.session)).where(Booking.id.in_(ids))
+        )
+    }
+
+
 def count_waiting_replies(ward: Ward) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -292,11 +305,20 @@ def count_waiting_replies(ward: Ward) -> int:
 
 
 def mark_handled(actor: User, reply: Reply) -> Reply:
-    """Staff followed a reply up (called back, changed the booking by hand)."""
-    if reply.handled_dt is not None:
-        return reply
-    reply.handled_dt, reply.handled_by_id = clock.now(), actor.id
-    db.session.flush()
+    """Staff followed a reply up (called back, changed the booking by hand). Two people
+    marking it at once: the first one counts, the second is told."""
+    marked = db.session.execute(
+        sa.update(Reply)
+        .where(Reply.id == reply.id, Reply.handled_dt.is_(None))
+        .values(handled_dt=clock.now(), handled_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(reply)
+    if marked.rowcount != 1:
+        raise RuleViolation(
+            _l("This reply was already marked as followed up by %(name)s.",
+               name=reply.handled_by.display_name if reply.handled_by else "—")
+        )  # fmt: skip
     record_event(
         actor, "reply.handle", reply, reply.ward_id and db.session.get(Ward, reply.ward_id)
     )

@@ -96,7 +96,7 @@ def _inbox(ward: Ward | None):
         replies=shown,
         waiting=waiting,
         residents=services.residents_named(shown),
-        form=ButtonForm(),
+        bookings=services.bookings_named(shown),
     )
     record_view("reply.list", None, ward, shown=len(shown))
     return page

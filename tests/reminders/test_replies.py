@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
+from inclusion.i18n import local_datetime
 from inclusion.phones import PhoneKind
 from inclusion.reminders import dispatch, planning
 from inclusion.reminders.channels import configured_channel
@@ -127,6 +128,22 @@ def test_a_shared_number_across_two_wards_never_cancels_by_guess(client, ward, s
     assert in_shinagawa.resident_ids == [mother.resident_id]
     assert {in_shibuya.outcome, in_shinagawa.outcome} == {ReplyOutcome.AMBIGUOUS}
     assert in_shibuya.handled_dt is None
+    assert (in_shibuya.booking_ids, in_shinagawa.booking_ids) == ([father.id], [mother.id])
+    assert in_shibuya.told == told.split("<Message>")[1].split("</Message>")[0]
+
+
+def test_the_inbox_shows_the_bookings_an_unclear_reply_could_mean(app, client, ward, users):
+    first = reminded(ward, family_name="山田")
+    second = reminded(ward, days=10, family_name="山田", phone=MOBILE)
+    told = sms(client, MOBILE, "2")
+    assert "何も変えていません" in told
+    staff = app.test_client()
+    log_in(staff, users["ward_staff"])
+    page = staff.get("/manage/shibuya/replies").text
+    with app.test_request_context():
+        for booking in (first, second):
+            assert f"{booking.session.title} {local_datetime(booking.session.starts_dt)}" in page
+    assert "こちらからの返答：" in page and "何も変えていません" in page
 
 
 def test_a_contact_person_who_says_stop_stops_only_their_own_messages(client, ward):
@@ -256,8 +273,14 @@ def test_staff_see_replies_waiting_and_mark_them_followed_up(app, client, ward, 
     assert viewed.actor_id == users["ward_staff"].id
     assert "件" in staff.get("/manage/shibuya").text  # the ward's page says replies wait
     [reply] = inbox(ward)
-    assert staff.post(f"/manage/shibuya/replies/{reply.id}/handled").status_code == 302
+    done = staff.post(f"/manage/shibuya/replies/{reply.id}/handled", follow_redirects=True)
+    assert "対応済みにしました" in done.text
     assert reply.handled_by_id == users["ward_staff"].id
+    # A second click (or a colleague's) is told it was done, and by whom; nothing changes.
+    handled_dt = reply.handled_dt
+    again = staff.post(f"/manage/shibuya/replies/{reply.id}/handled", follow_redirects=True)
+    assert "すでに" in again.text and users["ward_staff"].display_name in again.text
+    assert "対応済みにしました" not in again.text and reply.handled_dt == handled_dt
     assert "わかりません" not in staff.get("/manage/shibuya/replies").text
     assert "わかりません" in staff.get("/manage/shibuya/replies?show=all").text
     # Another ward's staff cannot reach it.
