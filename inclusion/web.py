@@ -168,7 +168,9 @@ class Saved(Generic[Result]):
     result: Result
 
 
-def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Saved[Result] | None:
+def run_form(
+    form: FlaskForm, action: Callable[[], Result], success: str | Callable[[Result], str]
+) -> Saved[Result] | None:
     """A form's POST: if it is valid, run the service, commit and say so; a refused rule
     rolls back and is shown at its field. ``Saved`` with the action's result, else None."""
     if not form.validate_on_submit():
@@ -180,7 +182,7 @@ def run_form(form: FlaskForm, action: Callable[[], Result], success: str) -> Sav
         show_violation(form, violation)
         return None
     db.session.commit()
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return Saved(result)
 
 

@@ -164,6 +164,11 @@ def create(ward: Ward):
 @writes_on_read
 def detail(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
+    return _detail_page(ward, resident, OptOutForm.of(resident))
+
+
+def _detail_page(ward: Ward, resident: Resident, opt_out_form: OptOutForm):
+    """The resident's page; the reminders choice as stored, or as just refused."""
     consents = services.consents_of(resident)
     history = queries.resident_bookings(resident)
     page = render_template(
@@ -180,11 +185,11 @@ def detail(ward: Ward, resident_id: int):
         waiting_courses=courses.waiting_courses(resident),
         follow_up=queries.follow_up_of(resident),
         reminders=reminder_services.reminders_of_resident(resident.id),
-        opt_out_form=OptOutForm.of(resident),
+        opt_out_form=opt_out_form,
         stopped_contacts=[contact for contact in Contact if resident.stopped_dt(contact)],
     )
     record_view("resident.view", resident, ward)
-    return page
+    return page, form_status(opt_out_form)
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/edit", methods=["GET", "POST"])
@@ -241,17 +246,20 @@ def consent(ward: Ward, resident_id: int):
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/opt-out", methods=["POST"])
 @require(*RESIDENT_ROLES)
+@writes_on_read
 def opt_out(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
     form = OptOutForm.of(resident)
-    run_button(
+    if run_form(
         form,
         lambda: services.set_reminder_choices(
             current_user, resident, form.chosen(), form.reason.data or ""
         ),
         lambda changed: _("Saved.") if changed else _("Nothing was changed."),
-    )
-    return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    ):
+        return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
+    # Refused: the page again, with the staff's choice kept and the reason marked.
+    return _detail_page(ward, resident, form)
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/merge", methods=["GET", "POST"])

@@ -299,11 +299,11 @@ def test_staff_change_each_contact_only_saying_why(app, ward, users):
     path = f"/manage/shibuya/residents/{resident.id}"
     page = staff.get(path).text
     assert "長女" in page and "090-8765-4321" in page
-    refused = staff.post(
-        f"{path}/opt-out", data={"opted_out": "no", "proxy_opted_out": "yes"},
-        follow_redirects=True,
-    )  # fmt: skip
-    assert "理由を入力してください" in refused.text
+    refused = staff.post(f"{path}/opt-out", data={"opted_out": "no", "proxy_opted_out": "yes"})
+    # Refused at the reason, with the staff's choice still chosen, and nothing changed.
+    assert refused.status_code == 422 and "理由を入力してください" in refused.text
+    assert '<p class="error-message" id="reason-error">' in refused.text
+    assert '<input checked class="checkbox-input" id="proxy_opted_out-1"' in refused.text
     assert resident.proxy_opted_out_dt is None
     staff.post(
         f"{path}/opt-out",

@@ -54,7 +54,7 @@ def test_audited_pages_and_writers_at_once(busy_app):
         for number in range(REQUESTS):
             response = browser.post(
                 f"/manage/shibuya/residents/{resident_id}/opt-out",
-                data={"opted_out": "yes" if number % 2 else "no"},
+                data={"opted_out": "yes" if number % 2 else "no", "reason": "本人から電話"},
             )
             statuses.append(response.status_code)
 
