@@ -285,10 +285,11 @@ def course_waitlist(series: Series) -> list[Enrolment]:
     )
 
 
-def mark_course(actor: User, series: Series, is_course: bool) -> Series:
-    """Staff say whether a series is a course (booked as one) or separate dates."""
+def mark_course(actor: User, series: Series, is_course: bool) -> bool:
+    """Staff say whether a series is a course (booked as one) or separate dates; returns
+    whether that changed anything."""
     if series.is_course == is_course:
-        return series
+        return False
     if not is_course and db.session.scalar(
         sa.select(sa.exists().where(
             Enrolment.series_id == series.id, Enrolment.status != EnrolmentStatus.CANCELLED
@@ -300,4 +301,4 @@ def mark_course(actor: User, series: Series, is_course: bool) -> Series:
     series.is_course = is_course
     db.session.flush()
     record_event(actor, "series.course", series, series.ward, {"is_course": is_course})
-    return series
+    return True

@@ -278,7 +278,7 @@ def mark_course(ward: Ward, series_id: int):
     run_button(
         form,
         lambda: courses.mark_course(current_user, series, form.is_course.data),
-        _("Saved."),
+        lambda changed: _("Saved.") if changed else _("Nothing was changed."),
     )
     return redirect_back(url_for("sessions.index", ward=ward.slug, series=series.id))
 

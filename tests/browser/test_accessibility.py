@@ -118,7 +118,7 @@ def test_no_violations_in_form_error_states(page, live_server):
     for path, button in (
         ("/manage/shibuya/volunteers/import", "取り込む"),
         ("/manage/shibuya/sessions/new", "保存"),
-        ("/manage/shibuya/series/new", "連続講座を登録"),
+        ("/manage/shibuya/series/new", "定期開催を登録"),
         ("/manage/shibuya/venues/new", "保存"),
         ("/manage/shibuya/residents/new", "保存"),
         ("/manage/shibuya/residents/export", "CSVをダウンロード"),

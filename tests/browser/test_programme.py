@@ -20,7 +20,7 @@ def test_staff_create_a_venue_and_a_series_that_the_public_page_shows(page, live
     page.get_by_role("navigation", name="メインメニュー").get_by_role(
         "link", name="講座・相談会"
     ).click()
-    page.get_by_role("link", name="連続講座を登録").click()
+    page.get_by_role("link", name="毎週・隔週の定期開催を登録").click()
     page.get_by_label("名前").fill("火曜スマホ教室")
     page.get_by_label("会場").select_option(label="代々木ふれあい会館")
     first_day = page.evaluate("new Date(Date.now() + 8 * 864e5).toISOString().slice(0, 10)")
@@ -36,7 +36,7 @@ def test_staff_create_a_venue_and_a_series_that_the_public_page_shows(page, live
     dates = plan.locator("ol li")
     count = dates.count()
     assert 10 <= count <= 12
-    page.get_by_role("button", name="連続講座を登録").click()
+    page.get_by_role("button", name="定期開催を登録").click()
     expect(page.get_by_role("status")).to_contain_text("火曜スマホ教室")
     expect(page.get_by_role("link", name="火曜スマホ教室")).to_have_count(count)
 

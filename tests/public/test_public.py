@@ -49,6 +49,13 @@ def test_public_session_page(client, shibuya, shinagawa):
     html = client.get(f"/w/shibuya/sessions/{session.id}").get_data(as_text=True)
     assert "LINE入門" in html and "恵比寿区民会館" in html and "3階です" in html
     assert "申し込みの方法" in html
+    # A class's page speaks of booking it, not of salons; a salon's page says just come.
+    assert "スマホサロンは申し込みはいりません" not in html
+    salon = factories.make_session(venue, kind=SessionKind.SALON,
+                                   starts_dt=clock.now() + timedelta(days=4))  # fmt: skip
+    html = client.get(f"/w/shibuya/sessions/{salon.id}").get_data(as_text=True)
+    assert "申し込みはいりません" in html and "申し込みの方法" not in html
+    assert "当日、そのまま来てください" in html
     other = factories.make_session(factories.make_venue(shinagawa))
     assert client.get(f"/w/shibuya/sessions/{other.id}").status_code == 404
     cancelled = factories.make_session(
