@@ -66,7 +66,8 @@ class DispatchResult:
     cancelled: int = 0
     #: Claimed, then found written for a session time that has since changed.
     rewritten: int = 0
-    #: Due, but left for later: an earlier message to the same number is on its way.
+    #: Due, but left for later: an earlier message to the same number is on its way, or
+    #: waits to be tried again.
     held: int = 0
     expired: list[int] = field(default_factory=list)
 
@@ -139,17 +140,29 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
     claimed: list[Outgoing] = []
     course_parts: dict[int, str | None] = {}
     rows = list(db.session.scalars(query).unique())
-    # One message at a time per number, in order: a later one waits while one is on its way.
+    numbers = {row.to_e164 for row in rows}
+    # One message at a time per number, in order: a later one waits while one is on its way,
     busy = set(
         db.session.scalars(
             sa.select(Reminder.to_e164).where(
-                Reminder.status == ReminderStatus.SENDING,
-                Reminder.to_e164.in_({row.to_e164 for row in rows}),
+                Reminder.status == ReminderStatus.SENDING, Reminder.to_e164.in_(numbers)
             )
         )
     )
+    # and while an earlier one waits to be tried again (Twilio said slow down, say).
+    first_retry = dict(
+        db.session.execute(
+            sa.select(Reminder.to_e164, sa.func.min(Reminder.id))
+            .where(
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.attempts > 0,
+                Reminder.to_e164.in_(numbers),
+            )
+            .group_by(Reminder.to_e164)
+        ).all()
+    )
     for reminder in rows:
-        if reminder.to_e164 in busy:
+        if reminder.to_e164 in busy or first_retry.get(reminder.to_e164, reminder.id) < reminder.id:
             result.held += 1
             continue
         session = reminder.session

@@ -215,3 +215,33 @@ def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
     # The earlier session's message first, the second only once the first was recorded.
     bodies = [posted.form["Body"] for posted in fake_twilio.posted]
     assert len(bodies) == 2 and "早い回" in bodies[0] and "遅い回" in bodies[1]
+
+
+def test_a_message_tried_again_is_not_overtaken_by_a_later_one(shibuya, fake_twilio):
+    """Twilio asks to slow down on the first of two texts to one number: the second waits
+    for the first, whose retry goes first."""
+    now = clock.to_utc(clock.today() + timedelta(days=1), time(10))
+    venue = factories.make_venue(shibuya)
+    for hour, title in ((3, "早い回"), (5, "遅い回")):
+        session = factories.make_session(
+            venue, starts_dt=now + timedelta(days=1, hours=hour), title=title
+        )
+        booking = factories.make_booking(session, factories.make_resident(shibuya))
+        factories.make_reminder(
+            booking, status=ReminderStatus.PENDING, channel=ReminderChannel.SMS,
+            to_e164="+819012345678", due_dt=now - timedelta(minutes=1),
+        )  # fmt: skip
+    db.session.commit()
+    fake_twilio.answer(429)
+    first = dispatch.dispatch_once(now)
+    assert (first.sent, first.retried) == (0, 1) and first.held
+    retry_due = db.session.scalar(
+        sa.select(Reminder.due_dt).where(Reminder.status == ReminderStatus.PENDING,
+                                         Reminder.attempts == 1)
+    )  # fmt: skip
+    later = dispatch.dispatch_once(now + timedelta(seconds=1))
+    assert later.sent == 0 and later.held  # the retry is not due yet, so neither goes
+    done = dispatch.dispatch_once(retry_due + timedelta(seconds=1))
+    assert done.sent == 2
+    bodies = [posted.form["Body"] for posted in fake_twilio.posted]
+    assert "早い回" in bodies[-2] and "遅い回" in bodies[-1]
