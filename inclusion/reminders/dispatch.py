@@ -162,7 +162,8 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
         ).all()
     )
     for reminder in rows:
-        if reminder.to_e164 in busy or first_retry.get(reminder.to_e164, reminder.id) < reminder.id:
+        number = reminder.to_e164
+        if number in busy or first_retry.get(number, reminder.id) < reminder.id:
             result.held += 1
             continue
         session = reminder.session
