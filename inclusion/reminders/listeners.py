@@ -5,7 +5,12 @@ from __future__ import annotations
 from inclusion import clock
 from inclusion.reminders import notices, planning
 from inclusion.residents.bookings import SESSION_CANCELLED
-from inclusion.residents.signals import booking_cancelled, booking_promoted, contact_stopped
+from inclusion.residents.signals import (
+    booking_cancelled,
+    booking_promoted,
+    contact_stopped,
+    contacts_changed,
+)
 from inclusion.sessions.signals import session_cancelled, session_changed
 from inclusion.volunteers.signals import shift_released
 
@@ -20,6 +25,13 @@ def _booking_cancelled(booking, reason: str = "", **_extra) -> None:
 @contact_stopped.connect
 def _contact_stopped(resident, **_extra) -> None:
     planning.cancel_stale(clock.now(), resident_id=resident.id)
+
+
+@contacts_changed.connect
+def _contacts_changed(resident, **_extra) -> None:
+    now = clock.now()
+    planning.readdress(now, resident.id)
+    planning.cancel_stale(now, resident_id=resident.id)
 
 
 @booking_promoted.connect

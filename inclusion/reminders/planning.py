@@ -28,6 +28,9 @@ from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
+#: Keys of rows that try a resident's voice call again, or call their contact instead.
+RETRY_SUFFIX, FALLBACK_SUFFIX = ":retry", ":contact"
+
 #: The kind of the notice sent when a session is cancelled (see ``notices``).
 CANCELLED_NOTICE = "cancelled"
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
@@ -242,13 +245,35 @@ def stale() -> sa.ColumnElement[bool]:
     shift = sa.select(Shift.id).where(
         Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
     )
+    own_number = sa.select(ResidentPhone.id).where(
+        ResidentPhone.resident_id == Resident.id, ResidentPhone.e164 == Reminder.to_e164
+    )
     stopped = sa.select(Resident.id).where(
         Resident.id == Reminder.resident_id,
         sa.or_(
             Resident.anonymised_dt.is_not(None),
-            sa.and_(Reminder.recipient == Recipient.RESIDENT, Resident.opted_out_dt.is_not(None)),
             sa.and_(
-                Reminder.recipient == Recipient.PROXY, Resident.proxy_opted_out_dt.is_not(None)
+                Reminder.recipient == Recipient.RESIDENT,
+                sa.or_(
+                    Resident.opted_out_dt.is_not(None),
+                    Resident.reminder_channel == "none",
+                    # Their number changed: the old one may be someone else's now.
+                    sa.not_(sa.exists(own_number)),
+                ),
+            ),
+            sa.and_(
+                Reminder.recipient == Recipient.PROXY,
+                sa.or_(
+                    Resident.proxy_opted_out_dt.is_not(None),
+                    Resident.proxy_phone_e164.is_(None),
+                    Resident.proxy_phone_e164 != Reminder.to_e164,
+                    # No longer sent reminders, but still called when the resident is not
+                    # reached (that row's key says so).
+                    sa.and_(
+                        sa.not_(Resident.proxy_gets_reminders),
+                        sa.not_(Reminder.key.endswith(FALLBACK_SUFFIX)),
+                    ),
+                ),
             ),
         ),
     )
@@ -284,6 +309,38 @@ def cancel_stale(
     if resident_id is not None:
         statement = statement.where(Reminder.resident_id == resident_id)
     return db.session.execute(statement).rowcount
+
+
+def readdress(now: datetime, resident_id: int) -> int:
+    """A resident's numbers or choices changed: their waiting rows go where a plan would now
+    send them (the new number, a call for a landline). Rows no contact should get any more
+    are left to ``cancel_stale``."""
+    moved = 0
+    for recipient in (Recipient.RESIDENT, Recipient.PROXY):
+        channel, to, allowed = reach(recipient)
+
+        def now_for(value: sa.ColumnElement) -> sa.ScalarSelect:
+            return sa.select(value).where(Resident.id == Reminder.resident_id).scalar_subquery()
+
+        reachable = sa.select(Resident.id).where(Resident.id == Reminder.resident_id, allowed)
+        if recipient == Recipient.PROXY:
+            # A contact called because the resident was not reached is reached all the same.
+            reachable = sa.select(Resident.id).where(
+                Resident.id == Reminder.resident_id, Resident.proxy_phone_e164.is_not(None)
+            )
+        moved += db.session.execute(
+            sa.update(Reminder)
+            .where(
+                Reminder.status == ReminderStatus.PENDING,
+                Reminder.resident_id == resident_id,
+                Reminder.recipient == recipient,
+                sa.exists(reachable),
+                sa.or_(Reminder.to_e164 != now_for(to), Reminder.channel != now_for(channel)),
+            )
+            .values(to_e164=now_for(to), channel=now_for(channel), body="", updated_dt=now)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+    return moved
 
 
 def retime(now: datetime, session_ids: list[int] | None = None) -> int:

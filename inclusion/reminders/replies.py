@@ -18,6 +18,7 @@ from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.reminders import messages
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus, Reply, ReplyOutcome
+from inclusion.reminders.planning import FALLBACK_SUFFIX, RETRY_SUFFIX
 from inclusion.residents import bookings
 from inclusion.residents.models import (
     Booking,
@@ -82,9 +83,6 @@ def record_status(
     if status == ReminderStatus.NO_ANSWER:
         try_again_or_contact(reminder, now)
     return True
-
-
-RETRY_SUFFIX, FALLBACK_SUFFIX = ":retry", ":contact"
 
 
 def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:

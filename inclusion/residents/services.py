@@ -36,7 +36,7 @@ from inclusion.residents.models import (
     Resident,
     ResidentPhone,
 )
-from inclusion.residents.signals import contact_stopped
+from inclusion.residents.signals import contact_stopped, contacts_changed
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
@@ -307,6 +307,12 @@ def create_resident(
     return resident
 
 
+#: Fields that decide where a resident's messages go.
+HOW_REACHED = frozenset(
+    {"phones", "reminder_channel", "proxy_phone_e164", "proxy_phone_kind", "proxy_gets_reminders"}
+)
+
+
 def update_resident(actor: User, resident: Resident, draft: ResidentDraft) -> Resident:
     """Change a resident's record; the audit log names the fields, not their contents."""
     if resident.is_anonymised:
@@ -315,6 +321,8 @@ def update_resident(actor: User, resident: Resident, draft: ResidentDraft) -> Re
     db.session.flush()
     if changed:
         record_event(actor, "resident.update", resident, resident.ward, {"fields": changed})
+    if set(changed) & HOW_REACHED:
+        contacts_changed.send(resident, fields=changed)
     return resident
 
 

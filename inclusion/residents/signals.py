@@ -17,3 +17,5 @@ booking_promoted = _signals.signal("booking-promoted")
 session_attendance_recorded = _signals.signal("session-attendance-recorded")
 #: Sender: the resident. kwargs: contact. The contact asked for no more messages.
 contact_stopped = _signals.signal("contact-stopped")
+#: Sender: the resident. kwargs: fields. Their numbers or how they are reached changed.
+contacts_changed = _signals.signal("contacts-changed")

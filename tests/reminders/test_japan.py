@@ -204,7 +204,8 @@ def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
         session = factories.make_session(
             venue, starts_dt=now + timedelta(days=1, hours=hour), title=title
         )
-        booking = factories.make_booking(session, factories.make_resident(shibuya))
+        booking = factories.make_booking(session, factories.make_resident(
+            shibuya, phones=("+819012345678",), channel=ReminderChannel.SMS))  # fmt: skip
         factories.make_reminder(
             booking, status=ReminderStatus.PENDING, channel=ReminderChannel.SMS,
             to_e164="+819012345678", due_dt=now - timedelta(minutes=1),
@@ -226,7 +227,8 @@ def test_a_message_tried_again_is_not_overtaken_by_a_later_one(shibuya, fake_twi
         session = factories.make_session(
             venue, starts_dt=now + timedelta(days=1, hours=hour), title=title
         )
-        booking = factories.make_booking(session, factories.make_resident(shibuya))
+        booking = factories.make_booking(session, factories.make_resident(
+            shibuya, phones=("+819012345678",), channel=ReminderChannel.SMS))  # fmt: skip
         factories.make_reminder(
             booking, status=ReminderStatus.PENDING, channel=ReminderChannel.SMS,
             to_e164="+819012345678", due_dt=now - timedelta(minutes=1),

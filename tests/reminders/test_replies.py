@@ -4,6 +4,7 @@ Through the real ``twilio`` client and a fake Twilio on 127.0.0.1; the replies c
 signed webhooks, as Twilio sends them.
 """
 
+import dataclasses
 from datetime import time, timedelta
 
 import pytest
@@ -329,6 +330,44 @@ def test_the_staff_stop_cancels_waiting_messages_at_once(ward, users):
         users["ward_staff"], booking.resident, {Contact.RESIDENT: True}, "本人の希望"
     )
     assert waiting.status == ReminderStatus.CANCELLED
+
+
+def test_a_new_number_takes_the_waiting_messages_and_the_old_one_gets_none(ward, users):
+    """Staff type a resident's new mobile: her waiting reminder goes there, never to the old
+    number (which may be someone else's now); her daughter, no longer her contact, gets none."""
+    booking = reminded(ward, kana="ヤマダ", proxy_phone_e164=DAUGHTER,
+                       proxy_phone_kind=PhoneKind.MOBILE, proxy_gets_reminders=True)  # fmt: skip
+    resident = booking.resident
+    mine = factories.make_reminder(booking, status=ReminderStatus.PENDING, to_e164=MOBILE,
+                                   channel=ReminderChannel.SMS, kind="morning")  # fmt: skip
+    daughters = factories.make_reminder(
+        booking, status=ReminderStatus.PENDING, to_e164=DAUGHTER, channel=ReminderChannel.SMS,
+        recipient=Recipient.PROXY, kind="morning",
+    )  # fmt: skip
+    draft = resident_services.ResidentDraft.of(resident)
+    changed = dataclasses.replace(draft, phones=["080-1111-2222"], proxy_phone="",
+                                  proxy_name="", proxy_gets_reminders=False)  # fmt: skip
+    resident_services.update_resident(users["ward_staff"], resident, changed)
+    assert (mine.status, mine.to_e164) == (ReminderStatus.PENDING, "+818011112222")
+    assert daughters.status == ReminderStatus.CANCELLED
+    # A landline instead: the same reminder becomes a call.
+    landline = dataclasses.replace(changed, phones=["03-3333-4444"], reminder_channel=None)
+    resident_services.update_resident(users["ward_staff"], resident, landline)
+    assert (mine.to_e164, mine.channel) == ("+81333334444", ReminderChannel.VOICE)
+
+
+def test_a_row_claimed_before_the_number_changed_does_not_go_to_the_old_one(ward, users):
+    booking = reminded(ward, kana="ヤマダ")
+    claimed = factories.make_reminder(booking, status=ReminderStatus.SENDING, to_e164=MOBILE,
+                                      channel=ReminderChannel.SMS, kind="morning")  # fmt: skip
+    draft = resident_services.ResidentDraft.of(booking.resident)
+    resident_services.update_resident(
+        users["ward_staff"], booking.resident, dataclasses.replace(draft, phones=["080-1111-2222"])
+    )
+    result = dispatch.DispatchResult()
+    outgoing = [dispatch.Outgoing(claimed.id, claimed.channel, MOBILE, "本文", 0)]
+    assert dispatch.wanted(outgoing, clock.now(), result) == [] and result.cancelled == 1
+    assert claimed.status == ReminderStatus.CANCELLED
 
 
 def test_a_booking_cancelled_before_the_newest_text_is_not_what_a_reply_means(client, ward, users):
