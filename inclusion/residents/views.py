@@ -19,7 +19,7 @@ from inclusion.audit.services import record_event, record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.courses import services as courses
-from inclusion.courses.models import Enrolment
+from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -466,10 +466,13 @@ def cancel_enrolment(ward: Ward, enrolment_id: int):
     seen which dates it gives up."""
     enrolment = get_in_ward_or_404(Enrolment, enrolment_id, ward)
     form = CancelCourseForm()
+    was_waiting = enrolment.status == EnrolmentStatus.WAITLISTED
     done = run_form(
         form,
         lambda: courses.cancel_enrolment(current_user, enrolment, form.reason.data or ""),
-        _("The whole course was cancelled for this resident."),
+        _("%(name)s was taken off the course's waiting list.", name=enrolment.resident.name)
+        if was_waiting
+        else _("The whole course was cancelled for this resident."),
     )
     if done:
         return redirect_back(url_for("residents.detail", ward=ward.slug,

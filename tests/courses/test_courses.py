@@ -296,8 +296,9 @@ def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
     assert "講座全体のキャンセル待ち" in detail and series.title in detail and "1番目" in detail
     confirm = client.get(f"/manage/shibuya/enrolments/{waiting.id}/cancel").text
     assert "<h1>講座のキャンセル待ちから外す</h1>" in confirm
-    client.post(f"/manage/shibuya/enrolments/{waiting.id}/cancel")
+    done = client.post(f"/manage/shibuya/enrolments/{waiting.id}/cancel", follow_redirects=True)
     assert waiting.status == EnrolmentStatus.CANCELLED
+    assert f"{waiting.resident.name}さんを講座のキャンセル待ちから外しました" in done.text
 
 
 def test_claiming_a_course_date_s_reminders_reads_its_dates_once(shibuya, count_queries):
