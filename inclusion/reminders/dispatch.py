@@ -116,7 +116,8 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
-    return write(session.ward, name, session.starts_dt, session.title, session.venue.name, **extra)
+    starts = messages.arrival(reminder)
+    return write(session.ward, name, starts, session.title, session.venue.name, **extra)
 
 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
@@ -130,6 +131,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             joinedload(Reminder.session).joinedload(Session.ward),
             joinedload(Reminder.session).joinedload(Session.series),
             joinedload(Reminder.resident),
+            joinedload(Reminder.booking),
             joinedload(Reminder.shift),
         )
         .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)

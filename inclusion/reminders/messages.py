@@ -19,7 +19,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders.models import ReminderText
+from inclusion.reminders.models import Reminder, ReminderText
+from inclusion.residents.bookings import place_times
 from inclusion.wards.models import Ward
 
 #: One UCS-2 segment: a longer Japanese SMS is split, and some phones show it badly.
@@ -85,6 +86,12 @@ def render(ward: Ward, name: str, template: Template | None = None, **context) -
     chosen = template or _ward_texts(ward.id).get(name) or file_template(ward, name)
     facts = WardFacts(name_ja=ward.name_ja, booking_phone=ward.booking_phone)
     return chosen.render(ward=facts, **context).strip()
+
+
+def arrival(reminder: Reminder) -> datetime:
+    """When the person is expected: a consultation's booked slot, else the session's start."""
+    place = reminder.booking.place if reminder.booking else None
+    return place_times(reminder.session, place)[0]
 
 
 def short_day(moment: datetime) -> str:

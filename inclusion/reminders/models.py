@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
-from inclusion.residents.models import ReminderChannel, Resident
+from inclusion.residents.models import Booking, ReminderChannel, Resident
 from inclusion.sessions.models import Session
 from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
@@ -185,6 +185,7 @@ class Reminder(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     session: Mapped[Session] = relationship()
+    booking: Mapped[Booking | None] = relationship()
     resident: Mapped[Resident | None] = relationship()
     shift: Mapped[Shift | None] = relationship()
     user: Mapped[User | None] = relationship()

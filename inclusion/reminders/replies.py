@@ -142,7 +142,7 @@ def sms_answer(body: str) -> str | None:
 
 
 def _when(reminder: Reminder) -> str:
-    starts = reminder.session.starts_dt
+    starts = messages.arrival(reminder)
     return f"{messages.short_day(starts)} {clock.to_local(starts):%H:%M}"
 
 
@@ -215,8 +215,8 @@ def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
             f"{when}のご予約は取り消されています。" + _call_the_ward(ward)
         )  # fmt: skip
         return Handled(ReplyOutcome.NO_BOOKING, told)
-    if reminder.reply is None:
-        reminder.reply, reminder.replied_dt = answer, clock.now()
+    # The latest answer that took effect: a 2 after a 1 shows as a cancel in the log.
+    reminder.reply, reminder.replied_dt = answer, clock.now()
     if answer == CANCEL:
         bookings.cancel_booking(None, booking, "cancelled on a reminder")
         told = SAID[ReplyOutcome.CANCELLED] if spoken else f"{when}のご予約を取り消しました。"
@@ -229,7 +229,7 @@ def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
 
 #: What a reminder call says after a key, by outcome.
 SAID = {
-    ReplyOutcome.CONFIRMED: "ありがとうございます。当日お待ちしております。",
+    ReplyOutcome.CONFIRMED: "ありがとうございます。お待ちしております。",
     ReplyOutcome.CANCELLED: "ご予約を取り消しました。またのご参加をお待ちしております。",
     ReplyOutcome.ALREADY_CANCELLED: "このご予約は、すでに取り消されています。",
     ReplyOutcome.NO_BOOKING: (
@@ -282,13 +282,14 @@ def _sms_candidates(from_e164: str) -> list[Reminder]:
 
 
 def _not_understood(
-    contacts: list[tuple[Resident, Contact]], was_asked: bool, wards: list[Ward]
+    contacts: list[tuple[Resident, Contact]], asked_about: int, wards: list[Ward]
 ) -> Handled:
-    """Words we cannot act on. Only someone a reminder asked is told the answers it takes;
-    a number that said 停止 is sent nothing, and staff see the message either way."""
+    """Words we cannot act on. Only someone a reminder asked about one booking is told the
+    answers it takes (with two, a 1 or 2 could not be placed either); a number that said
+    停止 is sent nothing. Staff see the message either way."""
     if contacts and all(resident.stopped_dt(contact) for resident, contact in contacts):
         return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
-    if was_asked:
+    if asked_about == 1:
         told = "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。"
     else:
         told = "このSMSには自動でお答えしています。ご用件は" + _call_the_ward(wards)
@@ -323,7 +324,7 @@ def answer_sms(from_e164: str, body: str) -> Handled:
         known = [resident for resident, _contact in contacts]
         wards = list({resident.ward_id: resident.ward for resident in known}.values())
         if answer is None:
-            handled = _not_understood(contacts, bool(candidates), wards)
+            handled = _not_understood(contacts, len(candidates), wards)
         else:
             told = "ご予約が見つかりません。" + _call_the_ward(wards)
             handled = Handled(ReplyOutcome.NO_BOOKING, told)

@@ -11,6 +11,7 @@ from inclusion.extensions import db
 from inclusion.reminders import dispatch, messages, planning
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
+from inclusion.sessions.models import SessionKind
 from tests import factories
 from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
 
@@ -137,3 +138,30 @@ def test_a_paced_channel_sends_one_by_one_and_records_each(app, ward, caplog):
     assert result.sent == 3
     assert caplog.text.count("console sms to") == 3
     assert {s for key, s in statuses().items() if "two_days" in key} == {ReminderStatus.SENT}
+
+
+def test_a_consultation_reminder_gives_the_resident_s_own_slot(ward):
+    """Booked 14:00–14:30 of a consultation day starting at 13:00: told 14:00, not 13:00."""
+    venue = factories.make_venue(ward)
+    session = factories.make_session(
+        venue, starts_dt=at(THURSDAY, 13), hours=2, kind=SessionKind.CONSULTATION,
+        slot_minutes=30, capacity=4, title="スマホ個別相談会",
+    )  # fmt: skip
+    texted = factories.make_resident(ward, phones=("+819012345678",), channel=ReminderChannel.SMS)
+    called = factories.make_resident(ward, phones=("+81334631873",))
+    booked_before(session, texted, place=3)
+    booked_before(session, called, place=4)
+    planning.plan(NOW)
+    db.session.commit()
+    result = dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1))
+    assert result.sent == 2
+    sms, call = (
+        db.session.scalar(
+            sa.select(Reminder.body).where(
+                Reminder.resident_id == person.id, Reminder.status == ReminderStatus.SENT
+            )
+        )
+        for person in (texted, called)
+    )
+    assert sms.startswith("【渋谷区】12/10(木)14:00 ") and "13:00" not in sms
+    assert "午後2時半から" in call and "午後1時" not in call

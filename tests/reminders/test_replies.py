@@ -111,6 +111,15 @@ def test_confirming_a_booking_staff_cancelled_is_not_thanked(client, ward, users
     assert reply.outcome == ReplyOutcome.NO_BOOKING and reply.handled_dt is None
 
 
+def test_the_log_keeps_the_answer_that_counts(client, ward):
+    """A 1, then a 2 a day later: the reminder log must read cancelled, not coming."""
+    booking = reminded(ward)
+    sms(client, MOBILE, "1")
+    sms(client, MOBILE, "2")
+    reminder = db.session.scalar(sa.select(Reminder).where(Reminder.booking_id == booking.id))
+    assert booking.status == BookingStatus.CANCELLED and reminder.reply == "cancelled"
+
+
 def test_a_shared_number_across_two_wards_never_cancels_by_guess(client, ward, shinagawa):
     """A daughter is the contact of her father in Shibuya and her mother in Shinagawa."""
     father = reminded(ward, phone="+81334630001", proxy_phone_e164=DAUGHTER)
@@ -410,11 +419,17 @@ def test_a_message_nobody_was_asked_for_is_not_answered_with_reply_words(client,
     known = sms(client, MOBILE, "こんにちは")
     assert f"渋谷区（{ward.booking_phone}）へお電話ください" in known
     assert "1（参加します）" not in known
+    # Asked about two bookings: a 1 or a 2 could not be placed, so they are not offered.
+    for days in (3, 10):
+        reminded(ward, phone=MOBILE, days=days)
+    two = sms(client, MOBILE, "こんにちは")
+    assert "1（参加します）" not in two and "お電話ください" in two
     sms(client, MOBILE, "停止")
     stopped = sms(client, MOBILE, "こんにちは")
     assert "<Message" not in stopped
     assert [(reply.ward_id, reply.outcome) for reply in inbox()] == [
         (None, ReplyOutcome.NOT_UNDERSTOOD),
+        (ward.id, ReplyOutcome.NOT_UNDERSTOOD),
         (ward.id, ReplyOutcome.NOT_UNDERSTOOD),
         (ward.id, ReplyOutcome.STOPPED),
         (ward.id, ReplyOutcome.NOT_UNDERSTOOD),
