@@ -24,7 +24,7 @@ from inclusion.extensions import db
 from inclusion.residents import bookings
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, Resident
 from inclusion.residents.signals import booking_created, booking_promoted
-from inclusion.sessions.models import Series, Session, SessionStatus
+from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus
 
 log = logging.getLogger(__name__)
 
@@ -285,11 +285,33 @@ def course_waitlist(series: Series) -> list[Enrolment]:
     )
 
 
+def _check_can_be_course(series: Series) -> None:
+    """A course is classes booked as one: not consultation slots or drop-in salons, and not
+    dates residents already booked one by one (they would hold a date, not the course)."""
+    dates = sa.select(Session.id).where(Session.series_id == series.id)
+    kinds = set(db.session.scalars(sa.select(Session.kind).where(Session.series_id == series.id)))
+    if kinds - {SessionKind.CLASS}:
+        raise RuleViolation(_l("Only classes can be a course, not consultations or salons."))
+    if db.session.scalar(
+        sa.select(sa.exists().where(
+            Booking.session_id.in_(dates),
+            Booking.enrolment_id.is_(None),
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITLISTED)),
+        ))
+    ):  # fmt: skip
+        raise RuleViolation(
+            _l("Residents booked single dates of this series: it cannot become a course while"
+               " they hold them.")
+        )  # fmt: skip
+
+
 def mark_course(actor: User, series: Series, is_course: bool) -> bool:
     """Staff say whether a series is a course (booked as one) or separate dates; returns
     whether that changed anything."""
     if series.is_course == is_course:
         return False
+    if is_course:
+        _check_can_be_course(series)
     if not is_course and db.session.scalar(
         sa.select(sa.exists().where(
             Enrolment.series_id == series.id, Enrolment.status != EnrolmentStatus.CANCELLED

@@ -325,6 +325,10 @@ def create_series(
     _venue_in_use(draft.venue)
     if interval_weeks not in (1, 2):
         raise RuleViolation(_l("Choose every week or every other week."), "interval_weeks")
+    if is_course and draft.kind != SessionKind.CLASS:
+        raise RuleViolation(
+            _l("Only classes can be a course, not consultations or salons."), "is_course"
+        )
     plan = plan_series(draft.day, interval_weeks, weeks, skip_holidays, skip_year_end)
     if not plan.dates:
         raise RuleViolation(_l("Every date of this series falls on a closed day."), "day")

@@ -203,7 +203,11 @@ def detail(ward: Ward, session_id: int):
         sees_residents=may_see_residents(current_user, ward),
         history=_history(session),
         held_form=HeldForm.of(session),
-        course_form=CourseForm.of(session.series) if session.series else None,
+        course_form=(
+            CourseForm.of(session.series)
+            if session.series and session.kind == SessionKind.CLASS
+            else None
+        ),
         course_part=courses.course_part(session),
         has_started=session.starts_dt <= clock.now(),
         roster=roster,

@@ -16,7 +16,7 @@ from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
 from inclusion.residents import bookings
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, ReminderChannel
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import Session
+from inclusion.sessions.models import Session, SessionKind
 from tests import factories
 from tests.conftest import log_in, own_database_app, ready_ward
 
@@ -280,6 +280,25 @@ def test_staff_mark_a_series_as_a_course_and_saving_it_again_says_nothing_change
     assert "保存しました" in made and series.is_course
     again = client.post(path, data={"is_course": "y"}, follow_redirects=True).text
     assert "変更はありません" in again and "保存しました" not in again
+
+
+def test_only_classes_not_yet_booked_date_by_date_can_become_a_course(shibuya, users):
+    staff = users["ward_staff"]
+    consultations = factories.make_series(shibuya, dates=2, is_course=False)
+    for date in dates_of(consultations):
+        date.kind, date.slot_minutes = SessionKind.CONSULTATION, 30
+    with pytest.raises(RuleViolation, match="講座にできるのは教室だけ"):
+        courses.mark_course(staff, consultations, True)
+    classes = factories.make_series(shibuya, dates=2, is_course=False)
+    single = factories.make_booking(dates_of(classes)[1], factories.make_resident(shibuya))
+    with pytest.raises(RuleViolation, match="1回ずつ予約"):
+        courses.mark_course(staff, classes, True)
+    bookings.cancel_booking(staff, single, "本人から")
+    assert courses.mark_course(staff, classes, True) and classes.is_course
+    draft = session_services.SessionDraft.of(dates_of(consultations)[0])
+    with pytest.raises(RuleViolation, match="講座にできるのは教室だけ"):
+        session_services.create_series(staff, draft, interval_weeks=1, weeks=4,
+                                       skip_holidays=True, skip_year_end=True, is_course=True)  # fmt: skip
 
 
 def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
