@@ -297,8 +297,10 @@ def test_only_classes_not_yet_booked_date_by_date_can_become_a_course(shibuya, u
     assert courses.mark_course(staff, classes, True) and classes.is_course
     draft = session_services.SessionDraft.of(dates_of(consultations)[0])
     with pytest.raises(RuleViolation, match="講座にできるのは教室だけ"):
-        session_services.create_series(staff, draft, interval_weeks=1, weeks=4,
-                                       skip_holidays=True, skip_year_end=True, is_course=True)  # fmt: skip
+        session_services.create_series(
+            staff, draft, interval_weeks=1, weeks=4, skip_holidays=True, skip_year_end=True,
+            is_course=True,
+        )  # fmt: skip
 
 
 def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
