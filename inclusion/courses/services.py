@@ -23,6 +23,7 @@ from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
 from inclusion.residents import bookings
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, Resident
+from inclusion.residents.queries import booking_counts
 from inclusion.residents.signals import booking_created, booking_promoted
 from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus
 
@@ -240,6 +241,46 @@ def _line_position() -> sa.ScalarSelect[int]:
         )
         .scalar_subquery()
     )
+
+
+def places_left(sessions: list[Session]) -> dict[int, int]:
+    """Places a new caller could still get, per session. A course is booked whole, so for
+    its dates: the fewest left on any date to come, and none while others wait for it."""
+    counts = booking_counts([session.id for session in sessions])
+    left = {session.id: session.capacity - counts.get(session.id, (0, 0))[0]
+            for session in sessions}  # fmt: skip
+    series_ids = {session.series_id for session in sessions if session.series_id}
+    courses = set(
+        db.session.scalars(
+            sa.select(Series.id).where(Series.id.in_(series_ids), Series.is_course)
+        )
+    ) if series_ids else set()  # fmt: skip
+    if not courses:
+        return left
+    dates = db.session.execute(
+        sa.select(Session.id, Session.series_id, Session.capacity).where(
+            Session.series_id.in_(courses),
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_dt > clock.now(),
+        )
+    ).all()
+    seated = booking_counts([date.id for date in dates])
+    fewest: dict[int, int] = {}
+    for date in dates:
+        free = date.capacity - seated.get(date.id, (0, 0))[0]
+        fewest[date.series_id] = min(free, fewest.get(date.series_id, free))
+    waited_for = set(
+        db.session.scalars(
+            sa.select(Enrolment.series_id).where(
+                Enrolment.series_id.in_(courses), Enrolment.status == EnrolmentStatus.WAITLISTED
+            )
+        )
+    )
+    for session in sessions:
+        if session.series_id in courses:
+            full = session.series_id in waited_for
+            left[session.id] = 0 if full else fewest.get(session.series_id, 0)
+    return left
 
 
 def course_waitlist_position(enrolment: Enrolment) -> int | None:

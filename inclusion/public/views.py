@@ -8,8 +8,7 @@ from flask import Blueprint, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
-from inclusion.courses.services import course_dates, course_of
-from inclusion.residents.queries import booking_counts
+from inclusion.courses.services import course_dates, course_of, places_left
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
 from inclusion.web import get_in_ward_or_404, ward_or_404
@@ -34,7 +33,7 @@ def _ward_listing(ward: str, printable: bool):
         "public/ward.html",
         ward=ward_row,
         days=_by_day(sessions),
-        booked=booking_counts([session.id for session in sessions]),
+        places_left=places_left(sessions),
         printable=printable,
     )
 
@@ -62,6 +61,6 @@ def session_page(ward: str, session_id: int):
         ward=ward_row,
         session=session,
         course_dates=course_dates(course, upcoming=False) if course else [],
-        booked=booking_counts([session.id]),
+        places_left=places_left([session]),
         is_past=session.ends_dt <= clock.now() or session.status == SessionStatus.HELD,
     )

@@ -244,6 +244,26 @@ def test_the_public_page_shows_every_date_of_the_course(client, shibuya):
         assert f"/w/shibuya/sessions/{date.id}" in page
 
 
+def test_a_course_date_with_seats_shows_full_while_the_course_is(client, shibuya):
+    """The first date has seats, the second none: the course cannot be booked, so neither
+    its date pages nor the ward's list say 空きがあります."""
+    series = factories.make_series(shibuya, dates=2, capacity=3)
+    first, second = dates_of(series)
+    second.capacity = 1
+    courses.enrol_resident(None, factories.make_resident(shibuya), series, BookingSource.PHONE)
+    db.session.commit()
+    for page in (client.get(f"/w/shibuya/sessions/{first.id}").text, client.get("/w/shibuya").text):
+        assert "満席です" in page and "空きがあります" not in page
+    other = factories.make_resident(shibuya)
+    second.capacity = 2
+    db.session.commit()
+    assert "あと1人" in client.get(f"/w/shibuya/sessions/{first.id}").text
+    courses.enrol_resident(None, other, series, BookingSource.PHONE)
+    courses.enrol_resident(None, factories.make_resident(shibuya), series, BookingSource.PHONE)
+    db.session.commit()  # someone now waits for the whole course
+    assert "満席です" in client.get(f"/w/shibuya/sessions/{first.id}").text
+
+
 def test_course_completion_counts_who_came_to_three_quarters_of_the_dates(shibuya, users):
     from inclusion.targets import metrics
     from inclusion.targets.models import Metric
