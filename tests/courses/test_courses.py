@@ -252,7 +252,8 @@ def test_a_course_date_with_seats_shows_full_while_the_course_is(client, shibuya
     second.capacity = 1
     courses.enrol_resident(None, factories.make_resident(shibuya), series, BookingSource.PHONE)
     db.session.commit()
-    for page in (client.get(f"/w/shibuya/sessions/{first.id}").text, client.get("/w/shibuya").text):
+    pages = (client.get(f"/w/shibuya/sessions/{first.id}").text, client.get("/w/shibuya").text)
+    for page in pages:
         assert "満席です" in page and "空きがあります" not in page
     other = factories.make_resident(shibuya)
     second.capacity = 2

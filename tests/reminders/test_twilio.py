@@ -239,5 +239,6 @@ def test_every_reminder_ends_known_and_none_twice(ward, fake_twilio, short_hangs
         tries = posts[str(row.id)]
         assert tries == row.attempts, (row.id, tries, row.attempts, row.status)
         if row.status == ReminderStatus.UNKNOWN:
-            assert "429" not in row.last_error
+            # The code, not the text: a random port such as 42921 may appear in the text.
+            assert row.failure_code not in ("429", "20429")
     assert Counter(row.status for row in rows)[ReminderStatus.SENT] > PEOPLE // 2
