@@ -33,7 +33,14 @@ from inclusion.reminders.channels import (
     SendError,
     configured_channel,
 )
-from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.reminders.models import (
+    NOT_WANTED,
+    OUTSIDE_HOURS,
+    SENDER_STOPPED,
+    Recipient,
+    Reminder,
+    ReminderStatus,
+)
 from inclusion.residents.models import (
     OptOutSource,
     ReminderChannel,
@@ -87,7 +94,7 @@ def expire_leases(now: datetime) -> list[int]:
             .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.SENDING)
             .values(
                 status=ReminderStatus.UNKNOWN,
-                last_error="The sender stopped while sending; it may or may not have arrived.",
+                last_error=SENDER_STOPPED,
                 failure_code="lease-expired",
                 lease_until=None,
                 finished_dt=now,
@@ -174,7 +181,7 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
         allowed = quiet.next_allowed(now, window)
         if allowed >= session.starts_dt:
             reminder.status = ReminderStatus.SKIPPED
-            reminder.last_error = "Outside the hours people may be called until the session."
+            reminder.last_error = OUTSIDE_HOURS
             reminder.finished_dt = now
             result.skipped += 1
         elif allowed > now:
@@ -214,7 +221,7 @@ def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> li
         sa.update(Reminder)
         .where(*sending, planning.stale())
         .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
-                updated_dt=now, last_error="Not sent: no longer wanted when its turn came.")
+                updated_dt=now, last_error=NOT_WANTED)
         .execution_options(synchronize_session="fetch")
     ).rowcount  # fmt: skip
     still = db.session.execute(

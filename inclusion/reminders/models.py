@@ -71,7 +71,7 @@ STATUS_LABELS = {
     ReminderStatus.FAILED: _l("Failed"),
     ReminderStatus.NO_ANSWER: _l("No answer"),
     ReminderStatus.UNKNOWN: _l("Unknown whether sent"),
-    ReminderStatus.CANCELLED: _l("Cancelled"),
+    ReminderStatus.CANCELLED: _l("Not sent: no longer needed"),
     ReminderStatus.SKIPPED: _l("Skipped"),
 }
 
@@ -112,6 +112,27 @@ DEFAULT_STEPS = (
     (Audience.RESIDENT, "morning", 0, 9 * 60),
     (Audience.VOLUNTEER, "day_before", 1, 18 * 60),
 )
+
+
+#: Why a row did not go, in the words the dispatcher stores (the API shows them as they
+#: are); staff read them in their language. Anything else is the provider's own text.
+NOT_WANTED = "Not sent: no longer wanted when its turn came."
+OUTSIDE_HOURS = "Outside the hours people may be called until the session."
+SENDER_STOPPED = "The sender stopped while sending; it may or may not have arrived."
+ANSWERING_MACHINE = "An answering machine took the call."
+REASON_LABELS = {
+    NOT_WANTED: _l("Not sent: by its turn, the person no longer needed it (stopped, "
+                   "cancelled or moved)."),
+    OUTSIDE_HOURS: _l("Not sent: no time left within the calling hours before the session."),
+    SENDER_STOPPED: _l("The sending stopped part-way: it may or may not have arrived."),
+    ANSWERING_MACHINE: _l("An answering machine took the call."),
+}  # fmt: skip
+
+
+def reason_label(last_error: str) -> str:
+    """Why a row did not go, for staff: ours in their language, the provider's as it said."""
+    label = REASON_LABELS.get(last_error)
+    return str(label) if label is not None else last_error
 
 
 class Reminder(db.Model):
@@ -160,7 +181,7 @@ class Reminder(db.Model):
     channel: Mapped[ReminderChannel] = mapped_column(
         string_enum(ReminderChannel, "reminder_channel")
     )
-    #: E.164, fixed when planned: a later change of number does not redirect a sent message.
+    #: E.164, fixed when planned; a waiting row follows a changed number (``readdress``).
     to_e164: Mapped[str] = mapped_column(sa.String(20))
     #: The text as sent (SMS) or said (voice); written when it is sent.
     body: Mapped[str] = mapped_column(sa.Text, default="")

@@ -17,7 +17,14 @@ from inclusion import clock
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.reminders import messages
-from inclusion.reminders.models import Recipient, Reminder, ReminderStatus, Reply, ReplyOutcome
+from inclusion.reminders.models import (
+    ANSWERING_MACHINE,
+    Recipient,
+    Reminder,
+    ReminderStatus,
+    Reply,
+    ReplyOutcome,
+)
 from inclusion.reminders.planning import FALLBACK_SUFFIX, RETRY_SUFFIX
 from inclusion.residents import bookings
 from inclusion.residents.models import (
@@ -73,7 +80,7 @@ def record_status(
     if status == ReminderStatus.SENT and reminder.status == ReminderStatus.SENT:
         return False
     if answered_by.startswith("machine") and status == ReminderStatus.DELIVERED:
-        reminder.last_error = "An answering machine took the call."
+        reminder.last_error = ANSWERING_MACHINE
     now = clock.now()
     reminder.status = status
     if status == ReminderStatus.FAILED:

@@ -17,7 +17,7 @@ from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import unix_lines
-from inclusion.reminders import messages, texts
+from inclusion.reminders import messages, planning, texts
 from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
@@ -84,6 +84,17 @@ def latest_by_booking(session: Session) -> dict[int, Reminder]:
     return latest
 
 
+def no_longer_wanted(reminder_ids: list[int]) -> set[int]:
+    """Which of these rows dispatch would refuse now (``planning.stale``), in one query."""
+    if not reminder_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Reminder.id).where(Reminder.id.in_(reminder_ids), planning.stale())
+        )
+    )
+
+
 def resend(actor: User, reminder: Reminder) -> Reminder:
     """Queue the same message again, now (quiet hours still apply); the original row stays."""
     if reminder.status not in RESENDABLE:
@@ -91,6 +102,11 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
     session = reminder.session
     if session.status != SessionStatus.SCHEDULED or session.starts_dt <= clock.now():
         raise RuleViolation(_l("The session is over or cancelled."))
+    if reminder.id in no_longer_wanted([reminder.id]):
+        raise RuleViolation(
+            _l("This person no longer gets this message (they stopped messages, the booking "
+               "was cancelled or the number changed), so it cannot be sent again.")
+        )  # fmt: skip
     copies = db.session.scalar(
         sa.select(sa.func.count()).where(Reminder.key.startswith(f"{reminder.key}:again"))
     )

@@ -16,7 +16,7 @@ from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
 from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
-from inclusion.reminders.models import Reminder, ReminderStep, Reply
+from inclusion.reminders.models import Reminder, ReminderStep, Reply, reason_label
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
@@ -24,6 +24,7 @@ from inclusion.wards.views import STAFF_ROLES
 from inclusion.web import form_status, get_in_ward_or_404, run_button, run_form
 
 bp = Blueprint("reminders", __name__)
+bp.add_app_template_filter(reason_label, "reason")
 
 STEP_LABELS = {
     "two_days_before": _l("Residents: before the session"),
@@ -48,13 +49,19 @@ def session_log(ward: Ward, session_id: int):
         ward=ward,
         session=session,
         reminders=reminders,
-        resendable={status.value for status in services.RESENDABLE}
-        if session.starts_dt > clock.now() and not session.is_cancelled
-        else set(),
+        resendable=_resendable(session, reminders),
         reminder_answers=ANSWER_LABELS,
     )
     record_view("reminder.log", session, ward, shown=len(reminders))
     return page
+
+
+def _resendable(session: Session, reminders: list[Reminder]) -> set[int]:
+    """The rows staff may send again: settled without certainly arriving, still wanted."""
+    if session.starts_dt <= clock.now() or session.is_cancelled:
+        return set()
+    settled = [r.id for r in reminders if r.status in services.RESENDABLE]
+    return set(settled) - services.no_longer_wanted(settled)
 
 
 @bp.route("/manage/<ward>/reminders/<int:reminder_id>/resend", methods=["POST"])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
-from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
+from inclusion.reminders.models import NOT_WANTED, Reminder, ReminderStatus, ReminderStep
 from tests import factories
 from tests.conftest import log_in
 
@@ -61,6 +61,26 @@ def test_resend_by_hand_queues_a_copy_once_asked(client, users, booking):
         )
         == 0
     )
+
+
+def test_nothing_is_resent_to_someone_who_no_longer_wants_it(client, users, booking):
+    """A failed call to a resident who has since said stop: no 再送する, and a forced post is
+    refused in words staff understand; why a row did not go reads in Japanese."""
+    failed = factories.make_reminder(booking, status=ReminderStatus.FAILED)
+    dropped = factories.make_reminder(booking, status=ReminderStatus.CANCELLED, kind="morning",
+                                      last_error=NOT_WANTED)  # fmt: skip
+    log_in(client, users["ward_staff"])
+    path = f"/manage/shibuya/sessions/{booking.session_id}/reminders"
+    assert f"/reminders/{failed.id}/resend" in client.get(path).text
+    booking.resident.opted_out_dt = clock.now()
+    db.session.commit()
+    page = client.get(path).text
+    assert f"/reminders/{failed.id}/resend" not in page
+    assert NOT_WANTED not in page and "送る時点で不要になっていました" in page
+    refused = client.post(f"/manage/shibuya/reminders/{failed.id}/resend", follow_redirects=True)
+    assert "もう送れません" in refused.text and "まもなく" not in refused.text
+    assert dropped.status == ReminderStatus.CANCELLED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 2
 
 
 def test_nothing_is_resent_for_a_session_that_is_over(client, users, shibuya):
