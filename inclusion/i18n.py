@@ -18,6 +18,17 @@ TIME_PATTERNS = {"ja": "H:mm", "en": "H:mm"}
 MONTH_PATTERNS = {"ja": "y年M月", "en": "MMMM y"}
 
 
+#: Sentences the app itself stores (why a message did not go, why a booking was
+#: cancelled), by the English stored; readers see them in their language. Features add
+#: their own. Anything not here (what a person typed, a provider's text) is shown as is.
+STORED_TEXTS: dict[str, object] = {}
+
+
+def stored_text(value: str) -> str:
+    label = STORED_TEXTS.get(value)
+    return str(label) if label is not None else value
+
+
 def select_locale() -> str:
     """The language cookie if set, else the browser's best match, else Japanese."""
     if not has_request_context():
@@ -66,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_month, "month")
+    app.add_template_filter(stored_text, "stored")
 
     @app.context_processor
     def language_context() -> dict[str, object]:

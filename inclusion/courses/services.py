@@ -174,9 +174,13 @@ def bookings_to_come(enrolment: Enrolment) -> list[Booking]:
     )
 
 
-def cancel_enrolment(actor: User | None, enrolment: Enrolment, reason: str = "") -> Enrolment:
+def cancel_enrolment(
+    actor: User | None, enrolment: Enrolment, reason: str = ""
+) -> list[Enrolment]:
     """Cancel the whole course for a resident: every date still to come, or their place on
-    the course's waiting list; freed seats go to whoever waits for the whole course."""
+    the course's waiting list; freed seats go to whoever waits for the whole course.
+
+    Returns those who moved up into the freed seats."""
     series = enrolment.series
     _lock_course(series)
     db.session.refresh(enrolment)
@@ -191,8 +195,7 @@ def cancel_enrolment(actor: User | None, enrolment: Enrolment, reason: str = "")
         actor, "course.cancel", series, series.ward,
         {"enrolment": enrolment.id, "resident": enrolment.resident_id, "dates": len(upcoming)},
     )  # fmt: skip
-    promote_course_waitlist(actor, series)
-    return enrolment
+    return promote_course_waitlist(actor, series)
 
 
 def promote_course_waitlist(actor: User | None, series: Series) -> list[Enrolment]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
+from inclusion.i18n import STORED_TEXTS
 from inclusion.residents.models import Booking, ReminderChannel, Resident
 from inclusion.sessions.models import Session
 from inclusion.volunteers.models import Shift
@@ -114,25 +115,18 @@ DEFAULT_STEPS = (
 )
 
 
-#: Why a row did not go, in the words the dispatcher stores (the API shows them as they
-#: are); staff read them in their language. Anything else is the provider's own text.
+#: Why a row did not go, as the dispatcher stores it (the API shows it as is).
 NOT_WANTED = "Not sent: no longer wanted when its turn came."
 OUTSIDE_HOURS = "Outside the hours people may be called until the session."
 SENDER_STOPPED = "The sender stopped while sending; it may or may not have arrived."
 ANSWERING_MACHINE = "An answering machine took the call."
-REASON_LABELS = {
+STORED_TEXTS.update({
     NOT_WANTED: _l("Not sent: by its turn, the person no longer needed it (stopped, "
                    "cancelled or moved)."),
     OUTSIDE_HOURS: _l("Not sent: no time left within the calling hours before the session."),
     SENDER_STOPPED: _l("The sending stopped part-way: it may or may not have arrived."),
     ANSWERING_MACHINE: _l("An answering machine took the call."),
-}  # fmt: skip
-
-
-def reason_label(last_error: str) -> str:
-    """Why a row did not go, for staff: ours in their language, the provider's as it said."""
-    label = REASON_LABELS.get(last_error)
-    return str(label) if label is not None else last_error
+})  # fmt: skip
 
 
 class Reminder(db.Model):

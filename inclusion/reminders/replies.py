@@ -225,7 +225,7 @@ def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
     # The latest answer that took effect: a 2 after a 1 shows as a cancel in the log.
     reminder.reply, reminder.replied_dt = answer, clock.now()
     if answer == CANCEL:
-        bookings.cancel_booking(None, booking, "cancelled on a reminder")
+        bookings.cancel_booking(None, booking, bookings.REPLY_CANCELLED)
         told = SAID[ReplyOutcome.CANCELLED] if spoken else f"{when}のご予約を取り消しました。"
         return Handled(ReplyOutcome.CANCELLED, told)
     told = SAID[ReplyOutcome.CONFIRMED] if spoken else (

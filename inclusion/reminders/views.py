@@ -16,7 +16,7 @@ from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
 from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
-from inclusion.reminders.models import Reminder, ReminderStep, Reply, reason_label
+from inclusion.reminders.models import Reminder, ReminderStep, Reply
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
@@ -24,7 +24,6 @@ from inclusion.wards.views import STAFF_ROLES
 from inclusion.web import form_status, get_in_ward_or_404, run_button, run_form
 
 bp = Blueprint("reminders", __name__)
-bp.add_app_template_filter(reason_label, "reason")
 
 STEP_LABELS = {
     "two_days_before": _l("Residents: before the session"),

@@ -21,6 +21,7 @@ from inclusion.auth.models import User
 from inclusion.db import lock_row
 from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
+from inclusion.i18n import STORED_TEXTS
 from inclusion.residents.models import (
     ACTIVE,
     SEATED,
@@ -45,6 +46,12 @@ log = logging.getLogger(__name__)
 
 #: The reason a booking gives when its whole session was cancelled.
 SESSION_CANCELLED = "session cancelled"
+#: A resident's 2 (or キャンセル) answering a reminder.
+REPLY_CANCELLED = "cancelled on a reminder"
+STORED_TEXTS.update({
+    SESSION_CANCELLED: _l("The session was cancelled."),
+    REPLY_CANCELLED: _l("The resident cancelled by answering a reminder."),
+})  # fmt: skip
 #: A follow-up call becomes due this long after the first session a resident attended.
 FOLLOW_UP_AFTER = relativedelta(months=3)
 

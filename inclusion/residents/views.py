@@ -466,15 +466,18 @@ def cancel_enrolment(ward: Ward, enrolment_id: int):
     seen which dates it gives up."""
     enrolment = get_in_ward_or_404(Enrolment, enrolment_id, ward)
     form = CancelCourseForm()
-    was_waiting = enrolment.status == EnrolmentStatus.WAITLISTED
+    name = enrolment.resident.name
     done = run_form(
         form,
         lambda: courses.cancel_enrolment(current_user, enrolment, form.reason.data or ""),
-        _("%(name)s was taken off the course's waiting list.", name=enrolment.resident.name)
-        if was_waiting
-        else _("The whole course was cancelled for this resident."),
+        _("%(name)s was taken off the course's waiting list.", name=name)
+        if enrolment.status == EnrolmentStatus.WAITLISTED
+        else _("%(name)s's whole course was cancelled.", name=name),
     )
     if done:
+        for promoted in done.result:
+            flash(_("%(name)s moved up from the course's waiting list and has every date.",
+                    name=promoted.resident.name), "info")  # fmt: skip
         return redirect_back(url_for("residents.detail", ward=ward.slug,
                                      resident_id=enrolment.resident_id))  # fmt: skip
     page = render_template(

@@ -118,7 +118,7 @@ def _term(venues) -> int:
         _draft(
             library,
             SessionKind.CLASS,
-            "はじめてのスマホ教室（全8回）",
+            "はじめてのスマホ教室",
             tomorrow,
             time(10),
             time(11, 30),

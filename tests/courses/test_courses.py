@@ -343,6 +343,22 @@ def test_staff_see_and_clear_the_course_waiting_list(client, shibuya, users):
     assert f"{waiting.resident.name}さんを講座のキャンセル待ちから外しました" in done.text
 
 
+def test_cancelling_a_course_says_whose_it_was_and_who_moved_up(client, shibuya, users):
+    series = factories.make_series(shibuya, dates=2, capacity=1)
+    seated = courses.enrol_resident(
+        None, factories.make_resident(shibuya, family_name="先着"), series, BookingSource.PHONE
+    )
+    waiting = courses.enrol_resident(
+        None, factories.make_resident(shibuya, family_name="待機"), series, BookingSource.PHONE
+    )
+    db.session.commit()
+    log_in(client, users["ward_staff"])
+    done = client.post(f"/manage/shibuya/enrolments/{seated.id}/cancel", follow_redirects=True)
+    assert f"{seated.resident.name}さんの講座全体の予約を取り消しました" in done.text
+    assert f"{waiting.resident.name}さんが講座のキャンセル待ちから繰り上がり" in done.text
+    assert waiting.status == EnrolmentStatus.ENROLLED
+
+
 def test_claiming_a_course_date_s_reminders_reads_its_dates_once(shibuya, count_queries):
     """第N回/全M回 is worked out once a session, however many messages it has."""
     series = factories.make_series(shibuya, dates=4, capacity=20)

@@ -111,13 +111,19 @@ def test_confirming_a_booking_staff_cancelled_is_not_thanked(client, ward, users
     assert reply.outcome == ReplyOutcome.NO_BOOKING and reply.handled_dt is None
 
 
-def test_the_log_keeps_the_answer_that_counts(client, ward):
-    """A 1, then a 2 a day later: the reminder log must read cancelled, not coming."""
+def test_the_log_keeps_the_answer_that_counts(app, client, ward, users):
+    """A 1, then a 2 a day later: the reminder log must read cancelled, not coming, and the
+    session's history says in Japanese why the booking went."""
     booking = reminded(ward)
     sms(client, MOBILE, "1")
     sms(client, MOBILE, "2")
     reminder = db.session.scalar(sa.select(Reminder).where(Reminder.booking_id == booking.id))
     assert booking.status == BookingStatus.CANCELLED and reminder.reply == "cancelled"
+    staff = app.test_client()
+    log_in(staff, users["ward_staff"])
+    history = staff.get(f"/manage/shibuya/sessions/{booking.session_id}").text
+    assert "ご本人がお知らせへの返信で取り消しました" in history
+    assert "cancelled on a reminder" not in history
 
 
 def test_a_shared_number_across_two_wards_never_cancels_by_guess(client, ward, shinagawa):
@@ -384,7 +390,7 @@ def test_a_booking_cancelled_before_the_newest_text_is_not_what_a_reply_means(cl
     from inclusion.residents import bookings
 
     earlier = reminded(ward, days=5)
-    bookings.cancel_booking(None, earlier, "cancelled on a reminder")
+    bookings.cancel_booking(None, earlier, bookings.REPLY_CANCELLED)
     earlier.cancelled_dt = clock.now() - timedelta(minutes=30)
     later = factories.make_booking(
         factories.make_session(
