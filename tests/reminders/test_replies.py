@@ -442,8 +442,12 @@ def test_a_message_nobody_was_asked_for_is_not_answered_with_reply_words(client,
     ]
 
 
-def test_a_stop_from_a_number_nobody_has_needs_no_call(client):
+def test_a_stop_from_a_number_nobody_has_needs_no_call(app, client, users):
     told = sms(client, "+817000000001", "停止")
     assert "登録されていません" in told
     [reply] = inbox()
     assert reply.outcome == ReplyOutcome.STOPPED and reply.handled_dt is not None
+    admin = app.test_client()
+    log_in(admin, users["admin"])
+    page = admin.get("/admin/replies?show=all").text
+    assert "登録のない番号からの停止" in page and "区の分からない番号" in page
