@@ -224,7 +224,7 @@ def telephony_settings(get: Callable[..., str]) -> dict[str, object]:
 def telephony_warnings(config: Mapping[str, object]) -> list[str]:
     """Combinations that run, but will not work well in Japan, in plain words for `check`."""
     if config["REMINDER_CHANNEL"] != "twilio":
-        return []
+        return ["REMINDER_CHANNEL=console: reminders are written to the log, not sent to anyone"]
     warnings = []
     if not (config["TWILIO_MESSAGING_SERVICE_SID"] or config["TWILIO_SMS_FROM"]):
         warnings.append("no SMS sender: set TWILIO_MESSAGING_SERVICE_SID (or TWILIO_SMS_FROM)")

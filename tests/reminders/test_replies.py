@@ -336,6 +336,14 @@ def test_staff_change_each_contact_only_saying_why(app, ward, users):
     assert "からご本人へのお知らせを止めています" not in page
 
 
+def test_the_resident_page_says_when_the_record_itself_sends_nothing(app, ward, users):
+    resident = factories.make_resident(ward, channel=ReminderChannel.NONE)
+    staff = app.test_client()
+    log_in(staff, users["ward_staff"])
+    page = staff.get(f"/manage/shibuya/residents/{resident.id}").text
+    assert "連絡方法：連絡しない。これを変えるまで、ご本人には何も送りません（変更）" in page
+
+
 def test_the_staff_stop_cancels_waiting_messages_at_once(ward, users):
     booking = reminded(ward)
     waiting = factories.make_reminder(
