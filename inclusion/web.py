@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -78,13 +76,6 @@ def attachment(body: str | bytes, filename: str, mimetype: str = "text/csv") -> 
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def csv_text(rows) -> str:
-    """Rows as CSV for Excel in Japanese: UTF-8 with a BOM, so the headers read right."""
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return "\ufeff" + out.getvalue()
 
 
 def redirect_back(default: str | None = None) -> Response:

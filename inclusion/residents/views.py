@@ -5,8 +5,6 @@ Every page that shows a resident's personal data records who saw it.
 
 from __future__ import annotations
 
-import csv
-import io
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +18,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment, EnrolmentStatus
+from inclusion.csvfile import csv_text
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -304,43 +303,38 @@ def export(ward: Ward):
     form = ExportForm()
     if not form.validate_on_submit():
         return render_template("residents/export.html", ward=ward, form=form), form_status(form)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
+    header = [
+        _("Record number"),
+        _("Family name"),
+        _("Given name"),
+        _("Family name in kana"),
+        _("Given name in kana"),
+        _("Age band"),
+        _("Phone number"),
+        _("Reminders by"),
+        _("Reminders stopped"),
+    ]
+    rows = [
         [
-            _("Record number"),
-            _("Family name"),
-            _("Given name"),
-            _("Family name in kana"),
-            _("Given name in kana"),
-            _("Age band"),
-            _("Phone number"),
-            _("Reminders by"),
-            _("Reminders stopped"),
+            resident.id,
+            resident.family_name,
+            resident.given_name,
+            resident.family_kana,
+            resident.given_kana,
+            services.age_band(resident.birth_year),
+            " / ".join(display_phone(phone.e164) for phone in resident.phones),
+            resident.reminder_channel.label,
+            _("Yes") if resident.is_opted_out else "",
         ]
-    )
-    rows = 0
-    for resident in queries.ward_residents(ward):
-        rows += 1
-        writer.writerow(
-            [
-                resident.id,
-                resident.family_name,
-                resident.given_name,
-                resident.family_kana,
-                resident.given_kana,
-                services.age_band(resident.birth_year),
-                " / ".join(display_phone(phone.e164) for phone in resident.phones),
-                resident.reminder_channel.label,
-                _("Yes") if resident.is_opted_out else "",
-            ]
-        )
+        for resident in queries.ward_residents(ward)
+    ]
     record_event(
-        current_user, "resident.export", None, ward, {"reason": form.reason.data, "rows": rows}
-    )
+        current_user, "resident.export", None, ward,
+        {"reason": form.reason.data, "rows": len(rows)},
+    )  # fmt: skip
     db.session.commit()
     filename = f"residents-{ward.slug}-{clock.today().isoformat()}.csv"
-    return attachment("\ufeff" + buffer.getvalue(), filename)
+    return attachment(csv_text([header, *rows]), filename)
 
 
 # -- bookings -----------------------------------------------------------------------------

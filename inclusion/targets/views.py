@@ -11,6 +11,7 @@ from flask_login import current_user
 from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
@@ -22,7 +23,7 @@ from inclusion.targets.models import Metric, Target
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import attachment, csv_text, form_status, run_button, run_form
+from inclusion.web import attachment, form_status, run_button, run_form
 
 bp = Blueprint("targets", __name__)
 

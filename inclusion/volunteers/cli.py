@@ -38,6 +38,6 @@ def import_command(file: Path, skip_bad: bool) -> None:
     db.session.commit()
     if result.bad:
         bad_file = file.with_name(file.name + ".bad.csv")
-        bad_file.write_text(roster.bad_rows_csv(result), encoding="utf-8-sig")
+        bad_file.write_text(roster.bad_rows_csv(result), encoding="utf-8")
         click.echo(f"{len(result.bad)} bad row(s) written to {bad_file}")
     click.echo(f"{result.created} volunteer(s) added, {result.updated} updated")

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
+from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
 from inclusion.volunteers import services
 from inclusion.volunteers.models import Shift, Skill, TrainingLevel
@@ -225,26 +226,25 @@ def import_roster(actor: User | None, result: ImportResult, progress=None) -> Im
 
 def bad_rows_csv(result: ImportResult) -> str:
     """The refused rows with their line and reason, to fix and import again."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "reason", *COLUMNS])
-    for line, reason, raw in result.bad:
-        writer.writerow([line, reason, *(raw.get(column, "") for column in COLUMNS)])
-    return out.getvalue()
+    return csv_text(
+        [
+            ["line", "reason", *COLUMNS],
+            *([line, reason, *(raw.get(column, "") for column in COLUMNS)]
+              for line, reason, raw in result.bad),
+        ]
+    )  # fmt: skip
 
 
 HOURS_COLUMNS = ("日付", "開始", "終了", "講座", "会場", "支援員", "役割", "状態", "分", "時間")
 
 
 def hours_csv(shifts: list[Shift]) -> bytes:
-    """Volunteer hours as UTF-8 with a BOM, so Excel in Japanese opens it as it is."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HOURS_COLUMNS)
+    """Volunteer hours, for Excel in Japanese."""
+    rows = []
     for shift in shifts:
         session = shift.session
         start, end = clock.to_local(session.starts_dt), clock.to_local(session.ends_dt)
-        writer.writerow(
+        rows.append(
             [
                 start.date().isoformat(),
                 start.strftime("%H:%M"),
@@ -258,4 +258,4 @@ def hours_csv(shifts: list[Shift]) -> bytes:
                 f"{shift.minutes / 60:.2f}",
             ]
         )
-    return out.getvalue().encode("utf-8-sig")
+    return csv_text([HOURS_COLUMNS, *rows]).encode()
