@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user
@@ -31,6 +31,9 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     if "\\" in target:
+        return None
+    # A line break (even percent-encoded) must never reach a Location header.
+    if any(ord(char) < 32 or ord(char) == 127 for char in unquote(target)):
         return None
     return target
 

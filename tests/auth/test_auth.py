@@ -56,13 +56,22 @@ def test_login_follows_only_local_next(client, users):
     )
     assert response.headers["Location"] == "/wards"
     client.post("/logout")
-    for hostile in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    hostile_targets = (
+        "https://evil.example/", "//evil.example/x", "/\\evil.example",
+        # A line break, raw or percent-encoded, must not reach the Location header.
+        "/wards\r\nSet-Cookie: x=1", "/wards%0d%0aSet-Cookie:%20x=1", "/wards%0a", "/%7f",
+    )  # fmt: skip
+    for hostile in hostile_targets:
         response = client.post(
             "/login",
             data={"email": users["admin"].email, "password": factories.PASSWORD, "next": hostile},
         )
-        assert response.headers["Location"] == "/admin/users"
+        assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
         client.post("/logout")
+    # The same through the query string, as a link would carry it.
+    response = client.post("/login?next=/wards%0d%0aSet-Cookie:x=1",
+                           data={"email": users["admin"].email, "password": factories.PASSWORD})
+    assert response.headers["Location"] == "/admin/users"  # fmt: skip
 
 
 def test_wrong_password_is_refused_and_audited(client, users):
