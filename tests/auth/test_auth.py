@@ -69,8 +69,10 @@ def test_login_follows_only_local_next(client, users):
         assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
         client.post("/logout")
     # The same through the query string, as a link would carry it.
-    response = client.post("/login?next=/wards%0d%0aSet-Cookie:x=1",
-                           data={"email": users["admin"].email, "password": factories.PASSWORD})
+    response = client.post(
+        "/login?next=/wards%0d%0aSet-Cookie:x=1",
+        data={"email": users["admin"].email, "password": factories.PASSWORD},
+    )
     assert response.headers["Location"] == "/admin/users"  # fmt: skip
 
 
