@@ -25,10 +25,21 @@ def unix_lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Control characters nobody types: they would break a calendar file, a CSV or a log line.
+_CONTROLS = dict.fromkeys(
+    [code for code in range(0x20) if chr(code) not in "\n\t"] + list(range(0x7F, 0xA0))
+)
+
+
+def plain_text(text: str) -> str:
+    """Text as stored, whichever way it came: LF line breaks, no other control characters."""
+    return unix_lines(text).translate(_CONTROLS)
+
+
 def strip_whitespace(value: str | None) -> str | None:
     """Drop the spaces people paste around what they type (full-width ones too); line
-    breaks as stored."""
-    return unix_lines(value).strip() if isinstance(value, str) else value
+    breaks as stored, control characters gone."""
+    return plain_text(value).strip() if isinstance(value, str) else value
 
 
 def form_value(value: Any) -> Any:

@@ -9,7 +9,7 @@ from inclusion import clock
 from inclusion.api.problems import both_languages
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
-from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
+from inclusion.forms import EARLIEST_DAY, LATEST_DAY, plain_text
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
@@ -59,8 +59,9 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class Text(fields.String):
-    """A string as people type it: anything but U+0000; line breaks stored as LF, as the
-    pages store them, so the same text is the same whichever way it came."""
+    """A string as people type it: anything but U+0000; line breaks stored as LF and no other
+    control characters, as the pages store them, so the same text is the same whichever
+    way it came."""
 
     def __init__(self, **kwargs) -> None:
         given = kwargs.pop("validate", None)
@@ -68,7 +69,7 @@ class Text(fields.String):
         super().__init__(validate=[*given, validate.Regexp(NO_NUL)], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        return unix_lines(super()._deserialize(value, attr, data, **kwargs))
+        return plain_text(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Strict(ma.Schema):

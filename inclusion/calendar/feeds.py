@@ -22,6 +22,7 @@ from werkzeug.routing import MapAdapter
 
 from inclusion import clock
 from inclusion.extensions import cache, db
+from inclusion.forms import plain_text
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
 from inclusion.venues.models import Venue
 from inclusion.volunteers.models import Shift, ShiftRole, ShiftStatus
@@ -267,7 +268,9 @@ def new_calendar(uid: str, name: str) -> icalendar.Calendar:
     Every event is in that one zone (DTSTAMP in UTC), so its VTIMEZONE is added up front
     rather than found by ``add_missing_timezones``, which reads every event again.
     """
-    calendar = icalendar.Calendar.new(prodid=PRODID, name=name, uid=uid)
+    # The name is a header-like line (X-WR-CALNAME): one line, whatever a title held.
+    one_line = " ".join(plain_text(name).split())
+    calendar = icalendar.Calendar.new(prodid=PRODID, name=one_line, uid=uid)
     calendar.add_component(icalendar.Timezone.from_tzid(current_app.config["INCLUSION_TIMEZONE"]))
     # Calendar.new(refresh_interval=…) writes REFRESH-INTERVAL without VALUE=DURATION.
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
@@ -303,7 +306,7 @@ class EventWriter:
     def text(self, value: str) -> icalendar.vText:
         found = self._texts.get(value)
         if found is None:
-            found = self._texts[value] = icalendar.vText(value)
+            found = self._texts[value] = icalendar.vText(plain_text(value))
         return found
 
     def local(self, value: datetime) -> icalendar.vDDDTypes:

@@ -217,3 +217,11 @@ def test_a_ward_key_books_and_staffs_its_own_ward_only(client, make_key, shibuya
     for path in (f"{booking}/cancel", f"/api/v1/shifts/{their_shift.id}/release"):
         assert client.post(path, json={}, headers=headers).status_code == 404, path
     assert db.session.get(Booking, their_booking.id).status == BookingStatus.BOOKED
+
+
+def test_control_characters_are_dropped_from_what_the_api_stores(client, call_centre, shibuya):
+    body = resident_body(family_name="山\x1b[31m田\x07", needs="耳が\r\n遠い\x0b")
+    made = client.post("/api/v1/residents", json=body, headers=call_centre)
+    assert made.status_code == 201, made.json
+    resident = db.session.get(Resident, made.json["id"])
+    assert (resident.family_name, resident.needs) == ("山[31m田", "耳が\n遠い")

@@ -423,3 +423,35 @@ def test_coordinator_role_is_checked_when_the_feed_is_read(client, users):
     coordinator.ward_id = users["ward_staff"].ward_id
     db.session.commit()
     assert client.get(f"/calendar/c/{raw}.ics").status_code == 404
+
+
+def test_control_characters_never_break_a_feed(client, shibuya, users):
+    """A title or venue stored with line breaks and escape codes (an old import, a script):
+    every feed still parses, the calendar's name stays one line, nothing is injected."""
+    venue = factories.make_venue(shibuya, name="会館\nLOCATION:evil")
+    session = factories.make_session(venue, title="悪い\r\nX-INJECT:1\x0b\x1b[31m")
+    db.session.commit()
+    for path in (f"/w/shibuya/sessions/{session.id}.ics", "/w/shibuya/calendar.ics",
+                 f"/w/shibuya/venues/{venue.id}/calendar.ics"):  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), path
+        lines = text.split("\r\n")
+        assert not any(line.startswith(("X-INJECT", "LOCATION:evil")) for line in lines)
+        calendar = icalendar.Calendar.from_ical(text)
+        summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+        assert "悪い\nX-INJECT:1[31m" in summaries
+    name = icalendar.Calendar.from_ical(
+        client.get(f"/w/shibuya/sessions/{session.id}.ics").get_data()
+    )["X-WR-CALNAME"]
+    assert str(name) == "悪い X-INJECT:1[31m"
+
+
+def test_control_characters_are_dropped_as_text_comes_in():
+    """The one rule the pages' fields and the API's text share: line breaks stay, escape
+    codes and other controls do not."""
+    from inclusion.forms import plain_text, strip_whitespace
+
+    assert plain_text("a\r\nb\x1b[31m\x00c\x7f\x85d\te") == "a\nb[31mcd\te"
+    assert strip_whitespace("  \x0bタイトル\x07 ") == "タイトル"
