@@ -290,6 +290,9 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
 
     settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
+    settings["LOGIN_SESSION_HOURS"] = parse_int(
+        "LOGIN_SESSION_HOURS", get("LOGIN_SESSION_HOURS", "12"), minimum=1
+    )
     settings["API_RATE_LIMIT"] = get("API_RATE_LIMIT", "600 per minute")
     settings["METRICS_TOKEN"] = get("METRICS_TOKEN") or None
     log_format = get("LOG_FORMAT", "text")

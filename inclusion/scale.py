@@ -259,7 +259,7 @@ def fill(name: str, advance: Callable[[int], None] = lambda _count: None) -> dic
     counts["volunteers"] = _write(User.__table__, (
         {"id": uid, "email": f"scale{uid}@volunteers.example.jp", "password_hash": NO_LOGIN,
          "display_name": f"検証 支援員{uid}", "role": Role.VOLUNTEER.value, "is_active": True,
-         "login_token": f"scale{uid}", "created_dt": now, "updated_dt": now}
+         "created_dt": now, "updated_dt": now}
         for uid in volunteers
     ), advance)  # fmt: skip
     _write(VolunteerProfile.__table__, (

@@ -45,7 +45,7 @@ ROLE_LABELS = {
 
 
 def new_login_token() -> str:
-    return secrets.token_urlsafe(16)
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -68,22 +68,22 @@ class User(UserMixin, db.Model):
     ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
     ward: Mapped[Ward | None] = relationship(lazy="joined")
     is_active: Mapped[bool] = mapped_column(default=True)
-    #: Part of the session cookie; replaced on password change to end other sessions.
-    login_token: Mapped[str] = mapped_column(sa.String(32), default=new_login_token)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_login_dt: Mapped[datetime | None]
     password_changed_dt: Mapped[datetime | None]
 
+    #: The log-in this request runs under (``LoginSession.token``); set when loaded.
+    login_session: str = ""
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
-        self.login_token = new_login_token()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.login_token}"
+        return f"{self.id}:{self.login_session}"
 
     def can_access_ward(self, ward: Ward) -> bool:
         if self.role.sees_all_wards:
@@ -92,3 +92,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class LoginSession(db.Model):
+    """One log-in, held on the server: logging out (or a new password, a new role, being
+    deactivated) deletes it, so a copied session cookie stops working at once."""
+
+    __tablename__ = "login_sessions"
+
+    #: What the session cookie carries, with the user's id.
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_login_token)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    user: Mapped[User] = relationship(lazy="joined")
+    created_dt: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from inclusion.audit.services import record_event
-from inclusion.auth.models import PERSON_ROLES, Role, User, new_login_token
+from inclusion.auth.models import PERSON_ROLES, LoginSession, Role, User
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -84,12 +86,42 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def start_login(user: User) -> User:
+    """Hold a new log-in on the server; the session cookie will name it. The user's
+    log-ins older than a working day's limit are cleared on the way."""
+    hours = current_app.config["LOGIN_SESSION_HOURS"]
+    db.session.execute(
+        sa.delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            LoginSession.created_dt < utcnow() - timedelta(hours=hours),
+        )
+    )
+    login = LoginSession(user_id=user.id)
+    db.session.add(login)
+    db.session.flush()
+    user.login_session = login.token
+    return user
+
+
+def end_login(user: User) -> None:
+    """Log out: the session cookie, wherever a copy of it is, no longer works."""
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.token == user.login_session))
+
+
+def end_other_logins(user: User, keep: str = "") -> None:
+    """End the user's log-ins everywhere (but ``keep``, the one making the change)."""
+    db.session.execute(
+        sa.delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.token != keep)
+    )
+
+
 def change_password(user: User, current_password: str, new_password: str) -> User:
     """Replace a password; other sessions of this user end."""
     if not user.check_password(current_password):
         raise AccountError(_l("The current password is not correct."), field="current_password")
     check_new_password(new_password, field="new_password")
     user.set_password(new_password)
+    end_other_logins(user, keep=user.login_session)
     user.password_changed_dt = utcnow()
     record_event(user, "user.password_change", user, user.ward)
     return user
@@ -113,6 +145,9 @@ def update_user(
     changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changed:
         record_event(actor, "user.update", user, ward, {"changed": changed})
+    if "role" in changed or "ward" in changed:
+        # What they may see changed: they log in again under the new rights.
+        end_other_logins(user)
     return user
 
 
@@ -120,6 +155,7 @@ def reset_password(actor: User, user: User, new_password: str) -> User:
     """Set a password for someone who forgot theirs; their sessions end."""
     check_new_password(new_password, field="new_password")
     user.set_password(new_password)
+    end_other_logins(user)
     user.password_changed_dt = utcnow()
     record_event(actor, "user.password_reset", user, user.ward)
     return user
@@ -133,17 +169,29 @@ def set_user_active(actor: User, user: User, is_active: bool) -> User:
         return user  # a page shown before the change, pressed again
     user.is_active = is_active
     if not is_active:
-        user.login_token = new_login_token()
+        end_other_logins(user)
     record_event(actor, "user.activate" if is_active else "user.deactivate", user, user.ward)
     return user
 
 
 def load_user(user_id: str) -> User | None:
-    """Find the user of a session cookie; a stale token means logged out."""
+    """Find the user of a session cookie: only while its log-in is held on the server and
+    younger than the limit."""
     id_part, _, token = user_id.partition(":")
-    if not id_part.isdigit():
+    if not id_part.isdigit() or not token:
         return None
-    user = db.session.get(User, int(id_part))
-    if user is None or not user.is_active or user.role not in PERSON_ROLES:
+    hours = current_app.config["LOGIN_SESSION_HOURS"]
+    login = db.session.scalar(
+        sa.select(LoginSession).where(
+            LoginSession.token == token,
+            LoginSession.user_id == int(id_part),
+            LoginSession.created_dt >= utcnow() - timedelta(hours=hours),
+        )
+    )
+    if login is None:
         return None
-    return user if user.login_token == token else None
+    user = login.user
+    if not user.is_active or user.role not in PERSON_ROLES:
+        return None
+    user.login_session = token
+    return user

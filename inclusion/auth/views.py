@@ -43,7 +43,8 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         if user is not None:
-            login_user(user)
+            login_user(services.start_login(user))
+            db.session.commit()
             return redirect_back()
         form.password.errors.append(_("The e-mail address or password is not correct."))
     return render_template("auth/login.html", form=form), form_status(form)
@@ -54,6 +55,8 @@ def login():
 def logout():
     form = ButtonForm()
     if form.validate_on_submit():
+        services.end_login(current_user)
+        db.session.commit()
         logout_user()
         flash(_("You have logged out."), "success")
         return redirect(url_for("main.index"))
@@ -79,8 +82,6 @@ def change_password():
             show_violation(form, error)
         else:
             db.session.commit()
-            # The new token ended every session, this one included: start it again.
-            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form), form_status(form)

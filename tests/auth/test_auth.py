@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from inclusion.audit.models import AuditLog
 from inclusion.auth import services
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import LoginSession, Role, User
 from inclusion.extensions import db
 from tests import factories
 from tests.conftest import log_in
@@ -35,6 +37,38 @@ def test_login_and_logout(client, users):
     assert response.status_code == 302
     assert client.get("/manage/shibuya").status_code == 302
     assert actions() == ["auth.login"]
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, users):
+    """Someone copied the cookie from a shared ward PC: logging out ends it on the server."""
+    owner, thief = app.test_client(), app.test_client()
+    log_in(owner, users["ward_staff"])
+    cookie = owner.get_cookie("session")
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/manage/shibuya").status_code == 200  # a copy works while logged in
+    owner.post("/logout")
+    assert thief.get("/manage/shibuya").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 0
+
+
+def test_a_log_in_ends_after_the_set_hours(app, users):
+    browser = app.test_client()
+    log_in(browser, users["ward_staff"])
+    login = db.session.scalar(sa.select(LoginSession))
+    login.created_dt -= timedelta(hours=app.config["LOGIN_SESSION_HOURS"], minutes=1)
+    db.session.commit()
+    assert browser.get("/manage/shibuya").status_code == 302
+
+
+def test_a_new_role_or_ward_ends_that_person_s_log_ins(app, users, shinagawa):
+    admin, staff = app.test_client(), app.test_client()
+    log_in(admin, users["admin"])
+    log_in(staff, users["ward_staff"])
+    form = {"display_name": users["ward_staff"].display_name, "role": "ward_staff",
+            "ward": shinagawa.id}  # fmt: skip
+    assert admin.post(f"/admin/users/{users['ward_staff'].id}", data=form).status_code == 302
+    assert staff.get("/manage/shinagawa").status_code == 302  # logs in again, as Shinagawa's
+    assert admin.get("/admin/users").status_code == 200
 
 
 def test_login_redirects_each_role_home(client, users):
