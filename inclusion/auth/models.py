@@ -102,8 +102,6 @@ class LoginSession(db.Model):
 
     #: What the session cookie carries, with the user's id.
     token: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_login_token)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user: Mapped[User] = relationship(lazy="joined")
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
