@@ -359,3 +359,22 @@ def test_unknown_user_is_404(client, users):
         ).status_code
         == 404
     )
+
+
+def test_an_unknown_address_costs_a_password_check_like_a_known_one(app, users, monkeypatch):
+    """The time a refusal takes must not tell which e-mail addresses have accounts: an
+    unknown address still has a (scrypt) password checked."""
+    import werkzeug.security
+
+    checked = []
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return werkzeug.security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    monkeypatch.setattr("inclusion.auth.models.check_password_hash", counting)
+    assert services.authenticate("nobody@example.jp", "wrong-password") is None
+    assert services.authenticate(users["ward_staff"].email, "wrong-password") is None
+    # (Test accounts use a cheaper scrypt cost, for speed; the method is the same.)
+    assert len(checked) == 2 and all(method.startswith("scrypt:") for method in checked)
