@@ -165,6 +165,9 @@ def check_command() -> None:
         place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
     warnings += telephony_warnings(config)
+    if not config["PUBLIC_BASE_URL"]:
+        warnings.append("PUBLIC_BASE_URL is not set: Twilio's webhooks (replies, keys pressed, "
+                        "delivery) are refused, as their signatures cannot be checked")  # fmt: skip
     click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
     click.echo(f"calendars:  UIDs @{config['CALENDAR_DOMAIN']}, cache {config['CACHE_TYPE']}")
     click.echo(f"staff mail: {config['MAIL_SERVER'] or '(to the log)'}")

@@ -22,18 +22,20 @@ KEYS = {"1": replies.CONFIRM, "2": replies.CANCEL}
 
 
 def _public(url: str) -> str:
-    """A URL of ours as Twilio sees it: on the configured public address, else as proxied."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    if not base:
-        return url
+    """A URL of ours as Twilio calls it: the path on the configured public address."""
     parts = urlsplit(url)
+    base = current_app.config["PUBLIC_BASE_URL"]
     return f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def valid_signature() -> bool:
+    """Signed by Twilio for our configured address. Never for a URL built from the
+    request's Host header, which whoever sends the request chooses: without
+    PUBLIC_BASE_URL every webhook is refused."""
     token = current_app.config["TWILIO_AUTH_TOKEN"]
+    base = current_app.config["PUBLIC_BASE_URL"]
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
+    if not token or not signature or not base:
         return False
     return RequestValidator(token).validate(
         _public(request.url), request.form.to_dict(), signature

@@ -58,25 +58,28 @@ def test_no_signature_no_entry(client, reminder):
     assert reminder.status == ReminderStatus.DELIVERED
 
 
-def test_behind_a_proxy_the_public_url_is_what_was_signed(database_url):
-    proxied = make_test_app(database_url, TWILIO_AUTH_TOKEN=TOKEN, PROXY_FIX_HOPS="1")
-    client = proxied.test_client()
+def test_only_the_configured_public_url_is_what_was_signed(database_url):
+    """The Host header is whatever the sender says: a signature is checked against
+    PUBLIC_BASE_URL alone, and without one every webhook is refused."""
     form = {"MessageStatus": "delivered"}
     path = "/twilio/status/999999"
-    signature = RequestValidator(TOKEN).compute_signature(f"{PUBLIC}{path}", form)
-    headers = {
-        "X-Twilio-Signature": signature,
-        "X-Forwarded-Proto": "https",
-        "X-Forwarded-Host": "inclusion.example.lg.jp",
-    }
-    try:
-        # Signature accepted (then no such reminder); without the proxy headers it is not.
-        assert client.post(path, data=form, headers=headers).status_code == 404
-        del headers["X-Forwarded-Host"]
-        assert client.post(path, data=form, headers=headers).status_code == 403
-    finally:
-        with proxied.app_context():
-            db.engine.dispose()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "attacker.example"}
+    for base, expected in ((PUBLIC, 404), (None, 403)):
+        settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PROXY_FIX_HOPS": "1"}
+        if base:
+            settings["PUBLIC_BASE_URL"] = base
+        app = make_test_app(database_url, **settings)
+        client = app.test_client()
+        try:
+            for url in (f"{PUBLIC}{path}", f"https://attacker.example{path}"):
+                signature = RequestValidator(TOKEN).compute_signature(url, form)
+                headers = {"X-Twilio-Signature": signature, **forwarded}
+                status = client.post(path, data=form, headers=headers).status_code
+                # Accepted (then no such reminder) only when signed for our own address.
+                assert status == (expected if url.startswith(PUBLIC) else 403), (base, url)
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def test_status_only_moves_forward(client, reminder):
