@@ -166,8 +166,10 @@ def check_command() -> None:
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
     warnings += telephony_warnings(config)
     if not config["PUBLIC_BASE_URL"]:
-        warnings.append("PUBLIC_BASE_URL is not set: Twilio's webhooks (replies, keys pressed, "
-                        "delivery) are refused, as their signatures cannot be checked")  # fmt: skip
+        warnings.append(
+            "PUBLIC_BASE_URL is not set: Twilio's webhooks (replies, keys pressed, delivery) "
+            "are refused, as their signatures cannot be checked"
+        )
     click.echo(f"rate limit: {config['RATELIMIT_STORAGE_URI'].split('://')[0]}")
     click.echo(f"calendars:  UIDs @{config['CALENDAR_DOMAIN']}, cache {config['CACHE_TYPE']}")
     click.echo(f"staff mail: {config['MAIL_SERVER'] or '(to the log)'}")
