@@ -17,7 +17,7 @@ from inclusion.scheduler.services import last_beat
 from inclusion.tokens import digest, same_digest
 
 bp = Blueprint("ops", __name__)
-#: Prometheus asks from these when no METRICS_TOKEN is set.
+#: A developer's Prometheus asks from these when no METRICS_TOKEN is set.
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
 
 
@@ -60,12 +60,16 @@ def readyz():
 @public
 @limiter.exempt
 def metrics():
-    """Prometheus text: with METRICS_TOKEN as a bearer token, or from this host when unset."""
+    """Prometheus text, with METRICS_TOKEN as a bearer token. Without one it answers only a
+    developer's own machine (debug or test runs, from this host): in production a proxy
+    on the same host would make every visitor look local."""
     token = current_app.config["METRICS_TOKEN"]
     if token:
         given = bearer_token()
         if given is None or not same_digest(digest(token), given):
             abort(404)
+    elif not (current_app.debug or current_app.testing):
+        abort(404)
     elif request.remote_addr not in LOCAL_ADDRESSES:
         abort(404)
     return scrape(), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}

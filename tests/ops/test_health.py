@@ -55,8 +55,15 @@ def test_metrics_count_requests_and_read_the_outbox(client, shibuya):
     assert "inclusion_http_request_seconds_bucket" in text
 
 
-def test_metrics_are_not_for_everyone(client):
+def test_metrics_are_not_for_everyone(app, client):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
+    # In production, without a token, not even from this host (a local proxy's address).
+    app.testing = False
+    try:
+        local = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert local.status_code == 404
+    finally:
+        app.testing = True
 
 
 class TestMetricsToken:
