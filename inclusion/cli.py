@@ -165,6 +165,8 @@ def check_command() -> None:
         place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
     warnings += telephony_warnings(config)
+    if not config["METRICS_TOKEN"]:
+        warnings.append("METRICS_TOKEN is not set: /metrics answers nobody outside a debug run")
     if not config["PUBLIC_BASE_URL"]:
         warnings.append(
             "PUBLIC_BASE_URL is not set: Twilio's webhooks (replies, keys pressed, delivery) "

@@ -129,12 +129,13 @@ def test_check_reports_problems_then_ok(app):
     # Warnings are not problems, but the last line does not read as all clear either.
     assert "warning:    REMINDER_CHANNEL=console: reminders are written" in result.output
     assert "warning:    PUBLIC_BASE_URL is not set: Twilio's webhooks" in result.output
-    assert result.output.rstrip().endswith("ok, with 3 warning(s) above")
+    assert "warning:    METRICS_TOKEN is not set" in result.output
+    assert result.output.rstrip().endswith("ok, with 4 warning(s) above")
     app.config["CALENDAR_DOMAIN"] = "inclusion.city.shibuya.tokyo.jp"
     result = runner.invoke(args=["check"])
-    assert result.output.rstrip().endswith("ok, with 2 warning(s) above")
+    assert result.output.rstrip().endswith("ok, with 3 warning(s) above")
     app.config.update(
-        PUBLIC_BASE_URL="https://inclusion.example.lg.jp",
+        PUBLIC_BASE_URL="https://inclusion.example.lg.jp", METRICS_TOKEN="scrape-secret",
         REMINDER_CHANNEL="twilio", TWILIO_MESSAGING_SERVICE_SID="MG" + "0" * 32,
         REMINDER_SMS_TWO_WAY=True, TWILIO_VOICE_FROM="+815012345678", TWILIO_REGION="jp1",
         TWILIO_EDGE="tokyo",
