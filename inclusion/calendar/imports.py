@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import icalendar
 import recurring_ical_events
 import sqlalchemy as sa
+from dateutil.rrule import rrulestr
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -101,10 +102,17 @@ def _occurrences(calendar: icalendar.Calendar) -> list[icalendar.Event]:
     """Every event, repeating ones expanded, or a RuleViolation saying what is wrong."""
     today = clock.today()
     # Past occurrences too: the session rules then say why they cannot be created.
+    earliest = today - timedelta(days=HORIZON_DAYS)
+    latest = today + timedelta(days=HORIZON_DAYS)
+    too_many = RuleViolation(
+        _l("A file may hold at most %(count)d events.", count=MAX_EVENTS), "file"
+    )
     try:
-        occurrences = recurring_ical_events.of(calendar).between(
-            today - timedelta(days=HORIZON_DAYS), today + timedelta(days=HORIZON_DAYS)
-        )
+        if _repeats_within(calendar, earliest, latest) > MAX_EVENTS:
+            raise too_many
+        occurrences = recurring_ical_events.of(calendar).between(earliest, latest)
+    except RuleViolation:
+        raise
     except KeyError as missing:  # the library needs DTSTART on every event
         raise RuleViolation(
             _l("An event in the file has no %(field)s.", field=str(missing).strip("'")), "file"
@@ -112,10 +120,31 @@ def _occurrences(calendar: icalendar.Calendar) -> list[icalendar.Event]:
     except ValueError as error:  # e.g. a repeat rule it cannot read
         raise _unreadable(error) from None
     if len(occurrences) > MAX_EVENTS:
-        raise RuleViolation(
-            _l("A file may hold at most %(count)d events.", count=MAX_EVENTS), "file"
-        )
+        raise too_many
     return occurrences
+
+
+def _repeats_within(calendar: icalendar.Calendar, earliest: date, latest: date) -> int:
+    """How many times the file's repeat rules fall in the window, counted one by one and
+    only up to the cap: a rule repeating every second is refused in a moment, before any
+    library expands it (which took minutes and gigabytes)."""
+    counted = 0
+    for event in calendar.walk("VEVENT"):
+        if "RRULE" not in event or "DTSTART" not in event:
+            continue
+        start = event["DTSTART"].dt
+        if not isinstance(start, datetime):
+            start = datetime.combine(start, time.min)
+        window = [datetime.combine(day, time.min, tzinfo=start.tzinfo)
+                  for day in (earliest, latest)]  # fmt: skip
+        for rule in event.get("RRULE") if isinstance(event["RRULE"], list) else [event["RRULE"]]:
+            text = rule.to_ical().decode()
+            repeat = rrulestr(text, dtstart=start, ignoretz=start.tzinfo is None)
+            for moment in repeat.xafter(window[0], inc=True):
+                if moment >= window[1] or counted > MAX_EVENTS:
+                    break
+                counted += 1
+    return counted
 
 
 def store(actor: User, ward: Ward, venue: Venue, filename: str, text: str) -> CalendarImport:

@@ -140,6 +140,28 @@ def test_preview_first_then_create_once(client, coordinator, venues):
         (lambda: ics(event("x", "bad", 3, extra="RRULE:FREQ=SOMETIMES")), "読み取れません"),
         (lambda: ics(), "1年以内の予定がありません"),
         (lambda: ics(*[event(f"n{n}", "多すぎ", 3 + n % 300) for n in range(501)]), "500件まで"),
+        # Unbounded repeats are counted one by one up to the cap (expanding this first took
+        # minutes and gigabytes), in whatever time form the file uses.
+        (lambda: ics(event("s", "毎秒", 3, extra="RRULE:FREQ=SECONDLY")), "500件まで"),
+        (lambda: ics(event("m", "毎分", 3, extra="RRULE:FREQ=MINUTELY;INTERVAL=1")), "500件まで"),
+        (
+            lambda: ics(
+                *[
+                    f"UID:d{n}\r\nSUMMARY:毎日\r\nDTSTART;VALUE=DATE:{day(3)}\r\nRRULE:FREQ=DAILY"
+                    for n in range(2)
+                ]
+            ),
+            "500件まで",
+        ),  # fmt: skip
+        (
+            lambda: ics(
+                *[
+                    event(f"w{n}", "毎週", 3 + n, extra="RRULE:FREQ=WEEKLY;COUNT=60")
+                    for n in range(10)
+                ]
+            ),
+            "500件まで",
+        ),  # fmt: skip
         (lambda: b"BEGIN:VCALENDAR\r\n" + b"X" * (1024 * 1024), "1 MBより大きい"),
     ],
 )
