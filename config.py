@@ -290,6 +290,9 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
 
     settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
+    settings["IMPORT_MAX_ROWS"] = parse_int(
+        "IMPORT_MAX_ROWS", get("IMPORT_MAX_ROWS", "2000"), minimum=1
+    )
     settings["LOGIN_SESSION_HOURS"] = parse_int(
         "LOGIN_SESSION_HOURS", get("LOGIN_SESSION_HOURS", "12"), minimum=1
     )

@@ -188,3 +188,35 @@ def test_hours_csv_opens_in_excel(client, users, shibuya):
 def test_hours_csv_date_filters_never_fail(client, users, args):
     log_in(client, users["ward_staff"])
     assert client.get(f"/manage/shibuya/volunteers/hours.csv{args}").status_code == 200
+
+
+def post_roster(client, content: bytes):
+    return client.post(
+        "/manage/shibuya/volunteers/import",
+        data={"roster": (io.BytesIO(content), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_roster_too_big_or_unreadable_is_refused_whole_in_words(app, client, users):
+    """Row limit, an overlong cell, a cell CSV cannot read: a 422 that says which, nothing
+    imported; a roster saved as Excel's "Unicode text" (UTF-16) is read."""
+    log_in(client, users["ward_staff"])
+    before = volunteer_count()
+    app.config["IMPORT_MAX_ROWS"] = 3
+    many = HEADER + "".join(f"v{n}@example.jp,支援員{n},,,shibuya,,,,,,,,\n" for n in range(4))
+    cases = [
+        (many.encode(), "3行まで"),
+        ((HEADER + "a@example.jp," + "長" * 5000 + ",,,shibuya,,,,,,,,\n").encode(),
+         "文字より長い"),
+        # Past what Python's CSV reader takes in one cell (128 KB): its error, in words.
+        ((HEADER + "a@example.jp," + "x" * 140_000 + ",,,shibuya,,,,,,,,\n").encode(),
+         "CSVとして読めません"),
+    ]  # fmt: skip
+    for content, says in cases:
+        response = post_roster(client, content)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422 and says in text, text[text.find("error") :][:300]
+    assert volunteer_count() == before
+    utf16 = post_roster(client, (HEADER + GOOD[1]).encode("utf-16"))
+    assert utf16.status_code == 200 and volunteer_count() == before + 1
