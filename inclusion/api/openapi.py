@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import json
 
 import flask_smorest
 import marshmallow as ma
@@ -16,6 +17,8 @@ from inclusion.api.schemas import Problem
 
 
 class Parser(FlaskParser):
+    """webargs' reader of requests, with the API's answers to bad input."""
+
     #: Input that does not match the schema is a 400; 422 is kept for the programme's rules.
     DEFAULT_VALIDATION_STATUS = 400
     #: A misspelt filter is refused, not ignored (its results would look right and be wrong).
@@ -24,6 +27,14 @@ class Parser(FlaskParser):
         "query": ma.RAISE,
         "querystring": ma.RAISE,
     }
+
+    def _raw_load_json(self, req):
+        # JSON nested thousands deep exhausts the decoder's recursion: that is bad JSON
+        # (a 400 that says so), not a crash.
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "[", 0) from None
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -165,3 +165,16 @@ def test_every_keyed_operation_wants_its_own_scope(client, make_key):
         assert lacking.status_code == 403 and lacking.json["code"] == "missing-scope", (
             method, path, lacking.status_code
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000],
+    ids=["arrays", "objects"],
+)
+def test_json_nested_thousands_deep_is_bad_input_not_a_crash(client, make_key, body):
+    headers = make_key()
+    for path in ("/api/v1/residents", "/api/v1/sessions"):
+        response = client.post(path, data=body, content_type="application/json", headers=headers)
+        assert response.status_code == 400, response.get_data(as_text=True)[:200]
+        assert response.json["errors"][0]["message"]["en"] == "Invalid JSON body."
