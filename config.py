@@ -290,6 +290,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
 
     settings["RATELIMIT_STORAGE_URI"] = get("RATELIMIT_STORAGE_URI", "memory://")
     settings["LOGIN_RATE_LIMIT"] = get("LOGIN_RATE_LIMIT", "5 per minute")
+    settings["LOGIN_ADDRESS_RATE_LIMIT"] = get("LOGIN_ADDRESS_RATE_LIMIT", "60 per minute")
     settings["IMPORT_MAX_ROWS"] = parse_int(
         "IMPORT_MAX_ROWS", get("IMPORT_MAX_ROWS", "2000"), minimum=1
     )

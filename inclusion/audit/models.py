@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "user.update": _l("Account changed"),
     "user.activate": _l("Account reactivated"),
     "user.deactivate": _l("Account deactivated"),
+    "user.unlock": _l("Log-in let through after wrong passwords"),
     "user.password_change": _l("Password changed"),
     "user.password_reset": _l("Password set by an administrator"),
     "ward.update_contact": _l("Booking details changed"),

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from inclusion.auth import services
+from inclusion.auth import lockout, services
 from inclusion.auth.access import public, require
 from inclusion.auth.forms import (
     ChangePasswordForm,
@@ -23,17 +23,20 @@ from inclusion.web import flash_violation, form_status, home_url, redirect_back,
 bp = Blueprint("auth", __name__)
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _failed_login(response) -> bool:
     """Count a log-in attempt against the limit only when it did not succeed."""
     return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed_login)
+@limiter.shared_limit(
+    lockout.account_rate,
+    scope=lockout.ACCOUNT_SCOPE,
+    key_func=lockout.account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+@limiter.limit(lockout.address_rate, methods=["POST"], deduct_when=_failed_login)
 @public
 def login():
     if current_user.is_authenticated:
@@ -156,8 +159,9 @@ def edit_user(user_id: int):
             return redirect(url_for("auth.users"))
     status = form_status(form)
     return render_template(
-        "auth/user_edit.html", user=user, form=form, password_form=PasswordResetForm()
-    ), status
+        "auth/user_edit.html", user=user, form=form, password_form=PasswordResetForm(),
+        locked=lockout.is_locked(user),
+    ), status  # fmt: skip
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
@@ -172,8 +176,21 @@ def reset_password(user_id: int):
         return redirect(url_for("auth.users"))
     form = UserEditForm.of(user)
     return render_template(
-        "auth/user_edit.html", user=user, form=form, password_form=password_form
-    ), 422
+        "auth/user_edit.html", user=user, form=form, password_form=password_form,
+        locked=lockout.is_locked(user),
+    ), 422  # fmt: skip
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@require(Role.ADMIN)
+def unlock(user_id: int):
+    """Someone locked out by wrong passwords called the help desk: they may try now."""
+    user = person_or_404(user_id)
+    if ButtonForm().validate_on_submit():
+        lockout.unlock(current_user, user)
+        db.session.commit()
+        flash(_("%(email)s can try to log in again now.", email=user.email), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])

@@ -111,3 +111,34 @@ def log_in_with_token(client, user):
     client.post(
         "/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": token}
     )
+
+
+def test_one_person_s_wrong_passwords_lock_their_account_not_the_office(app, client, users):
+    """Everyone at a ward office shares one address: five wrong passwords for one account
+    pause that account (from any address), not their colleagues; an admin lifts it."""
+    locked_out, colleague = users["ward_staff"], users["coordinator"]
+    office = {"REMOTE_ADDR": "203.0.113.10"}
+    for _ in range(5):
+        response = client.post("/login", environ_base=office, data={
+            "email": locked_out.email, "password": "nope", "csrf_token": csrf_token(client)})  # fmt: skip
+        assert response.status_code == 422
+    elsewhere = app.test_client()
+    paused = elsewhere.post("/login", environ_base={"REMOTE_ADDR": "198.51.100.7"}, data={
+        "email": locked_out.email, "password": factories.PASSWORD,
+        "csrf_token": csrf_token(elsewhere)})  # fmt: skip
+    assert paused.status_code == 429 and "試行回数が多すぎます" in paused.get_data(as_text=True)
+    fine = client.post("/login", environ_base=office, data={
+        "email": colleague.email, "password": factories.PASSWORD,
+        "csrf_token": csrf_token(client)})  # fmt: skip
+    assert fine.status_code == 302
+    admin = app.test_client()
+    admin.post("/login", data={"email": users["admin"].email, "password": factories.PASSWORD,
+                               "csrf_token": csrf_token(admin)})  # fmt: skip
+    page = admin.get(f"/admin/users/{locked_out.id}").get_data(as_text=True)
+    assert "パスワードの誤り" in page
+    form = {"csrf_token": csrf_token(admin, f"/admin/users/{locked_out.id}")}
+    assert admin.post(f"/admin/users/{locked_out.id}/unlock", data=form).status_code == 302
+    again = elsewhere.post("/login", environ_base={"REMOTE_ADDR": "198.51.100.7"}, data={
+        "email": locked_out.email, "password": factories.PASSWORD,
+        "csrf_token": csrf_token(elsewhere)})  # fmt: skip
+    assert again.status_code == 302
