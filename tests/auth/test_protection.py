@@ -119,9 +119,8 @@ def test_one_person_s_wrong_passwords_lock_their_account_not_the_office(app, cli
     locked_out, colleague = users["ward_staff"], users["coordinator"]
     office = {"REMOTE_ADDR": "203.0.113.10"}
     for _ in range(5):
-        response = client.post("/login", environ_base=office, data={
-            "email": locked_out.email, "password": "nope", "csrf_token": csrf_token(client)})  # fmt: skip
-        assert response.status_code == 422
+        wrong = {"email": locked_out.email, "password": "nope", "csrf_token": csrf_token(client)}
+        assert client.post("/login", environ_base=office, data=wrong).status_code == 422
     elsewhere = app.test_client()
     paused = elsewhere.post("/login", environ_base={"REMOTE_ADDR": "198.51.100.7"}, data={
         "email": locked_out.email, "password": factories.PASSWORD,
