@@ -69,7 +69,9 @@ class Text(fields.String):
         super().__init__(validate=[*given, validate.Regexp(NO_NUL)], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        return plain_text(super()._deserialize(value, attr, data, **kwargs))
+        text = super()._deserialize(value, attr, data, **kwargs)
+        # U+0000 is refused by the described pattern; the other controls are dropped.
+        return text if "\x00" in text else plain_text(text)
 
 
 class Strict(ma.Schema):
