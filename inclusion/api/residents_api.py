@@ -103,11 +103,20 @@ def create_resident(values: dict):
             current_key().user, ward, draft, confirmed_new=confirmed_new
         )
     except resident_services.PossibleDuplicate as duplicate:
+        # Names of other residents only for a key that may read residents; the rest learn
+        # that there are some, and which records, to ask the ward about.
+        readable = current_key().allows(ApiScope.RESIDENTS_READ)
+        shown = schemas.ResidentMatch if readable else schemas.RecordId
+        if readable:
+            for match in duplicate.matches:
+                record_event(current_key().user, "resident.view", match, match.ward,
+                             {"why": "possible duplicate"})  # fmt: skip
+            db.session.commit()
         raise ApiProblem(
             409,
             _l("Residents with this number or name are on record: is it one of them?"),
             code="possible-duplicate",
-            matches=schemas.ResidentMatch(many=True).dump(duplicate.matches),
+            matches=shown(many=True).dump(duplicate.matches),
         ) from None
     db.session.commit()
     return resident

@@ -286,6 +286,12 @@ class Phone(Out):
     kind = fields.Enum(PhoneKind, by_value=True)
 
 
+class RecordId(Out):
+    """Which record, and nothing of the person in it."""
+
+    id = fields.Int()
+
+
 class ResidentMatch(Out):
     """Enough to tell two records apart on the phone, without the rest of the record."""
 

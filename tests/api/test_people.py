@@ -225,3 +225,23 @@ def test_control_characters_are_dropped_from_what_the_api_stores(client, call_ce
     assert made.status_code == 201, made.json
     resident = db.session.get(Resident, made.json["id"])
     assert (resident.family_name, resident.needs) == ("山[31m田", "耳が\n遠い")
+
+
+def test_a_possible_duplicate_names_others_only_to_a_key_that_may_read_them(
+    client, make_key, shibuya
+):
+    """A key that may only register residents learns that the number is on record, and
+    which record, but not who; a key that may read sees names, and that look is logged."""
+    first = client.post("/api/v1/residents", json=resident_body(), headers=make_key())
+    assert first.status_code == 201
+    write_only = make_key(ApiScope.RESIDENTS_WRITE)
+    refused = client.post("/api/v1/residents", json=resident_body(given_name="太郎"),
+                          headers=write_only)  # fmt: skip
+    assert refused.status_code == 409 and refused.json["matches"] == [{"id": first.json["id"]}]
+    assert "山田" not in refused.get_data(as_text=True)
+    views = sa.select(sa.func.count()).where(AuditLog.action == "resident.view")
+    before = db.session.scalar(views)
+    reader = make_key(ApiScope.RESIDENTS_READ, ApiScope.RESIDENTS_WRITE)
+    named = client.post("/api/v1/residents", json=resident_body(given_name="太郎"), headers=reader)
+    assert named.status_code == 409 and named.json["matches"][0]["family_name"] == "山田"
+    assert db.session.scalar(views) == before + 1
