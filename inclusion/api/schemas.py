@@ -9,7 +9,7 @@ from inclusion import clock
 from inclusion.api.problems import both_languages
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
-from inclusion.forms import EARLIEST_DAY, LATEST_DAY, plain_text
+from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
 from inclusion.phones import PhoneKind
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
@@ -54,24 +54,23 @@ def local_iso(moment) -> str | None:
     return clock.to_local(moment).isoformat() if moment is not None else None
 
 
-#: No one types U+0000 and PostgreSQL cannot store it: described, so clients know.
-NO_NUL = r"^[^\x00]*$"
+#: No control characters but line breaks and tabs: nobody types them, PostgreSQL cannot
+#: store U+0000, and the others break calendars, CSV files and logs. Described, so clients
+#: know; the pages drop them as they come in (``plain_text``).
+NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
 class Text(fields.String):
-    """A string as people type it: anything but U+0000; line breaks stored as LF and no other
-    control characters, as the pages store them, so the same text is the same whichever
-    way it came."""
+    """A string as people type it, without control characters; line breaks stored as LF, as
+    the pages store them, so the same text is the same whichever way it came."""
 
     def __init__(self, **kwargs) -> None:
         given = kwargs.pop("validate", None)
         given = [] if given is None else given if isinstance(given, list) else [given]
-        super().__init__(validate=[*given, validate.Regexp(NO_NUL)], **kwargs)
+        super().__init__(validate=[*given, validate.Regexp(NO_CONTROLS)], **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        # U+0000 is refused by the described pattern; the other controls are dropped.
-        return text if "\x00" in text else plain_text(text)
+        return unix_lines(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Strict(ma.Schema):
