@@ -56,7 +56,7 @@ def test_the_production_config_adds_up_every_workers_counts(backend, tmp_path_fa
         migrate_database(url)
         port = free_port()
         environ = {**os.environ, "DATABASE_URL": url, "WEB_BIND": f"127.0.0.1:{port}",
-                   "WEB_WORKERS": "2", "WEB_THREADS": "2",
+                   "WEB_WORKERS": "2", "WEB_THREADS": "2", "METRICS_TOKEN": "scrape-secret",
                    "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}  # fmt: skip
         process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -75,7 +75,12 @@ def test_the_production_config_adds_up_every_workers_counts(backend, tmp_path_fa
                 except OSError:
                     time.sleep(0.3)
             assert answered == 20
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            # Production: /metrics answers only with the token.
+            scrape = urllib.request.Request(
+                f"http://127.0.0.1:{port}/metrics",
+                headers={"Authorization": "Bearer scrape-secret"},
+            )
+            with urllib.request.urlopen(scrape, timeout=5) as r:
                 text = r.read().decode()
             line = next(line for line in text.splitlines() if line.startswith(
                 'inclusion_http_requests_total{endpoint="ops.healthz"'))  # fmt: skip
