@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -72,8 +73,11 @@ def create_user(
     return user
 
 
-#: Hashed like every real password, from a secret nobody knows.
-_NOBODY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
+@cache
+def _nobody_hash() -> str:
+    """A password hash made like every real one, from a secret nobody knows; made at the
+    first refused log-in, not at every start of every process."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -82,7 +86,7 @@ def authenticate(email: str, password: str) -> User | None:
     # The password is checked whoever it is (against a stand-in for an unknown address),
     # so the time taken does not tell which addresses have accounts.
     matches = (
-        user.check_password(password) if user else check_password_hash(_NOBODY_HASH, password)
+        user.check_password(password) if user else check_password_hash(_nobody_hash(), password)
     )
     if user is None or not user.is_active or user.role not in PERSON_ROLES or not matches:
         record_event(None, "auth.login_failed", details={"email": normalise_email(email)[:254]})

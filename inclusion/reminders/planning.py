@@ -311,6 +311,11 @@ def cancel_stale(
     return db.session.execute(statement).rowcount
 
 
+def _row_resident(value: sa.ColumnElement) -> sa.ScalarSelect:
+    """``value`` of the resident a reminder row is for, as SQL."""
+    return sa.select(value).where(Resident.id == Reminder.resident_id).scalar_subquery()
+
+
 def readdress(now: datetime, resident_id: int) -> int:
     """A resident's numbers or choices changed: their waiting rows go where a plan would now
     send them (the new number, a call for a landline). Rows no contact should get any more
@@ -318,16 +323,10 @@ def readdress(now: datetime, resident_id: int) -> int:
     moved = 0
     for recipient in (Recipient.RESIDENT, Recipient.PROXY):
         channel, to, allowed = reach(recipient)
-
-        def now_for(value: sa.ColumnElement) -> sa.ScalarSelect:
-            return sa.select(value).where(Resident.id == Reminder.resident_id).scalar_subquery()
-
-        reachable = sa.select(Resident.id).where(Resident.id == Reminder.resident_id, allowed)
         if recipient == Recipient.PROXY:
             # A contact called because the resident was not reached is reached all the same.
-            reachable = sa.select(Resident.id).where(
-                Resident.id == Reminder.resident_id, Resident.proxy_phone_e164.is_not(None)
-            )
+            allowed = Resident.proxy_phone_e164.is_not(None)
+        reachable = sa.select(Resident.id).where(Resident.id == Reminder.resident_id, allowed)
         moved += db.session.execute(
             sa.update(Reminder)
             .where(
@@ -335,9 +334,14 @@ def readdress(now: datetime, resident_id: int) -> int:
                 Reminder.resident_id == resident_id,
                 Reminder.recipient == recipient,
                 sa.exists(reachable),
-                sa.or_(Reminder.to_e164 != now_for(to), Reminder.channel != now_for(channel)),
+                sa.or_(
+                    Reminder.to_e164 != _row_resident(to),
+                    Reminder.channel != _row_resident(channel),
+                ),
             )
-            .values(to_e164=now_for(to), channel=now_for(channel), body="", updated_dt=now)
+            .values(
+                to_e164=_row_resident(to), channel=_row_resident(channel), body="", updated_dt=now
+            )  # fmt: skip
             .execution_options(synchronize_session="fetch")
         ).rowcount
     return moved

@@ -291,25 +291,23 @@ def replies_of(ward: Ward | None, waiting: bool) -> list[Reply]:
     return list(db.session.scalars(query))
 
 
+def _by_id(query: sa.Select, model, ids: set[int]) -> dict:
+    """The rows with these ids, in one query (none for no ids)."""
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(query.where(model.id.in_(ids)))}
+
+
 def residents_named(replies: list[Reply]) -> dict[int, Resident]:
     """The residents the replies name, in one query."""
     ids = {resident_id for reply in replies for resident_id in reply.resident_ids}
-    if not ids:
-        return {}
-    return {r.id: r for r in db.session.scalars(sa.select(Resident).where(Resident.id.in_(ids)))}
+    return _by_id(sa.select(Resident), Resident, ids)
 
 
 def bookings_named(replies: list[Reply]) -> dict[int, Booking]:
     """The bookings unclear replies could have meant, with their sessions, in one query."""
     ids = {booking_id for reply in replies for booking_id in reply.booking_ids}
-    if not ids:
-        return {}
-    return {
-        booking.id: booking
-        for booking in db.session.scalars(
-            sa.select(Booking).options(joinedload(Booking.session)).where(Booking.id.in_(ids))
-        )
-    }
+    return _by_id(sa.select(Booking).options(joinedload(Booking.session)), Booking, ids)
 
 
 def count_waiting_replies(ward: Ward) -> int:

@@ -1,7 +1,7 @@
 """Telephony as it works in Japan: the SMS sender and replies, region, voice, landlines,
 the ward's number in every message, and SMS length."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -196,21 +196,27 @@ def test_a_long_sms_is_shortened_title_first(shibuya, title, venue, keeps):
         assert part in text, text
 
 
-def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
-    """A couple shares a mobile: their two reminders never travel side by side."""
+def two_texts_due_to_one_number(ward) -> datetime:
+    """A couple sharing a mobile: a text each, due now, for 早い回 then 遅い回. Returns now."""
     now = clock.to_utc(clock.today() + timedelta(days=1), time(10))
-    venue = factories.make_venue(shibuya)
+    venue = factories.make_venue(ward)
     for hour, title in ((3, "早い回"), (5, "遅い回")):
         session = factories.make_session(
             venue, starts_dt=now + timedelta(days=1, hours=hour), title=title
         )
         booking = factories.make_booking(session, factories.make_resident(
-            shibuya, phones=("+819012345678",), channel=ReminderChannel.SMS))  # fmt: skip
+            ward, phones=("+819012345678",), channel=ReminderChannel.SMS))  # fmt: skip
         factories.make_reminder(
             booking, status=ReminderStatus.PENDING, channel=ReminderChannel.SMS,
             to_e164="+819012345678", due_dt=now - timedelta(minutes=1),
         )  # fmt: skip
     db.session.commit()
+    return now
+
+
+def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
+    """A couple shares a mobile: their two reminders never travel side by side."""
+    now = two_texts_due_to_one_number(shibuya)
     result = dispatch.dispatch_once(now)
     assert result.sent == 2 and result.held >= 1
     # The earlier session's message first, the second only once the first was recorded.
@@ -221,19 +227,7 @@ def test_messages_to_one_number_go_one_after_another(shibuya, fake_twilio):
 def test_a_message_tried_again_is_not_overtaken_by_a_later_one(shibuya, fake_twilio):
     """Twilio asks to slow down on the first of two texts to one number: the second waits
     for the first, whose retry goes first."""
-    now = clock.to_utc(clock.today() + timedelta(days=1), time(10))
-    venue = factories.make_venue(shibuya)
-    for hour, title in ((3, "早い回"), (5, "遅い回")):
-        session = factories.make_session(
-            venue, starts_dt=now + timedelta(days=1, hours=hour), title=title
-        )
-        booking = factories.make_booking(session, factories.make_resident(
-            shibuya, phones=("+819012345678",), channel=ReminderChannel.SMS))  # fmt: skip
-        factories.make_reminder(
-            booking, status=ReminderStatus.PENDING, channel=ReminderChannel.SMS,
-            to_e164="+819012345678", due_dt=now - timedelta(minutes=1),
-        )  # fmt: skip
-    db.session.commit()
+    now = two_texts_due_to_one_number(shibuya)
     fake_twilio.answer(429)
     first = dispatch.dispatch_once(now)
     assert (first.sent, first.retried) == (0, 1) and first.held
