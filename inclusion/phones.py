@@ -79,3 +79,12 @@ def masked(e164: str | None) -> str:
     if not e164:
         return ""
     return e164[:3] + "*" * max(len(e164) - 7, 0) + e164[-4:]
+
+
+def without_numbers(text: str) -> str:
+    """``text`` with every phone number in it replaced by "…": a provider's error message
+    goes into logs and API answers, which must not carry a resident's number."""
+    spans = [(match.start, match.end) for match in phonenumbers.PhoneNumberMatcher(text, "JP")]
+    for start, end in reversed(spans):
+        text = f"{text[:start]}…{text[end:]}"
+    return text

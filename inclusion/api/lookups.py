@@ -6,6 +6,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from inclusion.api.access import ApiProblem, check_ward, current_key
+from inclusion.api.disclosure import whole_record
 from inclusion.extensions import db
 from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session
@@ -66,5 +67,13 @@ def check_unchanged(blueprint, row, schema, shown=lambda row: row):
     Under the lock no one else changes it until the change at hand is committed.
     """
     db.session.refresh(row, with_for_update=True)
-    blueprint.check_etag(shown(row), schema)
+    with whole_record():
+        blueprint.check_etag(shown(row), schema)
     return row
+
+
+def set_version(blueprint, row, schema) -> None:
+    """The response's ETag from the whole record, whatever of it the key may read: it
+    changes whenever the record does, and says nothing of what is in it."""
+    with whole_record():
+        blueprint.set_etag(row, schema)

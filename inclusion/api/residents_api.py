@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, current_key
-from inclusion.api.lookups import check_unchanged, reachable, ward_asked
+from inclusion.api.lookups import check_unchanged, reachable, set_version, ward_asked
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
@@ -78,14 +78,12 @@ def find_residents(phone: str, ward: str | None = None):
 
 @residents_bp.route("/residents/<int:resident_id>")
 @api_key(ApiScope.RESIDENTS_READ)
-@writes_on_read
 @residents_bp.etag
 @residents_bp.response(200, schemas.Resident)
 def get_resident(resident_id: int):
     """One resident's record; audit-logged."""
     resident = _resident(resident_id)
-    record_event(current_key().user, "resident.view", resident, resident.ward)
-    db.session.commit()
+    set_version(residents_bp, resident, schemas.Resident)
     return resident
 
 
@@ -103,20 +101,11 @@ def create_resident(values: dict):
             current_key().user, ward, draft, confirmed_new=confirmed_new
         )
     except resident_services.PossibleDuplicate as duplicate:
-        # Names of other residents only for a key that may read residents; the rest learn
-        # that there are some, and which records, to ask the ward about.
-        readable = current_key().allows(ApiScope.RESIDENTS_READ)
-        shown = schemas.ResidentMatch if readable else schemas.RecordId
-        if readable:
-            for match in duplicate.matches:
-                record_event(current_key().user, "resident.view", match, match.ward,
-                             {"why": "possible duplicate"})  # fmt: skip
-            db.session.commit()
         raise ApiProblem(
             409,
             _l("Residents with this number or name are on record: is it one of them?"),
             code="possible-duplicate",
-            matches=shown(many=True).dump(duplicate.matches),
+            matches=schemas.ResidentMatch(many=True).dump(duplicate.matches),
         ) from None
     db.session.commit()
     return resident
@@ -135,6 +124,7 @@ def update_resident(values: dict, resident_id: int):
     draft = replace(resident_services.ResidentDraft.of(resident), **values)
     resident_services.update_resident(current_key().user, resident, draft)
     db.session.commit()
+    set_version(residents_bp, resident, schemas.Resident)
     return resident
 
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from inclusion import clock
+from inclusion.api.disclosure import disclose
 from inclusion.api.problems import both_languages
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
@@ -285,13 +286,18 @@ class Phone(Out):
     kind = fields.Enum(PhoneKind, by_value=True)
 
 
-class RecordId(Out):
-    """Which record, and nothing of the person in it."""
+class PersonalData(Out):
+    """A resident's record: whole for a key that may read residents (each one shown is
+    audit-logged), else only the fields in ``NOT_PERSONAL``; see ``api.disclosure``."""
 
-    id = fields.Int()
+    NOT_PERSONAL: tuple[str, ...] = ("id",)
+
+    @ma.post_dump(pass_original=True)
+    def _within_scope(self, data: dict, resident, **kwargs) -> dict:
+        return disclose(data, resident, self.NOT_PERSONAL)
 
 
-class ResidentMatch(Out):
+class ResidentMatch(PersonalData):
     """Enough to tell two records apart on the phone, without the rest of the record."""
 
     id = fields.Int()
@@ -303,6 +309,8 @@ class ResidentMatch(Out):
 
 
 class Resident(ResidentMatch):
+    NOT_PERSONAL = ("id", "ward")
+
     ward = fields.Function(lambda resident: resident.ward.slug)
     phones = fields.List(fields.Nested(Phone))
     reminder_channel = fields.Enum(ReminderChannel, by_value=True)

@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, render_template
 from flask_limiter.util import get_remote_address
 
 from inclusion import clock
-from inclusion.api import schemas
+from inclusion.api import disclosure, schemas
 from inclusion.api.access import (
     ApiProblem,
     api_public,
@@ -129,3 +129,4 @@ def register(app: Flask) -> None:
     """Mount the API on an app, with its OpenAPI description."""
     init_app(app, BLUEPRINTS)
     app.register_blueprint(docs_bp)
+    disclosure.init_app(app)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,12 +33,22 @@ def record_event(
     return entry
 
 
-def record_view(action: str, target: Any, ward: Ward | None, **details: Any) -> None:
-    """Record who saw personal data, committed with the page (the view is ``writes_on_read``)."""
+def record_view(
+    action: str,
+    target: Any,
+    ward: Ward | None,
+    residents: Iterable[int | None] = (),
+    **details: Any,
+) -> None:
+    """Record who saw personal data, and whose (the residents' ids), committed with the
+    page (the view is ``writes_on_read``)."""
     from flask_login import current_user
 
     if action not in READ_ACTIONS:
         raise ValueError(f"{action} records a change, not a read")
+    shown = sorted({resident_id for resident_id in residents if resident_id is not None})
+    if shown:
+        details |= {"shown": len(shown), "residents": shown}
     record_event(current_user, action, target, ward, details)
     db.session.commit()
 

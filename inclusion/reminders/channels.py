@@ -19,7 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from inclusion.phones import masked
+from inclusion.phones import masked, without_numbers
 from inclusion.residents.models import ReminderChannel
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,9 @@ class TwilioChannel:
                 raise MaybeSent(
                     f"Twilio answered {error.status}; it may have been sent.", code
                 ) from None
-            reason = PERMANENT.get(error.code, f"Twilio refused it ({error.code}: {error.msg})")
+            reason = PERMANENT.get(
+                error.code, f"Twilio refused it ({error.code}: {without_numbers(error.msg)})"
+            )
             raise Refused(reason, code) from None
         except requests.ConnectionError as error:
             if _never_left(error):

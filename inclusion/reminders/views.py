@@ -51,7 +51,7 @@ def session_log(ward: Ward, session_id: int):
         resendable=_resendable(session, reminders),
         reminder_answers=ANSWER_LABELS,
     )
-    record_view("reminder.log", session, ward, shown=len(reminders))
+    record_view("reminder.log", session, ward, [reminder.resident_id for reminder in reminders])
     return page
 
 
@@ -104,7 +104,12 @@ def _inbox(ward: Ward | None):
         residents=services.residents_named(shown),
         bookings=services.bookings_named(shown),
     )
-    record_view("reply.list", None, ward, shown=len(shown))
+    record_view(
+        "reply.list",
+        None,
+        ward,
+        [resident_id for reply in shown for resident_id in reply.resident_ids],
+    )
     return page
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -128,19 +129,25 @@ def ward_residents(ward: Ward):
     )
 
 
-def family_names_by_session(session_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+class LeadListEntry(NamedTuple):
+    place: int
+    family_name: str
+    resident_id: int
+
+
+def family_names_by_session(session_ids: list[int]) -> dict[int, list[LeadListEntry]]:
     """(place, family name) of each seated resident per session: a lead's list for the day."""
-    names: dict[int, list[tuple[int, str]]] = {session_id: [] for session_id in session_ids}
+    names: dict[int, list[LeadListEntry]] = {session_id: [] for session_id in session_ids}
     if not session_ids:
         return names
     rows = db.session.execute(
-        sa.select(Booking.session_id, Booking.place, Resident.family_name)
+        sa.select(Booking.session_id, Booking.place, Resident.family_name, Resident.id)
         .join(Resident, Resident.id == Booking.resident_id)
         .where(Booking.session_id.in_(session_ids), Booking.status.in_(SEATED))
         .order_by(Booking.session_id, Booking.place)
     )
-    for session_id, place, family_name in rows:
-        names[session_id].append((place, family_name))
+    for session_id, *entry in rows:
+        names[session_id].append(LeadListEntry(*entry))
     return names
 
 

@@ -101,7 +101,7 @@ def index(ward: Ward):
         searched=found is not None,
         consent_due=_consent_due(residents),
     )
-    record_view("resident.search", None, ward, shown=len(residents))
+    record_view("resident.search", None, ward, [resident.id for resident in residents])
     return page
 
 
@@ -293,7 +293,7 @@ def merge(ward: Ward, resident_id: int):
         candidates=candidates,
     )
     if request.method == "GET":
-        record_view("resident.search", None, ward, shown=len(candidates))
+        record_view("resident.search", None, ward, [match.id for match in candidates])
     return page, form_status(form)
 
 
@@ -411,7 +411,8 @@ def book(ward: Ward, session_id: int):
         course_dates=dates,
     )
     if found or chosen:
-        record_view("resident.search", None, ward, shown=len(found or []) + (1 if chosen else 0))
+        shown = [resident.id for resident in [*(found or []), *([chosen] if chosen else [])]]
+        record_view("resident.search", None, ward, shown)
     return page, form_status(form)
 
 
@@ -506,6 +507,7 @@ def attendance(ward: Ward, booking_id: int):
 def roster(ward: Ward, session_id: int):
     session = get_in_ward_or_404(Session, session_id, ward)
     course = courses.course_of(session)
+    course_waiting = courses.course_waitlist(course) if course else []
     rows = queries.session_bookings(session)
     search_form, found = _search(ward)
     page = render_template(
@@ -519,9 +521,14 @@ def roster(ward: Ward, session_id: int):
         found=found,
         slot_label=bookings.slot_label,
         last_reminders=reminder_services.latest_by_booking(session),
-        course_waiting=courses.course_waitlist(course) if course else [],
+        course_waiting=course_waiting,
     )
-    record_view("resident.roster", session, ward, shown=len(rows) + len(found or []))
+    shown = [
+        *(row.resident_id for row in rows),
+        *(resident.id for resident in found or []),
+        *(enrolment.resident_id for enrolment in course_waiting),
+    ]
+    record_view("resident.roster", session, ward, shown)
     return page
 
 
@@ -539,7 +546,7 @@ def sign_in(ward: Ward, session_id: int):
         blank_rows=max(3, session.capacity - len(rows)),
         slot_label=bookings.slot_label,
     )
-    record_view("resident.sign_in_sheet", session, ward, shown=len(rows))
+    record_view("resident.sign_in_sheet", session, ward, [row.resident_id for row in rows])
     return page
 
 
@@ -578,7 +585,7 @@ def follow_ups(ward: Ward):
         due=due,
         due_count=queries.count_due_follow_ups(ward, clock.today()),
     )
-    record_view("resident.follow_up_list", None, ward, shown=len(due))
+    record_view("resident.follow_up_list", None, ward, [item.resident_id for item in due])
     return page
 
 

@@ -22,7 +22,7 @@ from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm, plausible_date
 from inclusion.phones import display_phone
-from inclusion.residents.queries import family_names_by_session
+from inclusion.residents.queries import LeadListEntry, family_names_by_session
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
 from inclusion.venues.services import list_venues
@@ -124,11 +124,12 @@ def my_shifts():
     for session_id, listed in names.items():
         if listed:
             session = db.session.get(Session, session_id)
-            record_view("resident.lead_list", session, session.ward, shown=len(listed))
+            record_view("resident.lead_list", session, session.ward,
+                        [entry.resident_id for entry in listed])  # fmt: skip
     return page
 
 
-def _lead_lists(upcoming: list[Shift]) -> dict[int, list[tuple[int, str]]]:
+def _lead_lists(upcoming: list[Shift]) -> dict[int, list[LeadListEntry]]:
     """Today's sessions the volunteer leads: who is booked (family names only), if allowed."""
     if not current_app.config["LEAD_SEES_RESIDENT_NAMES"]:
         return {}

@@ -251,3 +251,53 @@ def test_a_possible_duplicate_names_others_only_to_a_key_that_may_read_them(
     named = client.post("/api/v1/residents", json=resident_body(given_name="太郎"), headers=reader)
     assert named.status_code == 409 and named.json["matches"][0]["family_name"] == "山田"
     assert db.session.scalar(views) == before + 1
+
+
+def test_a_key_that_may_only_write_residents_reads_nothing_of_them_back(client, make_key, shibuya):
+    """Registering or correcting a resident answers with which record (and its version),
+    never the record itself: an empty correction used to echo it whole."""
+    write_only = make_key(ApiScope.RESIDENTS_WRITE)
+    made = client.post("/api/v1/residents", json=resident_body(needs="耳が遠い"),
+                       headers=write_only)  # fmt: skip
+    assert made.status_code == 201 and made.json == {"id": made.json["id"], "ward": "shibuya"}
+    path = f"/api/v1/residents/{made.json['id']}"
+    reader = make_key(ApiScope.RESIDENTS_READ)
+    version = client.get(path, headers=reader).headers["ETag"]
+    echoed = client.patch(path, json={}, headers={**write_only, "If-Match": version})
+    assert echoed.status_code == 200 and echoed.json == made.json
+    assert echoed.headers["ETag"] == version  # the whole record's version, as a reader sees it
+    assert "山田" not in echoed.get_data(as_text=True)
+    with_version = {**write_only, "If-Match": version}
+    moved = client.patch(path, json={"needs": "目が悪い"}, headers=with_version)
+    assert moved.status_code == 200 and moved.headers["ETag"] != version
+    stale = client.patch(path, json={"needs": "x"}, headers=with_version)
+    assert stale.status_code == 412
+    views = db.session.scalars(
+        sa.select(AuditLog.actor_id).where(AuditLog.action == "resident.view")
+    ).all()
+    assert len(views) == 1  # the reader's look, and no look by the key that only writes
+
+
+def test_every_resident_a_response_shows_is_logged_with_the_route(client, call_centre, shibuya):
+    first = factories.make_resident(shibuya, phones=("+81334631873",))
+    second = factories.make_resident(shibuya, phones=("+81334631873",))
+    db.session.commit()
+    found = client.get("/api/v1/residents?ward=shibuya&phone=0334631873", headers=call_centre)
+    assert found.status_code == 200 and len(found.json) == 2
+    views = db.session.execute(
+        sa.select(AuditLog.target_id, AuditLog.details).where(AuditLog.action == "resident.view")
+    ).all()
+    assert sorted(target for target, _ in views) == sorted([first.id, second.id])
+    assert {details["via"] for _, details in views} == {"GET /api/v1/residents"}
+    refused = client.get(f"/api/v1/residents/{first.id}", headers={**call_centre,
+                         "If-None-Match": found.headers.get("ETag", "x")})  # fmt: skip
+    assert refused.status_code == 200
+    again = client.get(
+        f"/api/v1/residents/{first.id}",
+        headers={**call_centre, "If-None-Match": refused.headers["ETag"]},
+    )
+    assert again.status_code == 304  # nothing shown, nothing logged
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(AuditLog.action == "resident.view"))
+        == 3
+    )

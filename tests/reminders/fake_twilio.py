@@ -65,7 +65,9 @@ class FakeTwilio:
             )
         status = answer if answer in (429, 500) else 400
         code = {429: 20429, 500: 20500}.get(answer, answer)
-        body = {"code": code, "message": f"fake error {code}", "status": status}
+        # As Twilio's own messages do, name the number it was sent to.
+        message = f"fake error {code} for the 'To' number {request.form.get('To')}"
+        body = {"code": code, "message": message, "status": status}
         return Response(json.dumps(body), status, content_type="application/json")(
             environ, start_response
         )

@@ -148,6 +148,17 @@ def test_an_invalid_number_fails_with_a_plain_reason(ward, fake_twilio):
     assert not row.resident.is_opted_out
 
 
+def test_a_refusal_keeps_no_phone_number_in_its_reason(ward, fake_twilio):
+    """Twilio's message names the number; the reason kept (and shown in the API) does not."""
+    plan_class(ward, at(THURSDAY, 10))
+    fake_twilio.answer(21408)
+    dispatch.dispatch_once(TWO_DAYS_BEFORE)
+    row = by_kind("two_days_before")
+    assert row.failure_code == "21408" and row.last_error.startswith("Twilio refused it (21408")
+    sent_to = fake_twilio.posted[-1].form["To"]
+    assert sent_to[-8:] not in row.last_error and "number …" in row.last_error
+
+
 def test_metrics_count_send_failures_by_code(client, ward, fake_twilio):
     for hour in (10, 11, 13, 14):
         plan_class(ward, at(THURSDAY, hour))

@@ -188,6 +188,11 @@ def test_every_look_at_personal_data_is_logged(staff, users, shibuya, venue):
         resident.id,
         shibuya.id,
     )
+    # A list names whose data it showed, so "who has seen this resident?" has an answer.
+    lists = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action.in_(["resident.roster", "resident.search"]))
+    ).all()
+    assert [event.details["residents"] for event in lists] == [[resident.id], [resident.id]]
 
 
 def test_needs_only_on_the_residents_page_and_the_roster(staff, shibuya, venue):

@@ -1,0 +1,71 @@
+"""What of a resident an API response may carry, and the audit entry for each one it does.
+
+One rule for every route, applied where a resident's record is written out
+(``schemas.PersonalData``): a key that may read residents gets the record and leaves an
+audit entry per resident; any other key, whatever it may change, learns which record
+and nothing of the person in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import Flask, Response, g, has_request_context, request
+
+from inclusion.api.models import ApiScope
+from inclusion.audit.models import AuditLog
+from inclusion.db import begin_as
+from inclusion.extensions import db
+
+#: Set while a record is dumped to compute its ETag: that is not shown to anyone.
+_for_version: ContextVar[bool] = ContextVar("dumped_for_version", default=False)
+
+
+@contextmanager
+def whole_record() -> Iterator[None]:
+    """Dump records whole and unlogged: for an ETag, which the caller never reads."""
+    token = _for_version.set(True)
+    try:
+        yield
+    finally:
+        _for_version.reset(token)
+
+
+def disclose(data: dict, resident, not_personal: tuple[str, ...]) -> dict:
+    """``data`` (``resident`` dumped) as the calling key may see it; noted for the audit."""
+    if _for_version.get() or not has_request_context():
+        return data
+    key = g.get("api_key")
+    if key is None or not key.allows(ApiScope.RESIDENTS_READ):
+        return {name: data[name] for name in not_personal if name in data}
+    g.setdefault("residents_disclosed", {})[resident.id] = resident.ward_id
+    return data
+
+
+def _audit_disclosures(response: Response) -> Response:
+    """One audit entry per resident a response showed, who asked and by which route.
+
+    Written after the view's own transaction (which a refusal rolled back), so what is
+    logged is exactly what went out.
+    """
+    disclosed: dict[int, int] = g.pop("residents_disclosed", {})
+    if not disclosed:
+        return response
+    key = g.api_key
+    db.session.rollback()
+    via = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    with begin_as(writer=True):
+        db.session.add_all(
+            AuditLog(actor_id=key.user_id, action="resident.view", target_type="residents",
+                     target_id=resident_id, ward_id=ward_id, ip_address=request.remote_addr,
+                     details={"via": via, "status": response.status_code})
+            for resident_id, ward_id in disclosed.items()
+        )  # fmt: skip
+        db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_audit_disclosures)
