@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import http
 import json
+import re
 
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, current_app
-from flask_smorest.utils import prepare_response
+from flask_smorest.utils import prepare_response, resolve_schema_instance
 from webargs.flaskparser import FlaskParser
 
 from inclusion.api.models import ApiScope
 from inclusion.api.problems import MEDIA_TYPE
-from inclusion.api.schemas import Problem
+from inclusion.api.schemas import Problem, resident_fields
 
 
 class Parser(FlaskParser):
@@ -108,8 +109,30 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> None:
 
 
 def spec() -> dict:
-    """The OpenAPI description of this app's API."""
-    return current_app.extensions["inclusion-api"].spec.to_dict()
+    """The OpenAPI description of this app's API, each operation that writes out a
+    resident's record marked with the fields each kind of key gets (``x-resident-fields``).
+
+    The marks come from the route table and the response schemas, so a new route cannot
+    leave them out."""
+    description = current_app.extensions["inclusion-api"].spec.to_dict()
+    for rule in current_app.url_map.iter_rules():
+        shown = resident_fields(success_schema(current_app.view_functions[rule.endpoint]))
+        if shown is None:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods & {"GET", "POST", "PATCH", "PUT", "DELETE"}:
+            description["paths"][path][method.lower()]["x-resident-fields"] = shown
+    return description
+
+
+def success_schema(view) -> ma.Schema | None:
+    """The schema a view's successful answer is written in, if it declares one."""
+    responses = getattr(view, "_apidoc", {}).get("response", {}).get("responses", {})
+    for status, documented in sorted(responses.items(), key=lambda item: str(item[0])):
+        for response in documented if isinstance(documented, list) else [documented]:
+            if str(status).startswith("2") and response.get("schema") is not None:
+                return resolve_schema_instance(response["schema"])
+    return None
 
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
@@ -145,6 +168,7 @@ def operations(description: dict) -> list[dict]:
                 "parameters": [resolved(parameter, "parameters")
                                for parameter in operation.get("parameters", [])],
                 "body": schema_of(body),
+                "resident_fields": operation.get("x-resident-fields"),
                 "responses": [
                     (status, {"description": resolved(response, "responses").get("description"),
                               "schema": schema_of(resolved(response, "responses").get("content"))})

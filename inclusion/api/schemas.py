@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from inclusion import clock
 from inclusion.api.disclosure import disclose
+from inclusion.api.models import ApiScope
 from inclusion.api.problems import both_languages
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
@@ -295,6 +296,32 @@ class PersonalData(Out):
     @ma.post_dump(pass_original=True)
     def _within_scope(self, data: dict, resident, **kwargs) -> dict:
         return disclose(data, resident, self.NOT_PERSONAL)
+
+
+def personal_schemas(schema: ma.Schema, seen: frozenset[type] = frozenset()) -> list[ma.Schema]:
+    """The schemas of residents' records that ``schema`` writes out, however nested."""
+    if type(schema) in seen:
+        return []
+    if isinstance(schema, PersonalData):
+        return [schema]
+    found = []
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, ma.fields.List) else field
+        if isinstance(inner, ma.fields.Nested):
+            found += personal_schemas(inner.schema, seen | {type(schema)})
+    return found
+
+
+def resident_fields(schema: ma.Schema | None) -> dict[str, list[str]] | None:
+    """Which fields of a resident a response in ``schema`` carries, by whether the key may
+    read residents; None when it carries no resident's record."""
+    found = personal_schemas(schema) if schema is not None else []
+    if not found:
+        return None
+    return {
+        ApiScope.RESIDENTS_READ.value: sorted({name for one in found for name in one.fields}),
+        "other": sorted({name for one in found for name in one.NOT_PERSONAL}),
+    }
 
 
 class ResidentMatch(PersonalData):

@@ -212,13 +212,13 @@ def edit(ward: Ward, resident_id: int):
     page = render_template(
         "residents/form.html", ward=ward, form=form, mode="edit", resident=resident, matches=[]
     )
-    if request.method == "GET":
-        record_view("resident.view", resident, ward)
+    record_view("resident.view", resident, ward)
     return page, form_status(form)
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/consent", methods=["GET", "POST"])
 @require(*RESIDENT_ROLES)
+@writes_on_read
 def consent(ward: Ward, resident_id: int):
     resident = get_in_ward_or_404(Resident, resident_id, ward)
     form = ConsentForm(given_on=clock.today())
@@ -238,9 +238,9 @@ def consent(ward: Ward, resident_id: int):
             db.session.commit()
             flash(_("Consent recorded."), "success")
             return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
-    return render_template(
-        "residents/consent.html", ward=ward, resident=resident, form=form
-    ), form_status(form)
+    page = render_template("residents/consent.html", ward=ward, resident=resident, form=form)
+    record_view("resident.view", resident, ward)
+    return page, form_status(form)
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/opt-out", methods=["POST"])
@@ -292,8 +292,7 @@ def merge(ward: Ward, resident_id: int):
         form=form,
         candidates=candidates,
     )
-    if request.method == "GET":
-        record_view("resident.search", None, ward, [match.id for match in candidates])
+    record_view("resident.search", None, ward, [match.id for match in candidates])
     return page, form_status(form)
 
 
@@ -620,6 +619,5 @@ def record_follow_up(ward: Ward, follow_up_id: int):
         resident=follow_up.resident,
         form=form,
     )
-    if request.method == "GET":
-        record_view("resident.view", follow_up.resident, ward)
+    record_view("resident.view", follow_up.resident, ward)
     return page, form_status(form)
