@@ -14,6 +14,9 @@ from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
+#: The stored hash of an account that has no password yet: no password matches it.
+NO_PASSWORD = "!"
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
@@ -80,7 +83,12 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account made without one (a roster import) until one is set."""
+        return self.password_hash != NO_PASSWORD
 
     def get_id(self) -> str:
         return f"{self.id}:{self.login_session}"

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inclusion.audit.services import record_event
-from inclusion.auth.models import PERSON_ROLES, LoginSession, Role, User
+from inclusion.auth.models import NO_PASSWORD, PERSON_ROLES, LoginSession, Role, User
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -49,18 +49,22 @@ def create_user(
     actor: User | None,
     *,
     email: str,
-    password: str,
+    password: str | None,
     display_name: str,
     role: Role,
     ward: Ward | None = None,
 ) -> User:
-    """Create an account; ward staff must belong to a ward."""
+    """Create an account; ward staff must belong to a ward. Without a password (a roster
+    import) nobody can log in to it until an administrator sets one."""
     if role == Role.WARD_STAFF and ward is None:
         raise AccountError(_l("Ward staff must belong to a ward."), field="ward")
-    check_new_password(password)
     email = normalise_email(email)
     user = User(email=email, display_name=display_name.strip(), role=role, ward=ward)
-    user.set_password(password)
+    if password is None:
+        user.password_hash = NO_PASSWORD
+    else:
+        check_new_password(password)
+        user.set_password(password)
     try:
         # The unique constraint, not a look-up first, decides who has an address.
         with db.session.begin_nested():
@@ -83,11 +87,11 @@ def _nobody_hash() -> str:
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials and audit the attempt."""
     user = find_user_by_email(email)
-    # The password is checked whoever it is (against a stand-in for an unknown address),
-    # so the time taken does not tell which addresses have accounts.
-    matches = (
-        user.check_password(password) if user else check_password_hash(_nobody_hash(), password)
-    )
+    # The password is checked whoever it is (against a stand-in for an unknown address or
+    # an account with no password yet), so the time taken does not tell which have accounts.
+    usable = user is not None and user.has_password
+    stored = user.password_hash if usable else _nobody_hash()
+    matches = check_password_hash(stored, password) and usable
     if user is None or not user.is_active or user.role not in PERSON_ROLES or not matches:
         record_event(None, "auth.login_failed", details={"email": normalise_email(email)[:254]})
         return None

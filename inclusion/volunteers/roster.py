@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +17,7 @@ from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
 from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
+from inclusion.extensions import db
 from inclusion.volunteers import services
 from inclusion.volunteers.models import Shift, Skill, TrainingLevel
 from inclusion.wards.models import Ward
@@ -213,15 +213,22 @@ def check_roster(rows: Iterable[tuple[int, dict[str, str]]], ward: Ward | None) 
     return result
 
 
+#: Rows written per transaction: the write lock is let go between batches, so bookings
+#: and log-ins go on while a long roster is imported.
+BATCH_ROWS = 100
+
+
 def import_roster(actor: User | None, result: ImportResult, progress=None) -> ImportResult:
-    """Create or update the good rows' volunteers; ``progress`` is told after each row."""
-    for row in result.good:
+    """Create or update the good rows' volunteers, committing every ``BATCH_ROWS`` rows
+    (a row written twice is the same: an import cut short is finished by running it
+    again); ``progress`` is told after each row."""
+    for number, row in enumerate(result.good, start=1):
         volunteer = auth_services.find_user_by_email(row.email)
         if volunteer is None:
-            # No usable password: the admin sets one, or the volunteer asks for it.
+            # No password yet (and no slow hash per row): an administrator sets one.
             volunteer = auth_services.create_user(
-                actor, email=row.email, password=secrets.token_urlsafe(24),
-                display_name=row.name, role=Role.VOLUNTEER,
+                actor, email=row.email, password=None, display_name=row.name,
+                role=Role.VOLUNTEER,
             )  # fmt: skip
             result.created += 1
         else:
@@ -246,6 +253,8 @@ def import_roster(actor: User | None, result: ImportResult, progress=None) -> Im
             known = {(r.course, r.completed_on) for r in services.training_records(volunteer)}
             if (row.training["course"], row.training["completed_on"]) not in known:
                 services.add_training(actor, volunteer, **row.training)
+        if number % BATCH_ROWS == 0:
+            db.session.commit()
         if progress is not None:
             progress(row)
     return result

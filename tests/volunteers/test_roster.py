@@ -220,3 +220,32 @@ def test_a_roster_too_big_or_unreadable_is_refused_whole_in_words(app, client, u
     assert volunteer_count() == before
     utf16 = post_roster(client, (HEADER + GOOD[1]).encode("utf-16"))
     assert utf16.status_code == 200 and volunteer_count() == before + 1
+
+
+def test_a_long_roster_is_written_in_short_batches_with_no_slow_hash_per_row(
+    app, client, users, monkeypatch
+):
+    """An import lets go of the write lock every ``BATCH_ROWS`` rows, so bookings and
+    log-ins go on; new volunteers get no password (an administrator sets one), so a row
+    costs a few statements, not a password hash."""
+    monkeypatch.setattr(roster, "BATCH_ROWS", 10)
+    lines = [f"v{n}@example.jp,支援員{n},,,shibuya,,,,,,,,\n" for n in range(25)]
+    result = roster.check_roster(roster.read_rows(HEADER + "".join(lines)), None)
+    # Told after each row: whether that row's batch has been committed and the lock let go.
+    commits = []
+    imported = roster.import_roster(
+        None,
+        result,
+        progress=lambda row: (
+            commits.append(row.line) if not db.session().in_transaction() else None
+        ),
+    )
+    assert imported.created == 25
+    assert commits == [11, 21]  # after rows 10 and 20 (lines 11, 21); the caller commits the rest
+    made = db.session.scalar(sa.select(User).where(User.email == "v7@example.jp"))
+    assert not made.has_password and not made.check_password("")
+    refused = client.post("/login", data={"email": "v7@example.jp", "password": "!"})
+    assert refused.status_code == 422  # the log-in page again, with its message
+    log_in(client, users["admin"])
+    page = client.get(f"/admin/users/{made.id}").get_data(as_text=True)
+    assert "パスワードはまだありません" in page
