@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
@@ -81,10 +82,12 @@ def masked(e164: str | None) -> str:
     return e164[:3] + "*" * max(len(e164) - 7, 0) + e164[-4:]
 
 
+#: A run of digits long enough to be a phone number, however written (valid or not).
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s()\-－ー]{5,}\d")
+
+
 def without_numbers(text: str) -> str:
-    """``text`` with every phone number in it replaced by "…": a provider's error message
-    goes into logs and API answers, which must not carry a resident's number."""
-    spans = [(match.start, match.end) for match in phonenumbers.PhoneNumberMatcher(text, "JP")]
-    for start, end in reversed(spans):
-        text = f"{text[:start]}…{text[end:]}"
-    return text
+    """``text`` with every run of digits that could be a phone number replaced by "…": a
+    provider's error message goes into logs and API answers, which must not carry a
+    resident's number, even a mistyped one. Short codes (Twilio's 21211) stay."""
+    return _DIGIT_RUN.sub("…", text)

@@ -51,7 +51,7 @@ def _audit_disclosures(response: Response) -> Response:
     logged is exactly what went out.
     """
     disclosed: dict[int, int] = g.pop("residents_disclosed", {})
-    if not disclosed:
+    if not disclosed or response.status_code >= 500:  # a failure sends nothing it made
         return response
     key = g.api_key
     db.session.rollback()

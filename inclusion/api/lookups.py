@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from werkzeug.http import quote_etag
 
 from inclusion.api.access import ApiProblem, check_ward, current_key
 from inclusion.api.disclosure import whole_record
@@ -77,3 +78,10 @@ def set_version(blueprint, row, schema) -> None:
     changes whenever the record does, and says nothing of what is in it."""
     with whole_record():
         blueprint.set_etag(row, schema)
+
+
+def version_header(blueprint, row, schema) -> dict[str, str]:
+    """``set_version`` for a route that makes the record (and so checks no If-Match)."""
+    with whole_record():
+        version = blueprint._generate_etag(schema().dump(row))
+    return {"ETag": quote_etag(version)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hmac
 import http
 import json
 import re
@@ -42,6 +44,13 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
     #: Actions such as POST …/cancel take If-Match too, like PATCH.
     METHODS_NEEDING_CHECK_ETAG = ["PUT", "PATCH", "DELETE", "POST"]
+
+    @staticmethod
+    def _generate_etag(etag_data, extra_data=None) -> str:
+        """An ETag keyed with the app's secret: a plain hash of a record would let a key
+        that may not read it confirm a guess of what it holds (If-Match: hash(guess))."""
+        data = json.dumps([etag_data, extra_data] if extra_data else etag_data, sort_keys=True)
+        return hmac.new(current_app.secret_key.encode(), data.encode(), "sha256").hexdigest()
 
 
 class Api(flask_smorest.Api):
@@ -114,7 +123,8 @@ def spec() -> dict:
 
     The marks come from the route table and the response schemas, so a new route cannot
     leave them out."""
-    description = current_app.extensions["inclusion-api"].spec.to_dict()
+    # A copy: to_dict() hands out apispec's own dicts, which must not gain marks each time.
+    description = copy.deepcopy(current_app.extensions["inclusion-api"].spec.to_dict())
     for rule in current_app.url_map.iter_rules():
         shown = resident_fields(success_schema(current_app.view_functions[rule.endpoint]))
         if shown is None:

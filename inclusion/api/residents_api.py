@@ -14,7 +14,13 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, current_key
-from inclusion.api.lookups import check_unchanged, reachable, set_version, ward_asked
+from inclusion.api.lookups import (
+    check_unchanged,
+    reachable,
+    set_version,
+    version_header,
+    ward_asked,
+)
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.audit.services import record_event
@@ -108,7 +114,7 @@ def create_resident(values: dict):
             matches=schemas.ResidentMatch(many=True).dump(duplicate.matches),
         ) from None
     db.session.commit()
-    return resident
+    return resident, 201, version_header(residents_bp, resident, schemas.Resident)
 
 
 @residents_bp.route("/residents/<int:resident_id>", methods=["PATCH"])

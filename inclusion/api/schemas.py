@@ -12,7 +12,7 @@ from inclusion.api.problems import both_languages
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
 from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
-from inclusion.phones import PhoneKind
+from inclusion.phones import PhoneKind, without_numbers
 from inclusion.reminders.models import ReminderStatus
 from inclusion.residents.bookings import waitlist_position
 from inclusion.residents.models import BookingSource, BookingStatus, ReminderChannel
@@ -441,7 +441,10 @@ class Reminder(Out):
     status = fields.Enum(ReminderStatus, by_value=True)
     sent_at = fields.Function(lambda reminder: local_iso(reminder.sent_dt), allow_none=True)
     reply = fields.Str(allow_none=True, metadata={"description": "1 confirmed, 2 cancelled, …"})
-    error = fields.Str(attribute="last_error")
+    error = fields.Function(
+        lambda reminder: without_numbers(reminder.last_error),
+        metadata={"description": "Why it failed, in words; never a phone number."},
+    )
     error_code = fields.Str(
         attribute="failure_code",
         allow_none=True,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from inclusion.api.models import ApiKey, ApiScope
 from inclusion.audit.services import record_event
-from inclusion.auth.models import Role, User
+from inclusion.auth.models import NO_PASSWORD, Role, User
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -46,8 +46,8 @@ def create_key(
         display_name=f"API: {name}"[:100],
         role=Role.INTEGRATION,
         ward=ward,
-        # Not a password hash: no password ever matches, so the account cannot log in.
-        password_hash="!",
+        # No password ever matches, so the account cannot log in.
+        password_hash=NO_PASSWORD,
     )
     key = ApiKey(name=name, user=account, ward=ward, scopes=chosen, token_hash=digest(secret),
                  prefix=secret[: len(TOKEN_PREFIX) + 6], created_by=actor)  # fmt: skip

@@ -14,7 +14,7 @@ from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 
-#: The stored hash of an account that has no password yet: no password matches it.
+#: How the stored hash of an account without a password starts: no password matches it.
 NO_PASSWORD = "!"
 
 
@@ -88,7 +88,7 @@ class User(UserMixin, db.Model):
     @property
     def has_password(self) -> bool:
         """False for an account made without one (a roster import) until one is set."""
-        return self.password_hash != NO_PASSWORD
+        return not self.password_hash.startswith(NO_PASSWORD)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.login_session}"

@@ -135,8 +135,7 @@ def create(ward: Ward):
         except services.PossibleDuplicate as duplicate:
             db.session.rollback()
             matches = duplicate.matches
-            record_event(current_user, "resident.search", None, ward, {"shown": len(matches)})
-            db.session.commit()
+            record_view("resident.search", None, ward, [match.id for match in matches])
         except RuleViolation as violation:
             db.session.rollback()
             show_violation(form, violation)
@@ -292,7 +291,7 @@ def merge(ward: Ward, resident_id: int):
         form=form,
         candidates=candidates,
     )
-    record_view("resident.search", None, ward, [match.id for match in candidates])
+    record_view("resident.search", None, ward, [resident.id, *(match.id for match in candidates)])
     return page, form_status(form)
 
 

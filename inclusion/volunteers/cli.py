@@ -8,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from inclusion.errors import RuleViolation
-from inclusion.extensions import db
 from inclusion.volunteers import roster
 
 volunteers_cli = AppGroup("volunteers", help="Volunteer rosters.")
@@ -35,7 +34,6 @@ def import_command(file: Path, skip_bad: bool) -> None:
         )
     with click.progressbar(length=len(result.good), label="importing") as bar:
         roster.import_roster(None, result, progress=lambda _row: bar.update(1))
-    db.session.commit()
     if result.bad:
         bad_file = file.with_name(file.name + ".bad.csv")
         bad_file.write_text(roster.bad_rows_csv(result), encoding="utf-8")

@@ -189,6 +189,12 @@ def check_row(line: int, raw: dict[str, str], ward: Ward | None) -> RosterRow:
     )
 
 
+def _check_volunteer(account: User | None) -> None:
+    """A roster row may make or update a volunteer, never touch another kind of account."""
+    if account is not None and account.role != Role.VOLUNTEER:
+        raise RuleViolation(_l("this email belongs to an account that is not a volunteer"))
+
+
 def check_roster(rows: Iterable[tuple[int, dict[str, str]]], ward: Ward | None) -> ImportResult:
     """Read every row; the result lists the good ones and each bad one with its reason."""
     result = ImportResult()
@@ -200,12 +206,8 @@ def check_roster(rows: Iterable[tuple[int, dict[str, str]]], ward: Ward | None) 
                 raise ValueError(
                     str(_l("the same email is on line %(line)d", line=seen[row.email]))
                 )
-            existing = auth_services.find_user_by_email(row.email)
-            if existing is not None and existing.role != Role.VOLUNTEER:
-                raise ValueError(
-                    str(_l("this email belongs to an account that is not a volunteer"))
-                )
-        except ValueError as error:
+            _check_volunteer(auth_services.find_user_by_email(row.email))
+        except (ValueError, RuleViolation) as error:
             result.bad.append((line, str(error), raw))
             continue
         seen[row.email] = line
@@ -219,45 +221,66 @@ BATCH_ROWS = 100
 
 
 def import_roster(actor: User | None, result: ImportResult, progress=None) -> ImportResult:
-    """Create or update the good rows' volunteers, committing every ``BATCH_ROWS`` rows
-    (a row written twice is the same: an import cut short is finished by running it
-    again); ``progress`` is told after each row."""
+    """Create or update the good rows' volunteers, committed every ``BATCH_ROWS`` rows and
+    at the end; ``progress`` is told after each row.
+
+    Other work goes on between batches, so a row may be refused by then (its address just
+    taken by a staff account, say): that row joins ``result.bad`` with its reason and the
+    rest go in. A row written twice is the same, so an import cut short is finished by
+    running it again.
+    """
+    written = []
     for number, row in enumerate(result.good, start=1):
-        volunteer = auth_services.find_user_by_email(row.email)
-        if volunteer is None:
-            # No password yet (and no slow hash per row): an administrator sets one.
-            volunteer = auth_services.create_user(
-                actor, email=row.email, password=None, display_name=row.name,
-                role=Role.VOLUNTEER,
-            )  # fmt: skip
-            result.created += 1
+        try:
+            with db.session.begin_nested():
+                created = _write_row(actor, row)
+        except RuleViolation as refusal:
+            result.bad.append((row.line, str(refusal), row.raw))
         else:
-            result.updated += 1
-        profile = services.profile_of(volunteer)
-        services.update_profile(
-            actor,
-            volunteer,
-            {
-                "display_name": row.name,
-                "name_kana": row.kana,
-                "mobile": row.mobile or "",
-                "wants_sms": row.wants_sms,
-                "skills": row.skills,
-                "languages": row.languages,
-                "availability_notes": profile.availability_notes,
-                "is_paused": profile.is_paused,
-                "wards": sorted({*profile.wards, *row.wards}, key=lambda ward: ward.code),
-            },
-        )
-        if row.training is not None:
-            known = {(r.course, r.completed_on) for r in services.training_records(volunteer)}
-            if (row.training["course"], row.training["completed_on"]) not in known:
-                services.add_training(actor, volunteer, **row.training)
+            written.append(row)
+            result.created += created
+            result.updated += not created
         if number % BATCH_ROWS == 0:
             db.session.commit()
         if progress is not None:
             progress(row)
+    db.session.commit()
+    result.good = written
     return result
+
+
+def _write_row(actor: User | None, row: RosterRow) -> bool:
+    """Write one row's volunteer; True when the account is new."""
+    volunteer = auth_services.find_user_by_email(row.email)
+    created = volunteer is None
+    if volunteer is None:
+        # No password yet (and no slow hash per row): an administrator sets one.
+        volunteer = auth_services.create_user(
+            actor, email=row.email, password=None, display_name=row.name,
+            role=Role.VOLUNTEER,
+        )  # fmt: skip
+    _check_volunteer(volunteer)
+    profile = services.profile_of(volunteer)
+    services.update_profile(
+        actor,
+        volunteer,
+        {
+            "display_name": row.name,
+            "name_kana": row.kana,
+            "mobile": row.mobile or "",
+            "wants_sms": row.wants_sms,
+            "skills": row.skills,
+            "languages": row.languages,
+            "availability_notes": profile.availability_notes,
+            "is_paused": profile.is_paused,
+            "wards": sorted({*profile.wards, *row.wards}, key=lambda ward: ward.code),
+        },
+    )
+    if row.training is not None:
+        known = {(r.course, r.completed_on) for r in services.training_records(volunteer)}
+        if (row.training["course"], row.training["completed_on"]) not in known:
+            services.add_training(actor, volunteer, **row.training)
+    return created
 
 
 def bad_rows_csv(result: ImportResult) -> str:

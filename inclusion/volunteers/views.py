@@ -349,6 +349,7 @@ def ward_hours_csv(ward: Ward):
 def import_roster(ward: Ward):
     form = ImportForm()
     result = None
+    imported = False
     if form.validate_on_submit():
         try:
             text = roster.decode(form.roster.data.read())
@@ -363,13 +364,16 @@ def import_roster(ward: Ward):
             if result.bad and not form.skip_bad.data:
                 db.session.rollback()
             else:
+                refused_before = len(result.bad)
                 roster.import_roster(current_user, result)
-                db.session.commit()
                 flash(
                     _("%(created)d volunteers added, %(updated)d updated.",
                       created=result.created, updated=result.updated),
                     "success",
                 )  # fmt: skip
+                if len(result.bad) > refused_before:
+                    flash(_("Some rows could not be written; they are listed below."), "error")
+                imported = True
     return render_template(
         "volunteers/import.html", ward=ward, form=form, result=result, columns=roster.COLUMNS
-    ), (422 if form.errors or (result and result.bad and not form.skip_bad.data) else 200)
+    ), (422 if form.errors or (result and result.bad and not imported) else 200)

@@ -1,6 +1,7 @@
 """The real twilio client against a fake Twilio on 127.0.0.1: what is sent, and each failure."""
 
 import random
+import re
 import socket
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from inclusion.extensions import db
+from inclusion.phones import without_numbers
 from inclusion.reminders import dispatch, planning
 from inclusion.reminders.channels import configured_channel
 from inclusion.reminders.models import Reminder, ReminderStatus
@@ -253,3 +255,15 @@ def test_every_reminder_ends_known_and_none_twice(ward, fake_twilio, short_hangs
             # The code, not the text: a random port such as 42921 may appear in the text.
             assert row.failure_code not in ("429", "20429")
     assert Counter(row.status for row in rows)[ReminderStatus.SENT] > PEOPLE // 2
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["The 'To' number +810000000000 is not valid", "to +8190123456789 (too long)",
+     "to 03-3463-1873", "to ０３ー３４６３ー１８７３", "to (03) 3463 1873"],
+)  # fmt: skip
+def test_a_reason_keeps_no_number_however_it_is_written(said):
+    """Valid or mistyped, a number in a provider's message is not kept; its codes are."""
+    kept = without_numbers(f"Twilio refused it (21211: {said})")
+    prefix = "Twilio refused it (21211: "
+    assert kept.startswith(prefix) and not re.search(r"\d{4}", kept.removeprefix(prefix))

@@ -249,3 +249,19 @@ def test_a_long_roster_is_written_in_short_batches_with_no_slow_hash_per_row(
     log_in(client, users["admin"])
     page = client.get(f"/admin/users/{made.id}").get_data(as_text=True)
     assert "パスワードはまだありません" in page
+
+
+def test_a_row_refused_while_the_import_runs_is_reported_and_the_rest_go_in(
+    client, users, shibuya
+):
+    """Between batches others work: an address may be taken by a staff account by the time
+    its row is written. That row is listed with its reason; the others are imported."""
+    lines = [f"w{n}@example.jp,支援員{n},,,shibuya,,,,,,,,\n" for n in range(3)]
+    result = roster.check_roster(roster.read_rows(HEADER + "".join(lines)), None)
+    factories.make_user(role=Role.WARD_STAFF, ward=shibuya, email="w1@example.jp")  # meanwhile
+    roster.import_roster(None, result)
+    assert (result.created, [line for line, _, _ in result.bad]) == (2, [3])
+    assert "支援員ではない" in result.bad[0][1]
+    assert [row.email for row in result.good] == ["w0@example.jp", "w2@example.jp"]
+    staff = db.session.scalar(sa.select(User).where(User.email == "w1@example.jp"))
+    assert staff.role == Role.WARD_STAFF and staff.volunteer_profile is None
