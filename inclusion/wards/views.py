@@ -5,12 +5,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inclusion import clock
+from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
+from inclusion.db import writes_on_read
 from inclusion.extensions import db
-from inclusion.reminders.services import count_waiting_replies, wards_missing_phone
-from inclusion.residents.queries import count_due_follow_ups
+from inclusion.home.services import ward_day
+from inclusion.residents.views import may_see_residents
 from inclusion.wards.forms import WardContactForm
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards, update_ward_contact
@@ -36,20 +37,28 @@ def index():
 
 @bp.route("/manage/<ward>")
 @require(*STAFF_ROLES)
+@writes_on_read
 def overview(ward: Ward):
-    staff = db.session.scalars(
-        sa.select(User).where(User.ward_id == ward.id).order_by(User.display_name)
+    """The ward's home: its day, what needs doing, and where to do it."""
+    day = ward_day(ward)
+    sees_residents = may_see_residents(current_user, ward)
+    people = db.session.execute(
+        sa.select(User.role, User.display_name, User.is_active)
+        .where(User.ward_id == ward.id, User.role.in_([Role.WARD_STAFF, Role.INTEGRATION]))
+        .order_by(User.role, User.display_name)
     ).all()
-    # A count, not names: coordinators see this page too.
-    due_calls = count_due_follow_ups(ward, clock.today())
-    return render_template(
-        "wards/overview.html",
+    page = render_template(
+        "home/ward.html",
         ward=ward,
-        staff=staff,
-        due_calls=due_calls,
-        waiting_replies=count_waiting_replies(ward),
-        missing_phone=bool(wards_missing_phone(ward)),
+        day=day,
+        sees_residents=sees_residents,
+        staff=[person for person in people if person.role == Role.WARD_STAFF],
+        integrations=[person for person in people if person.role == Role.INTEGRATION],
     )
+    shown = [reminder.resident_id for reminder in day.unreached]
+    if sees_residents and any(shown):
+        record_view("reminder.log", None, ward, shown)
+    return page
 
 
 @bp.route("/manage/<ward>/settings", methods=["GET", "POST"])

@@ -1,0 +1,132 @@
+"""A ward's day, as its staff start it: what is on, what is short, what needs a call.
+
+Each part is a fixed number of queries, whatever the number of sessions or reminders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion import clock
+from inclusion.extensions import db
+from inclusion.reminders.models import NOT_WANTED, Reminder, ReminderStatus
+from inclusion.reminders.services import count_waiting_replies, wards_missing_phone
+from inclusion.residents.queries import booking_counts, count_due_follow_ups
+from inclusion.sessions.models import Session, SessionStatus
+from inclusion.sessions.queries import sessions_between
+from inclusion.targets.services import MetricRow, dashboard
+from inclusion.volunteers.models import ShiftRole
+from inclusion.volunteers.queries import fill_counts
+from inclusion.wards.models import Ward
+
+#: How far ahead the home page looks for sessions still short of volunteers.
+SHORT_DAYS = 14
+#: Reminders a resident may still need a call about, listed at most.
+UNREACHED_SHOWN = 20
+#: What became of a reminder that leaves a resident untold.
+UNREACHED = (ReminderStatus.FAILED, ReminderStatus.NO_ANSWER, ReminderStatus.UNKNOWN,
+             ReminderStatus.SKIPPED)  # fmt: skip
+
+
+@dataclass
+class DaySession:
+    """A session with what staff look at first: seats, waiting list, volunteers missing."""
+
+    session: Session
+    booked: int
+    waiting: int
+    missing: dict[ShiftRole, int]
+
+    @property
+    def seats_free(self) -> int:
+        return max(self.session.capacity - self.booked, 0)
+
+    @property
+    def missing_count(self) -> int:
+        return sum(self.missing.values())
+
+
+@dataclass
+class WardDay:
+    today: date
+    on_today: list[DaySession]
+    on_tomorrow: list[DaySession]
+    short: list[DaySession]
+    unreached: list[Reminder]
+    unreached_count: int
+    waiting_replies: int
+    due_calls: int
+    missing_phone: bool
+    figures: list[MetricRow] = field(default_factory=list)
+
+
+def _day_sessions(ward: Ward, first: date, last: date) -> list[DaySession]:
+    sessions = sessions_between(ward.id, first, last)
+    ids = [session.id for session in sessions]
+    counts, filled = booking_counts(ids), fill_counts(ids)
+    found = []
+    for session in sessions:
+        booked, waiting = counts.get(session.id, (0, 0))
+        wanted = {ShiftRole.LEAD: session.lead_needed,
+                  ShiftRole.ASSISTANT: session.assistants_needed}  # fmt: skip
+        missing = {role: max(wanted[role] - filled[session.id][role], 0) for role in wanted}
+        found.append(DaySession(session, booked, waiting, missing))
+    return found
+
+
+def _unreached(ward: Ward) -> tuple[list[Reminder], int]:
+    """Reminders about sessions not yet over that did not reach their person, and why;
+    one a resident asked not to get is not among them."""
+    query = (
+        sa.select(Reminder)
+        .join(Session, Session.id == Reminder.session_id)
+        .where(
+            Reminder.ward_id == ward.id,
+            Reminder.status.in_(UNREACHED),
+            Reminder.last_error != NOT_WANTED,
+            Session.ends_dt > clock.now(),
+            Session.status == SessionStatus.SCHEDULED,
+        )
+    )
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    shown = db.session.scalars(
+        query.options(joinedload(Reminder.resident), joinedload(Reminder.session))
+        .order_by(Session.starts_dt, Reminder.id)
+        .limit(UNREACHED_SHOWN)
+    ).all()
+    return list(shown), count
+
+
+def ward_day(ward: Ward, with_figures: bool = True) -> WardDay:
+    """Everything the ward's home page shows, for today in the programme's time zone."""
+    today = clock.today()
+    ahead = _day_sessions(ward, today, today + timedelta(days=SHORT_DAYS - 1))
+    tomorrow = today + timedelta(days=1)
+
+    def on(day: date) -> list[DaySession]:
+        return [item for item in ahead if clock.to_local(item.session.starts_dt).date() == day]
+
+    unreached, unreached_count = _unreached(ward)
+    figures = (
+        [row for row in dashboard(clock.fiscal_year(today), ward) if row.target]
+        if (with_figures)
+        else []
+    )
+    return WardDay(
+        today=today,
+        on_today=on(today),
+        on_tomorrow=on(tomorrow),
+        short=[item for item in ahead
+               if item.missing_count and item.session.status == SessionStatus.SCHEDULED
+               and item.session.ends_dt > clock.now()],
+        unreached=unreached,
+        unreached_count=unreached_count,
+        waiting_replies=count_waiting_replies(ward),
+        due_calls=count_due_follow_ups(ward, today),
+        missing_phone=bool(wards_missing_phone(ward)),
+        figures=figures,
+    )  # fmt: skip
