@@ -55,6 +55,11 @@ def local_date(value: date | datetime | None) -> str:
     return format_date(value, DATE_PATTERNS[_language()])
 
 
+def local_weekday(value: date) -> str:
+    """The day of the week, short: 日 … 土, or Sun … Sat."""
+    return format_date(value, "EEE")
+
+
 def local_month(value: date) -> str:
     return format_date(value, MONTH_PATTERNS[_language()])
 
@@ -77,6 +82,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_month, "month")
+    app.add_template_filter(local_weekday, "weekday")
     app.add_template_filter(stored_text, "stored")
 
     @app.context_processor

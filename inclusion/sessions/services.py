@@ -266,15 +266,32 @@ def create_session(actor: User, draft: SessionDraft) -> Session:
     return session
 
 
+def _holidays(years: range) -> holidays.HolidayBase:
+    return holidays.country_holidays("JP", years=years, language="en_US" if _english() else "ja")
+
+
 def _closure_reason(day: date, skip_holidays: bool, skip_year_end: bool) -> str | None:
     if skip_year_end and (day.month, day.day) in clock.YEAR_END_CLOSURE:
         return str(_l("Year-end closure"))
     if skip_holidays:
-        language = "en_US" if _english() else "ja"
-        name = holidays.country_holidays("JP", years=day.year, language=language).get(day)
-        if name:
-            return name
+        return _holidays(range(day.year, day.year + 1)).get(day)
     return None
+
+
+def closed_days(first: date, last: date) -> dict[date, str]:
+    """Public holidays (祝日) and the year-end closure between two dates, each with its
+    name in the UI's language: days ward offices and most halls are closed."""
+    found = {
+        day: name
+        for day, name in _holidays(range(first.year, last.year + 1)).items()
+        if first <= day <= last
+    }
+    day = first
+    while day <= last:
+        if (day.month, day.day) in clock.YEAR_END_CLOSURE:
+            found.setdefault(day, str(_l("Year-end closure")))
+        day += timedelta(days=1)
+    return dict(sorted(found.items()))
 
 
 def plan_series(

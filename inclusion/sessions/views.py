@@ -308,18 +308,19 @@ def mark_held(ward: Ward, session_id: int):
 @bp.route("/manage/<ward>/calendar")
 @require(*STAFF_ROLES)
 def calendar(ward: Ward):
-    view = "month" if request.args.get("view") == "month" else "week"
+    """A month (Sunday to Saturday, as Japanese calendars run) or, for a tablet, a week."""
+    view = "week" if request.args.get("view") == "week" else "month"
     anchor = plausible_date(request.args.get("date", "")) or clock.today()
     if view == "week":
-        first = anchor - timedelta(days=anchor.weekday())
-        days = [first + timedelta(days=offset) for offset in range(7)]
+        first = anchor - timedelta(days=(anchor.weekday() + 1) % 7)
+        weeks = [[first + timedelta(days=offset) for offset in range(7)]]
         previous, following = first - timedelta(days=7), first + timedelta(days=7)
     else:
         first = anchor.replace(day=1)
-        weeks = month_calendar.Calendar().monthdatescalendar(first.year, first.month)
-        days = [day for week in weeks for day in week]
+        weeks = month_calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
         previous = (first - timedelta(days=1)).replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
+    days = [day for week in weeks for day in week]
     by_day: dict[date, list[Session]] = {day: [] for day in days}
     for session in queries.sessions_between(ward.id, days[0], days[-1]):
         by_day[clock.to_local(session.starts_dt).date()].append(session)
@@ -328,8 +329,9 @@ def calendar(ward: Ward):
         ward=ward,
         view=view,
         anchor=first,
-        days=days,
+        weeks=weeks,
         by_day=by_day,
+        closed=services.closed_days(days[0], days[-1]),
         previous=previous,
         following=following,
         today=clock.today(),

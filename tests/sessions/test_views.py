@@ -1,4 +1,5 @@
-from datetime import time, timedelta
+import re
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -273,3 +274,24 @@ def test_calendar_shows_the_week(staff_client, venue):
         as_text=True
     )
     assert "今週の教室" in html
+
+
+def test_the_month_calendar_runs_sunday_to_saturday_with_holidays_and_today(staff_client, venue):
+    """It opens on this month; January 2027 shows 元日 and 成人の日, the year-end closure,
+    each session once on its own date, and months before and after."""
+    page = staff_client.get("/manage/shibuya/calendar").get_data(as_text=True)
+    assert clock.today().strftime("%Y年%-m月") in page and 'aria-current="date"' in page
+    factories.make_session(venue, starts_dt=clock.to_utc(date(2027, 1, 12), time(10)),
+                           title="一月の教室")  # fmt: skip
+    page = staff_client.get("/manage/shibuya/calendar?date=2027-01-20").get_data(as_text=True)
+    headers = re.findall(r'<th scope="col"[^>]*>(.)</th>', page)
+    assert headers == ["日", "月", "火", "水", "木", "金", "土"]
+    assert "元日" in page and "成人の日" in page and "年末年始の休み" in page
+    assert page.count("一月の教室") == 1 and "2027年1月" in page
+    cell = page[page.index("2027年1月12日") :]
+    assert cell.index("一月の教室") < cell.index("2027年1月13日")  # on its own date
+    assert "?view=month&amp;date=2026-12-01" in page and "?view=month&amp;date=2027-02-01" in page
+    week = staff_client.get("/manage/shibuya/calendar?view=week&date=2027-01-13").get_data(
+        as_text=True
+    )
+    assert "2027年1月10日(日) – 2027年1月16日(土)" in week and "一月の教室" in week
