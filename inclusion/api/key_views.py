@@ -50,5 +50,13 @@ def revoke(key_id: int):
         ButtonForm(),
         lambda: services.revoke_key(current_user, key),
         _("The key is revoked: it no longer works."),
+        ask=(
+            _("Revoke the key “%(name)s”?", name=key.name),
+            _(
+                "The system that uses it stops working with this app at once. This cannot be "
+                "undone: a new key would have to be made and given to it."
+            ),
+            _("Yes, revoke the key"),
+        ),
     )
     return redirect(url_for("api_keys.index"))

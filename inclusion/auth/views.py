@@ -18,7 +18,14 @@ from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
 from inclusion.wards.models import Ward
-from inclusion.web import flash_violation, form_status, home_url, redirect_back, show_violation
+from inclusion.web import (
+    confirm_first,
+    flash_violation,
+    form_status,
+    home_url,
+    redirect_back,
+    show_violation,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -200,6 +207,13 @@ def set_active(user_id: int):
     form = ButtonForm()
     if form.validate_on_submit():
         make_active = request.form.get("active") == "1"
+        if not make_active:
+            confirm_first(
+                _("Stop %(name)s's account?", name=user.display_name),
+                _("%(email)s can no longer log in, and is logged out everywhere now. The "
+                  "account and its history stay; it can be started again.", email=user.email),
+                _("Yes, stop the account"),
+            )  # fmt: skip
         try:
             services.set_user_active(current_user, user, make_active)
         except services.AccountError as error:

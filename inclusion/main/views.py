@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -22,7 +23,7 @@ from inclusion.auth.access import public
 from inclusion.extensions import db, login_manager
 from inclusion.forms import ButtonForm
 from inclusion.i18n import LANGUAGE_COOKIE
-from inclusion.web import home_url, redirect_back
+from inclusion.web import ConfirmFirst, home_url, redirect_back, safe_next_url
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,16 @@ def set_language():
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+@bp.app_errorhandler(ConfirmFirst)
+def confirm(request_to_confirm: ConfirmFirst):
+    """Ask before acting: the same form again, with a yes, or a way back."""
+    db.session.rollback()
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name not in ("csrf_token", "confirmed")]  # fmt: skip
+    back = safe_next_url(request.referrer and urlsplit(request.referrer).path) or home_url()
+    return render_template("confirm.html", asked=request_to_confirm, fields=fields, back=back)
 
 
 @bp.app_errorhandler(CSRFError)

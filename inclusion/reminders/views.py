@@ -236,5 +236,13 @@ def reset_text(ward: Ward, name: str):
         ButtonForm(),
         lambda: services.reset_text(current_user, ward, name),
         _("The standard text is used again."),
+        ask=(
+            _("Go back to the standard text?"),
+            _(
+                "This ward's own wording of this message is deleted; messages from now on use "
+                "the standard text."
+            ),
+            _("Yes, use the standard text"),
+        ),
     )
     return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -244,6 +245,19 @@ def cancel_booking(actor: User | None, booking: Booking, reason: str = "") -> Bo
     first = promoted[0] if promoted else None
     booking_cancelled.send(booking, actor=actor, reason=booking.cancel_reason, promoted=first)
     return first
+
+
+def first_waiting(session: Session) -> Booking | None:
+    """Who would move up if a place were freed now (None if nobody would)."""
+    if session.status != SessionStatus.SCHEDULED or session.starts_dt <= clock.now():
+        return None
+    return db.session.scalar(
+        sa.select(Booking)
+        .options(joinedload(Booking.resident))
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED)
+        .order_by(Booking.queued_dt, Booking.id)
+        .limit(1)
+    )
 
 
 def promote_waitlist(actor: User | None, session: Session) -> list[Booking]:

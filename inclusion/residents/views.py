@@ -22,6 +22,7 @@ from inclusion.csvfile import csv_text
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.i18n import local_datetime
 from inclusion.phones import display_phone
 from inclusion.reminders import services as reminder_services
 from inclusion.residents import bookings, queries, services
@@ -434,6 +435,19 @@ def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
     return get_in_ward_or_404(Booking, booking_id, ward)
 
 
+def _cancelling(booking: Booking) -> tuple[str, str, str]:
+    """What cancelling a booking does, in words, for the person about to do it."""
+    session, name = booking.session, booking.resident.name
+    said = _("%(name)s's booking for “%(title)s” on %(when)s will be cancelled; the reminders "
+             "about it stop and no message tells them it was cancelled.", name=name,
+             title=session.title, when=local_datetime(session.starts_dt))  # fmt: skip
+    nexts = bookings.first_waiting(session) if booking.status == BookingStatus.BOOKED else None
+    if nexts is not None:
+        said += " " + _("The place goes to the first on the waiting list, %(next)s, who is "
+                        "told.", next=nexts.resident.name)  # fmt: skip
+    return _("Cancel %(name)s's booking?", name=name), said, _("Yes, cancel the booking")
+
+
 @bp.route("/manage/<ward>/bookings/<int:booking_id>/cancel", methods=["POST"])
 @require(*RESIDENT_ROLES)
 def cancel_booking(ward: Ward, booking_id: int):
@@ -443,6 +457,7 @@ def cancel_booking(ward: Ward, booking_id: int):
         form,
         lambda: bookings.cancel_booking(current_user, booking, form.reason.data or ""),
         _("The booking was cancelled."),
+        ask=_cancelling(booking),
     )
     if promoted is not None:
         flash(_("%(name)s moved up from the waiting list.", name=promoted.resident.name), "info")

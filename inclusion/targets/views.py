@@ -242,7 +242,13 @@ def delete(target_id: int):
         ButtonForm(),
         lambda: services.delete_target(current_user, target),
         _("The target is removed."),
-    )
+        ask=(
+            _("Remove the target for “%(metric)s”?", metric=target.metric.label),
+            _("The target of %(value)s for %(years)s goes; the figures themselves stay.",
+              value=f"{target.value:,}", years=services.fiscal_year_label(target.first_year)),
+            _("Yes, remove the target"),
+        ),
+    )  # fmt: skip
     return redirect(url_for("targets.settings", year=year))
 
 

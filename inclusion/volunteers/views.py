@@ -21,6 +21,7 @@ from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm, plausible_date
+from inclusion.i18n import local_datetime
 from inclusion.phones import display_phone
 from inclusion.residents.queries import LeadListEntry, family_names_by_session
 from inclusion.sessions.models import Session, Topic
@@ -41,6 +42,7 @@ from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
 from inclusion.web import (
     attachment,
+    confirm_first,
     flash_errors,
     flash_violation,
     form_status,
@@ -151,6 +153,13 @@ def release(shift_id: int):
     if shift.user_id != current_user.id:
         abort(404)
     if ButtonForm().validate_on_submit():
+        confirm_first(
+            _("Stop helping at “%(title)s”?", title=shift.session.title),
+            _("You will no longer be on “%(title)s” on %(when)s; the ward's staff see that "
+              "the session needs someone else.", title=shift.session.title,
+              when=local_datetime(shift.session.starts_dt)),
+            _("Yes, stop helping"),
+        )  # fmt: skip
         try:
             services.release_shift(current_user, shift)
         except RuleViolation as violation:
@@ -297,6 +306,13 @@ def _shift_in_ward_or_404(ward: Ward, shift_id: int) -> Shift:
 def unassign(ward: Ward, shift_id: int):
     shift = _shift_in_ward_or_404(ward, shift_id)
     if ButtonForm().validate_on_submit():
+        confirm_first(
+            _("Take %(name)s off this session?", name=shift.volunteer.display_name),
+            _("%(name)s will no longer be on “%(title)s” on %(when)s; their calendar and "
+              "reminders change with it.", name=shift.volunteer.display_name,
+              title=shift.session.title, when=local_datetime(shift.session.starts_dt)),
+            _("Yes, take them off"),
+        )  # fmt: skip
         try:
             short = services.release_shift(current_user, shift)
         except RuleViolation as violation:

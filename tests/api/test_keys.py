@@ -39,7 +39,7 @@ def test_a_revoked_key_answers_401_at_once(client, users, make_key):
     assert client.get("/api/v1/sessions", headers=headers).status_code == 200
     key = db.session.scalar(sa.select(ApiKey).order_by(ApiKey.id.desc()))
     log_in(client, users["admin"])
-    client.post(f"/admin/api-keys/{key.id}/revoke")
+    client.post(f"/admin/api-keys/{key.id}/revoke", data={"confirmed": "yes"})
     db.session.refresh(key)
     assert key.is_revoked and not key.user.is_active
     response = client.get("/api/v1/sessions", headers=headers)

@@ -275,7 +275,7 @@ def test_deactivating_a_user_logs_them_out(app, users):
     log_in(admin_client, users["admin"])
     log_in(staff_client, staff)
     assert staff_client.get("/manage/shibuya").status_code == 200
-    admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "0"})
+    admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "0", "confirmed": "yes"})
     assert staff_client.get("/manage/shibuya").status_code == 302
     assert log_in(staff_client, staff).status_code == 422
     admin_client.post(f"/admin/users/{staff.id}/active", data={"active": "1"})
@@ -285,7 +285,7 @@ def test_deactivating_a_user_logs_them_out(app, users):
 def test_admin_cannot_deactivate_themselves(client, users):
     admin = users["admin"]
     log_in(client, admin)
-    client.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{admin.id}/active", data={"active": "0", "confirmed": "yes"})
     assert db.session.get(User, admin.id).is_active
     assert client.get("/admin/users").status_code == 200
 

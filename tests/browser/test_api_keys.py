@@ -33,6 +33,8 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
         "link", name="APIキー"
     ).click()
     page.get_by_role("button", name=re.compile("無効にする.*23区共同コールセンター")).click()
+    expect(page.locator(".confirm-consequence")).to_contain_text("元に戻せません")
+    page.get_by_role("button", name="はい、無効にします").click()
     expect(page.get_by_role("status")).to_contain_text("無効にしました")
     response = page.request.get("/api/v1/residents?phone=0312345678",
                                 headers={"Authorization": f"Bearer {secret}"})  # fmt: skip

@@ -82,8 +82,14 @@ def test_phone_booking_fills_the_class_and_a_cancellation_promotes(page, live_se
     expect(page.get_by_role("status")).to_contain_text("キャンセル待ち1番目")
     expect(page.get_by_role("heading", name="キャンセル待ち：1人")).to_be_visible()
 
-    # Arai calls back to cancel: Nakamura moves up at once.
+    # Arai calls back to cancel; the page says first what will happen: Nakamura moves up.
     page.get_by_role("button", name="予約を取り消す 新井 トメ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "新井 トメさんの予約を取り消しますか？"
+    )
+    expect(page.locator(".confirm-consequence")).to_contain_text("中村 勇さんに移り")
+    problems += problems_on(page)
+    page.get_by_role("button", name="はい、予約を取り消します").click()
     promoted = "中村 勇さんがキャンセル待ちから繰り上がりました"
     expect(page.get_by_role("status").last).to_contain_text(promoted)
     expect(page.get_by_role("heading", name="キャンセル待ち：0人")).to_be_visible()

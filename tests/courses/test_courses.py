@@ -108,7 +108,7 @@ def test_staff_book_and_cancel_a_course_through_the_pages(app, client, shibuya, 
     detail = client.get(f"/manage/shibuya/residents/{resident.id}").text
     assert detail.count("この日だけ取り消す") == 3 and whole_course in detail
     booking = seats_of(resident)[0]
-    client.post(f"/manage/shibuya/bookings/{booking.id}/cancel")
+    client.post(f"/manage/shibuya/bookings/{booking.id}/cancel", data={"confirmed": "yes"})
     statuses = [b.status for b in seats_of(resident)]
     assert statuses == [BookingStatus.CANCELLED, BookingStatus.BOOKED, BookingStatus.BOOKED]
     # The whole course is cancelled only after staff see which dates it gives up.

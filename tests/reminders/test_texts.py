@@ -67,7 +67,7 @@ def test_a_saved_text_is_what_the_next_sms_says_in_that_ward_only(client, staff,
     assert dispatch.message_text(theirs).startswith("【品川区】")
     assert "区の独自の文面" in client.get("/manage/shibuya/reminders").get_data(as_text=True)
 
-    client.post(f"{URL}/reset")
+    client.post(f"{URL}/reset", data={"confirmed": "yes"})
     assert saved_texts() == []
     messages.forget_ward_texts()
     assert dispatch.message_text(ours).startswith("【渋谷区】")

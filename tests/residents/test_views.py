@@ -80,7 +80,9 @@ def test_phone_booking_for_a_new_resident(staff, venue):
     assert "キャンセル待ち1番目" in response.get_data(as_text=True)
     first_booking, waiting = db.session.scalars(sa.select(Booking).order_by(Booking.id)).all()
     response = staff.post(
-        f"/manage/shibuya/bookings/{first_booking.id}/cancel", data={}, follow_redirects=True
+        f"/manage/shibuya/bookings/{first_booking.id}/cancel",
+        data={"confirmed": "yes"},
+        follow_redirects=True,
     )
     assert "佐藤" in response.get_data(as_text=True) and "繰り上がりました" in response.get_data(
         as_text=True

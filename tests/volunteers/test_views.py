@@ -33,7 +33,7 @@ def test_volunteer_claims_sees_and_releases_a_shift(client, volunteer, venue):
     assert "LINE入門" in mine and "参加できなくなった" in mine
     shift = queries.shifts_of(volunteer.id, upcoming=True)[0]
     assert shift.role == ShiftRole.LEAD
-    client.post(f"/me/shifts/{shift.id}/release")
+    client.post(f"/me/shifts/{shift.id}/release", data={"confirmed": "yes"})
     assert shift.status == ShiftStatus.RELEASED
 
 
@@ -133,7 +133,8 @@ def test_staff_manage_roster_and_training(client, users, volunteer, venue):
     page = client.get(f"/manage/shibuya/sessions/{session.id}").get_data(as_text=True)
     assert "1人中1人" in page and "職員が割り当て" in page
     shift = queries.roster(session)[0]
-    response = client.post(f"/manage/shibuya/shifts/{shift.id}/release", follow_redirects=True)
+    response = client.post(f"/manage/shibuya/shifts/{shift.id}/release",
+                           data={"confirmed": "yes"}, follow_redirects=True)  # fmt: skip
     assert "支援員が足りなくなりました" in response.get_data(as_text=True)
     listing = client.get("/manage/shibuya/sessions").get_data(as_text=True)
     assert "3人中0人" in listing
