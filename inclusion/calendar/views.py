@@ -248,6 +248,14 @@ def revoke(feed: str):
         ButtonForm(),
         lambda: services.revoke_token(current_user, kind),
         _("That calendar address no longer works."),
+        ask=(
+            _("Stop this calendar address?"),
+            _(
+                "Calendar apps that read it (Google Calendar, Outlook, an iPhone) stop getting "
+                "changes. A new address can be made at any time."
+            ),
+            _("Yes, stop the address"),
+        ),
     )
     return redirect(url_for("calendar.my_calendar"))
 

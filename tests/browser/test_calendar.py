@@ -26,6 +26,7 @@ def test_a_volunteer_makes_stops_and_remakes_their_calendar_address(page, live_s
     page.get_by_role("link", name="わたしのカレンダーに戻る").click()
     expect(page.get_by_text("カレンダーアプリが最後に取得したのは")).to_be_visible()
     page.get_by_role("button", name="このアドレスを止める").click()
+    page.get_by_role("button", name="はい、アドレスを止めます").click()
     expect(page.get_by_role("status")).to_contain_text("使えなくなりました")
     assert page.request.get(address).status == 404
     assert not problems, "\n".join(problems)

@@ -384,7 +384,7 @@ def test_people_manage_their_feed_address_on_their_page(client, volunteer):
     path = address.removeprefix("http://localhost")
     assert client.get(path).status_code == 200
     assert "カレンダーアプリが最後に取得" in client.get("/me/calendar").get_data(as_text=True)
-    client.post("/me/calendar/volunteer/revoke")
+    client.post("/me/calendar/volunteer/revoke", data={"confirmed": "yes"})
     assert client.get(path).status_code == 404
     assert client.post("/me/calendar/coordinator/issue").status_code == 404
 
