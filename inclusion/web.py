@@ -136,35 +136,45 @@ def show_violation(form: FlaskForm, violation: RuleViolation) -> None:
 
 class ConfirmFirst(Exception):
     """An action that changes what people were told, or cannot be undone, asks first: the
-    app answers with a page naming what will happen and a button that posts it again."""
+    app answers with a page naming what will happen and a button that posts it again.
 
-    def __init__(self, question: str, consequence: str, button: str) -> None:
+    ``residents`` are those whose names the question shows (the look is audit-logged)."""
+
+    def __init__(
+        self,
+        question: str,
+        consequence: str,
+        button: str,
+        ward: Ward | None = None,
+        residents: tuple[int, ...] = (),
+    ) -> None:
         super().__init__(question)
         self.question, self.consequence, self.button = question, consequence, button
+        self.ward, self.residents = ward, residents
 
 
-def confirm_first(question: str, consequence: str, button: str) -> None:
-    """Go on only when the person has seen ``consequence`` and said yes to it."""
+def confirm_first(asked: ConfirmFirst) -> None:
+    """Go on only when the person has seen what will happen and said yes to it."""
     if request.form.get("confirmed") != "yes":
-        raise ConfirmFirst(question, consequence, button)
+        raise asked
 
 
 def run_button(
     form: FlaskForm,
     action: Callable[[], Result],
     success: str | Callable[[Result], str],
-    ask: tuple[str, str, str] | None = None,
+    ask: ConfirmFirst | None = None,
 ) -> Result | None:
     """A POST button: check the form, run the service, commit and say so — or say why not.
 
-    With ``ask`` (question, consequence, button), the person confirms first. A refused rule
-    rolls back, so nothing is saved; the action's result is returned on success.
+    With ``ask``, the person confirms first. A refused rule rolls back, so nothing is
+    saved; the action's result is returned on success.
     """
     if not form.validate_on_submit():
         flash_errors(form)
         return None
     if ask is not None:
-        confirm_first(*ask)
+        confirm_first(ask)
     try:
         result = action()
     except RuleViolation as violation:

@@ -13,7 +13,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
-from inclusion.web import form_status, run_button, run_form
+from inclusion.web import ConfirmFirst, form_status, run_button, run_form
 
 bp = Blueprint("api_keys", __name__)
 
@@ -50,7 +50,7 @@ def revoke(key_id: int):
         ButtonForm(),
         lambda: services.revoke_key(current_user, key),
         _("The key is revoked: it no longer works."),
-        ask=(
+        ask=ConfirmFirst(
             _("Revoke the key “%(name)s”?", name=key.name),
             _(
                 "The system that uses it stops working with this app at once. This cannot be "

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 
+from inclusion import clock
 from inclusion.audit.models import READ_ACTIONS, AuditLog
 from inclusion.auth.models import User
 from inclusion.extensions import db
+from inclusion.residents.models import Resident
+from inclusion.sessions.models import Series, Session
+from inclusion.venues.models import Venue
 from inclusion.wards.models import Ward
 
 
@@ -53,11 +60,111 @@ def record_view(
     db.session.commit()
 
 
-def list_events(ward: Ward | None = None, before_id: int | None = None, limit: int = 50):
-    """Newest entries first, optionally of one ward, paged by id."""
+@dataclass(frozen=True)
+class EventFilter:
+    ward_id: int | None = None
+    person: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def list_events(filters: EventFilter, before_id: int | None = None, limit: int = 50):
+    """Newest entries first, filtered, paged by id."""
     query = sa.select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
-    if ward is not None:
-        query = query.where(AuditLog.ward_id == ward.id)
+    if filters.ward_id is not None:
+        query = query.where(AuditLog.ward_id == filters.ward_id)
+    if filters.person:
+        pattern = f"%{filters.person}%"
+        query = query.where(
+            AuditLog.actor_id.in_(
+                sa.select(User.id).where(
+                    sa.or_(User.display_name.ilike(pattern), User.email.ilike(pattern))
+                )
+            )
+        )
+    if filters.action:
+        query = query.where(AuditLog.action == filters.action)
+    if filters.date_from or filters.date_to:
+        starts, ends = clock.local_day_bounds(
+            filters.date_from or date(2000, 1, 1), filters.date_to or date(2100, 12, 31)
+        )
+        query = query.where(AuditLog.created_dt >= starts, AuditLog.created_dt < ends)
     if before_id is not None:
         query = query.where(AuditLog.id < before_id)
     return list(db.session.scalars(query))
+
+
+#: What each kind of record is called, for people reading the log.
+RECORD_LABELS = {
+    "residents": _l("Resident"), "sessions": _l("Session"), "series": _l("Series"),
+    "users": _l("Account"), "venues": _l("Venue"), "targets": _l("Target"),
+    "api_keys": _l("API key"), "bookings": _l("Booking"), "shifts": _l("Shift"),
+    "wards": _l("Ward"), "reminder_texts": _l("Reminder wording"),
+    "reminder_steps": _l("Reminder timing"), "course_enrolments": _l("Course booking"),
+    "survey_figures": _l("Survey figure"), "calendar_tokens": _l("Calendar address"),
+    "calendar_imports": _l("Calendar import"), "replies": _l("Reply from a resident"),
+    "training_records": _l("Training record"), "follow_ups": _l("Follow-up call"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RecordName:
+    kind: str
+    name: str | None = None
+    #: (endpoint, values) of the record's page, if it has one the reader may open.
+    page: tuple[str, dict] | None = None
+
+
+def record_names(events: list[AuditLog], names_residents: bool) -> dict[tuple, RecordName]:
+    """What each entry's record is, by name (one query per kind of record on the page);
+    residents by name only for someone who may see them."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.target_type and event.target_id is not None:
+            wanted.setdefault(event.target_type, set()).add(event.target_id)
+    found: dict[tuple, RecordName] = {}
+    for kind, ids in wanted.items():
+        label = str(RECORD_LABELS.get(kind, _l("Record")))
+        for record_id, (name, page) in _named(kind, ids, names_residents).items():
+            found[(kind, record_id)] = RecordName(label, name, page)
+        for record_id in ids:
+            found.setdefault((kind, record_id), RecordName(label))
+    return found
+
+
+def _named(kind: str, ids: set[int], names_residents: bool) -> dict[int, tuple[str, tuple]]:
+    wards = sa.select(Ward.id, Ward.slug).subquery()
+    slug = sa.select(wards.c.slug)
+    if kind == "residents" and names_residents:
+        rows = db.session.execute(
+            sa.select(Resident.id, Resident.family_name, Resident.given_name,
+                      slug.where(wards.c.id == Resident.ward_id).scalar_subquery())
+            .where(Resident.id.in_(ids))
+        )  # fmt: skip
+        return {id_: (f"{family} {given}".strip(),
+                      ("residents.detail", {"ward": ward, "resident_id": id_}))
+                for id_, family, given, ward in rows}  # fmt: skip
+    if kind == "sessions":
+        rows = db.session.execute(
+            sa.select(Session.id, Session.title, Session.starts_dt,
+                      slug.where(wards.c.id == Session.ward_id).scalar_subquery())
+            .where(Session.id.in_(ids))
+        )  # fmt: skip
+        return {id_: (title, ("sessions.detail", {"ward": ward, "session_id": id_}))
+                for id_, title, _starts, ward in rows}  # fmt: skip
+    if kind == "venues":
+        rows = db.session.execute(
+            sa.select(Venue.id, Venue.name,
+                      slug.where(wards.c.id == Venue.ward_id).scalar_subquery())
+            .where(Venue.id.in_(ids))
+        )  # fmt: skip
+        return {id_: (name, ("venues.edit", {"ward": ward, "venue_id": id_}))
+                for id_, name, ward in rows}  # fmt: skip
+    if kind == "series":
+        rows = db.session.execute(sa.select(Series.id, Series.title).where(Series.id.in_(ids)))
+        return {id_: (title, None) for id_, title in rows}
+    if kind == "users":
+        rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
+        return {id_: (name, ("auth.edit_user", {"user_id": id_})) for id_, name in rows}
+    return {}

@@ -19,6 +19,7 @@ from inclusion.extensions import db, limiter
 from inclusion.forms import ButtonForm
 from inclusion.wards.models import Ward
 from inclusion.web import (
+    ConfirmFirst,
     confirm_first,
     flash_violation,
     form_status,
@@ -208,12 +209,12 @@ def set_active(user_id: int):
     if form.validate_on_submit():
         make_active = request.form.get("active") == "1"
         if not make_active:
-            confirm_first(
+            confirm_first(ConfirmFirst(
                 _("Stop %(name)s's account?", name=user.display_name),
                 _("%(email)s can no longer log in, and is logged out everywhere now. The "
                   "account and its history stay; it can be started again.", email=user.email),
                 _("Yes, stop the account"),
-            )  # fmt: skip
+            ))  # fmt: skip
         try:
             services.set_user_active(current_user, user, make_active)
         except services.AccountError as error:

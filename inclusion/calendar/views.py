@@ -34,7 +34,14 @@ from inclusion.venues.services import list_venues
 from inclusion.volunteers.models import Shift, ShiftStatus
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
-from inclusion.web import form_status, get_in_ward_or_404, public_url, run_button, ward_or_404
+from inclusion.web import (
+    ConfirmFirst,
+    form_status,
+    get_in_ward_or_404,
+    public_url,
+    run_button,
+    ward_or_404,
+)
 
 bp = Blueprint("calendar", __name__)
 
@@ -248,7 +255,7 @@ def revoke(feed: str):
         ButtonForm(),
         lambda: services.revoke_token(current_user, kind),
         _("That calendar address no longer works."),
-        ask=(
+        ask=ConfirmFirst(
             _("Stop this calendar address?"),
             _(
                 "Calendar apps that read it (Google Calendar, Outlook, an iPhone) stop getting "

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from inclusion.api.problems import from_http_exception, is_api_request, problem
+from inclusion.audit.services import record_view
 from inclusion.auth.access import public
 from inclusion.extensions import db, login_manager
 from inclusion.forms import ButtonForm
@@ -64,7 +65,10 @@ def confirm(request_to_confirm: ConfirmFirst):
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name not in ("csrf_token", "confirmed")]  # fmt: skip
     back = safe_next_url(request.referrer and urlsplit(request.referrer).path) or home_url()
-    return render_template("confirm.html", asked=request_to_confirm, fields=fields, back=back)
+    page = render_template("confirm.html", asked=request_to_confirm, fields=fields, back=back)
+    if request_to_confirm.residents:
+        record_view("resident.view", None, request_to_confirm.ward, request_to_confirm.residents)
+    return page
 
 
 @bp.app_errorhandler(CSRFError)

@@ -21,7 +21,7 @@ from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import form_status, get_in_ward_or_404, run_button, run_form
+from inclusion.web import ConfirmFirst, form_status, get_in_ward_or_404, run_button, run_form
 
 bp = Blueprint("reminders", __name__)
 
@@ -236,7 +236,7 @@ def reset_text(ward: Ward, name: str):
         ButtonForm(),
         lambda: services.reset_text(current_user, ward, name),
         _("The standard text is used again."),
-        ask=(
+        ask=ConfirmFirst(
             _("Go back to the standard text?"),
             _(
                 "This ward's own wording of this message is deleted; messages from now on use "

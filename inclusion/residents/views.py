@@ -56,6 +56,7 @@ from inclusion.sessions.models import Session, SessionKind
 from inclusion.wards.models import Ward
 from inclusion.web import (
     MAX_ID,
+    ConfirmFirst,
     attachment,
     form_status,
     get_in_ward_or_404,
@@ -435,7 +436,7 @@ def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:
     return get_in_ward_or_404(Booking, booking_id, ward)
 
 
-def _cancelling(booking: Booking) -> tuple[str, str, str]:
+def _cancelling(booking: Booking) -> ConfirmFirst:
     """What cancelling a booking does, in words, for the person about to do it."""
     session, name = booking.session, booking.resident.name
     said = _("%(name)s's booking for “%(title)s” on %(when)s will be cancelled; the reminders "
@@ -445,7 +446,11 @@ def _cancelling(booking: Booking) -> tuple[str, str, str]:
     if nexts is not None:
         said += " " + _("The place goes to the first on the waiting list, %(next)s, who is "
                         "told.", next=nexts.resident.name)  # fmt: skip
-    return _("Cancel %(name)s's booking?", name=name), said, _("Yes, cancel the booking")
+    shown = (booking.resident_id, *([nexts.resident_id] if nexts else []))
+    return ConfirmFirst(
+        _("Cancel %(name)s's booking?", name=name), said, _("Yes, cancel the booking"),
+        ward=session.ward, residents=shown,
+    )  # fmt: skip
 
 
 @bp.route("/manage/<ward>/bookings/<int:booking_id>/cancel", methods=["POST"])

@@ -23,7 +23,7 @@ from inclusion.targets.models import Metric, Target
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import attachment, form_status, run_button, run_form
+from inclusion.web import ConfirmFirst, attachment, form_status, run_button, run_form
 
 bp = Blueprint("targets", __name__)
 
@@ -242,7 +242,7 @@ def delete(target_id: int):
         ButtonForm(),
         lambda: services.delete_target(current_user, target),
         _("The target is removed."),
-        ask=(
+        ask=ConfirmFirst(
             _("Remove the target for “%(metric)s”?", metric=target.metric.label),
             _("The target of %(value)s for %(years)s goes; the figures themselves stay.",
               value=f"{target.value:,}", years=services.fiscal_year_label(target.first_year)),

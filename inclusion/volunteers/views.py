@@ -41,6 +41,7 @@ from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
 from inclusion.web import (
+    ConfirmFirst,
     attachment,
     confirm_first,
     flash_errors,
@@ -153,13 +154,13 @@ def release(shift_id: int):
     if shift.user_id != current_user.id:
         abort(404)
     if ButtonForm().validate_on_submit():
-        confirm_first(
+        confirm_first(ConfirmFirst(
             _("Stop helping at “%(title)s”?", title=shift.session.title),
             _("You will no longer be on “%(title)s” on %(when)s; the ward's staff see that "
               "the session needs someone else.", title=shift.session.title,
               when=local_datetime(shift.session.starts_dt)),
             _("Yes, stop helping"),
-        )  # fmt: skip
+        ))  # fmt: skip
         try:
             services.release_shift(current_user, shift)
         except RuleViolation as violation:
@@ -306,13 +307,13 @@ def _shift_in_ward_or_404(ward: Ward, shift_id: int) -> Shift:
 def unassign(ward: Ward, shift_id: int):
     shift = _shift_in_ward_or_404(ward, shift_id)
     if ButtonForm().validate_on_submit():
-        confirm_first(
+        confirm_first(ConfirmFirst(
             _("Take %(name)s off this session?", name=shift.volunteer.display_name),
             _("%(name)s will no longer be on “%(title)s” on %(when)s; their calendar and "
               "reminders change with it.", name=shift.volunteer.display_name,
               title=shift.session.title, when=local_datetime(shift.session.starts_dt)),
             _("Yes, take them off"),
-        )  # fmt: skip
+        ))  # fmt: skip
         try:
             short = services.release_shift(current_user, shift)
         except RuleViolation as violation:

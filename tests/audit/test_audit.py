@@ -80,3 +80,43 @@ def test_every_recorded_action_has_a_label(app):
     written = {code for argument in arguments for code in re.findall(r'"([a-z_.]+)"', argument)}
     assert len(written) > 40
     assert written - set(ACTION_LABELS) == set()
+
+
+def test_entries_name_people_and_records_with_links_and_say_why(client, users, shibuya):
+    """Not table names and row numbers: who, what, on which record (a link), and why."""
+    resident = factories.make_resident(shibuya, family_name="山田", given_name="花子")
+    session = factories.make_session(factories.make_venue(shibuya), title="スマホ入門")
+    record_event(users["ward_staff"], "resident.update", resident, shibuya, {"fields": ["needs"]})
+    record_event(users["ward_staff"], "session.cancel", session, shibuya, {"reason": "台風"})
+    record_event(users["ward_staff"], "resident.export", None, shibuya,
+                 {"reason": "区長への報告", "rows": 12})  # fmt: skip
+    db.session.commit()
+    log_in(client, users["ward_staff"])
+    page = client.get("/manage/shibuya/audit").get_data(as_text=True)
+    assert f'href="/manage/shibuya/residents/{resident.id}">山田 花子</a>' in page
+    assert f'href="/manage/shibuya/sessions/{session.id}">スマホ入門</a>' in page
+    assert "理由：台風" in page and "理由：区長への報告" in page and "12件" in page
+    assert "residents #" not in page and "sessions #" not in page
+    coordinator = client.application.test_client()
+    log_in(coordinator, users["coordinator"])
+    page = coordinator.get("/manage/shibuya/audit").get_data(as_text=True)
+    assert "山田" not in page and "区民" in page  # coordinators see that, not whom
+
+
+def test_the_log_is_filtered_by_person_action_and_date(client, users, shibuya):
+    record_event(users["ward_staff"], "venue.create", ward=shibuya)
+    record_event(users["admin"], "venue.update", ward=shibuya)
+    db.session.commit()
+    log_in(client, users["admin"])
+
+    def actions(query: str) -> list[str]:
+        page = client.get(f"/admin/audit?{query}").get_data(as_text=True)
+        page = page[page.index("<tbody>") :]  # the entries, not the filter's choices
+        return [label for label in ("会場の登録", "会場の変更") if label in page]
+
+    staff_name = users["ward_staff"].display_name
+    assert actions(f"person={staff_name}") == ["会場の登録"]
+    assert actions("action=venue.update") == ["会場の変更"]
+    assert actions(f"ward={shibuya.id}&date_from=2000-01-01") == ["会場の登録", "会場の変更"]
+    assert actions("date_to=2001-01-01") == []
+    assert client.get("/admin/audit?date_from=junk&ward=x&action=nope").status_code == 200
