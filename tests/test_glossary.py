@@ -33,8 +33,9 @@ def test_no_page_or_message_uses_a_word_the_glossary_rules_out():
     with open(ROOT / "inclusion/translations/ja/LC_MESSAGES/messages.po", "rb") as po:
         catalog = read_po(po, locale="ja")
     texts = {f"ja: {message.id}": message.string for message in catalog if message.id}
-    for template in (ROOT / "templates").rglob("*.html"):
-        texts[str(template.relative_to(ROOT))] = template.read_text(encoding="utf-8")
+    for template in (ROOT / "templates").rglob("*"):
+        if template.suffix in (".html", ".txt", ".xml"):
+            texts[str(template.relative_to(ROOT))] = template.read_text(encoding="utf-8")
     found = [f"{where}: 「{word}」 (use 「{instead}」)"
              for where, text in texts.items() for word, instead in banned.items()
              if word in str(text)]  # fmt: skip

@@ -57,7 +57,7 @@ def test_staff_rewrite_the_sms_and_go_back_to_the_standard(page, live_server):
     log_in(page, "staff.shibuya@example.jp")
     page.goto("/manage/shibuya")
     page.get_by_role("link", name="お知らせ", exact=True).click()
-    page.get_by_role("link", name="住民への事前のお知らせ（SMS）").click()
+    page.get_by_role("link", name="区民への事前のお知らせ（SMS）").click()
     text = page.get_by_label("文面", exact=True)
 
     text.fill("渋谷区役所デジタル推進課からのお知らせです。" * 3 + "{{ day }}{{ start }}")
@@ -73,6 +73,9 @@ def test_staff_rewrite_the_sms_and_go_back_to_the_standard(page, live_server):
     problems += problems_on(page)
 
     page.get_by_role("button", name="標準の文面に戻す").click()
+    expect(page.locator(".confirm-consequence")).to_contain_text("削除され")
+    problems += problems_on(page)
+    page.get_by_role("button", name="はい、標準の文面に戻します").click()
     expect(page.get_by_role("status")).to_contain_text("標準の文面に戻しました。")
     expect(page.locator("dd").first).to_contain_text("10:00 スマホ入門講座")
     assert not problems, "\n".join(problems)

@@ -73,7 +73,7 @@ def test_staff_get_one_mail_a_day_with_a_count_and_no_names(inbox, users, shibuy
     assert result.sent == ["shibuya"] and result.failed == []
     [(recipients, message)] = inbox.mails
     assert recipients == [users["ward_staff"].email] and inactive.email not in recipients
-    assert message["Subject"] == "【渋谷区】フォローアップ電話 2件（12月10日(木)）"
+    assert message["Subject"] == "【渋谷区】追跡調査の電話 2件（12月10日(木)）"
     assert message["From"] == "inclusion@city.example.lg.jp"
     body = message.get_content()
     assert "https://inclusion.example.jp/manage/shibuya/follow-ups" in body
@@ -147,4 +147,4 @@ def test_console_mail_without_a_relay(app, users, due, caplog):
     app.config["MAIL_SERVER"] = None
     caplog.set_level(logging.INFO, "inclusion.mail")
     assert send_follow_up_digests(at(THURSDAY, 9)).sent == ["shibuya"]
-    assert "console mail to 1 recipient(s): 【渋谷区】フォローアップ電話 2件" in caplog.text
+    assert "console mail to 1 recipient(s): 【渋谷区】追跡調査の電話 2件" in caplog.text

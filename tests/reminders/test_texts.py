@@ -49,7 +49,7 @@ def test_the_page_shows_the_standard_text_and_how_it_is_sent(client, staff):
     assert "標準の文面です。" in html and "{{ ward.name_ja }}" in html
     assert "【渋谷区】本日" in html  # the morning sample, rendered
     policy = client.get("/manage/shibuya/reminders").get_data(as_text=True)
-    assert "住民への事前のお知らせ（SMS）" in policy and "標準" in policy
+    assert "区民への事前のお知らせ（SMS）" in policy and "標準" in policy
 
 
 def test_a_saved_text_is_what_the_next_sms_says_in_that_ward_only(client, staff, shinagawa):
