@@ -516,7 +516,9 @@ def attendance(ward: Ward, booking_id: int):
         lambda: bookings.record_attendance(current_user, booking, form.attended.data == "yes"),
         _("Recorded."),
     )
-    return redirect(url_for("residents.roster", ward=ward.slug, session_id=booking.session_id))
+    # Back to the same row, so a long list is not scrolled from the top after each tap.
+    return redirect(url_for("residents.roster", ward=ward.slug, session_id=booking.session_id,
+                            _anchor=f"booking-{booking.id}"))  # fmt: skip
 
 
 @bp.route("/manage/<ward>/sessions/<int:session_id>/roster")

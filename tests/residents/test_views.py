@@ -236,7 +236,14 @@ def test_day_of_the_session_attendance_and_walk_in(staff, shibuya, venue):
     walker = factories.make_resident(shibuya, kana="アルキ")
     page = staff.get(f"/manage/shibuya/sessions/{session.id}/roster?q=アルキ")
     assert "当日参加として記録" in page.get_data(as_text=True)
-    staff.post(f"/manage/shibuya/bookings/{booked.id}/attendance", data={"attended": "yes"})
+    marked = staff.post(
+        f"/manage/shibuya/bookings/{booked.id}/attendance", data={"attended": "yes"}
+    )
+    # Back to the same row of the list, not to its top.
+    assert marked.headers["Location"].endswith(f"/roster#booking-{booked.id}")
+    assert f'id="booking-{booked.id}"' in staff.get(marked.headers["Location"]).get_data(
+        as_text=True
+    )
     staff.post(f"/manage/shibuya/sessions/{session.id}/walk-in", data={"resident": walker.id})
     assert booked.status == BookingStatus.ATTENDED
     assert (session.status.value, session.headcount) == ("held", 2)
