@@ -23,9 +23,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$scheduler $$web 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) scheduler & scheduler=$$!; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
+	$(BIN)/python -c 'import socket, time; any(socket.socket().connect_ex(("127.0.0.1", 5000)) == 0 or time.sleep(0.2) for _ in range(150))'; \
+	$(FLASK) demo --logins; \
+	wait $$web
 
 ## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed $(COMPILED)

@@ -91,8 +91,12 @@ def create_user_command(
     help="Also add made-up data at scale: ward (one ward) or national (23 wards, "
     "500,000 sessions, about 5,000,000 bookings), for benchmarks. Once per database.",
 )
-def demo_command(scale: str | None) -> None:
+@click.option("--logins", is_flag=True, help="Only say how to log in to the demo accounts.")
+def demo_command(scale: str | None, logins: bool) -> None:
     """Add demo accounts, venues and a term of sessions; safe to run again."""
+    if logins:
+        _print_demo_logins()
+        return
     created = 0
     for email, name, role, ward_key in DEMO_USERS:
         if auth_services.find_user_by_email(email) is not None:
@@ -116,16 +120,27 @@ def demo_command(scale: str | None) -> None:
     db.session.commit()
     for line in programme:
         click.echo(f"demo: {line}")
-    click.echo(
-        f"demo: {created} account(s) added. Log in at /login with password {DEMO_PASSWORD!r}:"
-    )
-    for email, _name, role, ward_key in DEMO_USERS:
-        click.echo(f"  {role.value:<12} {email}" + (f"  ({ward_key})" if ward_key else ""))
+    click.echo(f"demo: {created} account(s) added")
     filled = _fill_scale(scale) if scale else None
     counted = refresh_figures(snapshot_keys(year))
     click.echo(f"demo: the dashboard's figures counted ({counted} metric(s) over their years)")
     if filled:
         click.echo("demo: " + ", ".join(f"{count:,} {name}" for name, count in filled.items()))
+    _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    """The demo accounts as the README lists them, with the wards each one works in."""
+    click.echo(f"\nLog in at http://127.0.0.1:5000/login with password {DEMO_PASSWORD!r}:")
+    for email, _name, role, _ward in DEMO_USERS:
+        user = auth_services.find_user_by_email(email)
+        if user is None:
+            continue
+        profile = user.volunteer_profile
+        wards = [ward.slug for ward in profile.wards] if profile else [user.ward.slug] if (
+            user.ward
+        ) else ["all wards"]  # fmt: skip
+        click.echo(f"  {role.value:<12} {email:<28} {', '.join(wards)}")
 
 
 def _fill_scale(scale: str) -> dict[str, int]:

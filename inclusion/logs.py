@@ -50,6 +50,9 @@ def init_app(app: Flask) -> None:
         root.removeHandler(handler)
     root.addHandler(_handler(app.config["LOG_FORMAT"]))
     root.setLevel(logging.INFO)
+    # Its executor says "Running job" and "executed successfully" every few seconds; our
+    # jobs log what they did, and failures still come as warnings and errors.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
     @app.before_request
     def give_request_id() -> None:

@@ -98,6 +98,11 @@ def test_demo_is_idempotent_and_prints_log_ins(app):
         user = find_user_by_email(email)
         assert user.role == role
         assert (user.ward.slug if user.ward else None) == (ward if role != Role.ADMIN else None)
+    # The log-ins come last, with every ward an account works in, as the README lists them.
+    logins = runner.invoke(args=["demo", "--logins"]).output
+    assert second.output.endswith(logins)
+    assert "volunteer3@example.jp        shinagawa, shibuya" in logins
+    assert "admin@example.jp             all wards" in logins
 
 
 def test_demo_programme_is_current(app):
