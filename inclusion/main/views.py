@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -39,6 +40,13 @@ def index():
     if current_user.is_authenticated:
         return redirect(home_url())
     return render_template("main/index.html")
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """For browsers and tools that ask at the old address instead of reading the link."""
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
 
 
 @bp.route("/language", methods=["POST"])

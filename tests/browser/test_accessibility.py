@@ -64,6 +64,17 @@ def crawl(page, live_server, start: str) -> tuple[list[str], list[str]]:
     """Visit one page of every kind linked from ``start``, breadth first."""
     origin = live_server.url
     queue, kinds, visited, problems = [start], {page_kind(live_server.app, start, "")}, [], []
+    # Every stylesheet, image and icon a page asks for is there (a favicon too).
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(
+                f"{response.url}: {response.status} for a page's {response.request.resource_type}"
+            )
+            if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
     while queue and len(visited) < MAX_PAGES:
         path = queue.pop(0)
         page.goto(origin + path)
