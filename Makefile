@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean bench bench-reminders bench-calendar bench-targets
+.PHONY: run web scheduler test lint format messages clean bench bench-reminders bench-calendar bench-targets screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: $(VENV)/.installed $(COMPILED)
 	$(BIN)/python -c 'import socket, time; any(socket.socket().connect_ex(("127.0.0.1", 5000)) == 0 or time.sleep(0.2) for _ in range(150))'; \
 	$(FLASK) demo --logins; \
 	wait $$web
+
+## screenshots: each main staff page at 1280×800 and 390×844, in screenshots/ (needs chromium)
+screenshots: $(VENV)/.installed $(COMPILED)
+	SCREENSHOTS_DIR=$(CURDIR)/screenshots INCLUSION_REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_screenshots.py
 
 ## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(VENV)/.installed $(COMPILED)
