@@ -39,6 +39,7 @@ def index():
         keys=services.list_keys(),
         secret=made.result[1] if made else None,
         buttons=ButtonForm(),
+        scope_labels={scope.value: scope.label for scope in ApiScope},
     ), form_status(form)
 
 

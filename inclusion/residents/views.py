@@ -177,7 +177,7 @@ def _detail_page(ward: Ward, resident: Resident, opt_out_form: OptOutForm):
         resident=resident,
         consents=consents,
         consent_due=services.consent_is_due(consents),
-        age_band=services.age_band(resident.birth_year),
+        age_band=services.AGE_BAND_LABELS.get(services.age_band(resident.birth_year)),
         resident_bookings=history,
         positions=queries.waitlist_positions(
             [booking for booking in history if booking.status == BookingStatus.WAITLISTED]

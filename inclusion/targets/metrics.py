@@ -20,13 +20,13 @@ from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import Booking, BookingStatus, FollowUp, Resident
+from inclusion.residents.services import AGE_BANDS
 from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus
 from inclusion.sqltime import date_month, local_month, minutes_between
 from inclusion.targets.models import Metric, SurveyFigure, Unit
 from inclusion.volunteers.models import Shift, ShiftStatus, TrainingRecord, volunteer_wards
 
 #: Age bands by the age reached in the fiscal year's first calendar year.
-AGE_BANDS = ((64, "–64"), (74, "65–74"), (84, "75–84"), (None, "85+"))
 NO_AGE = "?"
 SALON_VISITORS = "salon"
 #: Reminders whose fate is known: the base of "reach". Cancelled and skipped never left.

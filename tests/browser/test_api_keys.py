@@ -22,7 +22,7 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
     assert re.fullmatch(r"incl_[A-Za-z0-9_-]{40,}", secret)
     keys = page.get_by_role("region", name="キー").last
     expect(keys).to_contain_text("23区共同コールセンター")
-    expect(keys).to_contain_text("bookings:write")
+    expect(keys).to_contain_text("区民の予約・予約の取消・出欠の記録")
 
     response = page.request.get("/api/v1/sessions", headers={"Authorization": f"Bearer {secret}"})
     assert response.status == 403  # it may book, not read sessions

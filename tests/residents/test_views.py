@@ -385,3 +385,15 @@ def test_the_ward_page_says_how_many_follow_up_calls_are_due(client, users, shib
     log_in(client, users["coordinator"])
     page = client.get("/manage/shibuya").get_data(as_text=True)
     assert "予定日を迎えた電話が1件あります。" in page and "呼出" not in page
+
+
+def test_internal_values_are_said_in_words(staff, shibuya, venue):
+    """An age band in words, not a bucket code; no calendar version number; a session that
+    needs no volunteers says so instead of 0 of 0."""
+    resident = factories.make_resident(shibuya, birth_year=clock.today().year - 80)
+    page = staff.get(f"/manage/shibuya/residents/{resident.id}").get_data(as_text=True)
+    assert "75〜84歳" in page and "75–84" not in page
+    session = factories.make_session(venue, lead_needed=0, assistants_needed=0)
+    detail = staff.get(f"/manage/shibuya/sessions/{session.id}").get_data(as_text=True)
+    assert "0人中0人" not in detail and "不要" in detail
+    assert "カレンダー更新番号" not in detail
