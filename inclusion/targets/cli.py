@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from inclusion import clock
 from inclusion.targets import metrics, services
 from inclusion.targets.metrics import Scope
-from inclusion.targets.models import Metric, Unit
+from inclusion.targets.models import Metric
 from inclusion.wards.services import find_ward
 
 targets_cli = AppGroup("targets", help="Targets and the figures measured against them.")
@@ -35,7 +35,7 @@ def report_command(year: int | None, ward_key: str | None) -> None:
     click.echo(f"FY{year} ({ward_key or 'all wards'})")
     for metric in Metric:
         value = metrics.figures(metric, scope).value()
-        click.echo(f"{metric.value:<26} {_shown(value, metric.unit)}")
+        click.echo(f"{metric.value:<26} {metric.unit.written(value)}")
 
 
 @targets_cli.command("refresh")
@@ -47,11 +47,3 @@ def refresh_command(year: int | None) -> None:
     else:
         stored = services.refresh_figures(services.snapshot_keys(year))
     click.echo(f"{stored} figure(s) counted and stored")
-
-
-def _shown(value: float | None, unit: Unit) -> str:
-    if value is None:
-        return "—"
-    if unit == Unit.COUNT:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" + (" %" if unit == Unit.PERCENT else " h")

@@ -25,6 +25,16 @@ class Unit(enum.StrEnum):
     PERCENT = "percent"
     HOURS = "hours"
 
+    def written(self, value: float | Decimal | None) -> str:
+        """A figure as people read it: 1,234 · 12.5 % · 1,234.5 h; — when not known."""
+        if value is None:
+            return "—"
+        if self == Unit.COUNT:
+            return f"{float(value):,.0f}"
+        if self == Unit.PERCENT:
+            return f"{float(value):,.1f} %"
+        return str(_l("%(hours)s h", hours=f"{float(value):,.1f}"))
+
 
 class Metric(enum.StrEnum):
     SESSIONS_HELD = "sessions_held"

@@ -245,7 +245,8 @@ def delete(target_id: int):
         ask=ConfirmFirst(
             _("Remove the target for “%(metric)s”?", metric=target.metric.label),
             _("The target of %(value)s for %(years)s goes; the figures themselves stay.",
-              value=f"{target.value:,}", years=services.fiscal_year_label(target.first_year)),
+              value=target.metric.unit.written(target.value),
+              years=services.fiscal_year_label(target.first_year)),
             _("Yes, remove the target"),
         ),
     )  # fmt: skip
