@@ -194,12 +194,20 @@ class Saved(Generic[Result]):
 
 
 def run_form(
-    form: FlaskForm, action: Callable[[], Result], success: str | Callable[[Result], str]
+    form: FlaskForm,
+    action: Callable[[], Result],
+    success: str | Callable[[Result], str],
+    ask: Callable[[], ConfirmFirst | None] | None = None,
 ) -> Saved[Result] | None:
     """A form's POST: if it is valid, run the service, commit and say so; a refused rule
-    rolls back and is shown at its field. ``Saved`` with the action's result, else None."""
+    rolls back and is shown at its field. ``Saved`` with the action's result, else None.
+
+    ``ask`` says, from the valid form, what to confirm first (None: nothing)."""
     if not form.validate_on_submit():
         return None
+    asked = ask() if ask is not None else None
+    if asked is not None:
+        confirm_first(asked)
     try:
         result = action()
     except RuleViolation as violation:

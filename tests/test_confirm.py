@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from inclusion.api.models import ApiKey
 from inclusion.auth.models import User
+from inclusion.calendar.models import CalendarToken, FeedKind
+from inclusion.calendar.services import issue_token
 from inclusion.extensions import db
-from inclusion.reminders.models import ReminderText
+from inclusion.reminders.models import Reminder, ReminderStatus, ReminderText
 from inclusion.residents.models import BookingStatus
 from inclusion.targets.models import Target
 from inclusion.volunteers.models import Shift, ShiftStatus
@@ -80,7 +82,36 @@ def _reset_text(shibuya, users):
     )
 
 
-@pytest.mark.parametrize("action", [_revoke, _deactivate, _delete_target, _unassign, _reset_text])
+def _resend(shibuya, users):
+    session = factories.make_session(factories.make_venue(shibuya))
+    booking = factories.make_booking(session, factories.make_resident(shibuya))
+    reminder = factories.make_reminder(booking, status=ReminderStatus.NO_ANSWER)
+    copies = sa.select(sa.func.count()).where(Reminder.key.startswith(f"{reminder.key}:again"))
+    return (f"/manage/shibuya/reminders/{reminder.id}/resend", {},
+            lambda: db.session.scalar(copies) == 1)  # fmt: skip
+
+
+def _new_calendar_address(shibuya, users):
+    issue_token(users["admin"], FeedKind.COORDINATOR)
+    return (
+        "/me/calendar/coordinator/issue",
+        {},
+        lambda: (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CalendarToken)
+                .where(CalendarToken.revoked_dt.is_not(None))
+            )
+            == 1
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "action",
+    [_revoke, _deactivate, _delete_target, _unassign, _reset_text, _resend,
+     _new_calendar_address],
+)  # fmt: skip
 def test_each_irreversible_button_asks_first(client, users, shibuya, action):
     path, data, done = action(shibuya, users)
     db.session.commit()
@@ -91,7 +122,7 @@ def test_each_irreversible_button_asks_first(client, users, shibuya, action):
     )
     db.session.expire_all()
     assert not done()
-    assert client.post(path, data={**data, "confirmed": "yes"}).status_code == 302
+    assert client.post(path, data={**data, "confirmed": "yes"}).status_code in (200, 302)
     db.session.expire_all()
     assert done()
 
@@ -102,5 +133,5 @@ def test_a_volunteer_asked_before_giving_up_a_shift(client, users, shibuya):
     db.session.commit()
     log_in(client, users["volunteer"])
     asked = client.post(f"/me/shifts/{shift.id}/release")
-    assert "参加できなくなりましたか" in asked.get_data(as_text=True)
+    assert "活動をやめますか" in asked.get_data(as_text=True)
     assert db.session.get(Shift, shift.id).status == ShiftStatus.CLAIMED

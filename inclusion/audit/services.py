@@ -75,11 +75,13 @@ def list_events(filters: EventFilter, before_id: int | None = None, limit: int =
     if filters.ward_id is not None:
         query = query.where(AuditLog.ward_id == filters.ward_id)
     if filters.person:
-        pattern = f"%{filters.person}%"
         query = query.where(
             AuditLog.actor_id.in_(
                 sa.select(User.id).where(
-                    sa.or_(User.display_name.ilike(pattern), User.email.ilike(pattern))
+                    sa.or_(
+                        User.display_name.icontains(filters.person, autoescape=True),
+                        User.email.icontains(filters.person, autoescape=True),
+                    )
                 )
             )
         )

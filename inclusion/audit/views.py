@@ -39,6 +39,7 @@ def _events_page(ward: Ward | None):
         "audit/events.html",
         events=events,
         names=names,
+        names_residents=names_residents,
         ward=ward,
         form=form,
         page_size=PAGE_SIZE,

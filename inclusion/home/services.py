@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders.models import NOT_WANTED, Reminder, ReminderStatus
+from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
+from inclusion.reminders.planning import stale
 from inclusion.reminders.services import count_waiting_replies, wards_missing_phone
 from inclusion.residents.queries import booking_counts, count_due_follow_ups
 from inclusion.sessions.models import Session, SessionStatus
@@ -27,9 +28,6 @@ from inclusion.wards.models import Ward
 SHORT_DAYS = 14
 #: Reminders a resident may still need a call about, listed at most.
 UNREACHED_SHOWN = 20
-#: What became of a reminder that leaves a resident untold.
-UNREACHED = (ReminderStatus.FAILED, ReminderStatus.NO_ANSWER, ReminderStatus.UNKNOWN,
-             ReminderStatus.SKIPPED)  # fmt: skip
 
 
 @dataclass
@@ -79,29 +77,45 @@ def _day_sessions(ward: Ward, first: date, last: date) -> list[DaySession]:
 
 
 def _unreached(ward: Ward) -> tuple[list[Reminder], int]:
-    """Reminders about sessions not yet over that did not reach their person, and why;
-    one a resident asked not to get is not among them."""
-    query = (
-        sa.select(Reminder)
-        .join(Session, Session.id == Reminder.session_id)
-        .where(
-            Reminder.ward_id == ward.id,
-            Reminder.status.in_(UNREACHED),
-            Reminder.last_error != NOT_WANTED,
-            Session.ends_dt > clock.now(),
-            Session.status == SessionStatus.SCHEDULED,
-        )
+    """Residents' bookings, for sessions still to come, whose reminder may not have reached
+    them and that no later message (a resend, the next reminder) did reach: one row per
+    booking, its latest such reminder, and how many bookings in all. Messages that must
+    no longer go (cancelled, stopped) are not among them."""
+    later = sa.orm.aliased(Reminder)
+    told_since = sa.exists().where(
+        later.booking_id == Reminder.booking_id,
+        later.recipient == Reminder.recipient,
+        later.status.in_([ReminderStatus.SENT, ReminderStatus.DELIVERED]),
+        later.due_dt >= Reminder.due_dt,
+        later.id != Reminder.id,
     )
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    to_come = sa.select(Session.id).where(
+        Session.ward_id == ward.id, Session.starts_dt > clock.now()
+    )
+    untold = (
+        sa.select(Reminder.id, Reminder.booking_id).where(
+            Reminder.ward_id == ward.id,
+            Reminder.booking_id.is_not(None),
+            Reminder.status.in_(NOT_REACHED),
+            Reminder.session_id.in_(to_come),
+            sa.not_(stale()),
+            sa.not_(told_since),
+        )
+    ).subquery()
+    count = db.session.scalar(sa.select(sa.func.count(sa.distinct(untold.c.booking_id))))
+    latest = sa.select(sa.func.max(untold.c.id)).group_by(untold.c.booking_id)
     shown = db.session.scalars(
-        query.options(joinedload(Reminder.resident), joinedload(Reminder.session))
+        sa.select(Reminder)
+        .options(joinedload(Reminder.resident), joinedload(Reminder.session))
+        .join(Session, Session.id == Reminder.session_id)
+        .where(Reminder.id.in_(latest))
         .order_by(Session.starts_dt, Reminder.id)
         .limit(UNREACHED_SHOWN)
     ).all()
     return list(shown), count
 
 
-def ward_day(ward: Ward, with_figures: bool = True) -> WardDay:
+def ward_day(ward: Ward) -> WardDay:
     """Everything the ward's home page shows, for today in the programme's time zone."""
     today = clock.today()
     ahead = _day_sessions(ward, today, today + timedelta(days=SHORT_DAYS - 1))
@@ -111,11 +125,7 @@ def ward_day(ward: Ward, with_figures: bool = True) -> WardDay:
         return [item for item in ahead if clock.to_local(item.session.starts_dt).date() == day]
 
     unreached, unreached_count = _unreached(ward)
-    figures = (
-        [row for row in dashboard(clock.fiscal_year(today), ward) if row.target]
-        if (with_figures)
-        else []
-    )
+    figures = [row for row in dashboard(clock.fiscal_year(today), ward) if row.target]
     return WardDay(
         today=today,
         on_today=on(today),

@@ -72,7 +72,13 @@ def confirm(request_to_confirm: ConfirmFirst):
     db.session.rollback()
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name not in ("csrf_token", "confirmed")]  # fmt: skip
-    back = safe_next_url(request.referrer and urlsplit(request.referrer).path) or home_url()
+    came_from = urlsplit(request.referrer or "")
+    back = (
+        safe_next_url(f"{came_from.path}?{came_from.query}" if came_from.query else came_from.path)
+        if came_from.netloc == request.host
+        else None
+    )
+    back = back or home_url()
     page = render_template("confirm.html", asked=request_to_confirm, fields=fields, back=back)
     if request_to_confirm.residents:
         record_view("resident.view", None, request_to_confirm.ward, request_to_confirm.residents)

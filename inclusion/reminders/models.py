@@ -63,6 +63,15 @@ class ReminderStatus(enum.StrEnum):
     def label(self) -> str:
         return str(STATUS_LABELS[self])
 
+    @property
+    def left_untold(self) -> bool:
+        """Whether the person may not have been told: the ward should call them."""
+        return self in NOT_REACHED
+
+
+#: What became of a message that may not have reached its person.
+NOT_REACHED = frozenset({ReminderStatus.FAILED, ReminderStatus.NO_ANSWER,
+                         ReminderStatus.UNKNOWN, ReminderStatus.SKIPPED})  # fmt: skip
 
 STATUS_LABELS = {
     ReminderStatus.PENDING: _l("Waiting to be sent"),

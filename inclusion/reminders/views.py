@@ -67,11 +67,19 @@ def _resendable(session: Session, reminders: list[Reminder]) -> set[int]:
 @require(*RESIDENT_ROLES)
 def resend(ward: Ward, reminder_id: int):
     reminder = get_in_ward_or_404(Reminder, reminder_id, ward)
+    who = reminder.resident.name if reminder.resident else reminder.user.display_name
     run_button(
         ButtonForm(),
         lambda: services.resend(current_user, reminder),
         _("The reminder will be sent again shortly."),
-    )
+        ask=ConfirmFirst(
+            _("Send this reminder to %(name)s again?", name=who),
+            _("%(name)s gets the same message again by %(channel)s, within the hours people "
+              "may be called.", name=who, channel=reminder.channel.label),
+            _("Yes, send it again"),
+            ward=ward, residents=(reminder.resident_id,) if reminder.resident_id else (),
+        ),
+    )  # fmt: skip
     return redirect(
         url_for("reminders.session_log", ward=ward.slug, session_id=reminder.session_id)
     )

@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 
 MAX_PHONES = 3
 _KANA_RE = re.compile(r"^[ァ-ヶー・ 　]+$")
-#: Age bands the programme reports by: (oldest age in the band, label).
-#: (oldest age in the band, the band's code): codes stay the same in the API and figures.
+#: Age bands the programme reports by: (oldest age in the band, the band's code); codes
+#: stay the same in the API and the figures.
 AGE_BANDS = ((64, "–64"), (74, "65–74"), (84, "75–84"), (None, "85+"))
 #: The bands as people say them.
 AGE_BAND_LABELS = {

@@ -244,6 +244,23 @@ def consent(ward: Ward, resident_id: int):
     return page, form_status(form)
 
 
+def _stopping(resident: Resident, chosen: dict[Contact, bool]) -> ConfirmFirst | None:
+    """What stopping reminders does, when the choice stops someone who gets them now."""
+    newly = [contact for contact, stop in chosen.items()
+             if stop and not resident.stopped_dt(contact)]  # fmt: skip
+    if not newly:
+        return None
+    who = resident.name if Contact.RESIDENT in newly else resident.proxy_name or _("their contact")
+    return ConfirmFirst(
+        _("Stop reminders to %(name)s?", name=who),
+        _("No more reminders or notices about %(resident)s's bookings go to %(name)s from "
+          "now, including those already planned. They can be started again here.",
+          resident=resident.name, name=who),
+        _("Yes, stop the reminders"),
+        ward=resident.ward, residents=(resident.id,),
+    )  # fmt: skip
+
+
 @bp.route("/manage/<ward>/residents/<int:resident_id>/opt-out", methods=["POST"])
 @require(*RESIDENT_ROLES)
 @writes_on_read
@@ -256,6 +273,10 @@ def opt_out(ward: Ward, resident_id: int):
             current_user, resident, form.chosen(), form.reason.data or ""
         ),
         lambda changed: _("Saved.") if changed else _("Nothing was changed."),
+        # Asked once the form is complete, so a missing reason is said first.
+        ask=lambda: (
+            _stopping(resident, form.chosen()) if (form.reason.data or "").strip() else None
+        ),
     ):
         return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))
     # Refused: the page again, with the staff's choice kept and the reason marked.

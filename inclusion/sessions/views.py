@@ -329,6 +329,7 @@ def calendar(ward: Ward):
         ward=ward,
         view=view,
         anchor=first,
+        asked=anchor,
         weeks=weeks,
         by_day=by_day,
         closed=services.closed_days(days[0], days[-1]),

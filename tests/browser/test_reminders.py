@@ -48,6 +48,7 @@ def test_staff_resend_a_failed_reminder(page, live_server):
     expect(row).to_contain_text("090-1111-2222")
     problems = problems_on(page)
     row.get_by_role("button", name="再送する").click()
+    page.get_by_role("button", name="はい、もう一度送ります").click()
     expect(page.get_by_role("status")).to_contain_text("まもなくお知らせを再送します。")
     expect(page.get_by_role("row").filter(has_text="送信待ち")).to_have_count(1)
     assert not problems, "\n".join(problems)

@@ -16,6 +16,6 @@ def test_volunteer_claims_and_releases_a_shift(page, live_server):
     mine = page.locator("article.shift-card", has_text=title)
     expect(mine).to_be_visible()
     mine.get_by_role("button", name="参加できなくなった").click()
-    page.get_by_role("button", name="はい、参加を取り消します").click()
+    page.get_by_role("button", name="はい、活動をやめます").click()
     expect(page.get_by_role("status")).to_contain_text("取り消しました")
     expect(page.locator("article.shift-card", has_text=title)).to_have_count(0)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
-from inclusion.reminders.models import NOT_WANTED, OUTSIDE_HOURS, ReminderStatus
+from inclusion.reminders.models import OUTSIDE_HOURS, ReminderStatus
 from inclusion.sessions.models import SessionStatus
 from inclusion.targets.models import Metric
 from inclusion.volunteers.models import ShiftRole
@@ -32,14 +32,23 @@ def test_staff_start_with_today_tomorrow_and_what_needs_doing(client, users, shi
     factories.make_session(venue, starts_dt=at(20), title="ずっと先の教室")
     resident = factories.make_resident(shibuya, family_name="山田", given_name="花子",
                                        phones=("+81334631873",))  # fmt: skip
-    booking = factories.make_booking(today, resident)
-    for place in range(2, 5):
+    factories.make_booking(today, factories.make_resident(shibuya))
+    booking = factories.make_booking(tomorrow, resident, place=1)
+    for place in range(2, 4):
         factories.make_booking(tomorrow, factories.make_resident(shibuya), place=place)
     factories.make_shift(today, factories.make_volunteer(shibuya), role=ShiftRole.LEAD)
-    factories.make_reminder(booking, status=ReminderStatus.FAILED, last_error=OUTSIDE_HOURS,
-                            to_e164="+81334631873")  # fmt: skip
-    quiet = factories.make_booking(later, factories.make_resident(shibuya, family_name="静香"))
-    factories.make_reminder(quiet, status=ReminderStatus.SKIPPED, last_error=NOT_WANTED)
+    # Two tries that did not reach 山田: one booking to call about, counted once.
+    for status in (ReminderStatus.NO_ANSWER, ReminderStatus.FAILED):
+        factories.make_reminder(booking, status=status, last_error=OUTSIDE_HOURS,
+                                to_e164="+81334631873")  # fmt: skip
+    # Not to call: reached by a later message; asked for no more reminders.
+    reached = factories.make_booking(later, factories.make_resident(shibuya, family_name="到達"))
+    first = factories.make_reminder(reached, status=ReminderStatus.FAILED)
+    factories.make_reminder(reached, status=ReminderStatus.DELIVERED, key=f"{first.key}:again1",
+                            due_dt=first.due_dt + timedelta(hours=1))  # fmt: skip
+    stopped = factories.make_resident(shibuya, family_name="静香", opted_out_dt=clock.now())
+    factories.make_reminder(factories.make_booking(later, stopped, place=2),
+                            status=ReminderStatus.NO_ANSWER)  # fmt: skip
     db.session.commit()
     log_in(client, users["ward_staff"])
     response = client.get("/manage/shibuya")
@@ -47,6 +56,7 @@ def test_staff_start_with_today_tomorrow_and_what_needs_doing(client, users, shi
     assert response.status_code == 200
     assert "今日の教室" in page and "1人予約済み・空き9席" in page and "あと2人" in page
     assert "明日の相談会" in page and "3人予約済み・空き1席" in page
+    assert "1件のお知らせが区民に届いていません" in page
     # Short of volunteers in the next two weeks: today's and next week's, not tomorrow's.
     short = page[page.index('id="short"') : page.index('id="unreached"')]
     assert "今日の教室" in short and "来週の教室" in short and "明日の相談会" not in short
@@ -54,7 +64,8 @@ def test_staff_start_with_today_tomorrow_and_what_needs_doing(client, users, shi
     # Whom to call, and why in words; a resident who asked for no reminders is not listed.
     unreached = page[page.index('id="unreached"') :]
     assert "山田 花子" in unreached and 'href="tel:+81334631873"' in unreached
-    assert "03-3463-1873" in unreached and "静香" not in unreached
+    assert "03-3463-1873" in unreached and unreached.count("山田 花子") == 1
+    assert "静香" not in unreached and "到達" not in unreached
     logged = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.log"))
     assert logged.details["residents"] == [resident.id]
 

@@ -321,10 +321,11 @@ def test_staff_change_each_contact_only_saying_why(app, ward, users):
     assert '<p class="error-message" id="reason-error">' in refused.text
     assert '<input checked class="checkbox-input" id="proxy_opted_out-1"' in refused.text
     assert resident.proxy_opted_out_dt is None
-    staff.post(
-        f"{path}/opt-out",
-        data={"opted_out": "no", "proxy_opted_out": "yes", "reason": "長女から電話で依頼"},
-    )
+    stopping = {"opted_out": "no", "proxy_opted_out": "yes", "reason": "長女から電話で依頼"}
+    asked = staff.post(f"{path}/opt-out", data=stopping)
+    assert "山田 花子さんへのお知らせを止めますか" in asked.text  # who stops getting them
+    assert resident.proxy_opted_out_dt is None
+    staff.post(f"{path}/opt-out", data={**stopping, "confirmed": "yes"})
     assert resident.proxy_opted_out_dt is not None and not resident.is_opted_out
     entry = db.session.scalar(
         sa.select(AuditLog).where(AuditLog.action == "resident.opt_out").order_by(AuditLog.id)

@@ -12,6 +12,9 @@ from inclusion.reminders.models import NOT_WANTED, Reminder, ReminderStatus, Rem
 from tests import factories
 from tests.conftest import log_in
 
+#: The answer to "send it again?".
+YES = {"confirmed": "yes"}
+
 
 @pytest.fixture
 def booking(shibuya):
@@ -41,19 +44,21 @@ def test_coordinators_do_not_see_the_log(client, users, booking):
 def test_resend_by_hand_queues_a_copy_once_asked(client, users, booking):
     failed = factories.make_reminder(booking, status=ReminderStatus.FAILED)
     log_in(client, users["ward_staff"])
-    client.post(f"/manage/shibuya/reminders/{failed.id}/resend")
+    client.post(f"/manage/shibuya/reminders/{failed.id}/resend", data=YES)
     copy = db.session.scalar(sa.select(Reminder).where(Reminder.key == f"{failed.key}:again1"))
     assert copy.status == ReminderStatus.PENDING and copy.to_e164 == failed.to_e164
     assert failed.status == ReminderStatus.FAILED
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.resend"))
-    client.post(f"/manage/shibuya/reminders/{failed.id}/resend")
+    client.post(f"/manage/shibuya/reminders/{failed.id}/resend", data=YES)
     assert (
         db.session.scalar(
             sa.select(sa.func.count()).where(Reminder.key.like(f"{failed.key}:again%"))
         )
         == 2
     )
-    response = client.post(f"/manage/shibuya/reminders/{copy.id}/resend", follow_redirects=True)
+    response = client.post(
+        f"/manage/shibuya/reminders/{copy.id}/resend", data=YES, follow_redirects=True
+    )
     assert "このお知らせはまだ送信待ちか送信中です。" in response.get_data(as_text=True)
     assert (
         db.session.scalar(
@@ -77,7 +82,9 @@ def test_nothing_is_resent_to_someone_who_no_longer_wants_it(client, users, book
     page = client.get(path).text
     assert f"/reminders/{failed.id}/resend" not in page
     assert NOT_WANTED not in page and "送る時点で不要になっていました" in page
-    refused = client.post(f"/manage/shibuya/reminders/{failed.id}/resend", follow_redirects=True)
+    refused = client.post(
+        f"/manage/shibuya/reminders/{failed.id}/resend", data=YES, follow_redirects=True
+    )
     assert "もう送れません" in refused.text and "まもなく" not in refused.text
     assert dropped.status == ReminderStatus.CANCELLED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 2
@@ -92,7 +99,7 @@ def test_nothing_is_resent_for_a_session_that_is_over(client, users, shibuya):
         status=ReminderStatus.FAILED,
     )
     log_in(client, users["ward_staff"])
-    client.post(f"/manage/shibuya/reminders/{reminder.id}/resend")
+    client.post(f"/manage/shibuya/reminders/{reminder.id}/resend", data=YES)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 1
 
 

@@ -54,7 +54,11 @@ def test_audited_pages_and_writers_at_once(busy_app):
         for number in range(REQUESTS):
             response = browser.post(
                 f"/manage/shibuya/residents/{resident_id}/opt-out",
-                data={"opted_out": "yes" if number % 2 else "no", "reason": "本人から電話"},
+                data={
+                    "opted_out": "yes" if number % 2 else "no",
+                    "reason": "本人から電話",
+                    "confirmed": "yes",
+                },  # fmt: skip
             )
             statuses.append(response.status_code)
 

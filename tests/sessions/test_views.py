@@ -295,3 +295,6 @@ def test_the_month_calendar_runs_sunday_to_saturday_with_holidays_and_today(staf
         as_text=True
     )
     assert "2027年1月10日(日) – 2027年1月16日(土)" in week and "一月の教室" in week
+    # A week across two months goes back to the month of the day asked for.
+    across = staff_client.get("/manage/shibuya/calendar?view=week&date=2027-02-01")
+    assert "?view=month&amp;date=2027-02-01" in across.get_data(as_text=True)
