@@ -17,9 +17,10 @@ def test_the_ward_scale_fills_one_ward_once(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "--scale", "ward"])
     assert result.exit_code == 0, result.output
+    filled = next(line for line in result.output.splitlines() if " sessions, " in line)
     counts = dict(
         (name, int(number.replace(",", "")))
-        for number, name in re.findall(r"(\d[\d,]*) (\w+)", result.output.splitlines()[-1])
+        for number, name in re.findall(r"(\d[\d,]*) (\w+)", filled)
     )
     assert counts["sessions"] == 5_000 and counts["residents"] == 5_000
     assert counts["volunteers"] == 200 and counts["bookings"] > 40_000

@@ -105,6 +105,6 @@ def test_phone_booking_fills_the_class_and_a_cancellation_promotes(page, live_se
 
     expect(fact("電話番号")).to_have_text("03-5555-0901 (固定電話)")
     expect(fact("連絡方法")).to_have_text("電話")
-    expect(fact("年代")).to_have_text("85+")
+    expect(fact("年代")).to_have_text("85歳以上")
     problems += problems_on(page)
     assert not problems, "\n".join(problems)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from urllib3.util.retry import Retry
 
 from inclusion import clock
 from inclusion.api import services as api_services
@@ -115,6 +116,11 @@ def run_clients(base: str, data: dict, clients: int, seconds: float) -> list[Out
     def client(seed: int) -> None:
         pick = random.Random(seed)
         session = requests.Session()
+        # As a browser does, a read sent on a kept-alive connection that the server closed
+        # at that moment (its keep-alive time ran out) is sent again; writes are not.
+        session.mount(base, requests.adapters.HTTPAdapter(
+            max_retries=Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+        ))  # fmt: skip
         mine: list[int] = []
         while time.monotonic() < stop:
             action = pick.choice(ACTIONS)
