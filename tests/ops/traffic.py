@@ -118,9 +118,10 @@ def run_clients(base: str, data: dict, clients: int, seconds: float) -> list[Out
         session = requests.Session()
         # As a browser does, a read sent on a kept-alive connection that the server closed
         # at that moment (its keep-alive time ran out) is sent again; writes are not.
-        session.mount(base, requests.adapters.HTTPAdapter(
-            max_retries=Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
-        ))  # fmt: skip
+        session.mount(base, requests.adapters.HTTPAdapter(max_retries=Retry(
+            total=1, connect=1, read=1, status=0, allowed_methods={"GET"},
+            respect_retry_after_header=False,  # a 503 is an answer, to count, not to wait on
+        )))  # fmt: skip
         mine: list[int] = []
         while time.monotonic() < stop:
             action = pick.choice(ACTIONS)
