@@ -153,17 +153,23 @@ class ConfirmFirst(Exception):
         self.ward, self.residents = ward, residents
 
 
-def confirm_first(asked: ConfirmFirst) -> None:
+#: What to ask before an action, made only when it is to be asked (None: nothing to ask).
+Ask = Callable[[], "ConfirmFirst | None"]
+
+
+def confirm_first(ask: Ask) -> None:
     """Go on only when the person has seen what will happen and said yes to it."""
     if request.form.get("confirmed") != "yes":
-        raise asked
+        asked = ask()
+        if asked is not None:
+            raise asked
 
 
 def run_button(
     form: FlaskForm,
     action: Callable[[], Result],
     success: str | Callable[[Result], str],
-    ask: ConfirmFirst | None = None,
+    ask: Ask | None = None,
 ) -> Result | None:
     """A POST button: check the form, run the service, commit and say so — or say why not.
 
@@ -197,7 +203,7 @@ def run_form(
     form: FlaskForm,
     action: Callable[[], Result],
     success: str | Callable[[Result], str],
-    ask: Callable[[], ConfirmFirst | None] | None = None,
+    ask: Ask | None = None,
 ) -> Saved[Result] | None:
     """A form's POST: if it is valid, run the service, commit and say so; a refused rule
     rolls back and is shown at its field. ``Saved`` with the action's result, else None.
@@ -205,9 +211,8 @@ def run_form(
     ``ask`` says, from the valid form, what to confirm first (None: nothing)."""
     if not form.validate_on_submit():
         return None
-    asked = ask() if ask is not None else None
-    if asked is not None:
-        confirm_first(asked)
+    if ask is not None:
+        confirm_first(ask)
     try:
         result = action()
     except RuleViolation as violation:

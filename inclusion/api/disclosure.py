@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from flask import Flask, Response, g, has_request_context, request
 
 from inclusion.api.models import ApiScope
-from inclusion.audit.models import AuditLog
+from inclusion.audit.services import record_resident_reads
 from inclusion.db import begin_as
 from inclusion.extensions import db
 
@@ -57,12 +57,7 @@ def _audit_disclosures(response: Response) -> Response:
     db.session.rollback()
     via = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
     with begin_as(writer=True):
-        db.session.add_all(
-            AuditLog(actor_id=key.user_id, action="resident.view", target_type="residents",
-                     target_id=resident_id, ward_id=ward_id, ip_address=request.remote_addr,
-                     details={"via": via, "status": response.status_code})
-            for resident_id, ward_id in disclosed.items()
-        )  # fmt: skip
+        record_resident_reads(key.user_id, disclosed, {"via": via, "status": response.status_code})
         db.session.commit()
     return response
 

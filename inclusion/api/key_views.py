@@ -51,7 +51,7 @@ def revoke(key_id: int):
         ButtonForm(),
         lambda: services.revoke_key(current_user, key),
         _("The key is revoked: it no longer works."),
-        ask=ConfirmFirst(
+        ask=lambda: ConfirmFirst(
             _("Revoke the key “%(name)s”?", name=key.name),
             _(
                 "The system that uses it stops working with this app at once. This cannot be "

@@ -40,6 +40,20 @@ def record_event(
     return entry
 
 
+def record_resident_reads(
+    actor_id: int, residents: dict[int, int], details: dict[str, Any]
+) -> None:
+    """One ``resident.view`` entry per resident (id → ward id), by ids alone: for a caller
+    whose loaded records a rollback has expired."""
+    db.session.add_all(
+        AuditLog(actor_id=actor_id, action="resident.view", target_type=Resident.__tablename__,
+                 target_id=resident_id, ward_id=ward_id,
+                 ip_address=request.remote_addr if has_request_context() else None,
+                 details=details)
+        for resident_id, ward_id in residents.items()
+    )  # fmt: skip
+
+
 def record_view(
     action: str,
     target: Any,
@@ -135,38 +149,29 @@ def record_names(events: list[AuditLog], names_residents: bool) -> dict[tuple, R
     return found
 
 
+#: Records the log names: (model, its name, its page, the page's id argument, whether the
+#: page is under its ward's address).
+NAMED = {
+    "residents": (Resident, Resident.family_name + " " + Resident.given_name,
+                  "residents.detail", "resident_id", True),
+    "sessions": (Session, Session.title, "sessions.detail", "session_id", True),
+    "venues": (Venue, Venue.name, "venues.edit", "venue_id", True),
+    "series": (Series, Series.title, None, None, False),
+    "users": (User, User.display_name, "auth.edit_user", "user_id", False),
+}  # fmt: skip
+
+
 def _named(kind: str, ids: set[int], names_residents: bool) -> dict[int, tuple[str, tuple]]:
-    wards = sa.select(Ward.id, Ward.slug).subquery()
-    slug = sa.select(wards.c.slug)
-    if kind == "residents" and names_residents:
-        rows = db.session.execute(
-            sa.select(Resident.id, Resident.family_name, Resident.given_name,
-                      slug.where(wards.c.id == Resident.ward_id).scalar_subquery())
-            .where(Resident.id.in_(ids))
-        )  # fmt: skip
-        return {id_: (f"{family} {given}".strip(),
-                      ("residents.detail", {"ward": ward, "resident_id": id_}))
-                for id_, family, given, ward in rows}  # fmt: skip
-    if kind == "sessions":
-        rows = db.session.execute(
-            sa.select(Session.id, Session.title, Session.starts_dt,
-                      slug.where(wards.c.id == Session.ward_id).scalar_subquery())
-            .where(Session.id.in_(ids))
-        )  # fmt: skip
-        return {id_: (title, ("sessions.detail", {"ward": ward, "session_id": id_}))
-                for id_, title, _starts, ward in rows}  # fmt: skip
-    if kind == "venues":
-        rows = db.session.execute(
-            sa.select(Venue.id, Venue.name,
-                      slug.where(wards.c.id == Venue.ward_id).scalar_subquery())
-            .where(Venue.id.in_(ids))
-        )  # fmt: skip
-        return {id_: (name, ("venues.edit", {"ward": ward, "venue_id": id_}))
-                for id_, name, ward in rows}  # fmt: skip
-    if kind == "series":
-        rows = db.session.execute(sa.select(Series.id, Series.title).where(Series.id.in_(ids)))
-        return {id_: (title, None) for id_, title in rows}
-    if kind == "users":
-        rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
-        return {id_: (name, ("auth.edit_user", {"user_id": id_})) for id_, name in rows}
-    return {}
+    if kind not in NAMED or (kind == "residents" and not names_residents):
+        return {}
+    model, name, endpoint, id_argument, under_ward = NAMED[kind]
+    rows = db.session.execute(
+        sa.select(model.id, name, Ward.slug)
+        .outerjoin(Ward, Ward.id == model.ward_id)
+        .where(model.id.in_(ids))
+    )
+    found = {}
+    for id_, label, slug in rows:
+        values = {id_argument: id_, **({"ward": slug} if under_ward else {})}
+        found[id_] = (label.strip(), (endpoint, values) if endpoint else None)
+    return found

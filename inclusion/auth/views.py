@@ -209,7 +209,7 @@ def set_active(user_id: int):
     if form.validate_on_submit():
         make_active = request.form.get("active") == "1"
         if not make_active:
-            confirm_first(ConfirmFirst(
+            confirm_first(lambda: ConfirmFirst(
                 _("Stop %(name)s's account?", name=user.display_name),
                 _("%(email)s can no longer log in, and is logged out everywhere now. The "
                   "account and its history stay; it can be started again.", email=user.email),

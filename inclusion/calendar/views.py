@@ -231,21 +231,23 @@ def _feed_kind_or_404(value: str) -> FeedKind:
 @require(*PERSONAL_ROLES)
 def issue(feed: str):
     kind = _feed_kind_or_404(feed)
-    replacing = services.live_token(current_user, kind) is not None
     raw = run_button(
         ButtonForm(),
         lambda: services.issue_token(current_user, kind),
         _("Your calendar address is ready. Copy it now: it is shown only once."),
-        ask=ConfirmFirst(
-            _("Make a new calendar address?"),
-            _(
-                "The address you have now stops working: calendar apps that read it stop "
-                "getting changes until they are given the new one."
-            ),
-            _("Yes, make a new address"),
-        )
-        if replacing
-        else None,
+        # Asked only when there is an address that the new one would replace.
+        ask=lambda: (
+            ConfirmFirst(
+                _("Make a new calendar address?"),
+                _(
+                    "The address you have now stops working: calendar apps that read it stop "
+                    "getting changes until they are given the new one."
+                ),
+                _("Yes, make a new address"),
+            )
+            if services.live_token(current_user, kind)
+            else None
+        ),
     )
     if raw is None:
         return redirect(url_for("calendar.my_calendar"))
@@ -266,7 +268,7 @@ def revoke(feed: str):
         ButtonForm(),
         lambda: services.revoke_token(current_user, kind),
         _("That calendar address no longer works."),
-        ask=ConfirmFirst(
+        ask=lambda: ConfirmFirst(
             _("Stop this calendar address?"),
             _(
                 "Calendar apps that read it (Google Calendar, Outlook, an iPhone) stop getting "

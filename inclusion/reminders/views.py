@@ -72,7 +72,7 @@ def resend(ward: Ward, reminder_id: int):
         ButtonForm(),
         lambda: services.resend(current_user, reminder),
         _("The reminder will be sent again shortly."),
-        ask=ConfirmFirst(
+        ask=lambda: ConfirmFirst(
             _("Send this reminder to %(name)s again?", name=who),
             _("%(name)s gets the same message again by %(channel)s, within the hours people "
               "may be called.", name=who, channel=reminder.channel.label),
@@ -244,7 +244,7 @@ def reset_text(ward: Ward, name: str):
         ButtonForm(),
         lambda: services.reset_text(current_user, ward, name),
         _("The standard text is used again."),
-        ask=ConfirmFirst(
+        ask=lambda: ConfirmFirst(
             _("Go back to the standard text?"),
             _(
                 "This ward's own wording of this message is deleted; messages from now on use "

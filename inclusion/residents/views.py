@@ -483,7 +483,7 @@ def cancel_booking(ward: Ward, booking_id: int):
         form,
         lambda: bookings.cancel_booking(current_user, booking, form.reason.data or ""),
         _("The booking was cancelled."),
-        ask=_cancelling(booking),
+        ask=lambda: _cancelling(booking),
     )
     if promoted is not None:
         flash(_("%(name)s moved up from the waiting list.", name=promoted.resident.name), "info")

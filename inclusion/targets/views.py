@@ -242,7 +242,7 @@ def delete(target_id: int):
         ButtonForm(),
         lambda: services.delete_target(current_user, target),
         _("The target is removed."),
-        ask=ConfirmFirst(
+        ask=lambda: ConfirmFirst(
             _("Remove the target for “%(metric)s”?", metric=target.metric.label),
             _("The target of %(value)s for %(years)s goes; the figures themselves stay.",
               value=target.metric.unit.written(target.value),

@@ -154,7 +154,7 @@ def release(shift_id: int):
     if shift.user_id != current_user.id:
         abort(404)
     if ButtonForm().validate_on_submit():
-        confirm_first(ConfirmFirst(
+        confirm_first(lambda: ConfirmFirst(
             _("Stop helping at “%(title)s”?", title=shift.session.title),
             _("You will no longer be on “%(title)s” on %(when)s; the ward's staff see that "
               "the session needs someone else.", title=shift.session.title,
@@ -307,7 +307,7 @@ def _shift_in_ward_or_404(ward: Ward, shift_id: int) -> Shift:
 def unassign(ward: Ward, shift_id: int):
     shift = _shift_in_ward_or_404(ward, shift_id)
     if ButtonForm().validate_on_submit():
-        confirm_first(ConfirmFirst(
+        confirm_first(lambda: ConfirmFirst(
             _("Take %(name)s off this session?", name=shift.volunteer.display_name),
             _("%(name)s will no longer be on “%(title)s” on %(when)s; their calendar and "
               "reminders change with it.", name=shift.volunteer.display_name,
