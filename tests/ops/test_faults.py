@@ -134,7 +134,10 @@ def test_postgresql_restarted_under_load(server, tmp_path):
     assert not [str(outcome) for outcome in outcomes if outcome.error]
     assert not [str(o) for o in outcomes if o.status >= 500 and o.status != 503]
     assert "WORKER TIMEOUT" not in log and "Traceback" not in log
-    down = [o for o in outcomes if moments["stopped"] <= o.began < moments["starting"]]
+    # Sent and answered while the server was down; one sent then but answered after the
+    # restart (queued behind busy threads) may rightly be served.
+    down = [o for o in outcomes
+            if moments["stopped"] <= o.began and o.ended < moments["starting"]]  # fmt: skip
     assert len(down) > CLIENTS and all(outcome.status == 503 for outcome in down)
     for outcome in (o for o in outcomes if o.status == 503):
         # Thirty seconds, or later when the API's rate window resets later (Flask-Limiter).
