@@ -21,7 +21,7 @@ from inclusion.residents.models import (
     Resident,
     ResidentPhone,
 )
-from inclusion.sessions.models import Session, SessionKind, Topic
+from inclusion.sessions.models import HolidayRule, Session, SessionKind, Topic
 from inclusion.venues.models import Venue, VenueKind
 from inclusion.volunteers.models import (
     Shift,
@@ -316,7 +316,7 @@ def make_series(ward: Ward, dates: int = 4, is_course: bool = True, capacity: in
     series = Series(
         ward_id=ward.id, fingerprint=f"test-{next(_numbers)}", title="スマホ講座",
         first_date=first, starts_time=time(10), ends_time=time(12), interval_weeks=1,
-        weeks=dates, skips_holidays=False, skips_year_end=False, is_course=is_course,
+        weeks=dates, holiday_rule=HolidayRule.HOLD, skips_year_end=False, is_course=is_course,
     )  # fmt: skip
     db.session.add(series)
     venue = make_venue(ward)

@@ -33,7 +33,14 @@ from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
 from inclusion.residents.models import Contact, FollowUpAnswer, OptOutSource, ReminderChannel
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import Level, Session, SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import (
+    HolidayRule,
+    Level,
+    Session,
+    SessionKind,
+    SessionStatus,
+    Topic,
+)
 from inclusion.venues import services as venue_services
 from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import ShiftStatus, Skill
@@ -214,7 +221,7 @@ def course(users, shibuya, shinagawa) -> tuple[str, str]:
         day=clock.today() + timedelta(days=7), starts_time=time(10), ends_time=time(12),
     )  # fmt: skip
     series, _created = session_services.create_series(
-        users["ward_staff"], draft, interval_weeks=1, weeks=4, skip_holidays=False,
+        users["ward_staff"], draft, interval_weeks=1, weeks=4, holiday_rule=HolidayRule.HOLD,
         skip_year_end=False, is_course=True,
     )  # fmt: skip
     first = min(series_sessions(series), key=lambda session: session.starts_dt)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.sessions import services
-from inclusion.sessions.models import Session, SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import HolidayRule, Session, SessionKind, SessionStatus, Topic
 from inclusion.venues.models import Venue, VenueKind
 from inclusion.venues.services import create_venue
 from inclusion.wards.services import find_ward, update_ward_contact
@@ -129,7 +129,7 @@ def _term(venues) -> int:
         ),
         interval_weeks=1,
         weeks=8,
-        skip_holidays=True,
+        holiday_rule=HolidayRule.SKIP,
         skip_year_end=True,
         is_course=True,
     )
@@ -148,7 +148,7 @@ def _term(venues) -> int:
         ),
         interval_weeks=2,
         weeks=12,
-        skip_holidays=True,
+        holiday_rule=HolidayRule.SKIP,
         skip_year_end=True,
     )
     services.create_session(

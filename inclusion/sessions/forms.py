@@ -26,10 +26,12 @@ from inclusion.forms import (
     strip_whitespace,
 )
 from inclusion.sessions.models import (
+    HOLIDAY_RULE_LABELS,
     LEVEL_LABELS,
     SESSION_KIND_LABELS,
     SESSION_STATUS_LABELS,
     TOPIC_LABELS,
+    HolidayRule,
     Level,
     SessionKind,
     Topic,
@@ -163,7 +165,13 @@ class SeriesForm(SessionForm):
         ],
         default=12,
     )
-    skip_holidays = BooleanField(_l("Skip public holidays"), default=True)
+    holiday_rule = RadioField(
+        _l("A date on a public holiday"),
+        coerce=HolidayRule,
+        choices=[SelectChoice(rule, label) for rule, label in HOLIDAY_RULE_LABELS.items()],
+        default=HolidayRule.SKIP,
+        validators=[InputRequired(REQUIRED)],
+    )
     skip_year_end = BooleanField(
         _l("Skip the year-end closure (29 December to 3 January)"), default=True
     )
@@ -173,6 +181,26 @@ class SeriesForm(SessionForm):
     )
     preview = SubmitField(_l("Show the dates"))
     submit = SubmitField(_l("Create the series"))
+
+    #: What the dates depend on: the preview beside the form is made from these alone.
+    PLAN_FIELDS = (
+        "day",
+        "starts_time",
+        "interval_weeks",
+        "weeks",
+        "holiday_rule",
+        "skip_year_end",
+    )
+
+    def plan_valid(self) -> bool:
+        """Whether the fields the dates depend on are filled in well (the start time may
+        still be empty: it only tells whether today's date has passed)."""
+        asked = [
+            self[name]
+            for name in self.PLAN_FIELDS
+            if name != "starts_time" or any(self.starts_time.raw_data or ())
+        ]
+        return all([field.validate(self) for field in asked])
 
 
 class EditSessionForm(EditForm, SessionForm):

@@ -118,6 +118,26 @@ TOPIC_LABELS = {
 }
 
 
+class HolidayRule(enum.StrEnum):
+    """What a series does with a date that falls on a public holiday (祝日)."""
+
+    SKIP = "skip"
+    #: To the next weekday that is not a holiday or closed.
+    MOVE = "move"
+    HOLD = "hold"
+
+    @property
+    def label(self) -> str:
+        return str(HOLIDAY_RULE_LABELS[self])
+
+
+HOLIDAY_RULE_LABELS = {
+    HolidayRule.SKIP: _l("Leave the date out"),
+    HolidayRule.MOVE: _l("Move it to the next weekday"),
+    HolidayRule.HOLD: _l("Hold it on the holiday"),
+}
+
+
 class SessionTopic(db.Model):
     """One curriculum topic of a session."""
 
@@ -146,7 +166,9 @@ class Series(db.Model):
     ends_time: Mapped[time]
     interval_weeks: Mapped[int]
     weeks: Mapped[int]
-    skips_holidays: Mapped[bool]
+    holiday_rule: Mapped[HolidayRule] = mapped_column(
+        string_enum(HolidayRule, "holiday_rule", length=8)
+    )
     skips_year_end: Mapped[bool]
     #: A course (全4回…): residents book every date together, and wait as a whole.
     is_course: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from inclusion.extensions import db
 from inclusion.i18n import local_date
 from inclusion.residents.bookings import check_session_change
 from inclusion.sessions.models import (
+    HolidayRule,
     Level,
     Series,
     Session,
@@ -93,11 +95,36 @@ class SessionDraft:
         )
 
 
+class PlanState(enum.StrEnum):
+    HELD = "held"
+    MOVED = "moved"
+    SKIPPED = "skipped"
+    PASSED = "passed"
+
+
+@dataclass(frozen=True)
+class PlannedDate:
+    #: The date asked for: the first date plus whole weeks.
+    asked: date
+    state: PlanState
+    #: Where the session takes place: the asked date, or the day a holiday moved it to.
+    day: date
+    #: Why it moved or was left out: a holiday's name or the year-end closure.
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class SeriesPlan:
-    dates: list[date]
-    #: Dates left out, each with why: a holiday's name or the year-end closure.
-    skipped: list[tuple[date, str]]
+    rows: list[PlannedDate]
+
+    @property
+    def dates(self) -> list[date]:
+        """The dates the series' sessions take place on."""
+        return [row.day for row in self.rows if row.state in (PlanState.HELD, PlanState.MOVED)]
+
+    @property
+    def passed(self) -> bool:
+        return any(row.state == PlanState.PASSED for row in self.rows)
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -270,14 +297,6 @@ def _holidays(years: range) -> holidays.HolidayBase:
     return holidays.country_holidays("JP", years=years, language="en_US" if _english() else "ja")
 
 
-def _closure_reason(day: date, skip_holidays: bool, skip_year_end: bool) -> str | None:
-    if skip_year_end and (day.month, day.day) in clock.YEAR_END_CLOSURE:
-        return str(_l("Year-end closure"))
-    if skip_holidays:
-        return _holidays(range(day.year, day.year + 1)).get(day)
-    return None
-
-
 def closed_days(first: date, last: date) -> dict[date, str]:
     """Public holidays (祝日) and the year-end closure between two dates, each with its
     name in the UI's language: days ward offices and most halls are closed."""
@@ -294,19 +313,52 @@ def closed_days(first: date, last: date) -> dict[date, str]:
     return dict(sorted(found.items()))
 
 
+#: How far a holiday's date may move: to a weekday within the same week or the next.
+MOVE_DAYS = 7
+
+
 def plan_series(
-    first_date: date, interval_weeks: int, weeks: int, skip_holidays: bool, skip_year_end: bool
+    first_date: date,
+    interval_weeks: int,
+    weeks: int,
+    holiday_rule: HolidayRule,
+    skip_year_end: bool,
+    starts_time: time | None = None,
+    now: datetime | None = None,
 ) -> SeriesPlan:
-    """The dates of a series over ``weeks`` weeks, and the dates it leaves out."""
-    dates, skipped = [], []
-    for offset in range(0, weeks, interval_weeks):
-        day = first_date + timedelta(weeks=offset)
-        reason = _closure_reason(day, skip_holidays, skip_year_end)
-        if reason:
-            skipped.append((day, reason))
+    """The dates of a series over ``weeks`` weeks: each held, moved off a holiday, left out
+    (a holiday or the year-end closure), or already passed (before ``now``)."""
+    asked = [first_date + timedelta(weeks=offset) for offset in range(0, weeks, interval_weeks)]
+    if not asked:
+        return SeriesPlan([])
+    holiday_names = _holidays(range(first_date.year, asked[-1].year + 2))
+    taken = set(asked)
+
+    def year_end(day: date) -> bool:
+        return skip_year_end and (day.month, day.day) in clock.YEAR_END_CLOSURE
+
+    def open_weekday_after(day: date) -> date | None:
+        for later in (day + timedelta(days=n) for n in range(1, MOVE_DAYS + 1)):
+            if later.weekday() < 5 and later not in holiday_names and not year_end(later):
+                return None if later in taken else later
+        return None
+
+    now = now or clock.now()
+    rows = []
+    for day in asked:
+        holiday = holiday_names.get(day)
+        if clock.to_utc(day, starts_time or time.max) <= now:
+            rows.append(PlannedDate(day, PlanState.PASSED, day))
+        elif year_end(day):
+            rows.append(PlannedDate(day, PlanState.SKIPPED, day, str(_l("Year-end closure"))))
+        elif holiday is None or holiday_rule == HolidayRule.HOLD:
+            rows.append(PlannedDate(day, PlanState.HELD, day, holiday or ""))
+        elif holiday_rule == HolidayRule.MOVE and (moved := open_weekday_after(day)):
+            taken.add(moved)
+            rows.append(PlannedDate(day, PlanState.MOVED, moved, holiday))
         else:
-            dates.append(day)
-    return SeriesPlan(dates, skipped)
+            rows.append(PlannedDate(day, PlanState.SKIPPED, day, holiday))
+    return SeriesPlan(rows)
 
 
 def _fingerprint(draft: SessionDraft, interval_weeks: int, weeks: int, skips: tuple) -> str:
@@ -331,7 +383,7 @@ def create_series(
     *,
     interval_weeks: int,
     weeks: int,
-    skip_holidays: bool,
+    holiday_rule: HolidayRule,
     skip_year_end: bool,
     is_course: bool = False,
 ) -> tuple[Series, bool]:
@@ -346,19 +398,25 @@ def create_series(
         raise RuleViolation(
             _l("Only classes can be a course, not consultations or salons."), "is_course"
         )
-    plan = plan_series(draft.day, interval_weeks, weeks, skip_holidays, skip_year_end)
+    plan = plan_series(
+        draft.day, interval_weeks, weeks, holiday_rule, skip_year_end, draft.starts_time
+    )
+    if plan.passed:
+        raise RuleViolation(_l("This date and time has already passed."), "day")
     if not plan.dates:
         raise RuleViolation(_l("Every date of this series falls on a closed day."), "day")
     series = Series(
         ward_id=draft.venue.ward_id,
-        fingerprint=_fingerprint(draft, interval_weeks, weeks, (skip_holidays, skip_year_end)),
+        fingerprint=_fingerprint(
+            draft, interval_weeks, weeks, (holiday_rule.value, skip_year_end)
+        ),
         title=draft.title.strip(),
         first_date=draft.day,
         starts_time=draft.starts_time,
         ends_time=draft.ends_time,
         interval_weeks=interval_weeks,
         weeks=weeks,
-        skips_holidays=skip_holidays,
+        holiday_rule=holiday_rule,
         skips_year_end=skip_year_end,
         is_course=is_course,
         created_by_id=actor.id if actor else None,

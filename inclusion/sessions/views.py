@@ -127,6 +127,17 @@ def create(ward: Ward):
     )
 
 
+def _plan(form: SeriesForm) -> services.SeriesPlan:
+    return services.plan_series(
+        form.day.data,
+        form.interval_weeks.data,
+        form.weeks.data,
+        form.holiday_rule.data,
+        form.skip_year_end.data,
+        form.starts_time.data,
+    )
+
+
 @bp.route("/manage/<ward>/series/new", methods=["GET", "POST"])
 @require(*STAFF_ROLES)
 def create_series(ward: Ward):
@@ -134,46 +145,49 @@ def create_series(ward: Ward):
     if not venues:
         return redirect(url_for("venues.create", ward=ward.slug))
     form = SeriesForm(venues)
-    plan = None
-    if form.validate_on_submit():
-        plan = services.plan_series(
-            form.day.data,
-            form.interval_weeks.data,
-            form.weeks.data,
-            form.skip_holidays.data,
-            form.skip_year_end.data,
-        )
-        if not form.preview.data:
-            try:
-                series, created = services.create_series(
-                    current_user,
-                    form.draft(),
-                    interval_weeks=form.interval_weeks.data,
-                    weeks=form.weeks.data,
-                    skip_holidays=form.skip_holidays.data,
-                    skip_year_end=form.skip_year_end.data,
-                    is_course=form.is_course.data,
-                )
-            except RuleViolation as violation:
-                db.session.rollback()
-                show_violation(form, violation)
+    if request.method == "GET":
+        form.day.data = clock.today() + timedelta(days=7)
+    plan = _plan(form) if request.method == "GET" or form.plan_valid() else None
+    if form.validate_on_submit() and not form.preview.data:
+        try:
+            series, created = services.create_series(
+                current_user,
+                form.draft(),
+                interval_weeks=form.interval_weeks.data,
+                weeks=form.weeks.data,
+                holiday_rule=form.holiday_rule.data,
+                skip_year_end=form.skip_year_end.data,
+                is_course=form.is_course.data,
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            show_violation(form, violation)
+        else:
+            db.session.commit()
+            if created:
+                flash(_("Series “%(title)s” added.", title=series.title), "success")
             else:
-                db.session.commit()
-                if created:
-                    flash(_("Series “%(title)s” added.", title=series.title), "success")
-                else:
-                    flash(_("This series was already added; nothing was added twice."), "info")
-                return redirect(
-                    url_for(
-                        "sessions.index",
-                        ward=ward.slug,
-                        series=series.id,
-                        date_from=series.first_date.isoformat(),
-                    )
+                flash(_("This series was already added; nothing was added twice."), "info")
+            return redirect(
+                url_for(
+                    "sessions.index",
+                    ward=ward.slug,
+                    series=series.id,
+                    date_from=series.first_date.isoformat(),
                 )
+            )
     return render_template(
         "sessions/form.html", ward=ward, form=form, mode="series", plan=plan
     ), form_status(form)
+
+
+@bp.route("/manage/<ward>/series/plan")
+@require(*STAFF_ROLES)
+def series_plan(ward: Ward):
+    """The dates a series would have, for the form to show beside its fields as they change."""
+    form = SeriesForm([], formdata=request.args, meta={"csrf": False})
+    plan = _plan(form) if form.plan_valid() else None
+    return render_template("sessions/_plan.html", plan=plan)
 
 
 def _history(session: Session) -> list[AuditLog]:

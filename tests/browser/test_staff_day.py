@@ -96,3 +96,26 @@ def test_a_staff_members_day(page, live_server):
     expect(row).to_contain_text("出席")
     expect(row).to_be_in_viewport()
     assert not problems, "\n".join(problems)
+
+
+def test_series_dates_shown_beside_the_form_as_it_changes(page, live_server):
+    log_in(page, "staff.shibuya@example.jp")
+    page.goto("/manage/shibuya/series/new")
+    plan = page.locator("#series-plan")
+    expect(plan).to_contain_text("回の日程")
+    # 20 September 2027 is 敬老の日: left out, then moved by choice, without saving.
+    page.get_by_label("日付", exact=True).fill("2027-09-13")
+    page.get_by_label("期間（週）").fill("3")
+    expect(plan.get_by_role("heading")).to_have_text("2回の日程")
+    expect(plan).to_contain_text("敬老の日のため休みにします")
+    page.get_by_label("次の平日に移す").check()
+    expect(plan.get_by_role("heading")).to_have_text("3回の日程")
+    expect(plan).to_contain_text("敬老の日のため移します")
+    expect(plan.locator("li.plan-moved strong")).to_contain_text("9月21日")
+    # A first date in the past is marked, not proposed.
+    page.get_by_label("日付", exact=True).fill("2020-01-07")
+    expect(plan).to_contain_text("過ぎています")
+    problems = problems_on(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems += problems_on(page)
+    assert not problems, "\n".join(problems)

@@ -16,7 +16,7 @@ from inclusion.reminders.models import Reminder, ReminderStatus, ReminderStep
 from inclusion.residents import bookings
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, ReminderChannel
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import Session, SessionKind
+from inclusion.sessions.models import HolidayRule, Session, SessionKind
 from tests import factories
 from tests.conftest import log_in, own_database_app, ready_ward
 
@@ -319,8 +319,8 @@ def test_only_classes_not_yet_booked_date_by_date_can_become_a_course(shibuya, u
     draft = session_services.SessionDraft.of(dates_of(consultations)[0])
     with pytest.raises(RuleViolation, match="講座にできるのは教室だけ"):
         session_services.create_series(
-            staff, draft, interval_weeks=1, weeks=4, skip_holidays=True, skip_year_end=True,
-            is_course=True,
+            staff, draft, interval_weeks=1, weeks=4, holiday_rule=HolidayRule.SKIP,
+            skip_year_end=True, is_course=True,
         )  # fmt: skip
 
 

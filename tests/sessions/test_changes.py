@@ -8,7 +8,7 @@ from inclusion.audit.models import AuditLog
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.sessions import services
-from inclusion.sessions.models import SessionStatus
+from inclusion.sessions.models import HolidayRule, SessionStatus
 from inclusion.sessions.signals import session_cancelled, session_changed
 from tests import factories
 from tests.sessions.test_series import draft, future_tuesday
@@ -22,7 +22,7 @@ def series_sessions(app, users, shibuya):
         draft(venue, future_tuesday()),
         interval_weeks=1,
         weeks=4,
-        skip_holidays=False,
+        holiday_rule=HolidayRule.HOLD,
         skip_year_end=False,
     )
     return sorted(
@@ -181,7 +181,7 @@ def test_no_new_sessions_at_a_venue_out_of_use(users, shibuya):
         lambda: services.create_session(users["ward_staff"], draft(venue, future_tuesday())),
         lambda: services.create_series(
             users["ward_staff"], draft(venue, future_tuesday()), interval_weeks=1, weeks=2,
-            skip_holidays=False, skip_year_end=False,
+            holiday_rule=HolidayRule.HOLD, skip_year_end=False,
         ),
     ):  # fmt: skip
         with pytest.raises(RuleViolation) as refused:

@@ -128,20 +128,53 @@ def test_consultation_counts_its_slots(staff_client, venue):
 
 def test_series_preview_shows_skipped_dates_and_saves_nothing(staff_client, venue):
     form = session_form(
-        venue, interval_weeks="1", weeks="12", skip_holidays="y", skip_year_end="y"
+        venue, interval_weeks="1", weeks="12", holiday_rule="skip", skip_year_end="y"
     )
     form["preview"] = "日程を確認"
     response = staff_client.post("/manage/shibuya/series/new", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "休みの日" in html or "休みになる日はありません" in html
+    assert 'id="series-plan"' in html and "回の日程" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Series)) == 0
+    assert session_count() == 0
+
+
+def test_series_plan_beside_the_form_follows_the_fields(staff_client, venue):
+    """What the form fetches as the fields change: each date held, moved or left out."""
+    page = staff_client.get("/manage/shibuya/series/new").get_data(as_text=True)
+    # The first date proposed is a week ahead, and its plan is already shown.
+    assert (clock.today() + timedelta(days=7)).isoformat() in page and "回の日程</h2>" in page
+    asked = {"day": "2027-09-20", "starts_time": "10:00", "interval_weeks": "1", "weeks": "2",
+             "holiday_rule": "move", "skip_year_end": "y"}  # fmt: skip
+    moved = staff_client.get("/manage/shibuya/series/plan", query_string=asked)
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "<html" not in html
+    assert "2回の日程" in html and "9月21日" in html and "敬老の日" in html and "移します" in html
+    skipped = staff_client.get(
+        "/manage/shibuya/series/plan", query_string={**asked, "holiday_rule": "skip"}
+    ).get_data(as_text=True)
+    assert "1回の日程" in skipped and "休みにします" in skipped
+    past = staff_client.get(
+        "/manage/shibuya/series/plan", query_string={**asked, "day": "2020-01-06"}
+    ).get_data(as_text=True)
+    assert "過ぎています" in past
+    unfinished = staff_client.get(
+        "/manage/shibuya/series/plan", query_string={**asked, "weeks": "abc"}
+    )
+    assert unfinished.status_code == 200 and "日程がここに出ます" in unfinished.get_data(True)
+
+
+def test_series_refused_when_a_date_has_passed(staff_client, venue):
+    form = session_form(venue, day="2020-01-07", interval_weeks="1", weeks="4",
+                        holiday_rule="skip", skip_year_end="y")  # fmt: skip
+    response = staff_client.post("/manage/shibuya/series/new", data=form)
+    assert response.status_code == 422 and "過ぎています" in response.get_data(as_text=True)
     assert session_count() == 0
 
 
 def test_series_created_once_even_when_sent_twice(staff_client, venue):
     form = session_form(
-        venue, interval_weeks="1", weeks="12", skip_holidays="y", skip_year_end="y"
+        venue, interval_weeks="1", weeks="12", holiday_rule="skip", skip_year_end="y"
     )
     first = staff_client.post("/manage/shibuya/series/new", data=form)
     assert first.status_code == 302
