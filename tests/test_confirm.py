@@ -74,7 +74,9 @@ def _unassign(shibuya, users):
 
 
 def _reset_text(shibuya, users):
-    db.session.add(ReminderText(ward_id=shibuya.id, name="sms_resident.txt", body="区の文面"))
+    db.session.add(
+        ReminderText(ward_id=shibuya.id, name="sms_resident.txt", kind="morning", body="区の文面")
+    )
     return (
         "/manage/shibuya/reminders/texts/sms_resident.txt/reset",
         {},

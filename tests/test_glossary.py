@@ -1,5 +1,5 @@
-"""One word per thing: a word the glossary says not to use appears in no template and in
-no Japanese message."""
+"""One word per thing: a word the glossary says not to use appears in no template, no
+Japanese message and no standard reminder wording."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import pathlib
 import re
 
 from babel.messages.pofile import read_po
+
+from inclusion.reminders.wording import STANDARD
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,8 @@ def test_no_page_or_message_uses_a_word_the_glossary_rules_out():
     with open(ROOT / "inclusion/translations/ja/LC_MESSAGES/messages.po", "rb") as po:
         catalog = read_po(po, locale="ja")
     texts = {f"ja: {message.id}": message.string for message in catalog if message.id}
+    for name, kinds in STANDARD.items():
+        texts.update({f"wording: {name} {kind}": words for kind, words in kinds.items()})
     for template in (ROOT / "templates").rglob("*"):
         if template.suffix in (".html", ".txt", ".xml"):
             texts[str(template.relative_to(ROOT))] = template.read_text(encoding="utf-8")

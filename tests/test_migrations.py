@@ -76,3 +76,32 @@ def test_text_typed_with_cr_lf_before_is_stored_plain(backend, tmp_path_factory)
             assert counter == "区役所 2階\n窓口 5番\n"
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_ward_s_own_template_becomes_plain_words_per_kind(backend, tmp_path_factory):
+    """Before 0020 a ward's text was Jinja; afterwards plain words per kind, and a text
+    the sandbox could not fill in is dropped (the standard wording is used)."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        app = make_test_app(url)
+        with app.app_context():
+            flask_migrate.upgrade(revision="0019")
+            insert = sa.text(
+                "INSERT INTO reminder_texts (ward_id, name, body, updated_dt) "
+                "SELECT id, :name, :body, CURRENT_TIMESTAMP FROM wards WHERE slug = :slug"
+            )
+            own = "【{{ ward.name_ja }}】{% if kind == 'morning' %}本日{% endif %}{{ day }}{{ start }} {{ title }}{{ venue }}。{{ ward_phone }}"  # noqa: E501
+            db.session.execute(insert, {"name": "sms_resident.txt", "body": own,
+                                        "slug": "shibuya"})  # fmt: skip
+            db.session.execute(insert, {"name": "sms_resident.txt", "body": "{{ nonsense }}",
+                                        "slug": "minato"})  # fmt: skip
+            db.session.commit()
+            flask_migrate.upgrade()
+            rows = db.session.execute(
+                sa.text("SELECT kind, body FROM reminder_texts ORDER BY kind")
+            ).all()
+            assert [tuple(row) for row in rows] == [
+                ("morning", "【{区名}】本日{日時} {名前}{会場}。{区の電話}"),
+                ("two_days_before", "【{区名}】{日時} {名前}{会場}。{区の電話}"),
+            ]
+            db.session.remove()
+            db.engine.dispose()

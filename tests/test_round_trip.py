@@ -331,8 +331,9 @@ def reminder_step(users, shibuya, shinagawa) -> tuple[str, str]:
 def own_text(users, shibuya, shinagawa) -> tuple[str, str]:
     path = "/manage/shibuya/reminders/texts/sms_resident.txt"
     reminder_services.update_text(
-        users["ward_staff"], shibuya, "sms_resident.txt", "{{ title }}\nよろしく"
-    )
+        users["ward_staff"], shibuya, "sms_resident.txt",
+        {"two_days_before": "{日時} {名前}\nよろしく", "morning": "本日{日時}"},
+    )  # fmt: skip
     return path, path
 
 

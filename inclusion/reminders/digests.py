@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 
 from inclusion import clock
@@ -19,7 +19,7 @@ from inclusion.auth.models import Role, User
 from inclusion.db import utcnow
 from inclusion.extensions import db
 from inclusion.mail import MailNotSent, send_mail
-from inclusion.reminders.messages import WEEKDAYS, render
+from inclusion.reminders.messages import WEEKDAYS
 from inclusion.reminders.models import StaffDigest
 from inclusion.residents.queries import due_follow_up_counts
 from inclusion.wards.models import Ward
@@ -101,14 +101,18 @@ def _send(digest: StaffDigest, ward: Ward, today: date, oldest: date) -> None:
         digest.error = "no active staff account in this ward"
         db.session.commit()
         return
-    subject, _newline, body = render(
-        ward,
-        "mail_follow_up_digest.txt",
-        count=digest.item_count,
-        today=long_day(today),
-        oldest=long_day(oldest),
-        url=public_url("residents.follow_ups", ward=ward.slug),
-    ).partition("\n")
+    subject, _newline, body = (
+        render_template(
+            "reminders/mail_follow_up_digest.txt",
+            ward=ward,
+            count=digest.item_count,
+            today=long_day(today),
+            oldest=long_day(oldest),
+            url=public_url("residents.follow_ups", ward=ward.slug),
+        )
+        .strip()
+        .partition("\n")
+    )
     try:
         send_mail(recipients, subject, body.strip() + "\n")
     except MailNotSent as error:

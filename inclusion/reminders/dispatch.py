@@ -41,6 +41,7 @@ from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
 )
+from inclusion.reminders.wording import STANDARD
 from inclusion.residents.models import (
     OptOutSource,
     ReminderChannel,
@@ -119,7 +120,7 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
     if reminder.recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
         extra["role"] = reminder.shift.role.label
-    elif reminder.step_id is None:
+    elif reminder.kind in STANDARD["sms_notice.txt"]:
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"

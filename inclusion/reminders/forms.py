@@ -8,6 +8,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import EditForm, LocalTimeField, WholeNumberField
+from inclusion.reminders.texts import KIND_LABELS
+from inclusion.reminders.wording import STANDARD
 from inclusion.sessions.forms import NUMBER_HINT, TIME_FORMAT_HINT
 
 
@@ -56,13 +58,30 @@ class StepForm(EditForm):
 
 
 class TextForm(EditForm):
-    """``TextForm.of(body)``: the wording in use, the ward's own or the standard."""
+    """``TEXT_FORMS[name].of(wording)``: one plain field per kind of the message."""
 
-    body = TextAreaField(
-        _l("Text"), validators=[InputRequired(REQUIRED)], render_kw={"rows": 8, "lang": "ja"}
-    )
+    preview = SubmitField(_l("Show how it reads"))
     submit = SubmitField(_l("Save the text"))
 
     @classmethod
-    def stored_values(cls, body: str):
-        return {"body": body}
+    def stored_values(cls, wording: dict[str, str]):
+        return dict(wording)
+
+    def draft(self) -> dict[str, str]:
+        """The wording as typed, by kind."""
+        return {kind: self[kind].data or "" for kind in STANDARD[self.name]}
+
+
+def _text_form(name: str) -> type[TextForm]:
+    fields = {
+        kind: TextAreaField(
+            KIND_LABELS[kind],
+            validators=[InputRequired(REQUIRED)],
+            render_kw={"rows": 3, "lang": "ja"},
+        )
+        for kind in STANDARD[name]
+    }
+    return type("TextForm", (TextForm,), {"name": name, **fields})
+
+
+TEXT_FORMS = {name: _text_form(name) for name in STANDARD}

@@ -1,25 +1,20 @@
-"""What a reminder says: Japanese SMS text within one segment, from editable templates.
+"""What a reminder says: Japanese SMS text within one segment, from editable wording.
 
-A ward's staff may rewrite a text on the policy page (kept in ``reminder_texts`` and
-rendered in Jinja's sandbox); an operator may also place a file in
-``templates/reminders/<ward>/<name>``. The ward's own text comes first, then that file,
-then the standard one.
+A ward's staff may rewrite each message on the policy page (kept in ``reminder_texts``,
+one row per message and kind); otherwise the standard wording in ``wording`` is used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, g
-from jinja2 import StrictUndefined, Template
-from jinja2.sandbox import SandboxedEnvironment
 
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderText
+from inclusion.reminders.wording import STANDARD, fill
 from inclusion.residents.bookings import place_times
 from inclusion.wards.models import Ward
 
@@ -43,18 +38,17 @@ def sms_segments(text: str) -> int:
 WEEKDAYS = "月火水木金土日"
 
 
-#: Staff-written texts: no access to Python internals, and a misspelt name is an error.
-SANDBOX = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-def _ward_texts(ward_id: int) -> dict[str, Template]:
-    """A ward's own texts, read once per app context (a request, or a scheduler run)."""
+def _ward_texts(ward_id: int) -> dict[tuple[str, str], str]:
+    """A ward's own wording by (message, kind), read once per app context (a request, or
+    a scheduler run)."""
     cache = g.setdefault("ward_texts", {})
     if ward_id not in cache:
         rows = db.session.execute(
-            sa.select(ReminderText.name, ReminderText.body).where(ReminderText.ward_id == ward_id)
+            sa.select(ReminderText.name, ReminderText.kind, ReminderText.body).where(
+                ReminderText.ward_id == ward_id
+            )
         )
-        cache[ward_id] = {name: SANDBOX.from_string(body) for name, body in rows}
+        cache[ward_id] = {(name, kind): body for name, kind, body in rows}
     return cache[ward_id]
 
 
@@ -62,30 +56,10 @@ def forget_ward_texts() -> None:
     g.pop("ward_texts", None)
 
 
-def file_template(ward: Ward, name: str) -> Template:
-    return current_app.jinja_env.select_template(
-        [f"reminders/{ward.slug}/{name}", f"reminders/{name}"]
-    )
-
-
-def standard_text(ward: Ward, name: str) -> str:
-    """The wording that ships with the app for ``name``, as staff edit it."""
-    return Path(file_template(ward, name).filename).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class WardFacts:
-    """What a text may say of its ward: a plain value, not the model and its relations."""
-
-    name_ja: str
-    booking_phone: str
-
-
-def render(ward: Ward, name: str, template: Template | None = None, **context) -> str:
-    """Render ``name`` for the ward, or ``template`` when given (a draft being checked)."""
-    chosen = template or _ward_texts(ward.id).get(name) or file_template(ward, name)
-    facts = WardFacts(name_ja=ward.name_ja, booking_phone=ward.booking_phone)
-    return chosen.render(ward=facts, **context).strip()
+def words_in_use(ward: Ward, name: str) -> dict[str, str]:
+    """The wording of each kind of ``name`` that the ward's messages use now."""
+    own = _ward_texts(ward.id)
+    return {kind: own.get((name, kind), words) for kind, words in STANDARD[name].items()}
 
 
 def arrival(reminder: Reminder) -> datetime:
@@ -111,21 +85,47 @@ def clip(text: str, room: int) -> str:
     return text
 
 
-def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **context) -> str:
+def _words(ward: Ward, name: str, kind: str, draft: dict[str, str] | None) -> str:
+    return (draft if draft is not None else words_in_use(ward, name))[kind]
+
+
+def _course_values(course: str | None, spoken: bool) -> dict[str, str]:
+    if not course:
+        return {"回": "", "全日程": ""}
+    part = f"の{course.replace('/', '、')}" if spoken else f"{course} "
+    return {"回": part, "全日程": "全日程を"}
+
+
+def sms_text(
+    ward: Ward,
+    name: str,
+    starts_dt: datetime,
+    title: str,
+    venue: str,
+    *,
+    kind: str,
+    course: str | None = None,
+    role: str = "",
+    draft: dict[str, str] | None = None,
+) -> str:
     """The SMS, kept to one segment: the title is shortened, then left out; then the venue is
-    cut. Date, time, the ward's number and a course's 第N回 always stay."""
+    cut. Date, time, the ward's number and a course's 第N回 always stay.
+
+    ``draft`` is wording being tried in the editor, by kind, instead of the ward's."""
+    words = _words(ward, name, kind, draft)
+    two_way = current_app.config["REMINDER_SMS_TWO_WAY"]
     base = {
-        "day": short_day(starts_dt),
-        "start": f"{clock.to_local(starts_dt):%H:%M}",
-        "ward_phone": ward.booking_phone,
-        # Whether residents can answer this SMS (a number sends it, not a sender ID).
-        "two_way": current_app.config["REMINDER_SMS_TWO_WAY"],
-        "course": None,
-        **context,
+        "区名": ward.name_ja,
+        "日時": f"{short_day(starts_dt)}{clock.to_local(starts_dt):%H:%M}",
+        "区の電話": ward.booking_phone,
+        # Only a number (not a sender name) lets residents answer the SMS.
+        "返信": "「2」と返信か" if two_way else "",
+        "役割": role,
+        **_course_values(course, spoken=False),
     }
 
     def write(shown_title: str, shown_venue: str) -> str:
-        return render(ward, name, title=shown_title, venue=shown_venue, **base)
+        return fill(words, {**base, "名前": shown_title, "会場": shown_venue})
 
     text = write(f"{title} ", venue)
     if sms_length(text) <= SMS_LIMIT:
@@ -171,14 +171,26 @@ def spoken_number(phone: str) -> str:
     return "、".join(" ".join(_DIGITS.get(char, char) for char in group) for group in groups)
 
 
-def voice_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **context):
+def voice_text(
+    ward: Ward,
+    name: str,
+    starts_dt: datetime,
+    title: str,
+    venue: str,
+    *,
+    kind: str,
+    course: str | None = None,
+    role: str = "",
+    draft: dict[str, str] | None = None,
+) -> str:
     """What a reminder call says (the call says it twice)."""
-    return render(
-        ward,
-        name,
-        when_spoken=spoken_when(starts_dt),
-        title=title,
-        venue=venue,
-        ward_phone_spoken=spoken_number(ward.booking_phone),
-        **{"course": None, **context},
-    )
+    values = {
+        "区名": ward.name_ja,
+        "日時": spoken_when(starts_dt),
+        "名前": title,
+        "会場": venue,
+        "区の電話": spoken_number(ward.booking_phone),
+        "役割": role,
+        **_course_values(course, spoken=True),
+    }
+    return fill(_words(ward, name, kind, draft), values)

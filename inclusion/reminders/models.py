@@ -246,16 +246,18 @@ class StaffDigest(db.Model):
 
 
 class ReminderText(db.Model):
-    """A ward's own wording of one reminder template, used instead of the file."""
+    """A ward's own wording of one kind of one message, used instead of the standard."""
 
     __tablename__ = "reminder_texts"
-    __table_args__ = (sa.UniqueConstraint("ward_id", "name"),)
+    __table_args__ = (sa.UniqueConstraint("ward_id", "name", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
-    #: The template it replaces, e.g. ``sms_resident.txt``.
+    #: The message, e.g. ``sms_resident.txt`` (its name in URLs).
     name: Mapped[str] = mapped_column(sa.String(40))
-    #: Jinja, rendered in a sandbox: staff write it, so it may not reach Python objects.
+    #: The kind of message, e.g. ``morning``: each has its own words.
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: Plain words with places to fill in, such as 「{日時}」 (see ``wording``).
     body: Mapped[str] = mapped_column(sa.Text)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
@@ -264,7 +266,7 @@ class ReminderText(db.Model):
     updated_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
-        return f"<ReminderText {self.name} ward {self.ward_id}>"
+        return f"<ReminderText {self.name} {self.kind} ward {self.ward_id}>"
 
 
 class ReplyOutcome(enum.StrEnum):

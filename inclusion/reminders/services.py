@@ -7,7 +7,6 @@ from datetime import time
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from jinja2 import TemplateError, TemplateSyntaxError
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
@@ -17,7 +16,7 @@ from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import unix_lines
-from inclusion.reminders import messages, planning, texts
+from inclusion.reminders import messages, planning, texts, wording
 from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
@@ -26,6 +25,7 @@ from inclusion.reminders.models import (
     Reply,
 )
 from inclusion.reminders.quiet import checked_window
+from inclusion.reminders.wording import STANDARD
 from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
@@ -188,77 +188,78 @@ ONE_WAY_WORDS = ("返信", "reply", "返事")
 
 
 def ward_texts(ward: Ward) -> dict[str, ReminderText]:
-    """The texts the ward has rewritten, by template name."""
-    rows = db.session.scalars(sa.select(ReminderText).where(ReminderText.ward_id == ward.id))
+    """The messages the ward has rewritten, by name: the latest change of each."""
+    rows = db.session.scalars(
+        sa.select(ReminderText)
+        .where(ReminderText.ward_id == ward.id)
+        .options(joinedload(ReminderText.updated_by))
+        .order_by(ReminderText.updated_dt)
+    )
     return {row.name: row for row in rows}
 
 
-def check_text(ward: Ward, name: str, body: str) -> list[texts.Sample]:
-    """Compile and try a draft in the sandbox; its samples, or a plain reason why not."""
-    if not body.strip():
-        raise RuleViolation(_l("Write the text, or go back to the standard one."), "body")
-    if len(body) > TEXT_MAX_LENGTH:
-        raise RuleViolation(_l("Keep the text under 2,000 characters."), "body")
-    try:
-        draft = messages.SANDBOX.from_string(body)
-        samples = texts.samples(ward, name, draft)
-    except TemplateSyntaxError as error:
-        raise RuleViolation(
-            _l("Line %(line)s has a mistake: %(reason)s", line=error.lineno, reason=error.message),
-            "body",
-        ) from None
-    except Exception as error:  # a draft may fail as any Python expression can
-        # E.g. an unknown name, {{ title + 1 }}, or what the sandbox refuses: {{ ward.__class__ }}.
-        reason = error.message if isinstance(error, TemplateError) else repr(error)
-        raise RuleViolation(
-            _l("The text cannot be filled in: %(reason)s", reason=reason), "body"
-        ) from None
-    # Judged on the texts as sent: a template may ask for replies only ``{% if two_way %}``.
-    one_way = texts.EDITABLE[name].is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
-    if one_way and any(
-        word in sample.text.lower() for sample in samples for word in ONE_WAY_WORDS
-    ):
-        raise RuleViolation(
-            _l(
-                "Residents cannot answer these SMS (they come from a sender name, not a "
-                "number): do not ask them to reply; give the ward's number to call."
-            ),
-            "body",
-        )
-    too_long = [sample for sample in samples if sample.too_long]
-    if too_long:
-        raise RuleViolation(
-            _l(
-                "Even without the session's name and venue, this SMS has %(length)s "
-                "characters; one SMS holds %(limit)s.",
-                length=too_long[0].length,
-                limit=messages.SMS_LIMIT,
-            ),
-            "body",
-        )
+def check_text(ward: Ward, name: str, draft: dict[str, str]) -> list[texts.Sample]:
+    """Try the draft wording of every kind of ``name``: its samples, or a plain reason why
+    it cannot be sent (shown at the kind's field)."""
+    for kind, words in draft.items():
+        if not words.strip():
+            raise RuleViolation(_l("Write the text, or go back to the standard one."), kind)
+        if len(words) > TEXT_MAX_LENGTH:
+            raise RuleViolation(_l("Keep the text under 2,000 characters."), kind)
+        wording.check(name, kind, words)
+    samples = texts.samples(ward, name, draft)
+    spec = texts.EDITABLE[name]
+    one_way = spec.is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
+    for sample in samples:
+        if one_way and any(word in sample.text.lower() for word in ONE_WAY_WORDS):
+            raise RuleViolation(
+                _l(
+                    "Residents cannot answer these SMS (they come from a sender name, not a "
+                    "number): do not ask them to reply; give the ward's number to call."
+                ),
+                sample.kind,
+            )
+        if spec.is_sms and sample.too_long:
+            raise RuleViolation(
+                _l(
+                    "Even without the session's name and venue, this SMS has %(length)s "
+                    "characters; one SMS holds %(limit)s.",
+                    length=sample.length,
+                    limit=messages.SMS_LIMIT,
+                ),
+                sample.kind,
+            )
     return samples
 
 
-def update_text(actor: User, ward: Ward, name: str, body: str) -> ReminderText | None:
-    """Use the ward's own wording for ``name`` from the next message on.
-
-    The wording already in use (the standard one, or the ward's own) changes nothing."""
-    body = unix_lines(body)
-    check_text(ward, name, body)
-    lock_row(Ward, ward.id)  # one writer per ward: no two rows for one name
-    text = db.session.scalar(
-        sa.select(ReminderText).where(ReminderText.ward_id == ward.id, ReminderText.name == name)
+def update_text(actor: User, ward: Ward, name: str, draft: dict[str, str]) -> bool:
+    """Use the ward's own wording of ``name`` (by kind) from the next message on; whether
+    anything changed. Wording equal to the standard is kept as the standard."""
+    draft = {kind: unix_lines(words).strip() for kind, words in draft.items()}
+    check_text(ward, name, draft)
+    lock_row(Ward, ward.id)  # one writer per ward: no two rows for one kind
+    stored = sa.select(ReminderText).where(
+        ReminderText.ward_id == ward.id, ReminderText.name == name
     )
-    if body == (text.body if text else messages.standard_text(ward, name)):
-        return text
-    if text is None:
-        text = ReminderText(ward_id=ward.id, name=name, body=body)
-        db.session.add(text)
-    text.body, text.updated_by_id = body, actor.id
-    db.session.flush()
-    messages.forget_ward_texts()
-    record_event(actor, "reminder.text", text, ward, {"name": name})
-    return text
+    rows = {row.kind: row for row in db.session.scalars(stored)}
+    changed = []
+    for kind, words in draft.items():
+        row = rows.get(kind)
+        if words == (row.body if row else STANDARD[name][kind]):
+            continue
+        changed.append(kind)
+        if words == STANDARD[name][kind]:
+            db.session.delete(row)
+        elif row is None:
+            db.session.add(ReminderText(ward_id=ward.id, name=name, kind=kind, body=words,
+                                        updated_by_id=actor.id))  # fmt: skip
+        else:
+            row.body, row.updated_by_id = words, actor.id
+    if changed:
+        db.session.flush()
+        messages.forget_ward_texts()
+        record_event(actor, "reminder.text", ward, ward, {"name": name, "kinds": changed})
+    return bool(changed)
 
 
 def reset_text(actor: User, ward: Ward, name: str) -> None:

@@ -1,15 +1,20 @@
-"""The reminder texts a ward may rewrite: what each is for, its placeholders, its samples."""
+"""The reminder texts a ward may rewrite: what each is for, its kinds, and how it reads
+for the ward's next real session."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from jinja2 import Template
 
 from inclusion import clock
+from inclusion.courses.services import course_part
+from inclusion.extensions import db
 from inclusion.reminders import messages
+from inclusion.reminders.wording import ALLOWED, PLACEHOLDERS, STANDARD
+from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
 
 SAMPLE_TITLE = "スマホ入門講座"
@@ -25,47 +30,27 @@ KIND_LABELS = {
     "moved": _l("Session moved"),
 }
 
-_COMMON = ("ward.name_ja", "title", "venue", "kind", "course")
-_SMS = ("day", "start", "ward_phone", "two_way")
-_VOICE = ("when_spoken", "ward_phone_spoken")
-
 
 @dataclass(frozen=True)
 class TextSpec:
     label: object
     is_sms: bool
-    kinds: tuple[str, ...]
-    placeholders: tuple[str, ...]
+    name: str
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(STANDARD[self.name])
 
 
 EDITABLE = {
-    "sms_resident.txt": TextSpec(
-        _l("SMS reminder to a resident"), True, ("two_days_before", "morning"), _COMMON + _SMS
-    ),
-    "voice_resident.txt": TextSpec(
-        _l("Reminder call to a resident"),
-        False,
-        ("two_days_before", "morning"),
-        _COMMON + _VOICE,
-    ),
-    "sms_notice.txt": TextSpec(
-        _l("SMS notice to a resident"),
-        True,
-        ("promoted", "cancelled", "moved"),
-        _COMMON + _SMS,
-    ),
-    "voice_notice.txt": TextSpec(
-        _l("Notice call to a resident"),
-        False,
-        ("promoted", "cancelled", "moved"),
-        _COMMON + _VOICE,
-    ),
-    "sms_volunteer.txt": TextSpec(
-        _l("SMS reminder to a volunteer"),
-        True,
-        ("day_before",),
-        (*_COMMON, *_SMS, "role"),
-    ),
+    name: TextSpec(label, is_sms, name)
+    for name, label, is_sms in [
+        ("sms_resident.txt", _l("SMS reminder to a resident"), True),
+        ("voice_resident.txt", _l("Reminder call to a resident"), False),
+        ("sms_notice.txt", _l("SMS notice to a resident"), True),
+        ("voice_notice.txt", _l("Notice call to a resident"), False),
+        ("sms_volunteer.txt", _l("SMS reminder to a volunteer"), True),
+    ]
 }
 
 
@@ -91,30 +76,69 @@ class Sample:
         return self.length > messages.SMS_LIMIT
 
 
+@dataclass(frozen=True)
+class SampleSession:
+    """What the previews are filled in with: the ward's next session, or a made-up one."""
+
+    starts_dt: datetime
+    title: str
+    venue: str
+    course: str | None
+    #: Whether this is the ward's real next session (else a made-up one).
+    is_real: bool
+
+
 def sample_start() -> datetime:
-    """Next Thursday at 10:00: what the previews and checks show."""
+    """Next Thursday at 10:00: when a ward has no session coming."""
     today = clock.today()
     return clock.to_utc(today + timedelta(days=(3 - today.weekday()) % 7 or 7), time(10))
 
 
-def samples(ward: Ward, name: str, template: Template | None = None) -> list[Sample]:
-    """The text as sent for each of its kinds; raises Jinja's errors for a bad draft."""
+def sample_session(ward: Ward) -> SampleSession:
+    """The ward's next scheduled session, as the previews show it."""
+    session = db.session.scalar(
+        sa.select(Session)
+        .where(
+            Session.ward_id == ward.id,
+            Session.status == SessionStatus.SCHEDULED,
+            Session.starts_dt > clock.now(),
+        )
+        .order_by(Session.starts_dt, Session.id)
+        .limit(1)
+    )
+    if session is None:
+        return SampleSession(sample_start(), SAMPLE_TITLE, SAMPLE_VENUE, None, False)
+    return SampleSession(
+        session.starts_dt, session.title, session.venue.name, course_part(session), True
+    )
+
+
+def samples(
+    ward: Ward, name: str, draft: dict[str, str] | None = None, sample: SampleSession | None = None
+) -> list[Sample]:
+    """The text as sent for each of its kinds, from ``draft`` when given."""
     spec = EDITABLE[name]
+    sample = sample or sample_session(ward)
     write = messages.sms_text if spec.is_sms else messages.voice_text
-    extra = {"role": SAMPLE_ROLE} if "role" in spec.placeholders else {}
     return [
         Sample(
             kind,
             write(
                 ward,
                 name,
-                sample_start(),
-                SAMPLE_TITLE,
-                SAMPLE_VENUE,
-                template=template,
+                sample.starts_dt,
+                sample.title,
+                sample.venue,
                 kind=kind,
-                **extra,
+                course=sample.course,
+                role=SAMPLE_ROLE,
+                draft=draft,
             ),
         )
         for kind in spec.kinds
     ]
+
+
+def placeholders(name: str) -> list[tuple[str, object]]:
+    """The places ``name`` may use, each with what it holds."""
+    return [(place, PLACEHOLDERS[place]) for place in ALLOWED[name]]

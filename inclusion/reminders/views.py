@@ -12,10 +12,11 @@ from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.db import writes_on_read
+from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
-from inclusion.reminders.forms import QuietHoursForm, StepForm, TextForm
+from inclusion.reminders.forms import TEXT_FORMS, QuietHoursForm, StepForm
 from inclusion.reminders.models import Reminder, ReminderStep, Reply
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
@@ -213,27 +214,56 @@ def _editable_or_404(name: str) -> texts.TextSpec:
 @bp.route("/manage/<ward>/reminders/texts/<name>", methods=["GET", "POST"])
 @require(*STAFF_ROLES)
 def edit_text(ward: Ward, name: str):
-    """Rewrite one reminder text for the ward, checked against every kind of message."""
+    """Rewrite one message for the ward: plain words per kind, tried before saving."""
     spec = _editable_or_404(name)
-    own = services.ward_texts(ward).get(name)
-    form = TextForm.of(own.body if own else messages.standard_text(ward, name))
-    if run_form(
+    form = TEXT_FORMS[name].of(messages.words_in_use(ward, name))
+    if not form.preview.data and run_form(
         form,
-        lambda: services.update_text(current_user, ward, name, form.body.data),
+        lambda: services.update_text(current_user, ward, name, form.draft()),
         _("Saved. The next messages use this text."),
     ):
         return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))
+    sample = texts.sample_session(ward)
     return render_template(
         "reminders/text_form.html",
         ward=ward,
         name=name,
         spec=spec,
-        own=own,
+        own=services.ward_texts(ward).get(name),
         form=form,
-        samples=texts.samples(ward, name),
-        reset=ButtonForm(),
-        sms_limit=messages.SMS_LIMIT,
+        sample=sample,
+        placeholders=texts.placeholders(name),
+        **_previews(ward, name, form.draft() if form.is_submitted() else None, sample),
     ), form_status(form)
+
+
+def _previews(ward: Ward, name: str, draft: dict[str, str] | None, sample) -> dict:
+    """The messages as they would be sent, or why the draft cannot be: for the page and
+    for the part of it that follows the fields."""
+    try:
+        shown = (
+            services.check_text(ward, name, draft)
+            if draft
+            else texts.samples(ward, name, sample=sample)
+        )
+    except RuleViolation as violation:
+        return {"samples": [], "problem": str(violation)}
+    return {"samples": shown, "problem": None, "sms_limit": messages.SMS_LIMIT}
+
+
+@bp.route("/manage/<ward>/reminders/texts/<name>/preview")
+@require(*STAFF_ROLES)
+def preview_text(ward: Ward, name: str):
+    """How draft wording reads for the ward's next session, as the editor's fields change."""
+    spec = _editable_or_404(name)
+    form = TEXT_FORMS[name](formdata=request.args, meta={"csrf": False})
+    sample = texts.sample_session(ward)
+    return render_template(
+        "reminders/_samples.html",
+        spec=spec,
+        sample=sample,
+        **_previews(ward, name, form.draft(), sample),
+    )
 
 
 @bp.route("/manage/<ward>/reminders/texts/<name>/reset", methods=["POST"])

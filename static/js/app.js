@@ -1,10 +1,11 @@
 // Small enhancements: every page works without them.
 "use strict";
 
-// A series form's dates, fetched again as the fields they depend on change.
-function watchPlan(plan) {
-  const form = plan.closest("form");
-  const names = plan.dataset.planFields.split(" ");
+// A part of a form's page made by the server from some of its fields (a series' dates,
+// a message as it will read), fetched again as those fields change.
+function watchLive(part) {
+  const form = part.closest("form");
+  const names = part.dataset.liveFields.split(" ");
   let timer = null;
   let asked = 0;
   async function refresh() {
@@ -14,14 +15,14 @@ function watchPlan(plan) {
     }
     const ticket = ++asked;
     try {
-      const answer = await fetch(`${plan.dataset.planUrl}?${query}`, {
+      const answer = await fetch(`${part.dataset.liveUrl}?${query}`, {
         headers: { Accept: "text/html" },
         credentials: "same-origin",
       });
       // An older answer arriving late must not replace a newer one.
-      if (answer.ok && ticket === asked) plan.innerHTML = await answer.text();
+      if (answer.ok && ticket === asked) part.innerHTML = await answer.text();
     } catch (error) {
-      // Offline for a moment: the "Show the dates" button still works.
+      // Offline for a moment: the form's own preview button still works.
     }
   }
   function later(event) {
@@ -49,5 +50,5 @@ function watchCopy(button) {
   });
 }
 
-document.querySelectorAll("[data-plan-url]").forEach(watchPlan);
+document.querySelectorAll("[data-live-url]").forEach(watchLive);
 document.querySelectorAll("button[data-copy]").forEach(watchCopy);

@@ -119,3 +119,20 @@ def test_series_dates_shown_beside_the_form_as_it_changes(page, live_server):
     page.set_viewport_size({"width": 390, "height": 844})
     problems += problems_on(page)
     assert not problems, "\n".join(problems)
+
+
+def test_reminder_wording_is_plain_words_with_a_live_preview(page, live_server):
+    log_in(page, "staff.shibuya@example.jp")
+    page.goto("/manage/shibuya/reminders/texts/sms_resident.txt")
+    expect(page.locator("#main")).not_to_contain_text("{%")
+    samples = page.locator("#text-samples")
+    expect(samples).to_contain_text("SMS 1通")
+    field = page.get_by_label("当日の朝")
+    field.fill("【{区名}】きょうは{日時}から{会場}です。{区の電話}")
+    expect(samples).to_contain_text("【渋谷区】きょうは")
+    field.fill("【{区名}】{日付}")
+    expect(samples).to_contain_text("「{日付}」は入れられません")
+    problems = problems_on(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems += problems_on(page)
+    assert not problems, "\n".join(problems)

@@ -141,15 +141,17 @@ def test_a_ward_without_a_booking_phone_plans_nothing_and_says_so(app, shibuya, 
     assert "電話番号がないため" not in client.get("/manage/shibuya").text
 
 
+ASKS_FOR_A_REPLY = {
+    "two_days_before": "{日時} お休みは2と返信してください",
+    "morning": "本日{日時} {名前}{会場}",
+}
+
+
 def test_a_one_way_sender_refuses_texts_that_ask_for_a_reply(app, shibuya, users):
     with pytest.raises(RuleViolation, match="返信|reply"):
-        reminder_services.check_text(
-            shibuya, "sms_resident.txt", "{{ day }}{{ start }} お休みは2と返信してください"
-        )
+        reminder_services.check_text(shibuya, "sms_resident.txt", ASKS_FOR_A_REPLY)
     app.config["REMINDER_SMS_TWO_WAY"] = True
-    samples = reminder_services.check_text(
-        shibuya, "sms_resident.txt", "{{ day }}{{ start }} お休みは2と返信してください"
-    )
+    samples = reminder_services.check_text(shibuya, "sms_resident.txt", ASKS_FOR_A_REPLY)
     assert samples and all(sample.segments == 1 for sample in samples)
 
 
@@ -188,7 +190,7 @@ def test_a_long_sms_is_shortened_title_first(shibuya, title, venue, keeps):
     shibuya.booking_phone = "03-3463-1873"
     start = clock.to_utc(clock.today() + timedelta(days=2), time(10))
     text = messages.sms_text(shibuya, "sms_resident.txt", start, title, venue,
-                             kind="day_before", course="第3回/全8回")  # fmt: skip
+                             kind="two_days_before", course="第3回/全8回")  # fmt: skip
     assert messages.sms_length(text) <= messages.SMS_LIMIT
     assert text.startswith(f"【渋谷区】{messages.short_day(start)}10:00 ")
     assert text.endswith("お休みは03-3463-1873へ")
