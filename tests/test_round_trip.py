@@ -337,6 +337,16 @@ def own_text(users, shibuya, shinagawa) -> tuple[str, str]:
     return path, path
 
 
+def feed_choice(users, shibuya, shinagawa) -> tuple[str, str]:
+    from inclusion.calendar import services as calendar_services
+    from inclusion.calendar.models import FeedKind
+
+    venue = factories.make_venue(shibuya)
+    chosen = {"ward": ["shibuya"], "venue": [str(venue.id)], "kind": ["class"], "topic": ["line"]}
+    calendar_services.issue_token(users["coordinator"], FeedKind.COORDINATOR, chosen)
+    return "/me/calendar", "/me/calendar/coordinator/choice"
+
+
 def standard_text(users, shibuya, shinagawa) -> tuple[str, str]:
     path = "/manage/shibuya/reminders/texts/sms_resident.txt"
     return path, path
@@ -363,6 +373,7 @@ CASES: dict[str, list[Case]] = {
     "reminders.policy": [Case("ward_staff", quiet_hours)],
     "reminders.update_step": [Case("ward_staff", reminder_step)],
     "reminders.edit_text": [Case("ward_staff", own_text), Case("ward_staff", standard_text)],
+    "calendar.choose": [Case("coordinator", feed_choice)],
 }
 
 

@@ -92,7 +92,7 @@ class FeedFilter:
     """What a feed holds: the sessions of some wards, a venue or a volunteer's shifts."""
 
     ward_ids: tuple[int, ...] = ()
-    venue_id: int | None = None
+    venue_ids: tuple[int, ...] = ()
     kinds: tuple[SessionKind, ...] = ()
     topics: tuple[Topic, ...] = ()
     volunteer_id: int | None = None
@@ -174,8 +174,8 @@ def _base(feed: Feed, now: datetime) -> sa.Select:
     )
     if spec.ward_ids:
         query = query.where(Session.ward_id.in_(spec.ward_ids))
-    if spec.venue_id is not None:
-        query = query.where(Session.venue_id == spec.venue_id)
+    if spec.venue_ids:
+        query = query.where(Session.venue_id.in_(spec.venue_ids))
     if spec.kinds:
         query = query.where(Session.kind.in_(spec.kinds))
     if spec.topics:

@@ -7,7 +7,10 @@ from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
 from inclusion.auth.forms import REQUIRED
+from inclusion.forms import MultiCheckboxField
+from inclusion.sessions.models import SESSION_KIND_LABELS, TOPIC_LABELS
 from inclusion.venues.models import Venue
+from inclusion.wards.models import Ward
 
 
 class ImportForm(FlaskForm):
@@ -25,3 +28,32 @@ class ImportForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.venues = {venue.id: venue for venue in venues}
         self.venue.choices = [SelectChoice(venue.id, venue.name) for venue in venues]
+
+
+class FeedChoiceForm(FlaskForm):
+    """What a coordinator's calendar shows: none ticked in a group means all of it."""
+
+    ward = MultiCheckboxField(_l("Wards"))
+    venue = MultiCheckboxField(_l("Venues"))
+    kind = MultiCheckboxField(
+        _l("Kinds of session"),
+        choices=[SelectChoice(kind.value, label) for kind, label in SESSION_KIND_LABELS.items()],
+    )
+    topic = MultiCheckboxField(
+        _l("Topics"),
+        choices=[SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
+    )
+    submit = SubmitField(_l("Save what the calendar shows"))
+
+    def __init__(self, wards: list[Ward], venues: list[Venue], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ward.choices = [SelectChoice(ward.slug, ward.name) for ward in wards]
+        self.venue.choices = [SelectChoice(str(venue.id), venue.name) for venue in venues]
+        self.venues_by_ward = {
+            ward: [venue for venue in venues if venue.ward_id == ward.id] for ward in wards
+        }
+
+    def filters(self) -> dict[str, list[str]]:
+        """The choice as the feed address's query would say it; groups left open dropped."""
+        chosen = {name: self[name].data or [] for name in ("ward", "venue", "kind", "topic")}
+        return {name: values for name, values in chosen.items() if values}

@@ -18,7 +18,7 @@ from inclusion.wards.models import Ward
 class FeedKind(enum.StrEnum):
     #: A volunteer's own shifts.
     VOLUNTEER = "volunteer"
-    #: Every ward's sessions, filtered in the URL: coordinators and admins.
+    #: Every ward's sessions, filtered as the coordinator chose: coordinators and admins.
     COORDINATOR = "coordinator"
 
     @property
@@ -52,6 +52,9 @@ class CalendarToken(db.Model):
     user: Mapped[User] = relationship()
     feed: Mapped[FeedKind] = mapped_column(string_enum(FeedKind, "feed_kind"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: What a coordinator's feed shows, as its address's query would say it:
+    #: ``{"ward": ["shibuya"], "kind": ["class"], "topic": [...], "venue": ["12"]}``.
+    filters: Mapped[dict[str, list[str]] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     #: Updated at most hourly: calendar apps poll often.
     last_used_dt: Mapped[datetime | None]

@@ -38,20 +38,39 @@ def live_token(user: User, feed: FeedKind) -> CalendarToken | None:
     )
 
 
-def issue_token(user: User, feed: FeedKind) -> str:
-    """A new secret for the user's feed; the previous URL stops working. Shown once."""
+def issue_token(user: User, feed: FeedKind, filters: dict[str, list[str]] | None = None) -> str:
+    """A new secret for the user's feed; the previous URL stops working. Shown once.
+
+    The new address shows what the old one did, unless ``filters`` says otherwise."""
     if user.role not in FEED_ROLES[feed]:
         raise PermissionError(feed)
     lock_row(User, user.id)  # one live token per user and feed, whatever the timing
+    previous = live_token(user, feed)
+    if filters is None and previous is not None:
+        filters = previous.filters
     replaced = _revoke(user, feed)
     raw = secrets.token_urlsafe(32)
-    token = CalendarToken(user_id=user.id, feed=feed, token_hash=digest(raw))
+    token = CalendarToken(user_id=user.id, feed=feed, token_hash=digest(raw), filters=filters)
     db.session.add(token)
     db.session.flush()
     record_event(
         user, "calendar.token_rotate" if replaced else "calendar.token_create", token, None
     )
     return raw
+
+
+def choose_filters(user: User, filters: dict[str, list[str]]) -> str | None:
+    """Set what the coordinator's calendar shows. The address stays the same when there is
+    one (calendar apps show the change at their next refresh); else one is made, and its
+    secret returned to be shown once."""
+    lock_row(User, user.id)
+    token = live_token(user, FeedKind.COORDINATOR)
+    if token is None:
+        return issue_token(user, FeedKind.COORDINATOR, filters)
+    if token.filters != filters:
+        token.filters = filters
+        record_event(user, "calendar.filters", token, None, filters)
+    return None
 
 
 def revoke_token(user: User, feed: FeedKind) -> bool:
@@ -77,8 +96,9 @@ def _revoke(user: User, feed: FeedKind) -> bool:
     return result.rowcount > 0
 
 
-def token_owner(raw: str, feed: FeedKind) -> User | None:
-    """The active user whose live token this is, or None (the feed then answers 404)."""
+def live_token_for(raw: str, feed: FeedKind) -> CalendarToken | None:
+    """The live token with this secret, of an active user who may hold it; or None (the
+    feed then answers 404)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
     found = db.session.execute(
@@ -98,4 +118,4 @@ def token_owner(raw: str, feed: FeedKind) -> User | None:
     if not user.is_active or user.role not in FEED_ROLES[feed]:
         return None
     touch(token, utcnow(), TOUCH_EVERY)
-    return user
+    return token

@@ -3,6 +3,8 @@ and the import of sessions planned elsewhere."""
 
 from __future__ import annotations
 
+import segno
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +16,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
 
@@ -23,7 +28,7 @@ from inclusion.auth.access import public, require
 from inclusion.auth.models import Role
 from inclusion.calendar import feeds, imports, services
 from inclusion.calendar.feeds import BadFeedRequest, Feed, FeedFilter, FeedRange
-from inclusion.calendar.forms import ImportForm
+from inclusion.calendar.forms import FeedChoiceForm, ImportForm
 from inclusion.calendar.models import CalendarImport, FeedKind
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -33,13 +38,15 @@ from inclusion.venues.models import Venue
 from inclusion.venues.services import list_venues
 from inclusion.volunteers.models import Shift, ShiftStatus
 from inclusion.wards.models import Ward
-from inclusion.wards.services import find_ward
+from inclusion.wards.services import find_ward, list_wards
 from inclusion.web import (
     ConfirmFirst,
+    flash_errors,
     form_status,
     get_in_ward_or_404,
     public_url,
     run_button,
+    run_form,
     ward_or_404,
 )
 
@@ -100,7 +107,7 @@ def venue_feed(ward: str, venue_id: int):
     feed = Feed(
         uid=f"venue-{venue.id}@{feeds.uid_domain()}",
         name=f"{venue.name}（{ward_row.name_ja}）",
-        filter=FeedFilter(venue_id=venue.id),
+        filter=FeedFilter(venue_ids=(venue.id,)),
         range=_range(),
         alarm_minutes=current_app.config["CALENDAR_PUBLIC_ALARM_MINUTES"],
     )
@@ -137,16 +144,23 @@ def _personal_feed(user, kind: FeedKind, spec: FeedFilter, name: str) -> Feed:
 @public
 def volunteer_feed(token: str):
     """A volunteer's own shifts, behind the secret in the URL."""
-    user = services.token_owner(token, FeedKind.VOLUNTEER)
-    if user is None:
+    found = services.live_token_for(token, FeedKind.VOLUNTEER)
+    if found is None:
         abort(404)
-    spec = FeedFilter(volunteer_id=user.id)
-    return serve(_personal_feed(user, FeedKind.VOLUNTEER, spec, "デジタル活用支援 活動予定"),
+    spec = FeedFilter(volunteer_id=found.user_id)
+    return serve(_personal_feed(found.user, FeedKind.VOLUNTEER, spec, "デジタル活用支援 活動予定"),
                  private=True)  # fmt: skip
 
 
+#: More values than this for one filter is not a choice someone made.
+MAX_FILTER_VALUES = 200
+
+
 def coordinator_filter(args) -> tuple[FeedFilter, str]:
-    """``?ward=shibuya&ward=minato&kind=class&topic=line``: every part optional, each checked."""
+    """``?ward=shibuya&ward=minato&kind=class&topic=line&venue=12``: every part optional,
+    each checked."""
+    if any(len(args.getlist(key)) > MAX_FILTER_VALUES for key in args):
+        raise BadFeedRequest("絞り込みの値が多すぎます。 / Too many filter values.")
     wards = []
     for key in args.getlist("ward"):
         ward = find_ward(key)
@@ -156,25 +170,31 @@ def coordinator_filter(args) -> tuple[FeedFilter, str]:
     try:
         kinds = tuple(SessionKind(value) for value in args.getlist("kind"))
         topics = tuple(Topic(value) for value in args.getlist("topic"))
+        venue_ids = tuple(sorted({int(value) for value in args.getlist("venue")}))
     except ValueError as error:
         raise BadFeedRequest(
-            f"kind か topic の値が正しくありません。 / Unknown kind or topic: {error}"
+            f"kind・topic・venue の値が正しくありません。 / Unknown kind, topic or venue: {error}"
         ) from None
+    known = db.session.scalars(sa.select(Venue.id).where(Venue.id.in_(venue_ids))).all()
+    if len(known) != len(venue_ids):
+        raise BadFeedRequest("会場が見つかりません。 / No such venue.")
     names = "・".join(ward.name_ja for ward in wards) or "23区"
     spec = FeedFilter(ward_ids=tuple(sorted(ward.id for ward in wards)), kinds=kinds,
-                      topics=topics)  # fmt: skip
+                      topics=topics, venue_ids=venue_ids)  # fmt: skip
     return spec, f"デジタル活用支援 {names}"
 
 
 @bp.route("/calendar/c/<token>.ics")
 @public
 def coordinator_feed(token: str):
-    """All wards' sessions, filtered in the URL: for coordinators, behind their secret."""
-    user = services.token_owner(token, FeedKind.COORDINATOR)
-    if user is None:
+    """All wards' sessions as the coordinator chose, behind their secret. A query in the
+    address (as older addresses had) is used instead of the stored choice."""
+    found = services.live_token_for(token, FeedKind.COORDINATOR)
+    if found is None:
         abort(404)
-    spec, name = coordinator_filter(request.args)
-    return serve(_personal_feed(user, FeedKind.COORDINATOR, spec, name), private=True)
+    chosen = request.args if request.args else MultiDict(found.filters or {})
+    spec, name = coordinator_filter(chosen)
+    return serve(_personal_feed(found.user, FeedKind.COORDINATOR, spec, name), private=True)
 
 
 @bp.route("/me/shifts/<int:shift_id>.ics")
@@ -194,6 +214,7 @@ def shift_file(shift_id: int):
     return serve(feed, private=True, download=f"shift-{shift.id}.ics")
 
 
+ISSUED = _l("Your calendar address is ready. Copy it now: it is shown only once.")
 FEED_ENDPOINTS = {
     FeedKind.VOLUNTEER: "calendar.volunteer_feed",
     FeedKind.COORDINATOR: "calendar.coordinator_feed",
@@ -201,20 +222,51 @@ FEED_ENDPOINTS = {
 PERSONAL_ROLES = (Role.VOLUNTEER, Role.COORDINATOR, Role.ADMIN)
 
 
+def _feed_choice_form(**kwargs) -> FeedChoiceForm:
+    wards = list_wards()
+    venues = db.session.scalars(
+        sa.select(Venue).where(Venue.is_active).order_by(Venue.ward_id, Venue.name)
+    ).all()
+    return FeedChoiceForm(wards, list(venues), **kwargs)
+
+
 @bp.route("/me/calendar")
 @require(*PERSONAL_ROLES)
 def my_calendar():
-    """The user's feed URLs: create, replace or stop them."""
+    """The user's feed URLs: create, replace or stop them; a coordinator chooses what theirs
+    shows."""
     kinds = services.feeds_for(current_user)
+    tokens = {kind: services.live_token(current_user, kind) for kind in kinds}
+    coordinator = tokens.get(FeedKind.COORDINATOR)
+    choice = None
+    if FeedKind.COORDINATOR in kinds:
+        stored = coordinator.filters if coordinator and coordinator.filters else {}
+        choice = _feed_choice_form(formdata=None, data=stored)
     return render_template(
-        "calendar/mine.html",
-        kinds=kinds,
-        tokens={kind: services.live_token(current_user, kind) for kind in kinds},
-        form=ButtonForm(),
-        wards=db.session.scalars(db.select(Ward).order_by(Ward.code)).all(),
-        session_kinds=list(SessionKind),
-        topics=list(Topic),
+        "calendar/mine.html", kinds=kinds, tokens=tokens, form=ButtonForm(), choice=choice
     )
+
+
+@bp.route("/me/calendar/coordinator/choice", methods=["POST"])
+@require(Role.COORDINATOR, Role.ADMIN)
+def choose():
+    """Save what the coordinator's calendar shows; make the address if there is none."""
+    form = _feed_choice_form()
+    saved = run_form(
+        form,
+        lambda: services.choose_filters(current_user, form.filters()),
+        lambda raw: (
+            str(ISSUED)
+            if raw
+            else _("Saved. Calendar apps show the change the next time they fetch the calendar.")
+        ),
+    )
+    if saved is None:
+        flash_errors(form)
+        return redirect(url_for("calendar.my_calendar"))
+    if saved.result is None:
+        return redirect(url_for("calendar.my_calendar"))
+    return _issued(FeedKind.COORDINATOR, saved.result)
 
 
 def _feed_kind_or_404(value: str) -> FeedKind:
@@ -234,7 +286,7 @@ def issue(feed: str):
     raw = run_button(
         ButtonForm(),
         lambda: services.issue_token(current_user, kind),
-        _("Your calendar address is ready. Copy it now: it is shown only once."),
+        str(ISSUED),
         # Asked only when there is an address that the new one would replace.
         ask=lambda: (
             ConfirmFirst(
@@ -251,12 +303,26 @@ def issue(feed: str):
     )
     if raw is None:
         return redirect(url_for("calendar.my_calendar"))
+    return _issued(kind, raw)
+
+
+def _issued(kind: FeedKind, raw: str):
+    """The new address, shown once: to copy, to scan, or to open in a calendar app."""
     address = public_url(FEED_ENDPOINTS[kind], token=raw)
     return render_template(
         "calendar/issued.html",
         kind=kind,
         address=address,
         webcal=address.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
+        qr_code=Markup(
+            segno.make(address, error="m").svg_inline(
+                scale=4,
+                dark="#000",
+                light="#fff",
+                omitsize=True,
+                title=_("QR code of the address"),
+            )
+        ),
     )
 
 

@@ -136,3 +136,23 @@ def test_reminder_wording_is_plain_words_with_a_live_preview(page, live_server):
     page.set_viewport_size({"width": 390, "height": 844})
     problems += problems_on(page)
     assert not problems, "\n".join(problems)
+
+
+def test_a_coordinator_builds_a_calendar_address_with_controls(page, live_server):
+    log_in(page, "coordinator@example.jp")
+    page.goto("/me/calendar")
+    page.get_by_label("渋谷区", exact=True).check()
+    page.get_by_label("スマホ教室").check()
+    page.get_by_role("button", name="保存してカレンダーのアドレスを作る").click()
+    address = page.get_by_label("登録するアドレス")
+    expect(address).to_have_value(re.compile(r"/calendar/c/[\w-]+\.ics$"))
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    page.get_by_role("button", name=re.compile("^コピー")).click()
+    expect(page.get_by_role("status").last).to_have_text(
+        "コピーしました。カレンダーアプリに貼り付けてください。"
+    )
+    problems = problems_on(page)
+    page.goto("/me/calendar")
+    expect(page.get_by_label("渋谷区", exact=True)).to_be_checked()
+    problems += problems_on(page)
+    assert not problems, "\n".join(problems)

@@ -370,8 +370,62 @@ def test_the_coordinator_feed_filters_by_ward_kind_and_topic(client, users, venu
     assert titles("?ward=shibuya&ward=shinagawa&kind=consultation") == {"渋谷相談"}
     assert titles("?topic=line") == {"渋谷LINE"}
     bad = client.get(f"/calendar/c/{raw}.ics?kind=party")
-    assert bad.status_code == 400 and "kind か topic" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "kind・topic・venue" in bad.get_data(as_text=True)
     assert client.get(f"/calendar/c/{raw}.ics?ward=atlantis").status_code == 400
+    assert titles(f"?venue={venue.id}") == {"渋谷LINE", "渋谷相談"}
+    assert client.get(f"/calendar/c/{raw}.ics?venue=999999").status_code == 400
+    assert client.get(f"/calendar/c/{raw}.ics?venue=x").status_code == 400
+    assert (
+        client.get(f"/calendar/c/{raw}.ics?" + "&".join(["kind=class"] * 201)).status_code == 400
+    )
+
+
+def test_a_coordinator_chooses_what_the_calendar_shows_with_controls(client, users, venue,
+                                                                     shinagawa):  # fmt: skip
+    factories.make_session(venue, starts_dt=local(4, 10), title="渋谷LINE", topics=(Topic.LINE,))
+    factories.make_session(venue, starts_dt=local(4, 13), title="渋谷相談",
+                           kind=SessionKind.CONSULTATION)  # fmt: skip
+    factories.make_session(factories.make_venue(shinagawa), starts_dt=local(4, 10), title="品川")
+    db.session.commit()
+    log_in(client, users["coordinator"])
+    page = client.get("/me/calendar").get_data(as_text=True)
+    assert "カレンダーに出すもの" in page and 'name="ward" type="checkbox" value="shibuya"' in page
+    assert f'value="{venue.id}"' in page and "?ward=" not in page
+
+    # No address yet: saving the choice makes one, shown once with a copy button and a QR code.
+    issued = client.post("/me/calendar/coordinator/choice", data={"ward": ["shibuya"],
+                                                                  "kind": ["class"]})  # fmt: skip
+    html = issued.get_data(as_text=True)
+    assert issued.status_code == 200 and "<svg" in html and "data-copy" in html
+    assert "Google" in html and "Outlook" in html and "iPhone" in html
+    address = re.search(r'id="feed-address"[^>]* value="([^"]+)"', html)[1]
+    path = address.removeprefix("http://localhost")
+    assert "?" not in path
+
+    def titles() -> set[str]:
+        return {str(event["SUMMARY"]) for event in parse(client.get(path)).events}
+
+    assert titles() == {"渋谷LINE"}
+    # Changing the choice keeps the address; the feed follows at once.
+    saved = client.post("/me/calendar/coordinator/choice", data={"venue": [str(venue.id)]})
+    assert saved.status_code == 302
+    assert titles() == {"渋谷LINE", "渋谷相談"}
+    page = client.get("/me/calendar").get_data(as_text=True)
+    assert (
+        'checked id="venue-' in page or f'value="{venue.id}" checked' in page or "checked" in page
+    )
+    client.post("/me/calendar/coordinator/choice", data={})
+    assert titles() == {"渋谷LINE", "渋谷相談", "品川"}
+    # A new address keeps the choice; a choice that is not offered changes nothing.
+    client.post("/me/calendar/coordinator/choice", data={"kind": ["salon"]})
+    raw = services.issue_token(users["coordinator"], FeedKind.COORDINATOR)
+    db.session.commit()
+    assert services.live_token(users["coordinator"], FeedKind.COORDINATOR).filters == {
+        "kind": ["salon"]}  # fmt: skip
+    client.post("/me/calendar/coordinator/choice", data={"ward": ["atlantis"]})
+    assert services.live_token(users["coordinator"], FeedKind.COORDINATOR).filters == {
+        "kind": ["salon"]}  # fmt: skip
+    assert client.get(f"/calendar/c/{raw}.ics").status_code == 200
 
 
 def test_people_manage_their_feed_address_on_their_page(client, volunteer):
