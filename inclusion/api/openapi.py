@@ -186,3 +186,26 @@ def operations(description: dict) -> list[dict]:
                 ],
             })  # fmt: skip
     return found
+
+
+def texts(description: dict) -> list[str]:
+    """The description's words that the docs page shows, each once: what translators get."""
+    found = [description["info"].get("description", "")]
+    for operation in operations(description):
+        found += [operation["summary"], operation["description"]]
+        found += [response["description"] or "" for _status, response in operation["responses"]]
+    for schema in description.get("components", {}).get("schemas", {}).values():
+        found.append(schema.get("description", ""))
+        found += [field.get("description", "") for field in schema.get("properties", {}).values()]
+    return list(dict.fromkeys(text for text in found if text.strip()))
+
+
+def extract(fileobj, keywords, comment_tags, options):
+    """A Babel extractor (``babel.cfg``): the API description's words, read from the app's
+    routes and schemas, so the docs page can show them in the page's language."""
+    from inclusion import create_app
+
+    app = create_app()
+    with app.test_request_context():
+        for text in texts(spec()):
+            yield 1, "gettext", text, ["From the API description (docstrings and schemas)."]
