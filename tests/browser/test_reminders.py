@@ -59,18 +59,21 @@ def test_staff_rewrite_the_sms_and_go_back_to_the_standard(page, live_server):
     page.goto("/manage/shibuya")
     page.get_by_role("link", name="お知らせ", exact=True).click()
     page.get_by_role("link", name="区民への事前のお知らせ（SMS）").click()
-    text = page.get_by_label("文面", exact=True)
+    text = page.get_by_label("開催前", exact=True)
 
-    text.fill("渋谷区役所デジタル推進課からのお知らせです。" * 3 + "{{ day }}{{ start }}")
+    text.fill("渋谷区役所デジタル推進課からのお知らせです。" * 3 + "{日時}")
     page.get_by_role("button", name="文面を保存").click()
     expect(page.get_by_role("alert")).to_contain_text("1通のSMSは70文字までです")
     problems = problems_on(page)
 
-    text.fill("【渋谷区】{{ day }}{{ start }}から{{ venue }}で。お休みは{{ ward_phone }}へ")
+    text.fill("【渋谷区】{日時}から{会場}で。お休みは{区の電話}へ")
     page.get_by_role("button", name="文面を保存").click()
     expect(page.get_by_role("status")).to_contain_text("保存しました")
     expect(page.get_by_text("区の独自の文面です")).to_be_visible()
-    expect(page.locator("dd").first).to_contain_text("10:00から区民会館 第1会議室で。")
+    # As it reads for the ward's next session: its own time and venue, not template code.
+    expect(page.locator("#text-samples dd").first).to_contain_text("【渋谷区】")
+    expect(page.locator("#text-samples dd").first).to_contain_text("で。お休みは")
+    expect(page.locator("#text-samples")).not_to_contain_text("{")
     problems += problems_on(page)
 
     page.get_by_role("button", name="標準の文面に戻す").click()
@@ -78,5 +81,5 @@ def test_staff_rewrite_the_sms_and_go_back_to_the_standard(page, live_server):
     problems += problems_on(page)
     page.get_by_role("button", name="はい、標準の文面に戻します").click()
     expect(page.get_by_role("status")).to_contain_text("標準の文面に戻しました。")
-    expect(page.locator("dd").first).to_contain_text("10:00 スマホ入門講座")
+    expect(page.locator("#text-samples dd").first).not_to_contain_text("で。お休みは")
     assert not problems, "\n".join(problems)

@@ -148,7 +148,7 @@ def test_a_coordinator_builds_a_calendar_address_with_controls(page, live_server
     expect(address).to_have_value(re.compile(r"/calendar/c/[\w-]+\.ics$"))
     expect(page.locator(".qr-code svg")).to_be_visible()
     page.get_by_role("button", name=re.compile("^コピー")).click()
-    expect(page.get_by_role("status").last).to_have_text(
+    expect(page.locator("#feed-address-status")).to_have_text(
         "コピーしました。カレンダーアプリに貼り付けてください。"
     )
     problems = problems_on(page)
