@@ -14,7 +14,7 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
         "link", name="APIキー"
     ).click()
     page.get_by_label("連携先").fill("23区共同コールセンター")
-    page.get_by_label("区民の予約・予約の取消・出欠の記録").check()
+    page.get_by_label("区民の予約・予約の取り消し・出欠の記録").check()
     page.get_by_label("電話番号で区民を検索（個人情報）").check()
     page.get_by_role("button", name="キーを作成").click()
     expect(page.get_by_role("status")).to_contain_text("もう一度表示することはできません")
@@ -22,7 +22,7 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
     assert re.fullmatch(r"incl_[A-Za-z0-9_-]{40,}", secret)
     keys = page.get_by_role("region", name="キー").last
     expect(keys).to_contain_text("23区共同コールセンター")
-    expect(keys).to_contain_text("区民の予約・予約の取消・出欠の記録")
+    expect(keys).to_contain_text("区民の予約・予約の取り消し・出欠の記録")
 
     response = page.request.get("/api/v1/sessions", headers={"Authorization": f"Bearer {secret}"})
     assert response.status == 403  # it may book, not read sessions
