@@ -30,7 +30,7 @@ run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) demo --logins; \
 	wait $$web
 
-## screenshots: each main staff page at 1280×800 and 390×844, in screenshots/ (needs chromium)
+## screenshots: each main staff page at 1280×800 and 390×844, in screenshots/ (needs chromium and fonts-noto-cjk)
 screenshots: $(VENV)/.installed $(COMPILED)
 	SCREENSHOTS_DIR=$(CURDIR)/screenshots INCLUSION_REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_screenshots.py
 

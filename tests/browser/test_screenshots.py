@@ -40,7 +40,9 @@ def staff_pages(app) -> dict[str, str]:
         "follow-ups": f"{base}/follow-ups",
         "replies": f"{base}/replies",
         "volunteers": f"{base}/volunteers",
+        "series-new": f"{base}/series/new",
         "reminders": f"{base}/reminders",
+        "reminder-wording": f"{base}/reminders/texts/sms_resident.txt",
         "targets": f"{base}/targets",
         "audit-log": f"{base}/audit",
     }
