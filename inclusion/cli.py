@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -180,6 +182,14 @@ def check_command() -> None:
         place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
     warnings += telephony_warnings(config)
+    # Wording files per ward were read before the wording became plain words per ward.
+    templates = Path(current_app.template_folder)
+    warnings += [
+        f"{folder.relative_to(templates.parent)}/ is no longer read: rewrite that ward's "
+        "messages on its reminders page"
+        for folder in sorted((templates / "reminders").iterdir())
+        if folder.is_dir()
+    ]
     if not config["METRICS_TOKEN"]:
         warnings.append("METRICS_TOKEN is not set: /metrics answers nobody outside a debug run")
     if not config["PUBLIC_BASE_URL"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 LANGUAGE_COOKIE = "lang"
@@ -77,7 +77,14 @@ def local_datetime(value: datetime | None) -> str:
     return format_datetime(value, f"{DATE_PATTERNS[language]} {TIME_PATTERNS[language]}")
 
 
+def translated(text: str) -> str:
+    """Words that come from elsewhere (the API description), in the page's language: plain
+    text, escaped like any other value, never formatted with ``%``."""
+    return gettext(text) if text else ""
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(translated, "translated")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_datetime, "datetime")

@@ -226,3 +226,12 @@ def test_retention_command_reports_and_dry_runs(app):
     assert db.session.get(Resident, resident_id) is None
     bad = runner.invoke(args=["residents", "retention", "--years", "0"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_check_warns_of_wording_files_no_longer_read(app, tmp_path):
+    (tmp_path / "reminders" / "shibuya").mkdir(parents=True)
+    (tmp_path / "reminders" / "_samples.html").write_text("")
+    app.template_folder = str(tmp_path)
+    output = app.test_cli_runner().invoke(args=["check"]).output
+    assert "reminders/shibuya/ is no longer read" in output
+    assert "_samples" not in output

@@ -8,7 +8,7 @@ import re
 
 from babel.messages.pofile import read_po
 
-from inclusion.reminders.wording import STANDARD
+from inclusion.reminders.wording import MESSAGES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -35,8 +35,10 @@ def test_no_page_or_message_uses_a_word_the_glossary_rules_out():
     with open(ROOT / "inclusion/translations/ja/LC_MESSAGES/messages.po", "rb") as po:
         catalog = read_po(po, locale="ja")
     texts = {f"ja: {message.id}": message.string for message in catalog if message.id}
-    for name, kinds in STANDARD.items():
-        texts.update({f"wording: {name} {kind}": words for kind, words in kinds.items()})
+    for name, message in MESSAGES.items():
+        texts.update(
+            {f"wording: {name} {kind}": words for kind, words in message.standard.items()}
+        )
     for template in (ROOT / "templates").rglob("*"):
         if template.suffix in (".html", ".txt", ".xml"):
             texts[str(template.relative_to(ROOT))] = template.read_text(encoding="utf-8")

@@ -89,7 +89,7 @@ def test_a_ward_s_own_template_becomes_plain_words_per_kind(backend, tmp_path_fa
                 "INSERT INTO reminder_texts (ward_id, name, body, updated_dt) "
                 "SELECT id, :name, :body, CURRENT_TIMESTAMP FROM wards WHERE slug = :slug"
             )
-            own = "【{{ ward.name_ja }}】{% if kind == 'morning' %}本日{% endif %}{{ day }}{{ start }} {{ title }}{{ venue }}。{{ ward_phone }}"  # noqa: E501
+            own = "【{{ ward.name_ja }}】{% if kind == 'morning' %}本日{% endif %}{{ day }}{{ start }} {% if course %}{{ course }} {% endif %}{{ title }}{{ venue }}。お休みは{% if two_way %}「2」と返信か{% endif %}{{ ward_phone }}へ"  # noqa: E501
             db.session.execute(insert, {"name": "sms_resident.txt", "body": own,
                                         "slug": "shibuya"})  # fmt: skip
             db.session.execute(insert, {"name": "sms_resident.txt", "body": "{{ nonsense }}",
@@ -99,9 +99,13 @@ def test_a_ward_s_own_template_becomes_plain_words_per_kind(backend, tmp_path_fa
             rows = db.session.execute(
                 sa.text("SELECT kind, body FROM reminder_texts ORDER BY kind")
             ).all()
+            # What only a course or a two-way sender said is a place now, not lost.
             assert [tuple(row) for row in rows] == [
-                ("morning", "【{区名}】本日{日時} {名前}{会場}。{区の電話}"),
-                ("two_days_before", "【{区名}】{日時} {名前}{会場}。{区の電話}"),
+                ("morning", "【{区名}】本日{日時} {回} {名前} {会場}。お休みは{返信}{区の電話}へ"),
+                (
+                    "two_days_before",
+                    "【{区名}】{日時} {回} {名前} {会場}。お休みは{返信}{区の電話}へ",
+                ),
             ]
             db.session.remove()
             db.engine.dispose()

@@ -73,6 +73,7 @@ NOT_EDIT_FORMS = {
     "calendar.import_file": "uploads a file",
     "calendar.import_preview": "confirms an upload",
     "calendar.issue": "a button",
+    "reminders.preview_text": "shows draft wording as it would read; saves nothing",
     "calendar.revoke": "a button",
     "main.set_language": "a button per language",
     "reminders.handle_reply": "a button",

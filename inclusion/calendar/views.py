@@ -171,6 +171,8 @@ def coordinator_filter(args) -> tuple[FeedFilter, str]:
         kinds = tuple(SessionKind(value) for value in args.getlist("kind"))
         topics = tuple(Topic(value) for value in args.getlist("topic"))
         venue_ids = tuple(sorted({int(value) for value in args.getlist("venue")}))
+        if any(not 0 < venue_id < 2**31 for venue_id in venue_ids):
+            raise ValueError(f"venue {max(venue_ids)}")
     except ValueError as error:
         raise BadFeedRequest(
             f"kind・topic・venue の値が正しくありません。 / Unknown kind, topic or venue: {error}"
@@ -187,12 +189,12 @@ def coordinator_filter(args) -> tuple[FeedFilter, str]:
 @bp.route("/calendar/c/<token>.ics")
 @public
 def coordinator_feed(token: str):
-    """All wards' sessions as the coordinator chose, behind their secret. A query in the
-    address (as older addresses had) is used instead of the stored choice."""
+    """All wards' sessions as the coordinator chose, behind their secret. An address made
+    before the choice was kept with it reads the choice from its query."""
     found = services.live_token_for(token, FeedKind.COORDINATOR)
     if found is None:
         abort(404)
-    chosen = request.args if request.args else MultiDict(found.filters or {})
+    chosen = request.args if found.filters is None else MultiDict(found.filters)
     spec, name = coordinator_filter(chosen)
     return serve(_personal_feed(found.user, FeedKind.COORDINATOR, spec, name), private=True)
 
@@ -309,20 +311,17 @@ def issue(feed: str):
 def _issued(kind: FeedKind, raw: str):
     """The new address, shown once: to copy, to scan, or to open in a calendar app."""
     address = public_url(FEED_ENDPOINTS[kind], token=raw)
+    # webcal:// asks a phone to subscribe; https:// would import the events once.
+    webcal = address.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
+    qr_code = segno.make(webcal, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", omitsize=True, title=_("QR code of the address")
+    )
     return render_template(
         "calendar/issued.html",
         kind=kind,
         address=address,
-        webcal=address.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1),
-        qr_code=Markup(
-            segno.make(address, error="m").svg_inline(
-                scale=4,
-                dark="#000",
-                light="#fff",
-                omitsize=True,
-                title=_("QR code of the address"),
-            )
-        ),
+        webcal=webcal,
+        qr_code=Markup(qr_code.replace("<svg ", '<svg role="img" ', 1)),
     )
 
 

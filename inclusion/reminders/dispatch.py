@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
 from inclusion.extensions import db
-from inclusion.reminders import messages, planning, quiet
+from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
     Channel,
     MaybeSent,
@@ -41,7 +41,6 @@ from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
 )
-from inclusion.reminders.wording import STANDARD
 from inclusion.residents.models import (
     OptOutSource,
     ReminderChannel,
@@ -120,7 +119,7 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
     if reminder.recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
         extra["role"] = reminder.shift.role.label
-    elif reminder.kind in STANDARD["sms_notice.txt"]:
+    elif reminder.kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED):
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import EditForm, LocalTimeField, WholeNumberField
 from inclusion.reminders.texts import KIND_LABELS
-from inclusion.reminders.wording import STANDARD
+from inclusion.reminders.wording import MESSAGES
 from inclusion.sessions.forms import NUMBER_HINT, TIME_FORMAT_HINT
 
 
@@ -69,7 +69,7 @@ class TextForm(EditForm):
 
     def draft(self) -> dict[str, str]:
         """The wording as typed, by kind."""
-        return {kind: self[kind].data or "" for kind in STANDARD[self.name]}
+        return {kind: self[kind].data or "" for kind in MESSAGES[self.name].kinds}
 
 
 def _text_form(name: str) -> type[TextForm]:
@@ -79,9 +79,9 @@ def _text_form(name: str) -> type[TextForm]:
             validators=[InputRequired(REQUIRED)],
             render_kw={"rows": 3, "lang": "ja"},
         )
-        for kind in STANDARD[name]
+        for kind in MESSAGES[name].kinds
     }
     return type("TextForm", (TextForm,), {"name": name, **fields})
 
 
-TEXT_FORMS = {name: _text_form(name) for name in STANDARD}
+TEXT_FORMS = {name: _text_form(name) for name in MESSAGES}

@@ -14,7 +14,7 @@ from flask import current_app, g
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderText
-from inclusion.reminders.wording import STANDARD, fill
+from inclusion.reminders.wording import MESSAGES, fill
 from inclusion.residents.bookings import place_times
 from inclusion.wards.models import Ward
 
@@ -59,7 +59,8 @@ def forget_ward_texts() -> None:
 def words_in_use(ward: Ward, name: str) -> dict[str, str]:
     """The wording of each kind of ``name`` that the ward's messages use now."""
     own = _ward_texts(ward.id)
-    return {kind: own.get((name, kind), words) for kind, words in STANDARD[name].items()}
+    standard = MESSAGES[name].standard
+    return {kind: own.get((name, kind), words) for kind, words in standard.items()}
 
 
 def arrival(reminder: Reminder) -> datetime:
@@ -89,11 +90,23 @@ def _words(ward: Ward, name: str, kind: str, draft: dict[str, str] | None) -> st
     return (draft if draft is not None else words_in_use(ward, name))[kind]
 
 
-def _course_values(course: str | None, spoken: bool) -> dict[str, str]:
-    if not course:
-        return {"回": "", "全日程": ""}
-    part = f"の{course.replace('/', '、')}" if spoken else f"{course} "
-    return {"回": part, "全日程": "全日程を"}
+def _values(ward: Ward, starts_dt: datetime, spoken: bool, course: str | None, role: str):
+    """What the places of a message hold, but the session's name and venue: in an SMS, or
+    as said on a call."""
+    two_way = not spoken and current_app.config["REMINDER_SMS_TWO_WAY"]
+    part = course.replace("/", "、") if spoken and course else course
+    return {
+        "区名": ward.name_ja,
+        "日時": spoken_when(starts_dt)
+        if spoken
+        else f"{short_day(starts_dt)}{clock.to_local(starts_dt):%H:%M}",
+        "区の電話": spoken_number(ward.booking_phone) if spoken else ward.booking_phone,
+        "回": (f"の{part}" if spoken else part) if course else "",
+        "全日程": "全日程を" if course else "",
+        # Only a number (not a sender name) lets residents answer the SMS.
+        "返信": "「2」と返信か" if two_way else "",
+        "役割": role,
+    }
 
 
 def sms_text(
@@ -113,30 +126,21 @@ def sms_text(
 
     ``draft`` is wording being tried in the editor, by kind, instead of the ward's."""
     words = _words(ward, name, kind, draft)
-    two_way = current_app.config["REMINDER_SMS_TWO_WAY"]
-    base = {
-        "区名": ward.name_ja,
-        "日時": f"{short_day(starts_dt)}{clock.to_local(starts_dt):%H:%M}",
-        "区の電話": ward.booking_phone,
-        # Only a number (not a sender name) lets residents answer the SMS.
-        "返信": "「2」と返信か" if two_way else "",
-        "役割": role,
-        **_course_values(course, spoken=False),
-    }
+    base = _values(ward, starts_dt, False, course, role)
 
     def write(shown_title: str, shown_venue: str) -> str:
         return fill(words, {**base, "名前": shown_title, "会場": shown_venue})
 
-    text = write(f"{title} ", venue)
+    text = write(title, venue)
     if sms_length(text) <= SMS_LIMIT:
         return text
     untitled = write("", venue)
     room = SMS_LIMIT - sms_length(untitled) - len("… ")
     if room >= MIN_TITLE:
-        return write(f"{clip(title, room)}… ", venue)
+        return write(f"{clip(title, room)}…", venue)
     if sms_length(untitled) <= SMS_LIMIT:
         return untitled
-    return write("", clip(venue, SMS_LIMIT - sms_length(write("", ""))))
+    return write("", clip(venue, SMS_LIMIT - sms_length(write("", "")) - 1))
 
 
 #: Hours as said aloud: 7時 read as しちじ is misheard for いちじ, so say なな.
@@ -184,13 +188,5 @@ def voice_text(
     draft: dict[str, str] | None = None,
 ) -> str:
     """What a reminder call says (the call says it twice)."""
-    values = {
-        "区名": ward.name_ja,
-        "日時": spoken_when(starts_dt),
-        "名前": title,
-        "会場": venue,
-        "区の電話": spoken_number(ward.booking_phone),
-        "役割": role,
-        **_course_values(course, spoken=True),
-    }
+    values = {**_values(ward, starts_dt, True, course, role), "名前": title, "会場": venue}
     return fill(_words(ward, name, kind, draft), values)

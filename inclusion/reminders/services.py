@@ -25,7 +25,7 @@ from inclusion.reminders.models import (
     Reply,
 )
 from inclusion.reminders.quiet import checked_window
-from inclusion.reminders.wording import STANDARD
+from inclusion.reminders.wording import MESSAGES
 from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
@@ -199,43 +199,46 @@ def ward_texts(ward: Ward) -> dict[str, ReminderText]:
 
 
 def check_text(ward: Ward, name: str, draft: dict[str, str]) -> list[texts.Sample]:
-    """Try the draft wording of every kind of ``name``: its samples, or a plain reason why
-    it cannot be sent (shown at the kind's field)."""
+    """Try the draft wording of every kind of ``name``: how it reads for the ward's next
+    session, or a plain reason why it cannot be sent (shown at the kind's field)."""
+    message = MESSAGES[name]
+    draft = {kind: wording.typed(words) for kind, words in draft.items()}
+    one_way = message.is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
     for kind, words in draft.items():
         if not words.strip():
             raise RuleViolation(_l("Write the text, or go back to the standard one."), kind)
         if len(words) > TEXT_MAX_LENGTH:
             raise RuleViolation(_l("Keep the text under 2,000 characters."), kind)
         wording.check(name, kind, words)
-    samples = texts.samples(ward, name, draft)
-    spec = texts.EDITABLE[name]
-    one_way = spec.is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
-    for sample in samples:
-        if one_way and any(word in sample.text.lower() for word in ONE_WAY_WORDS):
+        # The words themselves, not a session's name that happens to say 返信.
+        asked = words.replace("{返信}", "").lower()
+        if one_way and any(word in asked for word in ONE_WAY_WORDS):
             raise RuleViolation(
                 _l(
                     "Residents cannot answer these SMS (they come from a sender name, not a "
                     "number): do not ask them to reply; give the ward's number to call."
                 ),
-                sample.kind,
+                kind,
             )
-        if spec.is_sms and sample.too_long:
-            raise RuleViolation(
-                _l(
-                    "Even without the session's name and venue, this SMS has %(length)s "
-                    "characters; one SMS holds %(limit)s.",
-                    length=sample.length,
-                    limit=messages.SMS_LIMIT,
-                ),
-                sample.kind,
-            )
-    return samples
+    if message.is_sms:
+        for sample in texts.samples(ward, name, draft, texts.longest_sample()):
+            if sample.too_long:
+                raise RuleViolation(
+                    _l(
+                        "Even without the session's name and venue, this SMS has %(length)s "
+                        "characters; one SMS holds %(limit)s.",
+                        length=sample.length,
+                        limit=messages.SMS_LIMIT,
+                    ),
+                    sample.kind,
+                )
+    return texts.samples(ward, name, draft)
 
 
 def update_text(actor: User, ward: Ward, name: str, draft: dict[str, str]) -> bool:
     """Use the ward's own wording of ``name`` (by kind) from the next message on; whether
     anything changed. Wording equal to the standard is kept as the standard."""
-    draft = {kind: unix_lines(words).strip() for kind, words in draft.items()}
+    draft = {kind: wording.typed(unix_lines(words)) for kind, words in draft.items()}
     check_text(ward, name, draft)
     lock_row(Ward, ward.id)  # one writer per ward: no two rows for one kind
     stored = sa.select(ReminderText).where(
@@ -245,10 +248,11 @@ def update_text(actor: User, ward: Ward, name: str, draft: dict[str, str]) -> bo
     changed = []
     for kind, words in draft.items():
         row = rows.get(kind)
-        if words == (row.body if row else STANDARD[name][kind]):
+        standard = MESSAGES[name].standard[kind]
+        if words == (row.body if row else standard):
             continue
         changed.append(kind)
-        if words == STANDARD[name][kind]:
+        if words == standard:
             db.session.delete(row)
         elif row is None:
             db.session.add(ReminderText(ward_id=ward.id, name=name, kind=kind, body=words,

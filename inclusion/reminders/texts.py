@@ -4,7 +4,7 @@ for the ward's next real session."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from inclusion import clock
 from inclusion.courses.services import course_part
 from inclusion.extensions import db
 from inclusion.reminders import messages
-from inclusion.reminders.wording import ALLOWED, PLACEHOLDERS, STANDARD
+from inclusion.reminders.wording import MESSAGES, PLACEHOLDERS
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.wards.models import Ward
 
@@ -28,29 +28,6 @@ KIND_LABELS = {
     "promoted": _l("A seat freed for them"),
     "cancelled": _l("Session cancelled"),
     "moved": _l("Session moved"),
-}
-
-
-@dataclass(frozen=True)
-class TextSpec:
-    label: object
-    is_sms: bool
-    name: str
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        return tuple(STANDARD[self.name])
-
-
-EDITABLE = {
-    name: TextSpec(label, is_sms, name)
-    for name, label, is_sms in [
-        ("sms_resident.txt", _l("SMS reminder to a resident"), True),
-        ("voice_resident.txt", _l("Reminder call to a resident"), False),
-        ("sms_notice.txt", _l("SMS notice to a resident"), True),
-        ("voice_notice.txt", _l("Notice call to a resident"), False),
-        ("sms_volunteer.txt", _l("SMS reminder to a volunteer"), True),
-    ]
 }
 
 
@@ -94,6 +71,13 @@ def sample_start() -> datetime:
     return clock.to_utc(today + timedelta(days=(3 - today.weekday()) % 7 or 7), time(10))
 
 
+def longest_sample() -> SampleSession:
+    """A session whose date, time and course part are as long as they come (28 December,
+    第12回/全12回): what an SMS's length is checked against."""
+    starts_dt = clock.to_utc(date(clock.today().year, 12, 28), time(10))
+    return SampleSession(starts_dt, SAMPLE_TITLE, SAMPLE_VENUE, "第12回/全12回", False)
+
+
 def sample_session(ward: Ward) -> SampleSession:
     """The ward's next scheduled session, as the previews show it."""
     session = db.session.scalar(
@@ -117,9 +101,9 @@ def samples(
     ward: Ward, name: str, draft: dict[str, str] | None = None, sample: SampleSession | None = None
 ) -> list[Sample]:
     """The text as sent for each of its kinds, from ``draft`` when given."""
-    spec = EDITABLE[name]
+    message = MESSAGES[name]
     sample = sample or sample_session(ward)
-    write = messages.sms_text if spec.is_sms else messages.voice_text
+    write = messages.sms_text if message.is_sms else messages.voice_text
     return [
         Sample(
             kind,
@@ -135,10 +119,10 @@ def samples(
                 draft=draft,
             ),
         )
-        for kind in spec.kinds
+        for kind in message.kinds
     ]
 
 
 def placeholders(name: str) -> list[tuple[str, object]]:
     """The places ``name`` may use, each with what it holds."""
-    return [(place, PLACEHOLDERS[place]) for place in ALLOWED[name]]
+    return [(place, PLACEHOLDERS[place]) for place in MESSAGES[name].places]

@@ -18,6 +18,7 @@ from inclusion.forms import ButtonForm
 from inclusion.reminders import messages, services, texts
 from inclusion.reminders.forms import TEXT_FORMS, QuietHoursForm, StepForm
 from inclusion.reminders.models import Reminder, ReminderStep, Reply
+from inclusion.reminders.wording import MESSAGES, Message
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
@@ -183,7 +184,7 @@ def _policy_page(
         forms=forms,
         defaults=defaults,
         step_labels=STEP_LABELS,
-        editable=texts.EDITABLE,
+        editable=MESSAGES,
         own_texts=services.ward_texts(ward),
     )
 
@@ -204,8 +205,8 @@ def update_step(ward: Ward, step_id: int):
     return _policy_page(ward, QuietHoursForm.of(ward, formdata=None), form, step.id), 422
 
 
-def _editable_or_404(name: str) -> texts.TextSpec:
-    spec = texts.EDITABLE.get(name)
+def _editable_or_404(name: str) -> Message:
+    spec = MESSAGES.get(name)
     if spec is None:
         abort(404)
     return spec
@@ -215,12 +216,16 @@ def _editable_or_404(name: str) -> texts.TextSpec:
 @require(*STAFF_ROLES)
 def edit_text(ward: Ward, name: str):
     """Rewrite one message for the ward: plain words per kind, tried before saving."""
-    spec = _editable_or_404(name)
+    message = _editable_or_404(name)
     form = TEXT_FORMS[name].of(messages.words_in_use(ward, name))
     if not form.preview.data and run_form(
         form,
         lambda: services.update_text(current_user, ward, name, form.draft()),
-        _("Saved. The next messages use this text."),
+        lambda changed: (
+            _("Saved. The next messages use this text.")
+            if changed
+            else _("Nothing changed: these are the words in use.")
+        ),
     ):
         return redirect(url_for("reminders.edit_text", ward=ward.slug, name=name))
     sample = texts.sample_session(ward)
@@ -228,10 +233,9 @@ def edit_text(ward: Ward, name: str):
         "reminders/text_form.html",
         ward=ward,
         name=name,
-        spec=spec,
+        spec=message,
         own=services.ward_texts(ward).get(name),
         form=form,
-        sample=sample,
         placeholders=texts.placeholders(name),
         **_previews(ward, name, form.draft() if form.is_submitted() else None, sample),
     ), form_status(form)
@@ -240,29 +244,28 @@ def edit_text(ward: Ward, name: str):
 def _previews(ward: Ward, name: str, draft: dict[str, str] | None, sample) -> dict:
     """The messages as they would be sent, or why the draft cannot be: for the page and
     for the part of it that follows the fields."""
+    shown = {"sample": sample, "sms_limit": messages.SMS_LIMIT, "samples": [], "problem": None}
     try:
-        shown = (
-            services.check_text(ward, name, draft)
-            if draft
-            else texts.samples(ward, name, sample=sample)
-        )
+        if draft:
+            shown["samples"] = services.check_text(ward, name, draft)
+        else:
+            shown["samples"] = texts.samples(ward, name, sample=sample)
     except RuleViolation as violation:
-        return {"samples": [], "problem": str(violation)}
-    return {"samples": shown, "problem": None, "sms_limit": messages.SMS_LIMIT}
+        shown["problem"] = str(violation)
+    return shown
 
 
-@bp.route("/manage/<ward>/reminders/texts/<name>/preview")
+@bp.route("/manage/<ward>/reminders/texts/<name>/preview", methods=["POST"])
 @require(*STAFF_ROLES)
 def preview_text(ward: Ward, name: str):
-    """How draft wording reads for the ward's next session, as the editor's fields change."""
-    spec = _editable_or_404(name)
-    form = TEXT_FORMS[name](formdata=request.args, meta={"csrf": False})
-    sample = texts.sample_session(ward)
+    """How draft wording reads for the ward's next session, as the editor's fields change
+    (sent as a form: Japanese words are too long for an address)."""
+    message = _editable_or_404(name)
+    form = TEXT_FORMS[name]()
     return render_template(
         "reminders/_samples.html",
-        spec=spec,
-        sample=sample,
-        **_previews(ward, name, form.draft(), sample),
+        spec=message,
+        **_previews(ward, name, form.draft(), texts.sample_session(ward)),
     )
 
 

@@ -5,6 +5,8 @@ staff change the words, and the app fills in the facts."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
@@ -27,69 +29,112 @@ PLACEHOLDERS = {
 }
 
 _COMMON = ("区名", "日時", "名前", "会場", "回", "区の電話")
+_CALL_ENDS = "ご不明な点は、{区の電話}まで、お電話ください。"
 
-#: The wording that ships with the app: message → kind of message → words.
-STANDARD = {
-    "sms_resident.txt": {
-        "two_days_before": "【{区名}】{日時} {回}{名前}{会場}。お休みは{返信}{区の電話}へ",
-        "morning": "【{区名}】本日{日時} {回}{名前}{会場}。お休みは{返信}{区の電話}へ",
-    },
-    "voice_resident.txt": {
-        "two_days_before": (
-            "こちらは{区名}です。{日時}から、{会場}で、{名前}{回}があります。"
-            "お休みされるときは、このあと2を押すか、{区の電話}まで、お電話ください。"
-        ),
-        "morning": (
-            "こちらは{区名}です。本日、{日時}から、{会場}で、{名前}{回}があります。"
-            "お休みされるときは、このあと2を押すか、{区の電話}まで、お電話ください。"
-        ),
-    },
-    "sms_notice.txt": {
-        "promoted": (
-            "【{区名}】{日時} {名前}{会場}に空きが出て、{全日程}ご予約できました。"
-            "お休みは{区の電話}へ"
-        ),
-        "cancelled": "【{区名}】{日時} {名前}{会場}は中止になりました。問合せ{区の電話}",
-        "moved": "【{区名}】{名前}は{日時} {会場}に変わりました。問合せ{区の電話}",
-    },
-    "voice_notice.txt": {
-        "promoted": (
-            "こちらは{区名}です。キャンセル待ちをされていた、{日時}からの{名前}に、"
-            "空きが出ました。{全日程}ご予約しましたので、{会場}にお越しください。"
-            "ご不明な点は、{区の電話}まで、お電話ください。"
-        ),
-        "cancelled": (
-            "こちらは{区名}です。{日時}からの{名前}は、中止になりました。申し訳ございません。"
-            "ご不明な点は、{区の電話}まで、お電話ください。"
-        ),
-        "moved": (
-            "こちらは{区名}です。{名前}の日時や会場が変わりました。新しい日時は、{日時}から、"
-            "会場は{会場}です。ご不明な点は、{区の電話}まで、お電話ください。"
-        ),
-    },
-    "sms_volunteer.txt": {
-        "day_before": "【{区名}】{日時} {名前}{会場}（{役割}）。よろしくお願いします",
-    },
+
+@dataclass(frozen=True)
+class Message:
+    """A message a ward may reword: each of its kinds has its own words."""
+
+    label: object
+    is_sms: bool
+    #: The places its words may use.
+    places: tuple[str, ...]
+    #: The words that ship with the app, by kind of message.
+    standard: dict[str, str]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.standard)
+
+
+#: Every message, by its name in URLs and in ``reminder_texts``.
+MESSAGES = {
+    "sms_resident.txt": Message(
+        _l("SMS reminder to a resident"),
+        True,
+        (*_COMMON, "返信"),
+        {
+            "two_days_before": "【{区名}】{日時} {回} {名前} {会場}。お休みは{返信}{区の電話}へ",
+            "morning": "【{区名}】本日{日時} {回} {名前} {会場}。お休みは{返信}{区の電話}へ",
+        },
+    ),
+    "voice_resident.txt": Message(
+        _l("Reminder call to a resident"),
+        False,
+        _COMMON,
+        {
+            "two_days_before": (
+                "こちらは{区名}です。{日時}から、{会場}で、{名前}{回}があります。"
+                "お休みされるときは、このあと2を押すか、{区の電話}まで、お電話ください。"
+            ),
+            "morning": (
+                "こちらは{区名}です。本日、{日時}から、{会場}で、{名前}{回}があります。"
+                "お休みされるときは、このあと2を押すか、{区の電話}まで、お電話ください。"
+            ),
+        },
+    ),
+    "sms_notice.txt": Message(
+        _l("SMS notice to a resident"),
+        True,
+        (*_COMMON, "全日程"),
+        {
+            "promoted": (
+                "【{区名}】{日時} {名前} {会場}に空きが出て、{全日程}ご予約できました。"
+                "お休みは{区の電話}へ"
+            ),
+            "cancelled": "【{区名}】{日時} {名前} {会場}は中止になりました。問合せ{区の電話}",
+            "moved": "【{区名}】日時・会場の変更：{日時} {名前} {会場}。問合せ{区の電話}",
+        },
+    ),
+    "voice_notice.txt": Message(
+        _l("Notice call to a resident"),
+        False,
+        (*_COMMON, "全日程"),
+        {
+            "promoted": (
+                "こちらは{区名}です。キャンセル待ちをされていた、{日時}からの{名前}に、"
+                "空きが出ました。{全日程}ご予約しましたので、{会場}にお越しください。" + _CALL_ENDS
+            ),
+            "cancelled": (
+                "こちらは{区名}です。{日時}からの{名前}は、中止になりました。"
+                "申し訳ございません。" + _CALL_ENDS
+            ),
+            "moved": (
+                "こちらは{区名}です。{名前}の日時や会場が変わりました。新しい日時は、"
+                "{日時}から、会場は{会場}です。" + _CALL_ENDS
+            ),
+        },
+    ),
+    "sms_volunteer.txt": Message(
+        _l("SMS reminder to a volunteer"),
+        True,
+        (*_COMMON, "役割"),
+        {"day_before": "【{区名}】{日時} {名前} {会場}（{役割}）。よろしくお願いします"},
+    ),
 }
 
-#: The places each message may use.
-ALLOWED = {
-    "sms_resident.txt": (*_COMMON, "返信"),
-    "voice_resident.txt": _COMMON,
-    "sms_notice.txt": (*_COMMON, "全日程"),
-    "voice_notice.txt": (*_COMMON, "全日程"),
-    "sms_volunteer.txt": (*_COMMON, "役割"),
-}
+#: Spaces an empty place leaves: two in a row, or one before a comma, a full stop or a
+#: closing bracket.
+_SPACES = re.compile(r" {2,}")
+_SPACE_BEFORE_STOP = re.compile(r" +(?=[、。）」])")
 
 
 def fill(words: str, values: dict[str, str]) -> str:
-    """The words with each place filled in."""
-    return PLACEHOLDER.sub(lambda found: values[found.group(1)], words).strip()
+    """The words with each place filled in; an empty place leaves no stray space."""
+    filled = PLACEHOLDER.sub(lambda found: values[found.group(1)], words)
+    return _SPACE_BEFORE_STOP.sub("", _SPACES.sub(" ", filled)).strip()
+
+
+def typed(words: str) -> str:
+    """Words as staff typed them, with full-width braces and spaces made plain (a Japanese
+    keyboard types ｛日時｝)."""
+    return words.replace("｛", "{").replace("｝", "}").replace("\u3000", " ").strip()
 
 
 def check(name: str, kind: str, words: str) -> None:
     """Refuse words with a place this message cannot fill, or a brace left open."""
-    allowed = ALLOWED[name]
+    allowed = MESSAGES[name].places
     unknown = [place for place in PLACEHOLDER.findall(words) if place not in allowed]
     if unknown:
         raise RuleViolation(
@@ -100,7 +145,7 @@ def check(name: str, kind: str, words: str) -> None:
             ),
             kind,
         )
-    if set("{}") & set(PLACEHOLDER.sub("", words)):
+    if set("{}") & set(unicodedata.normalize("NFKC", PLACEHOLDER.sub("", words))):
         raise RuleViolation(
             _l("Braces mark a place to fill in, such as 「{日時}」: close each one."), kind
         )

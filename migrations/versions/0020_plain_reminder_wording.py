@@ -2,14 +2,17 @@
 kind, instead of Jinja templates that staff had to edit as code.
 
 A ward's own Jinja text is turned into plain words for each kind of its message by
-filling it in with the places' names; a text that cannot be filled in that way is dropped
-(the standard wording is used, and the ward can write its own again).
+filling it in with the places' names, as for a course and a two-way sender, then naming
+what only those say (「2」と返信か, 全日程を, the course part) as places. A text that cannot
+be filled in that way, or leaves a place that is not one of ours, is dropped (the
+standard wording is used, and the ward can write its own again).
 
 Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-06 03:00:00.000000
 
 """
+import re
 from collections import namedtuple
 
 from alembic import op
@@ -34,9 +37,22 @@ KINDS = {
 Ward = namedtuple('Ward', 'name_ja booking_phone')
 PLACES = dict(
     ward=Ward('{区名}', '{区の電話}'), day='{日時}', start='', title='{名前}', venue='{会場}',
-    ward_phone='{区の電話}', two_way=False, course=None, when_spoken='{日時}',
+    ward_phone='{区の電話}', two_way=True, course='{回}', when_spoken='{日時}',
     ward_phone_spoken='{区の電話}', role='{役割}',
 )
+#: What a course or a two-way sender alone made the old texts say, as places now.
+NAMED = [('「2」と返信か', '{返信}'), ('講座の全日程の', '{全日程}'), ('全日程を', '{全日程}'),
+         ('の{回}', '{回}'), ('{名前}{会場}', '{名前} {会場}')]
+ALLOWED = {'区名', '日時', '名前', '会場', '回', '区の電話', '全日程', '返信', '役割'}
+
+
+def plain(template, kind):
+    words = template.render(kind=kind, **PLACES).strip()
+    for said, place in NAMED:
+        words = words.replace(said, place)
+    if not set(re.findall(r'\{([^{}]*)\}', words)) <= ALLOWED or set('{}') & set(re.sub(r'\{[^{}]*\}', '', words)):
+        raise ValueError(words)
+    return words
 
 
 def upgrade():
@@ -53,8 +69,8 @@ def upgrade():
         connection.execute(sa.delete(texts).where(texts.c.id == row.id))
         try:
             template = sandbox.from_string(row.body)
-            words = {kind: template.render(kind=kind, **PLACES).strip() for kind in KINDS.get(row.name, ())}
-        except Exception:  # a text that the old sandbox refused too: the standard one is used
+            words = {kind: plain(template, kind) for kind in KINDS.get(row.name, ())}
+        except Exception:  # a text that cannot be made plain: the standard one is used
             continue
         for kind, body in words.items():
             connection.execute(sa.insert(texts).values(

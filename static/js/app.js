@@ -2,25 +2,34 @@
 "use strict";
 
 // A part of a form's page made by the server from some of its fields (a series' dates,
-// a message as it will read), fetched again as those fields change.
+// a message as it will read), fetched again as those fields change. Its summary (the
+// elements marked data-live-summary) is read out by the live region next to it.
 function watchLive(part) {
   const form = part.closest("form");
   const names = part.dataset.liveFields.split(" ");
+  const said = document.getElementById(part.dataset.liveSaid);
   let timer = null;
   let asked = 0;
   async function refresh() {
-    const query = new URLSearchParams();
+    const fields = new URLSearchParams();
     for (const [name, value] of new FormData(form)) {
-      if (names.includes(name)) query.append(name, value);
+      if (names.includes(name) || name === "csrf_token") fields.append(name, value);
     }
     const ticket = ++asked;
+    const post = part.dataset.liveMethod === "post";
     try {
-      const answer = await fetch(`${part.dataset.liveUrl}?${query}`, {
+      const answer = await fetch(post ? part.dataset.liveUrl : `${part.dataset.liveUrl}?${fields}`, {
+        method: post ? "POST" : "GET",
+        body: post ? fields : undefined,
         headers: { Accept: "text/html" },
         credentials: "same-origin",
       });
-      // An older answer arriving late must not replace a newer one.
-      if (answer.ok && ticket === asked) part.innerHTML = await answer.text();
+      // An older answer arriving late must not replace a newer one; a log-in page (the
+      // session ended) is not a preview.
+      if (!answer.ok || answer.redirected || ticket !== asked) return;
+      part.innerHTML = await answer.text();
+      const summary = [...part.querySelectorAll("[data-live-summary]")];
+      said.textContent = summary.map((element) => element.textContent.trim()).join(" ");
     } catch (error) {
       // Offline for a moment: the form's own preview button still works.
     }
@@ -28,7 +37,7 @@ function watchLive(part) {
   function later(event) {
     if (!names.includes(event.target.name)) return;
     clearTimeout(timer);
-    timer = setTimeout(refresh, 250);
+    timer = setTimeout(refresh, 400);
   }
   form.addEventListener("input", later);
   form.addEventListener("change", later);

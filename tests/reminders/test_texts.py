@@ -11,14 +11,14 @@ from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
 from inclusion.reminders import dispatch, messages
 from inclusion.reminders.models import ReminderStep, ReminderText
-from inclusion.reminders.wording import STANDARD
+from inclusion.reminders.wording import MESSAGES
 from inclusion.residents.models import ReminderChannel
 from tests import factories
 from tests.conftest import log_in
 
 URL = "/manage/shibuya/reminders/texts/sms_resident.txt"
 OWN = "【渋谷区デジタル支援】{日時}から{会場}でお待ちしています。{区の電話}"
-MORNING = STANDARD["sms_resident.txt"]["morning"]
+MORNING = MESSAGES["sms_resident.txt"].standard["morning"]
 
 
 @pytest.fixture
@@ -65,14 +65,17 @@ def test_the_page_shows_plain_words_and_how_they_read_for_the_next_session(clien
 
 
 def test_the_preview_follows_the_words_as_they_are_typed(client, staff):
-    answer = client.get(f"{URL}/preview", query_string={
-        "two_days_before": OWN, "morning": MORNING})  # fmt: skip
+    answer = client.post(f"{URL}/preview", data={"two_days_before": OWN, "morning": MORNING})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "<html" not in html
     assert "【渋谷区デジタル支援】" in html and "でお待ちしています。" in html and "文字" in html
-    wrong = client.get(f"{URL}/preview", query_string={
+    wrong = client.post(f"{URL}/preview", data={
         "two_days_before": "{日付}から", "morning": MORNING}).get_data(as_text=True)  # fmt: skip
     assert "「{日付}」は入れられません" in wrong and "{日時}" in wrong
+    # A Japanese keyboard's full-width braces are taken as braces.
+    typed = {"two_days_before": "【｛区名｝】｛日時｝です", "morning": MORNING}
+    wide = client.post(f"{URL}/preview", data=typed).get_data(as_text=True)
+    assert "【渋谷区】" in wide and "｛" not in wide
     assert saved_texts() == []
 
 
@@ -139,6 +142,9 @@ def test_a_course_and_the_reply_ask_vanish_cleanly_when_empty(app, shibuya):
     plain = messages.sms_text(shibuya, "sms_resident.txt", start, "教室", "会館",
                               kind="two_days_before")  # fmt: skip
     assert plain == f"【渋谷区】{messages.short_day(start)}10:00 教室 会館。お休みは03-3463-1211へ"
+    moved = messages.sms_text(shibuya, "sms_notice.txt", start, "教室", "会館", kind="moved")
+    day = messages.short_day(start)
+    assert moved == f"【渋谷区】日時・会場の変更：{day}10:00 教室 会館。問合せ03-3463-1211"
     app.config["REMINDER_SMS_TWO_WAY"] = True
     course = messages.sms_text(shibuya, "sms_resident.txt", start, "教室", "会館",
                                kind="two_days_before", course="第2回/全4回")  # fmt: skip
@@ -150,12 +156,12 @@ def test_a_course_and_the_reply_ask_vanish_cleanly_when_empty(app, shibuya):
 
 def test_unknown_texts_are_not_found(client, staff):
     assert client.get("/manage/shibuya/reminders/texts/base.html").status_code == 404
-    assert client.get("/manage/shibuya/reminders/texts/base.html/preview").status_code == 404
+    assert client.post("/manage/shibuya/reminders/texts/base.html/preview").status_code == 404
     assert client.post("/manage/shibuya/reminders/texts/../../x/reset").status_code == 404
 
 
 def test_other_wards_and_coordinators_cannot_edit(client, users):
     log_in(client, users["other_ward_staff"])
     assert client.post(URL, data={"two_days_before": OWN, "morning": MORNING}).status_code == 403
-    assert client.get(f"{URL}/preview", query_string={"morning": OWN}).status_code == 403
+    assert client.post(f"{URL}/preview", data={"morning": OWN}).status_code == 403
     assert saved_texts() == []
