@@ -74,6 +74,7 @@ ACTION_LABELS = {
     "reply.handle": _l("Reply from a resident followed up"),
     "calendar.token_create": _l("Calendar address made"),
     "calendar.token_rotate": _l("Calendar address replaced"),
+    "calendar.filters": _l("Calendar contents chosen"),
     "calendar.token_revoke": _l("Calendar address stopped"),
     "calendar.import": _l("Sessions imported from a calendar file"),
     "target.set": _l("Target set"),
