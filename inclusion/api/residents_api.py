@@ -98,7 +98,7 @@ def get_resident(resident_id: int):
 @residents_bp.arguments(schemas.ResidentInput)
 @residents_bp.response(201, schemas.Resident)
 def create_resident(values: dict):
-    """Register a resident; 409 with the likely same people unless ``confirmed_new``."""
+    """Register a resident; 409 with the likely same people unless confirmed_new is true."""
     ward = _ward(values.pop("ward", None))
     confirmed_new = values.pop("confirmed_new")
     draft = resident_services.ResidentDraft(**values)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import MultiCheckboxField
@@ -52,6 +52,27 @@ class FeedChoiceForm(FlaskForm):
         self.venues_by_ward = {
             ward: [venue for venue in venues if venue.ward_id == ward.id] for ward in wards
         }
+
+    def validate_venue(self, field) -> None:
+        """A venue outside the wards chosen would show nothing: say so rather than save."""
+        chosen = set(self.ward.data or [])
+        if not chosen:
+            return
+        outside = [
+            venue.name
+            for ward, venues in self.venues_by_ward.items()
+            if ward.slug not in chosen
+            for venue in venues
+            if str(venue.id) in (field.data or [])
+        ]
+        if outside:
+            raise ValidationError(
+                _l(
+                    "%(venues)s is not in the wards chosen: choose its ward too, or leave the "
+                    "wards empty.",
+                    venues="、".join(outside),
+                )
+            )
 
     def filters(self) -> dict[str, list[str]]:
         """The choice as the feed address's query would say it; groups left open dropped."""

@@ -28,7 +28,7 @@ class FeedKind(enum.StrEnum):
 
 FEED_KIND_LABELS = {
     FeedKind.VOLUNTEER: _l("My shifts"),
-    FeedKind.COORDINATOR: _l("Sessions of all wards"),
+    FeedKind.COORDINATOR: _l("Sessions of the wards you choose"),
 }
 
 

@@ -140,7 +140,7 @@ def sms_text(
         return write(f"{clip(title, room)}…", venue)
     if sms_length(untitled) <= SMS_LIMIT:
         return untitled
-    return write("", clip(venue, SMS_LIMIT - sms_length(write("", "")) - 1))
+    return write("", f"{clip(venue, SMS_LIMIT - sms_length(write('', '')) - len(' …'))}…")
 
 
 #: Hours as said aloud: 7時 read as しちじ is misheard for いちじ, so say なな.

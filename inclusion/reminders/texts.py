@@ -15,11 +15,11 @@ from inclusion.extensions import db
 from inclusion.reminders import messages
 from inclusion.reminders.wording import MESSAGES, PLACEHOLDERS
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.volunteers.models import ShiftRole
 from inclusion.wards.models import Ward
 
 SAMPLE_TITLE = "スマホ入門講座"
 SAMPLE_VENUE = "区民会館 第1会議室"
-SAMPLE_ROLE = "サポーター"
 
 KIND_LABELS = {
     "two_days_before": _l("Before the session"),
@@ -115,7 +115,7 @@ def samples(
                 sample.venue,
                 kind=kind,
                 course=sample.course,
-                role=SAMPLE_ROLE,
+                role=ShiftRole.ASSISTANT.label,
                 draft=draft,
             ),
         )

@@ -251,7 +251,8 @@ def _previews(ward: Ward, name: str, draft: dict[str, str] | None, sample) -> di
         else:
             shown["samples"] = texts.samples(ward, name, sample=sample)
     except RuleViolation as violation:
-        shown["problem"] = str(violation)
+        kind = texts.KIND_LABELS.get(violation.field)
+        shown["problem"] = f"{kind}: {violation}" if kind else str(violation)
     return shown
 
 

@@ -187,7 +187,9 @@ def series_plan(ward: Ward):
     """The dates a series would have, for the form to show beside its fields as they change."""
     form = SeriesForm([], formdata=request.args, meta={"csrf": False})
     plan = _plan(form) if form.plan_valid() else None
-    return render_template("sessions/_plan.html", plan=plan)
+    wrong = [f"{form[name].label.text}: {error}" for name in form.PLAN_FIELDS
+             for error in form[name].errors]  # fmt: skip
+    return render_template("sessions/_plan.html", plan=plan, wrong=wrong)
 
 
 def _history(session: Session) -> list[AuditLog]:

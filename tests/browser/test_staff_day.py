@@ -107,7 +107,7 @@ def test_series_dates_shown_beside_the_form_as_it_changes(page, live_server):
     page.get_by_label("日付", exact=True).fill("2027-09-13")
     page.get_by_label("期間（週）").fill("3")
     expect(plan.get_by_role("heading")).to_have_text("2回の日程")
-    expect(plan).to_contain_text("敬老の日のため休みにします")
+    expect(plan).to_contain_text("敬老の日：この日は開催しません")
     page.get_by_label("次の平日に移す").check()
     expect(plan.get_by_role("heading")).to_have_text("3回の日程")
     expect(plan).to_contain_text("敬老の日のため移します")

@@ -423,6 +423,9 @@ def test_a_coordinator_chooses_what_the_calendar_shows_with_controls(client, use
     assert services.live_token(users["coordinator"], FeedKind.COORDINATOR).filters == {
         "kind": ["salon"]}  # fmt: skip
     client.post("/me/calendar/coordinator/choice", data={"ward": ["atlantis"]})
+    outside = client.post("/me/calendar/coordinator/choice",
+                          data={"ward": ["shinagawa"], "venue": [str(venue.id)]})  # fmt: skip
+    assert "選んだ区にありません" in client.get(outside.headers["Location"]).get_data(True)
     assert services.live_token(users["coordinator"], FeedKind.COORDINATOR).filters == {
         "kind": ["salon"]}  # fmt: skip
     assert client.get(f"/calendar/c/{raw}.ics").status_code == 200
