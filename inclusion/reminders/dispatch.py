@@ -114,7 +114,6 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
     if session.id not in parts:
         parts[session.id] = course_part(session)
     voice = reminder.channel == ReminderChannel.VOICE
-    write = messages.voice_text if voice else messages.sms_text
     extra: dict[str, object] = {"kind": reminder.kind, "course": parts[session.id]}
     if reminder.recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
@@ -124,7 +123,7 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
     starts = messages.arrival(reminder)
-    return write(session.ward, name, starts, session.title, session.venue.name, **extra)
+    return messages.text(session.ward, name, starts, session.title, session.venue.name, **extra)
 
 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:

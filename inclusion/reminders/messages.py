@@ -86,16 +86,24 @@ def clip(text: str, room: int) -> str:
     return text
 
 
-def _words(ward: Ward, name: str, kind: str, draft: dict[str, str] | None) -> str:
-    return (draft if draft is not None else words_in_use(ward, name))[kind]
-
-
-def _values(ward: Ward, starts_dt: datetime, spoken: bool, course: str | None, role: str):
-    """What the places of a message hold, but the session's name and venue: in an SMS, or
-    as said on a call."""
+def _prepared(
+    ward: Ward,
+    name: str,
+    starts_dt: datetime,
+    spoken: bool,
+    *,
+    kind: str,
+    course: str | None = None,
+    role: str = "",
+    draft: dict[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """The words of ``name``'s ``kind`` (from ``draft``, wording being tried in the editor,
+    when given) and what their places hold, but the session's name and venue: in an SMS,
+    or as said on a call."""
+    words = (draft if draft is not None else words_in_use(ward, name))[kind]
     two_way = not spoken and current_app.config["REMINDER_SMS_TWO_WAY"]
     part = course.replace("/", "、") if spoken and course else course
-    return {
+    return words, {
         "区名": ward.name_ja,
         "日時": spoken_when(starts_dt)
         if spoken
@@ -109,24 +117,17 @@ def _values(ward: Ward, starts_dt: datetime, spoken: bool, course: str | None, r
     }
 
 
-def sms_text(
-    ward: Ward,
-    name: str,
-    starts_dt: datetime,
-    title: str,
-    venue: str,
-    *,
-    kind: str,
-    course: str | None = None,
-    role: str = "",
-    draft: dict[str, str] | None = None,
-) -> str:
-    """The SMS, kept to one segment: the title is shortened, then left out; then the venue is
-    cut. Date, time, the ward's number and a course's 第N回 always stay.
+def text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts) -> str:
+    """What message ``name`` says, by SMS or on a call as the message is; ``facts`` are
+    ``_prepared``'s: the kind, and the course part, role or draft where there is one."""
+    write = sms_text if MESSAGES[name].is_sms else voice_text
+    return write(ward, name, starts_dt, title, venue, **facts)
 
-    ``draft`` is wording being tried in the editor, by kind, instead of the ward's."""
-    words = _words(ward, name, kind, draft)
-    base = _values(ward, starts_dt, False, course, role)
+
+def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts) -> str:
+    """The SMS, kept to one segment: the title is shortened, then left out; then the venue is
+    cut. Date, time, the ward's number and a course's 第N回 always stay."""
+    words, base = _prepared(ward, name, starts_dt, False, **facts)
 
     def write(shown_title: str, shown_venue: str) -> str:
         return fill(words, {**base, "名前": shown_title, "会場": shown_venue})
@@ -175,18 +176,7 @@ def spoken_number(phone: str) -> str:
     return "、".join(" ".join(_DIGITS.get(char, char) for char in group) for group in groups)
 
 
-def voice_text(
-    ward: Ward,
-    name: str,
-    starts_dt: datetime,
-    title: str,
-    venue: str,
-    *,
-    kind: str,
-    course: str | None = None,
-    role: str = "",
-    draft: dict[str, str] | None = None,
-) -> str:
+def voice_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts):
     """What a reminder call says (the call says it twice)."""
-    values = {**_values(ward, starts_dt, True, course, role), "名前": title, "会場": venue}
-    return fill(_words(ward, name, kind, draft), values)
+    words, values = _prepared(ward, name, starts_dt, True, **facts)
+    return fill(words, {**values, "名前": title, "会場": venue})

@@ -198,9 +198,12 @@ def ward_texts(ward: Ward) -> dict[str, ReminderText]:
     return {row.name: row for row in rows}
 
 
-def check_text(ward: Ward, name: str, draft: dict[str, str]) -> list[texts.Sample]:
-    """Try the draft wording of every kind of ``name``: how it reads for the ward's next
-    session, or a plain reason why it cannot be sent (shown at the kind's field)."""
+def check_text(
+    ward: Ward, name: str, draft: dict[str, str], sample: texts.SampleSession | None = None
+) -> list[texts.Sample]:
+    """Try the draft wording of every kind of ``name``: how it reads for ``sample`` (the
+    ward's next session unless given), or a plain reason why it cannot be sent (shown at
+    the kind's field)."""
     message = MESSAGES[name]
     draft = {kind: wording.typed(words) for kind, words in draft.items()}
     one_way = message.is_sms and not current_app.config["REMINDER_SMS_TWO_WAY"]
@@ -221,18 +224,18 @@ def check_text(ward: Ward, name: str, draft: dict[str, str]) -> list[texts.Sampl
                 kind,
             )
     if message.is_sms:
-        for sample in texts.samples(ward, name, draft, texts.longest_sample()):
-            if sample.too_long:
+        for longest in texts.samples(ward, name, draft, texts.longest_sample()):
+            if longest.too_long:
                 raise RuleViolation(
                     _l(
                         "Even without the session's name and venue, this SMS has %(length)s "
                         "characters; one SMS holds %(limit)s.",
-                        length=sample.length,
+                        length=longest.length,
                         limit=messages.SMS_LIMIT,
                     ),
-                    sample.kind,
+                    longest.kind,
                 )
-    return texts.samples(ward, name, draft)
+    return texts.samples(ward, name, draft, sample)
 
 
 def update_text(actor: User, ward: Ward, name: str, draft: dict[str, str]) -> bool:

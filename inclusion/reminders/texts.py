@@ -101,25 +101,16 @@ def samples(
     ward: Ward, name: str, draft: dict[str, str] | None = None, sample: SampleSession | None = None
 ) -> list[Sample]:
     """The text as sent for each of its kinds, from ``draft`` when given."""
-    message = MESSAGES[name]
     sample = sample or sample_session(ward)
-    write = messages.sms_text if message.is_sms else messages.voice_text
+    facts = {"course": sample.course, "role": ShiftRole.ASSISTANT.label, "draft": draft}
     return [
         Sample(
             kind,
-            write(
-                ward,
-                name,
-                sample.starts_dt,
-                sample.title,
-                sample.venue,
-                kind=kind,
-                course=sample.course,
-                role=ShiftRole.ASSISTANT.label,
-                draft=draft,
+            messages.text(
+                ward, name, sample.starts_dt, sample.title, sample.venue, kind=kind, **facts
             ),
-        )
-        for kind in message.kinds
+        )  # fmt: skip
+        for kind in MESSAGES[name].kinds
     ]
 
 

@@ -247,7 +247,7 @@ def _previews(ward: Ward, name: str, draft: dict[str, str] | None, sample) -> di
     shown = {"sample": sample, "sms_limit": messages.SMS_LIMIT, "samples": [], "problem": None}
     try:
         if draft:
-            shown["samples"] = services.check_text(ward, name, draft)
+            shown["samples"] = services.check_text(ward, name, draft, sample)
         else:
             shown["samples"] = texts.samples(ward, name, sample=sample)
     except RuleViolation as violation:
