@@ -44,10 +44,26 @@ def browser(chromium_path: str):
         browser.close()
 
 
+def read_whole_file(file, buffer_size: int = 8192) -> list[bytes]:
+    """Send a static file from memory, closing it at once.
+
+    Werkzeug's development server skips closing a streamed file when the browser drops
+    the connection first (a page left before its favicon arrived), and the unclosed file
+    then surfaces as a ResourceWarning in whichever test runs next.
+    """
+    with file:
+        return [file.read()]
+
+
 class LiveServer:
     def __init__(self, app) -> None:
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+
+        def serve(environ, start_response):
+            environ["wsgi.file_wrapper"] = read_whole_file
+            return app(environ, start_response)
+
+        self.server = make_server("127.0.0.1", 0, serve, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
