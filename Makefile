@@ -28,15 +28,18 @@ run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
 	$(BIN)/python -c 'import socket, time; any(socket.socket().connect_ex(("127.0.0.1", 5000)) == 0 or time.sleep(0.2) for _ in range(150))'; \
 	$(FLASK) demo --logins; \
+	$(FLASK) demo --api-key; \
 	wait $$web
 
 ## screenshots: each main staff page at 1280×800 and 390×844, in screenshots/ (needs chromium and fonts-noto-cjk)
 screenshots: $(VENV)/.installed $(COMPILED)
 	SCREENSHOTS_DIR=$(CURDIR)/screenshots INCLUSION_REQUIRE_BROWSER=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_screenshots.py
 
-## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+## test: set up and run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set),
+## on every core (TEST_WORKERS=1 for one process)
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed $(COMPILED)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 BENCH_LOAD := .bench/load-venv
 

@@ -14,6 +14,8 @@ from flask.cli import with_appcontext
 from config import telephony_warnings
 from inclusion import clock
 from inclusion import scale as scale_data
+from inclusion.api.cli import api_keys_cli
+from inclusion.api.demo import fresh_demo_key
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.extensions import db
@@ -24,8 +26,10 @@ from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.targets.cli import targets_cli
 from inclusion.targets.services import refresh_figures, seed_programme_targets, snapshot_keys
+from inclusion.venues.cli import venues_cli
 from inclusion.volunteers.cli import volunteers_cli
 from inclusion.volunteers.demo import add_demo_volunteers
+from inclusion.wards.cli import wards_cli
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
@@ -49,6 +53,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(residents_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(targets_cli)
+    app.cli.add_command(api_keys_cli)
+    app.cli.add_command(wards_cli)
+    app.cli.add_command(venues_cli)
 
 
 @click.command("create-user")
@@ -94,10 +101,22 @@ def create_user_command(
     "500,000 sessions, about 5,000,000 bookings), for benchmarks. Once per database.",
 )
 @click.option("--logins", is_flag=True, help="Only say how to log in to the demo accounts.")
-def demo_command(scale: str | None, logins: bool) -> None:
+@click.option(
+    "--api-key", "api_key", is_flag=True,
+    help="Only make a fresh API key for a call centre (the last one is revoked) and say how "
+    "to call the API with it.",
+)  # fmt: skip
+def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
     """Add demo accounts, venues and a term of sessions; safe to run again."""
     if logins:
         _print_demo_logins()
+        return
+    if api_key:
+        secret = fresh_demo_key()
+        db.session.commit()
+        click.echo(f"\nAPI (docs at http://127.0.0.1:5000/api/v1/docs), a call centre's key for "
+                   f"every ward:\n  curl -H 'Authorization: Bearer {secret}' "
+                   "http://127.0.0.1:5000/api/v1/sessions?ward=shibuya")  # fmt: skip
         return
     created = 0
     for email, name, role, ward_key in DEMO_USERS:

@@ -1,11 +1,18 @@
-"""The one CSV writer every export uses: ready for Excel in Japanese, and no cell in it is
-something a spreadsheet would run as a formula (OWASP "CSV injection")."""
+"""CSV files in and out. The one writer every export uses: ready for Excel in Japanese,
+and no cell in it is something a spreadsheet would run as a formula (OWASP "CSV
+injection"). The one reader every import uses: Excel's encodings, bounded rows and cells."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from inclusion.errors import RuleViolation
 
 #: What makes a spreadsheet read a cell as a formula, or start a new one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -27,3 +34,52 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([neutral(cell) for cell in row] for row in rows)
     return "\ufeff" + out.getvalue()
+
+
+def decode(data: bytes) -> str:
+    """Text of an uploaded CSV: UTF-16 when it says so (Excel's "Unicode text"), UTF-8
+    (with or without BOM), else Excel's Shift_JIS."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp932")
+
+
+#: Longest value a cell of an imported file may hold: a name, a list of skills, never a document.
+MAX_FIELD = 2000
+
+
+def read_rows(text: str, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; the header is line 1 and names at least the
+    ``required`` columns. A file of more rows than ``IMPORT_MAX_ROWS``, or a cell CSV
+    cannot read, is refused whole, in words."""
+    limit = current_app.config["IMPORT_MAX_ROWS"]
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        missing = required - set(reader.fieldnames or [])
+        if missing:
+            raise RuleViolation(
+                _l(
+                    "The first line must name the columns, including: %(columns)s",
+                    columns=", ".join(sorted(missing)),
+                )
+            )
+        for count, row in enumerate(reader, start=1):
+            if count > limit:
+                raise RuleViolation(
+                    _l("A file may hold at most %(count)d rows: please split it.", count=limit)
+                )
+            cells = {key: (value or "").strip() for key, value in row.items() if key}
+            if any(len(value) > MAX_FIELD for value in cells.values()):
+                raise RuleViolation(
+                    _l("Line %(line)d holds a value longer than %(count)d characters.",
+                       line=reader.line_num, count=MAX_FIELD)
+                )  # fmt: skip
+            yield reader.line_num, cells
+    except csv.Error as error:
+        raise RuleViolation(
+            _l("Line %(line)d cannot be read as CSV: %(reason)s", line=reader.line_num,
+               reason=str(error))
+        ) from None  # fmt: skip

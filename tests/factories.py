@@ -49,11 +49,12 @@ def make_user(
     email: str | None = None,
     password: str = PASSWORD,
     is_active: bool = True,
+    display_name: str | None = None,
 ) -> User:
     number = next(_numbers)
     user = User(
         email=email or f"{role.value}{number}@example.jp",
-        display_name=f"テスト {role.value} {number}",
+        display_name=display_name or f"テスト {role.value} {number}",
         role=role,
         ward=ward,
         is_active=is_active,

@@ -8,7 +8,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import migrate_database, scratch_database
+
+# Servers and dispatchers in processes of their own, timed: one such test at a time.
+pytestmark = pytest.mark.xdist_group("processes")
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 ROOT = Path(__file__).resolve().parent.parent

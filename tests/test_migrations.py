@@ -6,6 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from inclusion.api import services
+from inclusion.api.models import ApiKey, ApiScope
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
 from tests.conftest import make_test_app, scratch_database
@@ -107,5 +109,30 @@ def test_a_ward_s_own_template_becomes_plain_words_per_kind(backend, tmp_path_fa
                     "【{区名}】{日時} {回} {名前} {会場}。お休みは{返信}{区の電話}へ",
                 ),
             ]
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_keys_made_before_the_read_scopes_keep_what_they_could_do(backend, tmp_path_factory):
+    """Before 0022 bookings:write also read bookings and reminders, and sessions:read the
+    names on shifts; afterwards those keys hold the read scopes that now say so."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        app = make_test_app(url)
+        with app.app_context():
+            flask_migrate.upgrade(revision="0021")
+            # 0022 changes no table, so today's service can make the keys of before.
+            for name, scopes in [("call centre", ["bookings:write", "sessions:read"]),
+                                 ("figures", ["metrics:read"])]:  # fmt: skip
+                key, _secret = services.create_key(None, name, [ApiScope.METRICS_READ], None)
+                key.scopes = scopes
+            db.session.commit()
+            flask_migrate.upgrade()
+            db.session.expire_all()
+            keys = db.session.scalars(sa.select(ApiKey)).all()
+            assert {key.name: key.scopes for key in keys} == {
+                "call centre": ["bookings:read", "bookings:write", "reminders:read",
+                                "sessions:read", "volunteers:read"],
+                "figures": ["metrics:read"],
+            }  # fmt: skip
             db.session.remove()
             db.engine.dispose()

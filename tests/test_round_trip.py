@@ -42,8 +42,10 @@ from inclusion.sessions.models import (
     Topic,
 )
 from inclusion.venues import services as venue_services
+from inclusion.venues.models import VenueKind
 from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import ShiftStatus, Skill
+from inclusion.wards.models import Ward
 from inclusion.wards.services import update_ward_contact
 from tests import factories
 from tests.auth.test_access_matrix import routes
@@ -54,6 +56,10 @@ NOT_EDIT_FORMS = {
     "api_keys.index": "makes a new key; a key is never edited, only revoked",
     "api_keys.revoke": "a button",
     "api_residents.attendance": "records an answer the call sends",
+    "api_residents.change_reminders": "stops or restarts reminders: an action, with a reason",
+    "api_residents.record_consent": "records a year's consent",
+    "api_wards.create_venue": "adds a venue",
+    "api_wards.archive_venue": "archives a venue",
     "api_residents.book": "makes a booking",
     "api_residents.cancel_booking": "cancels a booking",
     "api_residents.create_resident": "adds a resident",
@@ -520,7 +526,34 @@ class ApiCase:
         return same | {name: read(shown) for name, read in self.renamed.items()}
 
 
+def _ward_with_contact(ward: Ward) -> str:
+    ward.booking_phone, ward.booking_hours = "03-5555-1130", "平日 9時〜17時"
+    ward.booking_counter = "区役所 2階\n窓口 5番"
+    db.session.commit()
+    return f"/api/v1/wards/{ward.slug}"
+
+
+def _venue_of(ward: Ward) -> str:
+    venue = factories.make_venue(ward, "中央図書館", capacity=12, kind=VenueKind.LIBRARY,
+                                 has_step_free_access=True, has_lift=True, has_hearing_loop=True,
+                                 access_notes="正面入口にスロープ\n2階の奥")  # fmt: skip
+    db.session.commit()
+    return f"/api/v1/venues/{venue.id}"
+
+
 API_CASES = {
+    "api_wards.update_ward": ApiCase(
+        build=lambda _users, ward, _other: _ward_with_contact(ward),
+        schema=schemas.WardChange,
+        renamed={},
+        not_shown={},
+    ),
+    "api_wards.update_venue": ApiCase(
+        build=lambda _users, ward, _other: _venue_of(ward),
+        schema=schemas.VenueChange,
+        renamed={},
+        not_shown={},
+    ),
     "api_residents.update_resident": ApiCase(
         build=lambda users, ward, _other: f"/api/v1/residents/{_resident(users, ward).id}",
         schema=schemas.ResidentChange,

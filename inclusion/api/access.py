@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion.api.models import ApiKey, ApiScope
 from inclusion.api.services import key_for_token
-from inclusion.auth.access import AccessRule
+from inclusion.auth.access import AccessRule, takes_ward
 from inclusion.wards.models import Ward
+from inclusion.wards.services import find_ward
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,13 @@ def bearer_token() -> str | None:
 
 
 def api_key(scope: ApiScope) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Allow only a live key holding ``scope``; it is then ``g.api_key``."""
+    """Allow only a live key holding ``scope``; it is then ``g.api_key``. A route naming a
+    ``<ward>`` in its path is refused to a key of another ward before the view runs (one
+    taking ``ward`` from its query checks it with ``lookups.ward_asked``)."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        ward_scoped = takes_ward(view)
+
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             token = bearer_token()
@@ -66,6 +71,11 @@ def api_key(scope: ApiScope) -> Callable[[Callable[..., Any]], Callable[..., Any
                 )
             g.api_key = key
             log.info("api %s %s by key %s (%s)", request.method, request.path, key.id, key.prefix)
+            named = (request.view_args or {}).get("ward")  # in the path; a query's is the view's
+            if named is not None:
+                ward = find_ward(named)
+                if ward is not None:  # an unknown ward is the view's 404
+                    check_ward(ward)
             return view(*args, **kwargs)
 
         documented = flask_smorest.Blueprint.doc(
@@ -78,7 +88,8 @@ def api_key(scope: ApiScope) -> Callable[[Callable[..., Any]], Callable[..., Any
                 },
             },
         )(wrapped)
-        documented.access = AccessRule(roles=frozenset(), api_scope=scope.value)  # type: ignore[attr-defined]
+        documented.access = AccessRule(roles=frozenset(), ward_scoped=ward_scoped,  # type: ignore[attr-defined]
+                                       api_scope=scope.value)  # fmt: skip
         return documented
 
     return decorator

@@ -1,9 +1,9 @@
-"""What of a resident an API response may carry, and the audit entry for each one it does.
+"""What of a person an API response may carry, and the audit entry for each resident it does.
 
-One rule for every route, applied where a resident's record is written out
-(``schemas.PersonalData``): a key that may read residents gets the record and leaves an
-audit entry per resident; any other key, whatever it may change, learns which record
-and nothing of the person in it.
+One rule for every route, applied where a person's record is written out
+(``schemas.PersonalData``): a key with the record's read scope (residents:read,
+volunteers:read) gets the record, and each resident shown leaves an audit entry; any other
+key, whatever it may change, learns which record and nothing of the person in it.
 """
 
 from __future__ import annotations
@@ -33,14 +33,17 @@ def whole_record() -> Iterator[None]:
         _for_version.reset(token)
 
 
-def disclose(data: dict, resident, not_personal: tuple[str, ...]) -> dict:
-    """``data`` (``resident`` dumped) as the calling key may see it; noted for the audit."""
+def disclose(
+    data: dict, not_personal: tuple[str, ...], scope: ApiScope, residents: dict[int, int]
+) -> dict:
+    """``data`` (a dumped record) as the calling key may see it; the ``residents`` it is
+    about (id: ward id) are noted for the audit when it is shown."""
     if _for_version.get() or not has_request_context():
         return data
     key = g.get("api_key")
-    if key is None or not key.allows(ApiScope.RESIDENTS_READ):
+    if key is None or not key.allows(scope):
         return {name: data[name] for name in not_personal if name in data}
-    g.setdefault("residents_disclosed", {})[resident.id] = resident.ward_id
+    g.setdefault("residents_disclosed", {}).update(residents)
     return data
 
 

@@ -9,6 +9,7 @@ from werkzeug.http import quote_etag
 from inclusion.api.access import ApiProblem, check_ward, current_key
 from inclusion.api.disclosure import whole_record
 from inclusion.extensions import db
+from inclusion.residents.models import Resident
 from inclusion.residents.queries import booking_counts
 from inclusion.sessions.models import Session
 from inclusion.sessions.queries import Cursor
@@ -39,6 +40,14 @@ def reachable(model, object_id: int):
     if found is None or not current_key().reaches(found.ward_id):
         abort(404)
     return found
+
+
+def resident_reachable(resident_id: int) -> Resident:
+    """A resident the key may see; one whose record was anonymised is gone (404)."""
+    resident = reachable(Resident, resident_id)
+    if resident.is_anonymised:
+        abort(404)
+    return resident
 
 
 def cursor_arg(raw: str | None) -> Cursor | None:

@@ -16,12 +16,20 @@ from inclusion.wards.models import Ward
 
 
 class ApiScope(enum.StrEnum):
+    """What a key may do. Every read has a scope of its own, so a key is given no more than
+    its integration needs; a write scope returns no personal data its key may not read."""
+
     SESSIONS_READ = "sessions:read"
     SESSIONS_WRITE = "sessions:write"
+    VENUES_WRITE = "venues:write"
+    BOOKINGS_READ = "bookings:read"
     BOOKINGS_WRITE = "bookings:write"
     RESIDENTS_READ = "residents:read"
     RESIDENTS_WRITE = "residents:write"
+    REMINDERS_READ = "reminders:read"
+    VOLUNTEERS_READ = "volunteers:read"
     METRICS_READ = "metrics:read"
+    WARDS_WRITE = "wards:write"
 
     @property
     def label(self) -> str:
@@ -29,12 +37,17 @@ class ApiScope(enum.StrEnum):
 
 
 SCOPE_LABELS = {
-    ApiScope.SESSIONS_READ: _l("Read sessions, venues and shifts"),
+    ApiScope.SESSIONS_READ: _l("Read sessions, courses, venues and shifts"),
     ApiScope.SESSIONS_WRITE: _l("Create, change and cancel sessions; assign shifts"),
+    ApiScope.VENUES_WRITE: _l("Add, change and archive venues"),
+    ApiScope.BOOKINGS_READ: _l("Read bookings and waiting lists"),
     ApiScope.BOOKINGS_WRITE: _l("Book residents, cancel bookings, record attendance"),
-    ApiScope.RESIDENTS_READ: _l("Find residents by phone number (personal data)"),
-    ApiScope.RESIDENTS_WRITE: _l("Register and correct residents (personal data)"),
+    ApiScope.RESIDENTS_READ: _l("Find and read residents and their consent (personal data)"),
+    ApiScope.RESIDENTS_WRITE: _l("Register and correct residents; change consent (personal data)"),
+    ApiScope.REMINDERS_READ: _l("Read reminder outcomes and replies"),
+    ApiScope.VOLUNTEERS_READ: _l("Read volunteers, their training and hours (personal data)"),
     ApiScope.METRICS_READ: _l("Read the programme's figures"),
+    ApiScope.WARDS_WRITE: _l("Change a ward's booking phone and hours (for administrators)"),
 }
 
 

@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 
 from inclusion.api.models import ApiScope
 from inclusion.api.problems import MEDIA_TYPE
-from inclusion.api.schemas import Problem, resident_fields
+from inclusion.api.schemas import Problem, personal_fields
 
 
 class Parser(FlaskParser):
@@ -119,19 +119,20 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> None:
 
 def spec() -> dict:
     """The OpenAPI description of this app's API, each operation that writes out a
-    resident's record marked with the fields each kind of key gets (``x-resident-fields``).
+    person's record marked with the fields a key gets with and without the record's read
+    scope (``x-personal-fields``).
 
     The marks come from the route table and the response schemas, so a new route cannot
     leave them out."""
     # A copy: to_dict() hands out apispec's own dicts, which must not gain marks each time.
     description = copy.deepcopy(current_app.extensions["inclusion-api"].spec.to_dict())
     for rule in current_app.url_map.iter_rules():
-        shown = resident_fields(success_schema(current_app.view_functions[rule.endpoint]))
+        shown = personal_fields(success_schema(current_app.view_functions[rule.endpoint]))
         if shown is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods & {"GET", "POST", "PATCH", "PUT", "DELETE"}:
-            description["paths"][path][method.lower()]["x-resident-fields"] = shown
+            description["paths"][path][method.lower()]["x-personal-fields"] = shown
     return description
 
 
@@ -178,7 +179,7 @@ def operations(description: dict) -> list[dict]:
                 "parameters": [resolved(parameter, "parameters")
                                for parameter in operation.get("parameters", [])],
                 "body": schema_of(body),
-                "resident_fields": operation.get("x-resident-fields"),
+                "personal_fields": operation.get("x-personal-fields"),
                 "responses": [
                     (status, {"description": resolved(response, "responses").get("description"),
                               "schema": schema_of(resolved(response, "responses").get("content"))})

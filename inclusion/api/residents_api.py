@@ -17,6 +17,7 @@ from inclusion.api.access import ApiProblem, api_key, current_key
 from inclusion.api.lookups import (
     check_unchanged,
     reachable,
+    resident_reachable,
     set_version,
     version_header,
     ward_asked,
@@ -29,10 +30,9 @@ from inclusion.courses.models import Enrolment
 from inclusion.db import writes_on_read
 from inclusion.extensions import db
 from inclusion.phones import parse_phone
-from inclusion.reminders.services import reminders_of_booking
 from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
-from inclusion.residents.models import Booking, Resident
+from inclusion.residents.models import Booking, OptOutSource, Resident
 from inclusion.sessions.models import Series, Session
 from inclusion.wards.models import Ward
 
@@ -55,13 +55,6 @@ def _resident_to_book(resident_id: int) -> Resident:
     resident = db.session.get(Resident, resident_id)
     if resident is None or not current_key().reaches(resident.ward_id):
         raise ApiProblem(422, _l("There is no such resident in this ward."), "resident_id")
-    return resident
-
-
-def _resident(resident_id: int) -> Resident:
-    resident = reachable(Resident, resident_id)
-    if resident.is_anonymised:
-        abort(404)
     return resident
 
 
@@ -88,7 +81,7 @@ def find_residents(phone: str, ward: str | None = None):
 @residents_bp.response(200, schemas.Resident)
 def get_resident(resident_id: int):
     """One resident's record; audit-logged."""
-    resident = _resident(resident_id)
+    resident = resident_reachable(resident_id)
     set_version(residents_bp, resident, schemas.Resident)
     return resident
 
@@ -124,7 +117,7 @@ def create_resident(values: dict):
 @residents_bp.response(200, schemas.Resident)
 def update_resident(values: dict, resident_id: int):
     """Correct what is given; the audit log names the fields changed, not their contents."""
-    resident = check_unchanged(residents_bp, _resident(resident_id), schemas.Resident)
+    resident = check_unchanged(residents_bp, resident_reachable(resident_id), schemas.Resident)
     values.pop("ward", None)
     values.pop("confirmed_new", None)
     draft = replace(resident_services.ResidentDraft.of(resident), **values)
@@ -132,6 +125,51 @@ def update_resident(values: dict, resident_id: int):
     db.session.commit()
     set_version(residents_bp, resident, schemas.Resident)
     return resident
+
+
+# -- consent ---------------------------------------------------------------------------------
+
+
+@residents_bp.route("/residents/<int:resident_id>/consent")
+@api_key(ApiScope.RESIDENTS_READ)
+@residents_bp.response(200, schemas.ConsentState)
+def get_consent(resident_id: int):
+    """What a resident agreed to, year by year, and whether each contact gets reminders;
+    audit-logged."""
+    return resident_services.consent_state(resident_reachable(resident_id))
+
+
+@residents_bp.route("/residents/<int:resident_id>/consent/reminders", methods=["POST"])
+@api_key(ApiScope.RESIDENTS_WRITE)
+@residents_bp.arguments(schemas.ReminderChoice)
+@residents_bp.response(200, schemas.ConsentState)
+def change_reminders(values: dict, resident_id: int):
+    """Stop or restart reminders to the resident or their contact person, as the staff
+    page does: a stop takes effect at once, and messages waiting to go are dropped."""
+    resident = resident_reachable(resident_id)
+    resident_services.set_opt_out(
+        current_key().user,
+        resident,
+        not values["gets_reminders"],
+        OptOutSource.STAFF,
+        values["contact"],
+        values["reason"],
+    )
+    db.session.commit()
+    return resident_services.consent_state(resident)
+
+
+@residents_bp.route("/residents/<int:resident_id>/consents", methods=["POST"])
+@api_key(ApiScope.RESIDENTS_WRITE)
+@residents_bp.arguments(schemas.ConsentInput)
+@residents_bp.response(201, schemas.ConsentState)
+def record_consent(values: dict, resident_id: int):
+    """Record this fiscal year's consent (keeping their details is always part of it)."""
+    resident = resident_reachable(resident_id)
+    resident_services.record_consent(current_key().user, resident, values["scopes"],
+                                     values["method"], values["given_on"])  # fmt: skip
+    db.session.commit()
+    return resident_services.consent_state(resident)
 
 
 # -- bookings --------------------------------------------------------------------------------
@@ -153,7 +191,7 @@ def book(values: dict, session_id: int):
 
 
 @residents_bp.route("/bookings/<int:booking_id>")
-@api_key(ApiScope.BOOKINGS_WRITE)
+@api_key(ApiScope.BOOKINGS_READ)
 @residents_bp.response(200, schemas.Booking)
 def get_booking(booking_id: int):
     """A booking, with its place on the waiting list."""
@@ -182,14 +220,6 @@ def attendance(values: dict, booking_id: int):
     bookings.record_attendance(current_key().user, booking, values["attended"])
     db.session.commit()
     return booking
-
-
-@residents_bp.route("/bookings/<int:booking_id>/reminders")
-@api_key(ApiScope.BOOKINGS_WRITE)
-@residents_bp.response(200, schemas.Reminder(many=True))
-def booking_reminders(booking_id: int):
-    """The reminders a booking caused and what became of each (sent, delivered, answered)."""
-    return reminders_of_booking(reachable(Booking, booking_id).id)
 
 
 # -- courses -------------------------------------------------------------------------------

@@ -13,14 +13,22 @@ from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
 from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
 from inclusion.phones import PhoneKind, without_numbers
-from inclusion.reminders.models import ReminderStatus
+from inclusion.reminders.models import ReminderStatus, ReplyOutcome
 from inclusion.residents.bookings import waitlist_position
-from inclusion.residents.models import BookingSource, BookingStatus, ReminderChannel
+from inclusion.residents.models import (
+    BookingSource,
+    BookingStatus,
+    ConsentMethod,
+    ConsentScope,
+    Contact,
+    OptOutSource,
+    ReminderChannel,
+)
 from inclusion.residents.services import age_band
 from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
 from inclusion.sessions.services import SLOT_MINUTES
 from inclusion.venues.models import VenueKind
-from inclusion.volunteers.models import ShiftRole, ShiftStatus
+from inclusion.volunteers.models import ShiftRole, ShiftStatus, Skill, TrainingLevel
 
 #: Keyset pages: at most this many rows, 50 unless asked.
 MAX_PAGE = 200
@@ -90,6 +98,55 @@ class Out(ma.Schema):
         ordered = True
 
 
+class PersonalData(Out):
+    """A person's record: whole for a key with ``READ_SCOPE`` (each resident shown is
+    audit-logged), else only the fields in ``NOT_PERSONAL``; see ``api.disclosure``."""
+
+    READ_SCOPE = ApiScope.RESIDENTS_READ
+    NOT_PERSONAL: tuple[str, ...] = ("id",)
+
+    def residents_in(self, record) -> dict[int, int]:
+        """The residents (id: ward id) a record shown whole tells about, for the audit."""
+        if self.READ_SCOPE != ApiScope.RESIDENTS_READ:
+            return {}
+        return {record.id: record.ward_id}
+
+    @ma.post_dump(pass_original=True)
+    def _within_scope(self, data: dict, record, **kwargs) -> dict:
+        return disclose(data, self.NOT_PERSONAL, self.READ_SCOPE, self.residents_in(record))
+
+
+def personal_schemas(schema: ma.Schema, seen: frozenset[type] = frozenset()) -> list[ma.Schema]:
+    """The schemas of residents' records that ``schema`` writes out, however nested."""
+    if type(schema) in seen:
+        return []
+    if isinstance(schema, PersonalData):
+        return [schema]
+    found = []
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, ma.fields.List) else field
+        if isinstance(inner, ma.fields.Nested):
+            found += personal_schemas(inner.schema, seen | {type(schema)})
+    return found
+
+
+def personal_fields(schema: ma.Schema | None) -> dict[str, dict[str, list[str]]] | None:
+    """Which fields of a person a response in ``schema`` carries, per read scope: ``with``
+    it and ``without`` it; None when it carries no one's record."""
+    found = personal_schemas(schema) if schema is not None else []
+    if not found:
+        return None
+    return {
+        scope.value: {
+            "with": sorted({name for one in found if one.READ_SCOPE == scope
+                            for name in one.fields}),
+            "without": sorted({name for one in found if one.READ_SCOPE == scope
+                               for name in one.NOT_PERSONAL}),
+        }
+        for scope in dict.fromkeys(one.READ_SCOPE for one in found)
+    }  # fmt: skip
+
+
 class Localised(Out):
     ja = fields.Str(required=True)
     en = fields.Str(required=True)
@@ -124,8 +181,23 @@ class Ward(Out):
     slug = fields.Str(metadata={"description": "Romanised name, e.g. shibuya."})
     name_ja = fields.Str()
     name_en = fields.Str()
-    booking_phone = fields.Str()
-    booking_hours = fields.Str()
+    booking_phone = fields.Str(metadata={"description": "Where residents call to book."})
+    booking_hours = fields.Str(metadata={"description": "When that phone is answered."})
+    booking_counter = fields.Str(metadata={"description": "Where residents book in person."})
+
+
+class WardChange(Strict):
+    """How residents book with a ward (only what changes)."""
+
+    booking_phone = Text(
+        validate=validate.Length(max=30),
+        metadata={"description": "A Japanese number that can be called, e.g. 03-1234-5678.",
+                  "example": "03-3463-1211"},
+    )  # fmt: skip
+    booking_hours = Text(validate=validate.Length(max=100),
+                         metadata={"example": "平日 9:00〜17:00"})  # fmt: skip
+    booking_counter = Text(validate=validate.Length(max=200),
+                           metadata={"example": "区役所 2階 デジタル推進課"})  # fmt: skip
 
 
 class Venue(Out):
@@ -139,12 +211,46 @@ class Venue(Out):
     has_hearing_loop = fields.Bool()
     access_notes = fields.Str()
     default_capacity = fields.Int()
+    is_active = fields.Bool(metadata={"description": "False once archived."})
+
+
+class VenueInput(Strict):
+    """A venue as staff enter it, with what a resident needs to know to get in."""
+
+    name = Text(required=True, validate=validate.Length(1, 100),
+                metadata={"example": "渋谷区立中央図書館"})  # fmt: skip
+    kind = fields.Enum(VenueKind, by_value=True, required=True)
+    address = Text(required=True, validate=validate.Length(1, 200),
+                   metadata={"example": "東京都渋谷区神宮前1-1-1"})  # fmt: skip
+    default_capacity = fields.Int(required=True, validate=validate.Range(1, 1000))
+    has_step_free_access = fields.Bool(load_default=False)
+    has_lift = fields.Bool(load_default=False)
+    has_hearing_loop = fields.Bool(load_default=False)
+    access_notes = Text(load_default="", validate=validate.Length(max=2000))
+
+
+class VenueChange(VenueInput):
+    """Only what changes (loaded as partial)."""
+
+    is_active = fields.Bool(metadata={"description": "true brings an archived venue back."})
 
 
 class VenueRef(Out):
     id = fields.Int()
     name = fields.Str()
     address = fields.Str()
+
+
+class SessionRef(Out):
+    """What a list of bookings or shifts says of each session: enough to read out on the phone."""
+
+    id = fields.Int()
+    kind = fields.Enum(SessionKind, by_value=True)
+    title = fields.Str()
+    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
+    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    status = fields.Enum(SessionStatus, by_value=True)
+    venue = fields.Nested(VenueRef)
 
 
 class SessionBase(Out):
@@ -203,6 +309,13 @@ class PageArgs(Strict):
     limit = fields.Int(load_default=50, validate=validate.Range(1, MAX_PAGE))
 
 
+class UpcomingArgs(PageArgs):
+    when = fields.Str(
+        load_default="upcoming", validate=validate.OneOf(["upcoming", "past"]),
+        metadata={"description": "upcoming: soonest first; past: most recent first."},
+    )  # fmt: skip
+
+
 class PublicSessionArgs(PageArgs):
     kind = fields.Enum(SessionKind, by_value=True)
     topic = fields.Enum(Topic, by_value=True)
@@ -250,9 +363,59 @@ class Cancellation(Strict):
     reason = Text(required=True, validate=validate.Length(1, 500))
 
 
-class Volunteer(Out):
+class Volunteer(PersonalData):
+    """A volunteer as a shift names them: their name needs volunteers:read."""
+
+    READ_SCOPE = ApiScope.VOLUNTEERS_READ
+
     id = fields.Int()
     display_name = fields.Str()
+
+
+class Training(Out):
+    course = fields.Str()
+    level = fields.Enum(TrainingLevel, by_value=True)
+    completed_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+
+
+class VolunteerRecord(PersonalData):
+    """A volunteer as a coordinator plans with them: skills, training and hours; never
+    their phone number or e-mail address."""
+
+    READ_SCOPE = ApiScope.VOLUNTEERS_READ
+
+    id = fields.Int()
+    display_name = fields.Str()
+    name_kana = fields.Function(lambda user: user.volunteer_profile.name_kana)
+    wards = fields.Function(lambda user: [ward.slug for ward in user.volunteer_profile.wards])
+    skills = fields.Function(
+        lambda user: list(user.volunteer_profile.skills),
+        metadata={"description": "Of: " + ", ".join(skill.value for skill in Skill)},
+    )
+    languages = fields.Function(lambda user: user.volunteer_profile.languages)
+    paused = fields.Function(
+        lambda user: user.volunteer_profile.is_paused,
+        metadata={"description": "Takes no new shifts for now."},
+    )
+    training = fields.Function(
+        lambda user: Training(many=True).dump(user.facts.training),
+        metadata={"description": "Courses completed, newest first."},
+    )
+    minutes_this_year = fields.Function(
+        lambda user: user.facts.minutes_this_year,
+        metadata={"description": "Minutes at sessions attended in this fiscal year (年度)."},
+    )
+    upcoming_shifts = fields.Function(lambda user: user.facts.upcoming_shifts)
+
+
+class VolunteerPage(Page):
+    items = fields.List(fields.Nested(VolunteerRecord))
+
+
+class VolunteerArgs(PageArgs):
+    ward = Text(validate=validate.Length(max=40))
+    skill = fields.Enum(Skill, by_value=True)
 
 
 class Shift(Out):
@@ -266,6 +429,15 @@ class Shift(Out):
         lambda shift: shift.assigned_by_id is not None,
         metadata={"description": "Put on the shift by staff or an integration."},
     )
+
+
+class VolunteerShift(Shift):
+    session = fields.Nested(SessionRef)
+    minutes = fields.Int(metadata={"description": "Counted once attended; 0 before."})
+
+
+class VolunteerShiftPage(Page):
+    items = fields.List(fields.Nested(VolunteerShift))
 
 
 class ShiftClaim(Strict):
@@ -285,43 +457,6 @@ class Released(Out):
 class Phone(Out):
     e164 = fields.Str(metadata={"description": "E.164, e.g. +81334631873."})
     kind = fields.Enum(PhoneKind, by_value=True)
-
-
-class PersonalData(Out):
-    """A resident's record: whole for a key that may read residents (each one shown is
-    audit-logged), else only the fields in ``NOT_PERSONAL``; see ``api.disclosure``."""
-
-    NOT_PERSONAL: tuple[str, ...] = ("id",)
-
-    @ma.post_dump(pass_original=True)
-    def _within_scope(self, data: dict, resident, **kwargs) -> dict:
-        return disclose(data, resident, self.NOT_PERSONAL)
-
-
-def personal_schemas(schema: ma.Schema, seen: frozenset[type] = frozenset()) -> list[ma.Schema]:
-    """The schemas of residents' records that ``schema`` writes out, however nested."""
-    if type(schema) in seen:
-        return []
-    if isinstance(schema, PersonalData):
-        return [schema]
-    found = []
-    for field in schema.fields.values():
-        inner = field.inner if isinstance(field, ma.fields.List) else field
-        if isinstance(inner, ma.fields.Nested):
-            found += personal_schemas(inner.schema, seen | {type(schema)})
-    return found
-
-
-def resident_fields(schema: ma.Schema | None) -> dict[str, list[str]] | None:
-    """Which fields of a resident a response in ``schema`` carries, by whether the key may
-    read residents; None when it carries no resident's record."""
-    found = personal_schemas(schema) if schema is not None else []
-    if not found:
-        return None
-    return {
-        ApiScope.RESIDENTS_READ.value: sorted({name for one in found for name in one.fields}),
-        "other": sorted({name for one in found for name in one.NOT_PERSONAL}),
-    }
 
 
 class ResidentMatch(PersonalData):
@@ -349,6 +484,68 @@ class Resident(ResidentMatch):
     proxy_phone = fields.Str(attribute="proxy_phone_e164", allow_none=True)
     proxy_gets_reminders = fields.Bool()
     opted_out = fields.Bool(attribute="is_opted_out")
+
+
+class ContactConsent(Out):
+    contact = fields.Enum(
+        Contact, by_value=True, metadata={"description": "resident, or proxy (their contact)"}
+    )
+    gets_reminders = fields.Bool(
+        metadata={"description": "False once they asked for no more messages: none is sent."}
+    )
+    stopped_at = fields.Function(lambda row: local_iso(row.stopped_dt), allow_none=True)
+    stopped_by = fields.Enum(
+        OptOutSource, by_value=True, allow_none=True,
+        metadata={"description": "staff (or an integration), sms (replied STOP) or voice."},
+    )  # fmt: skip
+
+
+class ConsentRecord(Out):
+    fiscal_year = fields.Int(metadata={"description": "年度 it was given in."})
+    scopes = fields.List(
+        fields.Str(metadata={"enum": [scope.value for scope in ConsentScope]}),
+        metadata={"description": "record (keep their details), reminders, follow_up (a call "
+                  "three months later)."},
+    )  # fmt: skip
+    method = fields.Enum(ConsentMethod, by_value=True)
+    given_on = fields.Date()
+
+
+class ConsentState(PersonalData):
+    """What a resident agreed to, year by year, and whether each contact gets reminders."""
+
+    NOT_PERSONAL = ("resident_id",)
+
+    resident_id = fields.Int()
+    contacts = fields.List(fields.Nested(ContactConsent))
+    renewal_due = fields.Bool(
+        metadata={"description": "No consent recorded in this fiscal year: ask again."}
+    )
+    records = fields.List(fields.Nested(ConsentRecord), metadata={"description": "Newest first."})
+
+    def residents_in(self, record) -> dict[int, int]:
+        return {record.resident_id: record.ward_id}
+
+
+class ReminderChoice(Strict):
+    """Start or stop reminders to one contact: honoured at once, waiting messages dropped."""
+
+    contact = fields.Enum(Contact, by_value=True, load_default=Contact.RESIDENT)
+    gets_reminders = fields.Bool(required=True)
+    reason = Text(
+        required=True, validate=validate.Length(1, 200),
+        metadata={"description": "Why, as the resident said it; kept in the audit log.",
+                  "example": "本人から電話で停止の希望"},
+    )  # fmt: skip
+
+
+class ConsentInput(Strict):
+    """This year's consent, as the resident gave it."""
+
+    scopes = fields.List(fields.Enum(ConsentScope, by_value=True), required=True,
+                         validate=validate.Length(1, len(ConsentScope)))  # fmt: skip
+    method = fields.Enum(ConsentMethod, by_value=True, required=True)
+    given_on = local_date(required=True)
 
 
 class ResidentSearch(Strict):
@@ -406,6 +603,33 @@ class Booking(Out):
         waitlist_position, allow_none=True, metadata={"description": "1 is next in line."}
     )
     source = fields.Enum(BookingSource, by_value=True)
+    course_enrolment_id = fields.Int(
+        attribute="enrolment_id", allow_none=True,
+        metadata={"description": "The course booking this date belongs to, if any."},
+    )  # fmt: skip
+    created_at = fields.Function(lambda booking: local_iso(booking.created_dt))
+    cancelled_at = fields.Function(
+        lambda booking: local_iso(booking.cancelled_dt), allow_none=True
+    )
+
+
+class ResidentBooking(Booking):
+    session = fields.Nested(SessionRef)
+
+
+class BookingPage(Page):
+    items = fields.List(fields.Nested(Booking))
+
+
+class ResidentBookingPage(Page):
+    items = fields.List(fields.Nested(ResidentBooking))
+
+
+class SessionBookingArgs(PageArgs):
+    status = fields.Enum(
+        BookingStatus, by_value=True,
+        metadata={"description": "Only these, e.g. waitlisted for the waiting list in order."},
+    )  # fmt: skip
 
 
 class BookingInput(Strict):
@@ -434,7 +658,12 @@ class Attendance(Strict):
 
 class Reminder(Out):
     id = fields.Int()
-    recipient = fields.Str(metadata={"description": "resident, or their contact person"})
+    session_id = fields.Int()
+    booking_id = fields.Int(allow_none=True)
+    resident_id = fields.Int(allow_none=True)
+    recipient = fields.Str(
+        metadata={"description": "resident, proxy (their contact person) or volunteer"}
+    )
     kind = fields.Str()
     channel = fields.Enum(ReminderChannel, by_value=True)
     due_at = fields.Function(lambda reminder: local_iso(reminder.due_dt))
@@ -449,6 +678,51 @@ class Reminder(Out):
         attribute="failure_code",
         allow_none=True,
         metadata={"description": "Twilio's error number, or http-503, unreachable, timeout…"},
+    )
+
+
+class ReminderPage(Page):
+    items = fields.List(fields.Nested(Reminder))
+
+
+class Reply(PersonalData):
+    """An SMS or a key pressed on a reminder call, and what came of it. What the person
+    sent and was told back may name people: those need residents:read."""
+
+    NOT_PERSONAL = ("id", "ward", "channel", "received_at", "outcome", "needs_follow_up",
+                    "reminder_id", "resident_ids", "booking_ids", "handled_at")  # fmt: skip
+
+    id = fields.Int()
+    ward = fields.Function(lambda reply: reply.ward.slug if reply.ward else None, allow_none=True)
+    channel = fields.Enum(ReminderChannel, by_value=True)
+    received_at = fields.Function(lambda reply: local_iso(reply.received_dt))
+    outcome = fields.Enum(ReplyOutcome, by_value=True)
+    needs_follow_up = fields.Function(
+        lambda reply: reply.handled_dt is None,
+        metadata={"description": "Nobody has followed it up yet."},
+    )
+    reminder_id = fields.Int(allow_none=True)
+    resident_ids = fields.List(fields.Int())
+    booking_ids = fields.List(
+        fields.Int(), metadata={"description": "The bookings it could have meant, if unclear."}
+    )
+    handled_at = fields.Function(lambda reply: local_iso(reply.handled_dt), allow_none=True)
+    body = fields.Str(metadata={"description": "What was sent: the SMS, or the key pressed."})
+    told = fields.Str(metadata={"description": "What the person was answered."})
+
+    def residents_in(self, record) -> dict[int, int]:
+        return {resident_id: record.ward_id for resident_id in record.resident_ids}
+
+
+class ReplyPage(Page):
+    items = fields.List(fields.Nested(Reply))
+
+
+class ReplyArgs(PageArgs):
+    ward = Text(validate=validate.Length(max=40))
+    waiting = fields.Bool(
+        load_default=True,
+        metadata={"description": "true: only those waiting for follow-up, oldest first."},
     )
 
 

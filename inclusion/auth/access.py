@@ -7,6 +7,7 @@ can check every route for every role.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,11 +87,13 @@ def require(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 kwargs["ward"] = ward
             return view(*args, **kwargs)
 
-        wrapped.access = AccessRule(roles=allowed, ward_scoped=_takes_ward(view))  # type: ignore[attr-defined]
+        wrapped.access = AccessRule(roles=allowed, ward_scoped=takes_ward(view))  # type: ignore[attr-defined]
         return wrapped
 
     return decorator
 
 
-def _takes_ward(view: Callable[..., Any]) -> bool:
-    return "ward" in view.__code__.co_varnames[: view.__code__.co_argcount]
+def takes_ward(view: Callable[..., Any]) -> bool:
+    """Whether a view (however decorated: the signature follows ``__wrapped__``) takes a
+    ``ward`` from its URL."""
+    return "ward" in inspect.signature(view).parameters

@@ -28,6 +28,7 @@ from inclusion.reminders.quiet import checked_window
 from inclusion.reminders.wording import MESSAGES
 from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.sessions.queries import Cursor, keyset_page
 from inclusion.wards.models import Ward
 
 #: Rows whose outcome is settled; staff may send such a message again.
@@ -62,6 +63,38 @@ def reminders_of_resident(resident_id: int, limit: int = 50) -> list[Reminder]:
             .limit(limit)
         )
     )
+
+
+def page_of_reminders(
+    after: Cursor | None,
+    size: int,
+    session_id: int | None = None,
+    resident_id: int | None = None,
+) -> tuple[list[Reminder], Cursor | None]:
+    """A session's reminders in the order they fall due, or a resident's newest first."""
+    query = sa.select(Reminder)
+    if session_id is not None:
+        query = query.where(Reminder.session_id == session_id)
+    if resident_id is not None:
+        query = query.where(Reminder.resident_id == resident_id)
+    rows, next_cursor = keyset_page(query, after, size, key=(Reminder.due_dt, Reminder.id),
+                                    newest_first=session_id is None)  # fmt: skip
+    return [row[0] for row in rows], next_cursor
+
+
+def page_of_replies(
+    ward_ids: list[int] | None, waiting: bool, after: Cursor | None, size: int
+) -> tuple[list[Reply], Cursor | None]:
+    """Replies of some wards (None: every ward's and those no ward could be told) as the
+    inbox orders them: waiting ones oldest first, else newest first."""
+    query = sa.select(Reply)
+    if ward_ids is not None:
+        query = query.where(Reply.ward_id.in_(ward_ids))
+    if waiting:
+        query = query.where(Reply.handled_dt.is_(None))
+    rows, next_cursor = keyset_page(query, after, size, key=(Reply.received_dt, Reply.id),
+                                    newest_first=not waiting)  # fmt: skip
+    return [row[0] for row in rows], next_cursor
 
 
 def reminders_of_booking(booking_id: int) -> list[Reminder]:

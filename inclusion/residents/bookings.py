@@ -292,9 +292,12 @@ def promote_waitlist(actor: User | None, session: Session) -> list[Booking]:
 
 
 def waitlist_position(booking: Booking) -> int | None:
-    """1 for the first waiting resident; None if the booking is not waiting."""
+    """1 for the first waiting resident; None if the booking is not waiting. A list's
+    positions are noted on its bookings beforehand (``queries.with_queue_positions``)."""
     if booking.status != BookingStatus.WAITLISTED:
         return None
+    if "queue_position" in vars(booking):
+        return booking.queue_position
     return waitlist_positions([booking])[booking.id]
 
 

@@ -6,8 +6,9 @@ from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
+from inclusion import clock
 from inclusion.extensions import db
 from inclusion.residents.models import (
     ACTIVE,
@@ -19,6 +20,7 @@ from inclusion.residents.models import (
     Resident,
 )
 from inclusion.sessions.models import Session
+from inclusion.sessions.queries import Cursor, keyset_page
 from inclusion.wards.models import Ward
 
 #: Order on a roster: seated first by seat or slot, then the waiting list in order.
@@ -70,6 +72,35 @@ def resident_bookings(resident: Resident, limit: int = 100) -> list[Booking]:
             .limit(limit)
         )
     )
+
+
+def page_of_session_bookings(
+    session_id: int, status: BookingStatus | None, after: Cursor | None, size: int
+) -> tuple[list[Booking], Cursor | None]:
+    """A session's bookings in the order they were made, of one status or all."""
+    query = sa.select(Booking).where(Booking.session_id == session_id)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    rows, next_cursor = keyset_page(query, after, size, key=(Booking.created_dt, Booking.id))
+    return with_queue_positions([row[0] for row in rows]), next_cursor
+
+
+def page_of_resident_bookings(
+    resident_id: int, upcoming: bool, after: Cursor | None, size: int
+) -> tuple[list[Booking], Cursor | None]:
+    """A resident's bookings with their sessions: those to come soonest first, or those
+    over most recent first."""
+    now = clock.now()
+    query = (
+        sa.select(Booking)
+        .join(Session, Session.id == Booking.session_id)
+        .options(contains_eager(Booking.session).joinedload(Session.venue))
+        .where(Booking.resident_id == resident_id)
+        .where(Session.ends_dt > now if upcoming else Session.ends_dt <= now)
+    )
+    rows, next_cursor = keyset_page(query, after, size, key=(Session.starts_dt, Booking.id),
+                                    newest_first=not upcoming)  # fmt: skip
+    return with_queue_positions([row[0] for row in rows]), next_cursor
 
 
 def _unanswered_by(today: date) -> list[sa.ColumnElement[bool]]:
@@ -161,6 +192,17 @@ def consent_years(resident_ids: list[int]) -> dict[int, int]:
         .group_by(Consent.resident_id)
     )
     return dict(rows.all())
+
+
+def with_queue_positions(bookings: list[Booking]) -> list[Booking]:
+    """Note each waiting booking's place in its queue on it (``queue_position``), in one
+    query for the lot, so writing a list out asks nothing more."""
+    positions = waitlist_positions(
+        [booking for booking in bookings if booking.status == BookingStatus.WAITLISTED]
+    )
+    for booking in bookings:
+        booking.queue_position = positions.get(booking.id)
+    return bookings
 
 
 def waitlist_positions(waiting: list[Booking]) -> dict[int, int]:

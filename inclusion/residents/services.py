@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 import jaconv
 import sqlalchemy as sa
@@ -381,6 +381,47 @@ def consents_of(resident: Resident) -> list[Consent]:
     )
 
 
+@dataclass(frozen=True)
+class ContactState:
+    contact: Contact
+    gets_reminders: bool
+    stopped_dt: datetime | None
+    stopped_by: OptOutSource | None
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """A resident's consent as staff and integrations read it."""
+
+    resident_id: int
+    ward_id: int
+    contacts: list[ContactState]
+    renewal_due: bool
+    records: list[Consent]
+
+
+def consent_state(resident: Resident) -> ConsentState:
+    """Each contact's choice (the contact person only when there is a number for them) and
+    the consents given, newest first."""
+    records = consents_of(resident)
+    contacts = [Contact.RESIDENT] + ([Contact.PROXY] if resident.proxy_phone_e164 else [])
+    return ConsentState(
+        resident_id=resident.id,
+        ward_id=resident.ward_id,
+        contacts=[
+            ContactState(
+                contact,
+                resident.stopped_dt(contact) is None,
+                resident.stopped_dt(contact),
+                resident.stopped_source(contact),
+            )
+            for contact in contacts
+        ],  # fmt: skip
+        renewal_due=consent_is_due(records),
+        records=records,
+    )
+
+
 def consent_due(latest_year: int | None, today: date | None = None) -> bool:
     """Whether consent must be asked (again): none yet, or none in this fiscal year."""
     return latest_year is None or latest_year < clock.fiscal_year(today or clock.today())
@@ -402,7 +443,10 @@ def set_opt_out(
     the contact's waiting messages are cancelled in the same transaction.
 
     Staff say why (kept in the audit log with who); returns whether anything changed.
+    Under the resident's row lock, so two at once change it (and log it) once.
     """
+    lock_row(Resident, resident.id)
+    db.session.refresh(resident)
     if opted_out == (resident.stopped_dt(contact) is not None):
         return False
     reason = reason.strip()

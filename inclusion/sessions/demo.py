@@ -17,7 +17,7 @@ from inclusion.wards.services import find_ward, update_ward_contact
 #: Real kinds of places; the addresses and phone numbers are made up (03-0000 does not exist).
 DEMO_WARDS = {
     "shibuya": {
-        "contact": ("03-0000-1130", "平日 9時〜17時", "渋谷区役所 2階 デジタル推進課の窓口"),
+        "contact": ("03-5555-1130", "平日 9時〜17時", "渋谷区役所 2階 デジタル推進課の窓口"),
         "venues": [
             (
                 "渋谷区立中央図書館",
@@ -46,7 +46,7 @@ DEMO_WARDS = {
         ],
     },
     "shinagawa": {
-        "contact": ("03-0000-1091", "平日 8時30分〜17時", "品川区役所 第二庁舎 1階 総合窓口"),
+        "contact": ("03-5555-1091", "平日 8時30分〜17時", "品川区役所 第二庁舎 1階 総合窓口"),
         "venues": [
             (
                 "品川区立大崎図書館",

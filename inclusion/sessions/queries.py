@@ -27,30 +27,27 @@ class SessionFilter:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page ends: the next page starts after this (start, id)."""
+    """Where a page ends: the next page starts after this (moment, id), e.g. a session's
+    start and id, or a booking's session start and the booking's id."""
 
-    starts_dt: datetime
-    session_id: int
+    moment: datetime
+    row_id: int
 
     def __str__(self) -> str:
-        micros = int(self.starts_dt.timestamp() * 1_000_000)
-        return f"{micros}-{self.session_id}"
+        micros = int(self.moment.timestamp() * 1_000_000)
+        return f"{micros}-{self.row_id}"
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
         """Read a cursor from a URL; anything malformed means the first page."""
-        micros, _, session_id = (text or "").partition("-")
-        if (
-            not (micros.isdigit() and session_id.isdigit())
-            or len(micros) > 18
-            or len(session_id) > 18
-        ):
+        micros, _, row_id = (text or "").partition("-")
+        if not (micros.isdigit() and row_id.isdigit()) or len(micros) > 18 or len(row_id) > 18:
             return None
         try:
-            starts_dt = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+            moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
         except (OverflowError, OSError, ValueError):  # digits, but no date a session can have
             return None
-        return cls(starts_dt, int(session_id))
+        return cls(moment, int(row_id))
 
 
 def _filtered(filters: SessionFilter) -> sa.Select:
@@ -83,21 +80,28 @@ def with_topic_and_dates(
     return query
 
 
-def keyset_page(query: sa.Select, after: Cursor | None, size: int):
-    """Run ``query`` (a Session first in each row) for one page in (start, id) order.
+def keyset_page(
+    query: sa.Select,
+    after: Cursor | None,
+    size: int,
+    key: tuple[sa.ColumnElement, sa.ColumnElement] = (Session.starts_dt, Session.id),
+    newest_first: bool = False,
+):
+    """Run ``query`` for one page in ``key`` (moment, id) order, earliest first unless
+    ``newest_first``.
 
     Returns the rows and the cursor of the next page, if there is one.
     """
-    query = query.order_by(Session.starts_dt, Session.id).limit(size + 1)
+    moment, row_id = key
+    order = (moment.desc(), row_id.desc()) if newest_first else (moment, row_id)
+    query = query.add_columns(moment, row_id).order_by(*order).limit(size + 1)
     if after is not None:
-        query = query.where(
-            sa.tuple_(Session.starts_dt, Session.id) > sa.tuple_(after.starts_dt, after.session_id)
-        )
+        mark = sa.tuple_(after.moment, after.row_id)
+        query = query.where(sa.tuple_(moment, row_id) < mark if newest_first
+                            else sa.tuple_(moment, row_id) > mark)  # fmt: skip
     rows = list(db.session.execute(query).unique())
-    if len(rows) > size:
-        last = rows[size - 1][0]
-        return rows[:size], Cursor(last.starts_dt, last.id)
-    return rows, None
+    next_cursor = Cursor(*rows[size - 1][-2:]) if len(rows) > size else None
+    return [row[:-2] for row in rows[:size]], next_cursor
 
 
 def page_of_sessions(

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from inclusion.csvfile import decode, read_rows
 from inclusion.errors import RuleViolation
 from inclusion.volunteers import roster
 
@@ -23,7 +24,7 @@ volunteers_cli = AppGroup("volunteers", help="Volunteer rosters.")
 def import_command(file: Path, skip_bad: bool) -> None:
     """Import volunteers from a CSV roster; nothing is imported if a row is bad."""
     try:
-        result = roster.check_roster(roster.read_rows(roster.decode(file.read_bytes())), None)
+        result = roster.check_roster(read_rows(decode(file.read_bytes()), roster.REQUIRED), None)
     except (RuleViolation, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file}: {error}") from None
     for line, reason, _row in result.bad:

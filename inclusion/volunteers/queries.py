@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, time
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from inclusion import clock
+from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionStatus, Topic
 from inclusion.sessions.queries import Cursor, keyset_page, with_topic_and_dates
-from inclusion.volunteers.models import HOLDING, Shift, ShiftRole, ShiftStatus
+from inclusion.sqltime import minutes_between
+from inclusion.volunteers.models import (
+    HOLDING,
+    Shift,
+    ShiftRole,
+    ShiftStatus,
+    TrainingRecord,
+    VolunteerProfile,
+    volunteer_wards,
+)
 
 
 def _filled(role: ShiftRole):
@@ -159,3 +170,94 @@ def attended_shifts(
     if last is not None:
         query = query.where(Session.starts_dt < clock.local_day_bounds(last, last)[1])
     return list(db.session.scalars(query))
+
+
+@dataclass
+class VolunteerFacts:
+    """What a list of volunteers says of each beyond their profile."""
+
+    training: list[TrainingRecord] = field(default_factory=list)
+    minutes_this_year: int = 0
+    upcoming_shifts: int = 0
+
+
+def page_of_volunteers(
+    ward_ids: list[int] | None, skill: str | None, after: Cursor | None, size: int
+) -> tuple[list[User], Cursor | None]:
+    """Volunteers of some wards (None: all), with a skill if asked, in the order they
+    joined."""
+    query = (
+        sa.select(User)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .options(contains_eager(User.volunteer_profile))
+        .where(User.role == Role.VOLUNTEER)
+    )
+    if ward_ids is not None:
+        query = query.where(
+            sa.exists().where(volunteer_wards.c.user_id == User.id,
+                              volunteer_wards.c.ward_id.in_(ward_ids))
+        )  # fmt: skip
+    if skill is not None:
+        # JSON lists differ between SQLite and PostgreSQL; the quoted value matches in both.
+        query = query.where(sa.cast(VolunteerProfile.skills, sa.String).contains(f'"{skill}"'))
+    rows, next_cursor = keyset_page(query, after, size, key=(User.created_dt, User.id))
+    return [row[0] for row in rows], next_cursor
+
+
+def volunteer_facts(user_ids: list[int], today: date) -> dict[int, VolunteerFacts]:
+    """Training, minutes attended this fiscal year and shifts to come, per volunteer, in
+    three queries whatever their number."""
+    facts: dict[int, VolunteerFacts] = defaultdict(VolunteerFacts)
+    if not user_ids:
+        return facts
+    for record in db.session.scalars(
+        sa.select(TrainingRecord)
+        .where(TrainingRecord.user_id.in_(user_ids))
+        .order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())
+    ):
+        facts[record.user_id].training.append(record)
+    year_start = clock.to_utc(date(clock.fiscal_year(today), 4, 1), time.min)
+    minutes = sa.func.sum(sa.func.coalesce(
+        Shift.minutes_override, minutes_between(Session.starts_dt, Session.ends_dt)
+    ))  # fmt: skip
+    for user_id, total in db.session.execute(
+        sa.select(Shift.user_id, minutes)
+        .join(Session, Session.id == Shift.session_id)
+        .where(Shift.user_id.in_(user_ids), Shift.status == ShiftStatus.ATTENDED,
+               Session.starts_dt >= year_start)
+        .group_by(Shift.user_id)
+    ):  # fmt: skip
+        facts[user_id].minutes_this_year = int(total or 0)
+    for user_id, count in db.session.execute(
+        sa.select(Shift.user_id, sa.func.count())
+        .join(Session, Session.id == Shift.session_id)
+        .where(Shift.user_id.in_(user_ids), Shift.status.in_(HOLDING),
+               Session.status == SessionStatus.SCHEDULED, Session.starts_dt > clock.now())
+        .group_by(Shift.user_id)
+    ):  # fmt: skip
+        facts[user_id].upcoming_shifts = count
+    return facts
+
+
+def page_of_shifts(
+    volunteer_id: int,
+    ward_ids: list[int] | None,
+    upcoming: bool,
+    after: Cursor | None,
+    size: int,
+) -> tuple[list[Shift], Cursor | None]:
+    """A volunteer's places (given-up ones left out) in some wards: those to come soonest
+    first, or those over most recent first."""
+    now = clock.now()
+    query = (
+        sa.select(Shift)
+        .join(Session, Session.id == Shift.session_id)
+        .options(contains_eager(Shift.session).joinedload(Session.venue))
+        .where(Shift.user_id == volunteer_id, Shift.status != ShiftStatus.RELEASED)
+        .where(Session.ends_dt > now if upcoming else Session.ends_dt <= now)
+    )
+    if ward_ids is not None:
+        query = query.where(Session.ward_id.in_(ward_ids))
+    rows, next_cursor = keyset_page(query, after, size, key=(Session.starts_dt, Shift.id),
+                                    newest_first=not upcoming)  # fmt: skip
+    return [row[0] for row in rows], next_cursor

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from inclusion import clock
@@ -23,7 +19,7 @@ from inclusion.volunteers.models import Shift, Skill, TrainingLevel
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
-#: The roster's columns; only email and name are required.
+#: The roster's columns; only those in ``REQUIRED`` must be there.
 COLUMNS = (
     "email",
     "name",
@@ -39,55 +35,8 @@ COLUMNS = (
     "expires_on",
     "certificate",
 )
+REQUIRED = {"email", "name"}
 YES = {"yes", "y", "1", "true", "はい", "○", "〇"}
-
-
-def decode(data: bytes) -> str:
-    """Text of an uploaded CSV: UTF-16 when it says so (Excel's "Unicode text"), UTF-8
-    (with or without BOM), else Excel's Shift_JIS."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp932")
-
-
-#: Longest value a roster cell may hold: a name, a list of skills, never a document.
-MAX_FIELD = 2000
-
-
-def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; the header is line 1. A file of more rows
-    than ``IMPORT_MAX_ROWS``, or a cell CSV cannot read, is refused whole, in words."""
-    limit = current_app.config["IMPORT_MAX_ROWS"]
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        missing = {"email", "name"} - set(reader.fieldnames or [])
-        if missing:
-            raise RuleViolation(
-                _l(
-                    "The first line must name the columns, including: %(columns)s",
-                    columns=", ".join(sorted(missing)),
-                )
-            )
-        for count, row in enumerate(reader, start=1):
-            if count > limit:
-                raise RuleViolation(
-                    _l("A file may hold at most %(count)d rows: please split it.", count=limit)
-                )
-            cells = {key: (value or "").strip() for key, value in row.items() if key}
-            if any(len(value) > MAX_FIELD for value in cells.values()):
-                raise RuleViolation(
-                    _l("Line %(line)d holds a value longer than %(count)d characters.",
-                       line=reader.line_num, count=MAX_FIELD)
-                )  # fmt: skip
-            yield reader.line_num, cells
-    except csv.Error as error:
-        raise RuleViolation(
-            _l("Line %(line)d cannot be read as CSV: %(reason)s", line=reader.line_num,
-               reason=str(error))
-        ) from None  # fmt: skip
 
 
 @dataclass

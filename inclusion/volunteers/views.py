@@ -17,6 +17,7 @@ from inclusion import clock
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
+from inclusion.csvfile import decode, read_rows
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -369,8 +370,8 @@ def import_roster(ward: Ward):
     imported = False
     if form.validate_on_submit():
         try:
-            text = roster.decode(form.roster.data.read())
-            result = roster.check_roster(roster.read_rows(text), ward)
+            text = decode(form.roster.data.read())
+            result = roster.check_roster(read_rows(text, roster.REQUIRED), ward)
         except (RuleViolation, UnicodeDecodeError) as error:
             form.roster.errors.append(
                 str(error)

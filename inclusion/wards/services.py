@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
 from inclusion.extensions import db
+from inclusion.phones import display_phone, parse_phone
 from inclusion.wards.models import Ward
 
 
@@ -20,8 +21,14 @@ def list_wards() -> list[Ward]:
     return list(db.session.scalars(sa.select(Ward).order_by(Ward.code)))
 
 
-def update_ward_contact(actor: User, ward: Ward, phone: str, hours: str, counter: str) -> Ward:
-    """Change how residents book with a ward; audited."""
+def update_ward_contact(
+    actor: User | None, ward: Ward, phone: str, hours: str, counter: str
+) -> Ward:
+    """Change how residents book with a ward; audited. Every reminder tells residents to
+    call this number, so it must be one that can be called; it is kept as people write it
+    (03-1234-5678)."""
+    parsed = parse_phone(phone, "booking_phone")
+    phone = display_phone(parsed[0]) if parsed else ""
     before = [ward.booking_phone, ward.booking_hours, ward.booking_counter]
     ward.booking_phone, ward.booking_hours, ward.booking_counter = phone, hours, counter
     if before != [phone, hours, counter]:

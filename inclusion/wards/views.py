@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from inclusion.residents.views import may_see_residents
 from inclusion.wards.forms import WardContactForm
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards, update_ward_contact
-from inclusion.web import form_status
+from inclusion.web import form_status, run_form
 
 bp = Blueprint("wards", __name__)
 
@@ -65,15 +65,17 @@ def overview(ward: Ward):
 @require(*STAFF_ROLES)
 def settings(ward: Ward):
     form = WardContactForm.of(ward)
-    if form.validate_on_submit():
-        update_ward_contact(
+    saved = run_form(
+        form,
+        lambda: update_ward_contact(
             current_user,
             ward,
             form.booking_phone.data or "",
             form.booking_hours.data or "",
             form.booking_counter.data or "",
-        )
-        db.session.commit()
-        flash(_("Saved. The public page shows the new details."), "success")
+        ),
+        _("Saved. The public page shows the new details."),
+    )
+    if saved:
         return redirect(url_for("wards.overview", ward=ward.slug))
     return render_template("wards/settings.html", ward=ward, form=form), form_status(form)

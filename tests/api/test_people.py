@@ -21,7 +21,8 @@ from tests.api.test_sessions import at, day_ahead
 @pytest.fixture
 def call_centre(make_key):
     """The joint call centre's key: every ward, residents and bookings."""
-    return make_key(ApiScope.RESIDENTS_READ, ApiScope.RESIDENTS_WRITE, ApiScope.BOOKINGS_WRITE)
+    return make_key(ApiScope.RESIDENTS_READ, ApiScope.RESIDENTS_WRITE, ApiScope.BOOKINGS_READ,
+                    ApiScope.BOOKINGS_WRITE, ApiScope.REMINDERS_READ)  # fmt: skip
 
 
 def resident_body(**fields) -> dict:

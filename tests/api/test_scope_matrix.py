@@ -20,10 +20,10 @@ def api_operations(app):
             yield rule, method.lower(), path
 
 
-def test_every_api_route_states_its_permission_and_what_of_a_resident_it_returns(app):
+def test_every_api_route_states_its_permission_and_what_of_a_person_it_returns(app):
     with app.test_request_context():
         description = spec()
-    documented = 0
+    documented = {}
     for rule, method, path in api_operations(app):
         operation = description["paths"][path][method]
         scope = access_of(app, rule).api_scope
@@ -31,19 +31,23 @@ def test_every_api_route_states_its_permission_and_what_of_a_resident_it_returns
                   for name in names]  # fmt: skip
         assert stated == ([scope] if scope else []), f"{method} {path}"
         schema = success_schema(app.view_functions[rule.endpoint])
-        fields = operation.get("x-resident-fields")
-        if schema is not None and any(
-            isinstance(nested, PersonalData) for nested in _schemas_within(schema)
-        ):
-            documented += 1
-            assert fields["other"] == sorted(
-                {"id", *(name for nested in _schemas_within(schema)
-                         if isinstance(nested, PersonalData) for name in nested.NOT_PERSONAL)}
-            ), f"{method} {path}"  # fmt: skip
-            assert set(fields["residents:read"]) >= {"family_name", "id"}
-        else:
-            assert fields is None, f"{method} {path} says it returns a resident's record"
-    assert documented == 4  # find, read, register, correct
+        personal = [nested for nested in _schemas_within(schema)] if schema is not None else []
+        personal = [nested for nested in personal if isinstance(nested, PersonalData)]
+        fields = operation.get("x-personal-fields")
+        if not personal:
+            assert fields is None, f"{method} {path} says it returns a person's record"
+            continue
+        for read_scope in {nested.READ_SCOPE for nested in personal}:
+            documented.setdefault(read_scope.value, set()).add(f"{method} {path}")
+            of_scope = [nested for nested in personal if nested.READ_SCOPE == read_scope]
+            assert fields[read_scope.value]["without"] == sorted(
+                {name for nested in of_scope for name in nested.NOT_PERSONAL}
+            ), f"{method} {path}"
+            assert set(fields[read_scope.value]["with"]) > set(fields[read_scope.value]["without"])
+    assert {"get /api/v1/residents/{resident_id}", "post /api/v1/residents"} <= documented[
+        "residents:read"
+    ]
+    assert "get /api/v1/sessions/{session_id}/shifts" in documented["volunteers:read"]
 
 
 def _schemas_within(schema):
@@ -64,7 +68,5 @@ def test_the_docs_page_has_a_row_for_every_route(client):
         assert f"<code>{method.upper()} {path}</code>" in matrix, f"{method} {path}"
     resident_row = matrix[matrix.index("<code>GET /api/v1/residents/{resident_id}</code>") :]
     resident_row = resident_row[: resident_row.index("</tr>")]
-    assert (
-        "residents:read" in resident_row and ", ".join(sorted(Resident().fields)) in resident_row
-    )
-    assert ">id, ward</td>" in resident_row
+    assert "<code>residents:read</code>: " + ", ".join(sorted(Resident().fields)) in resident_row
+    assert "residents:read なし: id, ward</p>" in resident_row

@@ -8,6 +8,9 @@ import redis
 from inclusion.extensions import db
 from tests.conftest import make_test_app, migrate_database, scratch_database
 
+# Both flush the same Redis database: never at once on two workers.
+pytestmark = pytest.mark.xdist_group("redis")
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 

@@ -1,5 +1,6 @@
 """With CACHE_URL on Redis, a feed built by one worker is served by every other."""
 
+import pytest
 import redis
 import sqlalchemy as sa
 
@@ -8,6 +9,9 @@ from inclusion.wards.services import find_ward
 from tests import factories
 from tests.auth.test_rate_limit_redis import redis_url  # noqa: F401 (a fixture)
 from tests.conftest import make_test_app, migrate_database, scratch_database
+
+# Both flush the same Redis database: never at once on two workers.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 def test_workers_share_rendered_feeds(backend, tmp_path_factory, redis_url):  # noqa: F811

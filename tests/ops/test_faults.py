@@ -21,6 +21,9 @@ from tests.ops.traffic import (
     run_clients,
 )
 
+# Servers and dispatchers in processes of their own, timed: one such test at a time.
+pytestmark = pytest.mark.xdist_group("processes")
+
 CLIENTS = 12
 #: Seconds of traffic before the stop, of outage, and after the start.
 BEFORE, OUTAGE, AFTER = 4, 5, 6

@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from inclusion.extensions import db
@@ -24,6 +25,9 @@ from tests import factories
 from tests.conftest import make_test_app, migrate_database, ready_ward, scratch_database
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.test_planning import NOW, THURSDAY, at
+
+# Servers and dispatchers in processes of their own, timed: one such test at a time.
+pytestmark = pytest.mark.xdist_group("processes")
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 PROCESSES = 3

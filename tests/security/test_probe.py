@@ -60,7 +60,11 @@ PERSONAL_FIELDS = {
     "family_name", "given_name", "family_kana", "given_kana", "birth_year", "age_band",
     "phones", "e164", "needs", "proxy_name", "proxy_relation", "proxy_phone",
     "proxy_gets_reminders", "call_from", "call_until", "reminder_channel", "opted_out",
+    "body", "told", "contacts", "records", "gets_reminders", "renewal_due",
 }  # fmt: skip
+#: A volunteer's fields that only a key with volunteers:read may get.
+VOLUNTEER_FIELDS = {"display_name", "name_kana", "skills", "languages", "training",
+                    "minutes_this_year"}  # fmt: skip
 
 
 @dataclass
@@ -98,6 +102,7 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
         values={
             "venue_id": venue.id, "session_id": session.id, "resident_id": resident.id,
             "booking_id": booking.id, "reminder_id": reminder.id, "user_id": volunteer.id,
+            "volunteer_id": volunteer.id,
             "shift_id": shift.id, "enrolment_id": enrolment.id,
             "series_id": enrolment.series_id, "reply_id": reply.id,
             "follow_up_id": factories.make_follow_up(resident).id,
@@ -250,15 +255,24 @@ def problems_in(response, caller: Caller, world: list[WardRecords], mark: int) -
         leaked = personal_keys(json.loads(body or "null"))
         if leaked:
             found.append(f"personal fields {sorted(leaked)} to a key without residents:read")
+    if (
+        kind == "application/json"
+        and caller.headers
+        and ApiScope.VOLUNTEERS_READ not in caller.scopes
+        and not response.request.path.endswith("/openapi.json")
+    ):
+        leaked = personal_keys(json.loads(body or "null"), VOLUNTEER_FIELDS)
+        if leaked:
+            found.append(f"a volunteer's {sorted(leaked)} to a key without volunteers:read")
     return found
 
 
-def personal_keys(data) -> set[str]:
+def personal_keys(data, names: set[str] = PERSONAL_FIELDS) -> set[str]:
     if isinstance(data, dict):
-        keys = {name for name in data if name in PERSONAL_FIELDS}
-        return keys.union(*(personal_keys(value) for value in data.values()))
+        keys = {name for name in data if name in names}
+        return keys.union(*(personal_keys(value, names) for value in data.values()))
     if isinstance(data, list):
-        return set().union(*(personal_keys(item) for item in data))
+        return set().union(*(personal_keys(item, names) for item in data))
     return set()
 
 
@@ -394,6 +408,16 @@ API_BODIES: dict[str, Callable[[WardRecords], dict | list[dict]]] = {
     "api_residents.attendance": lambda records: {"attended": True},
     "api_residents.enrol": lambda records: {"resident_id": records.values["resident_id"]},
     "api_residents.cancel_enrolment": lambda records: {"reason": "探査"},
+    "api_residents.change_reminders": lambda records: {"gets_reminders": False, "reason": "探査"},
+    "api_residents.record_consent": lambda records: {
+        "scopes": ["record"], "method": "phone", "given_on": clock.today().isoformat()
+    },
+    "api_wards.create_venue": lambda records: {
+        "name": f"探査会館{INJECTED}", "kind": "library", "address": "探査", "default_capacity": 10
+    },
+    "api_wards.update_venue": lambda records: {"default_capacity": 12},
+    "api_wards.archive_venue": lambda records: {},
+    "api_wards.update_ward": lambda records: {"booking_hours": f"平日{INJECTED}"},
 }  # fmt: skip
 
 

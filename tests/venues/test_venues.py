@@ -100,12 +100,18 @@ def test_without_a_venue_adding_a_session_leads_to_adding_one(client, users):
 def test_ward_booking_details(client, users, shibuya):
     log_in(client, users["ward_staff"])
     form = {
-        "booking_phone": "03-0000-1130",
+        "booking_phone": "0355551130",
         "booking_hours": "平日 9時〜17時",
         "booking_counter": "区役所2階",
     }
     assert client.post("/manage/shibuya/settings", data=form).status_code == 302
-    assert shibuya.booking_phone == "03-0000-1130"
-    assert "03-0000-1130" in client.get("/w/shibuya").get_data(as_text=True)
+    # Kept as people write it: every reminder reads it out.
+    assert shibuya.booking_phone == "03-5555-1130"
+    assert "03-5555-1130" in client.get("/w/shibuya").get_data(as_text=True)
     response = client.post("/manage/shibuya/settings", data={**form, "booking_phone": "0" * 40})
-    assert response.status_code == 422 and shibuya.booking_phone == "03-0000-1130"
+    assert response.status_code == 422 and shibuya.booking_phone == "03-5555-1130"
+    # A number that cannot be called is refused at its field, and nothing changes.
+    uncallable = {**form, "booking_phone": "03-0000-1130", "booking_hours": "土日"}
+    refused = client.post("/manage/shibuya/settings", data=uncallable)
+    assert refused.status_code == 422 and "国内の電話番号を入力" in refused.get_data(as_text=True)
+    assert (shibuya.booking_phone, shibuya.booking_hours) == ("03-5555-1130", "平日 9時〜17時")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from inclusion import clock
 from inclusion.auth.models import Role, User
+from inclusion.csvfile import read_rows
 from inclusion.extensions import db
 from inclusion.volunteers import roster, services
 from inclusion.volunteers.models import TrainingLevel
@@ -230,7 +231,7 @@ def test_a_long_roster_is_written_in_short_batches_with_no_slow_hash_per_row(
     costs a few statements, not a password hash."""
     monkeypatch.setattr(roster, "BATCH_ROWS", 10)
     lines = [f"v{n}@example.jp,支援員{n},,,shibuya,,,,,,,,\n" for n in range(25)]
-    result = roster.check_roster(roster.read_rows(HEADER + "".join(lines)), None)
+    result = roster.check_roster(read_rows(HEADER + "".join(lines), roster.REQUIRED), None)
     # Told after each row: whether that row's batch has been committed and the lock let go.
     commits = []
     imported = roster.import_roster(
@@ -257,7 +258,7 @@ def test_a_row_refused_while_the_import_runs_is_reported_and_the_rest_go_in(
     """Between batches others work: an address may be taken by a staff account by the time
     its row is written. That row is listed with its reason; the others are imported."""
     lines = [f"w{n}@example.jp,支援員{n},,,shibuya,,,,,,,,\n" for n in range(3)]
-    result = roster.check_roster(roster.read_rows(HEADER + "".join(lines)), None)
+    result = roster.check_roster(read_rows(HEADER + "".join(lines), roster.REQUIRED), None)
     factories.make_user(role=Role.WARD_STAFF, ward=shibuya, email="w1@example.jp")  # meanwhile
     roster.import_roster(None, result)
     assert (result.created, [line for line, _, _ in result.bad]) == (2, [3])
