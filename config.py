@@ -299,6 +299,12 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     )
     settings["API_RATE_LIMIT"] = get("API_RATE_LIMIT", "600 per minute")
     settings["METRICS_TOKEN"] = get("METRICS_TOKEN") or None
+    settings["WEBHOOK_ALLOW_LOOPBACK"] = parse_bool(
+        "WEBHOOK_ALLOW_LOOPBACK", get("WEBHOOK_ALLOW_LOOPBACK", "false")
+    )
+    settings["WEBHOOK_TIMEOUT_SECONDS"] = parse_int(
+        "WEBHOOK_TIMEOUT_SECONDS", get("WEBHOOK_TIMEOUT_SECONDS", "10"), minimum=1
+    )
     log_format = get("LOG_FORMAT", "text")
     if log_format not in ("text", "json"):
         raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}")

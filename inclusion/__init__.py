@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.venues.views import bp as venues_bp
     from inclusion.volunteers.views import bp as volunteers_bp
     from inclusion.wards.views import bp as wards_bp
+    from inclusion.webhooks.views import bp as webhooks_bp
 
     blueprints = (
         main_bp,
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         targets_bp,
         api_keys_bp,
+        webhooks_bp,
         ops_bp,
     )
     for blueprint in (*blueprints, public_bp):
@@ -158,9 +160,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_listeners() -> None:
-    """Connect the signal receivers: the reminder outbox and courses' waiting lists."""
+    """Connect the signal receivers: the reminder outbox, courses' waiting lists and the
+    webhook queue."""
     import inclusion.courses.listeners  # noqa: F401
     import inclusion.reminders.listeners  # noqa: F401
+    import inclusion.webhooks.listeners  # noqa: F401
 
 
 def register_cli(app: Flask) -> None:

@@ -7,6 +7,7 @@ points at a PostgreSQL server, on PostgreSQL as well.
 from __future__ import annotations
 
 import contextvars
+import itertools
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from inclusion import create_app
+from inclusion.api import services as api_keys
+from inclusion.api.models import ApiScope
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
 from inclusion.wards.models import Ward
@@ -238,3 +241,20 @@ def constant_queries(count_queries):
         assert queries_with(many - few) == with_few, f"{path} runs more queries with more rows"
 
     return check
+
+
+_key_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_key(users):
+    """``make_key(*scopes, ward=None)`` -> headers carrying a new live key (all scopes if none)."""
+
+    def make(*scopes: ApiScope, ward=None) -> dict[str, str]:
+        _key, secret = api_keys.create_key(
+            users["admin"], f"integration {next(_key_numbers)}", scopes or list(ApiScope), ward
+        )
+        db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make

@@ -336,3 +336,31 @@ def make_enrolment(ward: Ward):
 
     return enrol_resident(None, make_resident(ward, kana="コウザ"), make_series(ward),
                           BookingSource.PHONE)  # fmt: skip
+
+
+def make_webhook_delivery(ward: Ward):
+    """A delivered ``ping`` to an endpoint of the ward; rows only."""
+    from inclusion.webhooks.models import (
+        DeliveryStatus,
+        WebhookDelivery,
+        WebhookEndpoint,
+        WebhookEvent,
+    )
+
+    endpoint = WebhookEndpoint(
+        ward_id=ward.id,
+        url="https://example.jp/hooks",
+        events=["booking.created"],
+        scopes=[],
+        secret="whsec_dGVzdA==",
+    )
+    sent = WebhookDelivery(
+        endpoint=endpoint,
+        message_id=f"msg_test{next(_numbers)}",
+        event=WebhookEvent.PING,
+        body="{}",
+        status=DeliveryStatus.DELIVERED,
+    )
+    db.session.add(sent)
+    db.session.flush()
+    return sent

@@ -47,6 +47,7 @@ from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import ShiftStatus, Skill
 from inclusion.wards.models import Ward
 from inclusion.wards.services import update_ward_contact
+from inclusion.webhooks import services as webhook_services
 from tests import factories
 from tests.auth.test_access_matrix import routes
 from tests.conftest import log_in
@@ -55,6 +56,11 @@ from tests.conftest import log_in
 NOT_EDIT_FORMS = {
     "api_keys.index": "makes a new key; a key is never edited, only revoked",
     "api_keys.revoke": "a button",
+    "webhooks.index": "adds a new endpoint",
+    "webhooks.send_test": "a button",
+    "webhooks.rotate": "a button",
+    "webhooks.delete": "a button",
+    "webhooks.replay": "a button",
     "api_residents.attendance": "records an answer the call sends",
     "api_residents.change_reminders": "stops or restarts reminders: an action, with a reason",
     "api_residents.record_consent": "records a year's consent",
@@ -170,6 +176,16 @@ def ward_contact(users, shibuya, shinagawa) -> tuple[str, str]:
         users["ward_staff"], shibuya, "03-3463-1211", "平日 9:00〜17:00", "区役所 2階\n窓口 5番"
     )
     return "/manage/shibuya/settings", "/manage/shibuya/settings"
+
+
+def webhook_endpoint(users, shibuya, shinagawa) -> tuple[str, str]:
+    endpoint = webhook_services.register_endpoint(
+        users["admin"], shinagawa, "https://example.jp/hooks?ward=品川",
+        ["booking.created", "reply.received"], ["residents:read"], "コールセンター",
+    )  # fmt: skip
+    endpoint.is_active = False
+    path = f"/admin/webhooks/{endpoint.id}"
+    return path, path
 
 
 def venue(users, shibuya, shinagawa) -> tuple[str, str]:
@@ -364,6 +380,7 @@ CASES: dict[str, list[Case]] = {
     "auth.edit_user": [Case("admin", user_account)],
     "wards.settings": [Case("ward_staff", ward_contact)],
     "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
+    "webhooks.endpoint": [Case("admin", webhook_endpoint, frozenset({"is_active"}))],
     "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],
     "sessions.mark_held": [Case("ward_staff", held_session)],
     "sessions.mark_course": [Case("ward_staff", course)],

@@ -24,6 +24,7 @@ from inclusion.api.wards_api import wards_bp
 from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import csrf, db, limiter
 from inclusion.tokens import digest
+from inclusion.webhooks.models import SUBSCRIBABLE
 
 PREFIX = "/api/v1"
 
@@ -52,6 +53,7 @@ def docs():
         spec=description,
         operations=operations(description),
         scopes=list(ApiScope),
+        webhook_events=SUBSCRIBABLE,
         problems=sorted(PROBLEMS.items()),
         schemas=sorted(description.get("components", {}).get("schemas", {}).items()),
     )

@@ -82,6 +82,12 @@ ACTION_LABELS = {
     "survey.enter": _l("Survey figure entered"),
     "api_key.create": _l("API key made"),
     "api_key.revoke": _l("API key revoked"),
+    "webhook.create": _l("Webhook endpoint added"),
+    "webhook.update": _l("Webhook endpoint changed"),
+    "webhook.rotate": _l("Webhook signing secret replaced"),
+    "webhook.delete": _l("Webhook endpoint deleted"),
+    "webhook.test": _l("Webhook test sent"),
+    "webhook.replay": _l("Webhook message sent again"),
 }
 
 #: Actions that record who read personal data; every other action records a change.

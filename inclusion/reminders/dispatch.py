@@ -41,6 +41,7 @@ from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
 )
+from inclusion.reminders.signals import reminder_failed
 from inclusion.residents.models import (
     OptOutSource,
     ReminderChannel,
@@ -243,16 +244,19 @@ def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> li
     return [message for message in claimed if message.reminder_id in go]
 
 
-def _record(reminder_id: int, now: datetime, **values) -> None:
-    """Write what became of a send; only a row still ``sending`` changes.
+def _record(reminder_id: int, now: datetime, **values) -> bool:
+    """Write what became of a send; only a row still ``sending`` changes (returns whether
+    it did).
 
     Committed once per batch: a crash before that leaves the batch ``sending``, which
     becomes ``unknown`` after the lease — never sent twice.
     """
-    db.session.execute(
-        sa.update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING)
-        .values(lease_until=None, updated_dt=now, **values)
+    return bool(
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING)
+            .values(lease_until=None, updated_dt=now, **values)
+        ).rowcount
     )
 
 
@@ -335,7 +339,9 @@ def _record_outcome(
                 **failure)  # fmt: skip
         result.unknown += 1
         return
-    _record(message.reminder_id, now, status=ReminderStatus.FAILED, finished_dt=now, **failure)
+    if _record(message.reminder_id, now, status=ReminderStatus.FAILED, finished_dt=now,
+               **failure):  # fmt: skip
+        reminder_failed.send(message.reminder_id)
     if isinstance(error, Refused):
         _learn_from_refusal(message.reminder_id, error.code)
     result.failed += 1

@@ -26,6 +26,7 @@ from inclusion.reminders.models import (
     ReplyOutcome,
 )
 from inclusion.reminders.planning import FALLBACK_SUFFIX, RETRY_SUFFIX
+from inclusion.reminders.signals import reminder_failed, reply_received
 from inclusion.residents import bookings
 from inclusion.residents.models import (
     Booking,
@@ -87,6 +88,8 @@ def record_status(
         reminder.failure_code = (error_code or provider_status)[:30]
     reminder.finished_dt = now if status != ReminderStatus.SENT else None
     db.session.flush()
+    if status == ReminderStatus.FAILED:
+        reminder_failed.send(reminder.id)
     if status == ReminderStatus.NO_ANSWER:
         try_again_or_contact(reminder, now)
     return True
@@ -186,8 +189,9 @@ def _log(
         by_ward.setdefault(resident.ward_id, ([], []))[0].append(resident.id)
     for candidate in candidates or []:
         by_ward.setdefault(candidate.ward_id, ([], []))[1].append(candidate.booking_id)
+    replies = []
     for ward_id, (resident_ids, booking_ids) in (by_ward or {None: ([], [])}).items():
-        db.session.add(
+        replies.append(
             Reply(
                 received_dt=now,
                 ward_id=ward_id,
@@ -202,7 +206,10 @@ def _log(
                 handled_dt=None if handled.outcome.needs_staff else now,
             )
         )
+    db.session.add_all(replies)
     db.session.flush()
+    for reply in replies:
+        reply_received.send(reply)
     log.info("reply %s (reminder %s)", handled.outcome.value, reminder.id if reminder else None)
 
 

@@ -37,10 +37,11 @@ def declared_jobs() -> list[JobSpec]:
     from inclusion.reminders.jobs import REMINDER_JOBS
     from inclusion.scheduler.services import beat
     from inclusion.targets.jobs import TARGET_JOBS
+    from inclusion.webhooks.jobs import WEBHOOK_JOBS
 
     heartbeat = JobSpec("scheduler.heartbeat", beat, seconds=HEARTBEAT_SECONDS,
                         options={"misfire_grace_time": HEARTBEAT_SECONDS - 1})  # fmt: skip
-    return [heartbeat, *REMINDER_JOBS, *TARGET_JOBS]
+    return [heartbeat, *REMINDER_JOBS, *TARGET_JOBS, *WEBHOOK_JOBS]
 
 
 def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:

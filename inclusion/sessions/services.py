@@ -33,7 +33,7 @@ from inclusion.sessions.models import (
     SessionStatus,
     Topic,
 )
-from inclusion.sessions.signals import session_cancelled, session_changed
+from inclusion.sessions.signals import session_cancelled, session_changed, session_created
 from inclusion.venues.models import Venue
 
 log = logging.getLogger(__name__)
@@ -289,6 +289,7 @@ def create_session(actor: User, draft: SessionDraft) -> Session:
     db.session.add(session)
     db.session.flush()
     record_event(actor, "session.create", session, draft.venue.ward, {"title": session.title})
+    session_created.send(session, actor=actor)
     log.info("session %s created at venue %s", session.id, draft.venue.id)
     return session
 
@@ -432,6 +433,7 @@ def create_series(
         )
         return existing, False
     lock_row(Venue, draft.venue.id)
+    made: list[Session] = []
     for day in plan.dates:
         session = Session(
             status=SessionStatus.SCHEDULED, sequence=0, created_by=actor, series=series
@@ -443,7 +445,10 @@ def create_series(
         except RuleViolation as violation:
             raise RuleViolation(f"{local_date(day)}: {violation}", violation.field) from None
         db.session.add(session)
+        made.append(session)
     db.session.flush()
+    for session in made:
+        session_created.send(session, actor=actor)
     record_event(
         actor,
         "series.create",

@@ -35,6 +35,8 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     ),
     "venue_id": lambda ward: factories.make_venue(ward).id,
     "volunteer_id": lambda ward: factories.make_volunteer(ward).id,
+    "endpoint_id": lambda ward: factories.make_webhook_delivery(ward).endpoint_id,
+    "delivery_id": lambda ward: factories.make_webhook_delivery(ward).id,
     "session_id": lambda ward: factories.make_session(factories.make_venue(ward)).id,
     "resident_id": lambda ward: factories.make_resident(ward).id,
     "booking_id": lambda ward: (

@@ -159,6 +159,8 @@ def world(app, users, shibuya, shinagawa):
         )
     wards[0].values["target_id"] = factories.make_target().id
     wards[0].values["key_id"] = factories.make_api_key().id
+    sent = factories.make_webhook_delivery(shibuya)
+    wards[0].values["endpoint_id"], wards[0].values["delivery_id"] = sent.endpoint_id, sent.id
     db.session.commit()
     return wards
 
