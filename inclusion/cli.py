@@ -32,6 +32,7 @@ from inclusion.volunteers.demo import add_demo_volunteers
 from inclusion.wards.cli import wards_cli
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
+from inclusion.webhooks.cli import webhooks_cli
 
 #: Demo log-ins, printed by ``demo``. Never use these outside a demo.
 DEMO_PASSWORD = "inclusion-demo"
@@ -56,6 +57,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(wards_cli)
     app.cli.add_command(venues_cli)
+    app.cli.add_command(webhooks_cli)
 
 
 @click.command("create-user")

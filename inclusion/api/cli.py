@@ -16,7 +16,8 @@ api_keys_cli = AppGroup("api-keys", help="API keys for integrations.")
 SCOPES = click.Choice([scope.value for scope in ApiScope])
 
 
-def _ward_option(ward_key: str | None, all_wards: bool):
+def ward_option(ward_key: str | None, all_wards: bool):
+    """The ward of ``--ward``, or None for ``--all-wards``: one of them, not both."""
     if bool(ward_key) == all_wards:
         raise click.UsageError("give either --ward WARD or --all-wards")
     if all_wards:
@@ -37,7 +38,7 @@ def _ward_option(ward_key: str | None, all_wards: bool):
 )  # fmt: skip
 def create_command(name: str, ward_key: str | None, all_wards: bool, scopes: tuple[str]) -> None:
     """Make a key and print its secret: shown this once, only its hash is kept."""
-    ward = _ward_option(ward_key, all_wards)
+    ward = ward_option(ward_key, all_wards)
     try:
         key, secret = services.create_key(None, name, [ApiScope(s) for s in scopes], ward)
     except RuleViolation as violation:

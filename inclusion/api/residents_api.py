@@ -24,6 +24,7 @@ from inclusion.api.lookups import (
 )
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
+from inclusion.api.sessions_api import session_draft
 from inclusion.audit.services import record_event
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment
@@ -33,6 +34,7 @@ from inclusion.phones import parse_phone
 from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
 from inclusion.residents.models import Booking, OptOutSource, Resident
+from inclusion.sessions import services as session_services
 from inclusion.sessions.models import Series, Session
 from inclusion.wards.models import Ward
 
@@ -237,7 +239,29 @@ def _course(series_id: int) -> Series:
 @residents_bp.response(200, schemas.Course)
 def get_course(series_id: int):
     """A course and every date of it; booking one books them all."""
-    series = _course(series_id)
+    return course_of(_course(series_id))
+
+
+@residents_bp.route("/courses", methods=["POST"])
+@api_key(ApiScope.SESSIONS_WRITE)
+@residents_bp.arguments(schemas.CourseInput)
+@residents_bp.response(201, schemas.Course)
+@residents_bp.alt_response(
+    200, schema=schemas.Course, description="The same course asked for again"
+)
+def create_course(values: dict):
+    """Add a course and every date of it, each checked as the staff form checks it; the
+    same course asked for again (a retried request) answers 200 with the first."""
+    repeats = ("interval_weeks", "weeks", "holiday_rule", "skip_year_end")
+    options = {name: values.pop(name) for name in repeats}
+    series, created = session_services.create_series(
+        current_key().user, session_draft(values), is_course=True, **options
+    )
+    db.session.commit()
+    return course_of(series), 201 if created else 200
+
+
+def course_of(series: Series) -> SimpleNamespace:
     return SimpleNamespace(id=series.id, ward=series.ward, title=series.title,
                            dates=courses.course_dates(series, upcoming=False))  # fmt: skip
 

@@ -25,7 +25,7 @@ from inclusion.residents.models import (
     ReminderChannel,
 )
 from inclusion.residents.services import age_band
-from inclusion.sessions.models import Level, SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import HolidayRule, Level, SessionKind, SessionStatus, Topic
 from inclusion.sessions.services import SLOT_MINUTES
 from inclusion.venues.models import VenueKind
 from inclusion.volunteers.models import ShiftRole, ShiftStatus, Skill, TrainingLevel
@@ -780,6 +780,25 @@ class Course(Out):
     title = fields.Str()
     dates = fields.List(
         fields.Nested(CourseDate), metadata={"description": "Every date that takes place."}
+    )
+
+
+class CourseInput(SessionInput):
+    """A course: a class repeated weekly or every other week, booked as a whole. The
+    date is its first; the same rules as the staff form check every date."""
+
+    interval_weeks = fields.Int(load_default=1, validate=validate.OneOf([1, 2]))
+    weeks = fields.Int(
+        required=True, validate=validate.Range(1, 52),
+        metadata={"description": "Over how many weeks, e.g. 8.", "example": 8},
+    )  # fmt: skip
+    holiday_rule = fields.Enum(
+        HolidayRule, by_value=True, load_default=HolidayRule.SKIP,
+        metadata={"description": "A date on a public holiday: skip it, move it to the next "
+                  "open weekday, or hold it anyway."},
+    )  # fmt: skip
+    skip_year_end = fields.Bool(
+        load_default=True, metadata={"description": "Leave out 29 December to 3 January."}
     )
 
 

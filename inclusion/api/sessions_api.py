@@ -68,7 +68,7 @@ def _venue(venue_id: int) -> Venue:
     return venue
 
 
-def _draft(values: dict) -> session_services.SessionDraft:
+def session_draft(values: dict) -> session_services.SessionDraft:
     values = dict(values)
     venue = _venue(values.pop("venue_id"))
     return session_services.SessionDraft(venue=venue, day=values.pop("date"), **values)
@@ -80,7 +80,7 @@ def _draft(values: dict) -> session_services.SessionDraft:
 @sessions_bp.response(201, schemas.Session)
 def create_session(values: dict):
     """Add a session, checked by the same rules as the staff form."""
-    session = session_services.create_session(current_key().user, _draft(values))
+    session = session_services.create_session(current_key().user, session_draft(values))
     db.session.commit()
     return with_counts([session])[0]
 
