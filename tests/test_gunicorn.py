@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import migrate_database, scratch_database
 
-# Servers and dispatchers in processes of their own, timed: one such test at a time.
-pytestmark = pytest.mark.xdist_group("processes")
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,13 +32,15 @@ def session_bookings(session_id: int, limit: int, cursor: str | None = None, sta
 
 @bookings_bp.route("/residents/<int:resident_id>/bookings")
 @api_key(ApiScope.BOOKINGS_READ)
-@bookings_bp.arguments(schemas.UpcomingArgs, location="query", as_kwargs=True)
+@bookings_bp.arguments(schemas.ResidentBookingArgs, location="query", as_kwargs=True)
 @bookings_bp.response(200, schemas.ResidentBookingPage)
-def resident_bookings(resident_id: int, limit: int, when: str, cursor: str | None = None):
+def resident_bookings(
+    resident_id: int, limit: int, when: str, cursor: str | None = None, status=None
+):
     """A resident's bookings with what and when each session is: those to come soonest
     first, or (?when=past) those over most recent first."""
     resident = resident_reachable(resident_id)
     bookings, next_cursor = queries.page_of_resident_bookings(
-        resident.id, when == "upcoming", cursor_arg(cursor), limit
+        resident.id, when == "upcoming", status, cursor_arg(cursor), limit
     )
     return page(bookings, next_cursor)

@@ -66,12 +66,17 @@ def _resident_to_book(resident_id: int) -> Resident:
 @residents_bp.arguments(schemas.ResidentSearch, location="query", as_kwargs=True)
 @residents_bp.response(200, schemas.Resident(many=True))
 def find_residents(phone: str, ward: str | None = None):
-    """Residents of a ward with this phone number (the caller's, say); audit-logged."""
-    ward_row = _ward(ward)
+    """Residents with this phone number (the caller's, say): in the ward named, else the
+    key's own, else — for a key of every ward, such as the joint call centre — in every
+    ward. Audit-logged."""
+    ward_row = ward_asked(ward)
     number = parse_phone(phone, "phone")
     if number is None:
         raise ApiProblem(422, _l("Give the phone number to look up."), "phone")
-    found = resident_services.search_residents(ward_row, number[0])
+    if ward_row is None:
+        found = resident_services.residents_with_number(number[0])
+    else:
+        found = resident_services.search_residents(ward_row, number[0])
     record_event(current_key().user, "resident.search", None, ward_row, {"shown": len(found)})
     db.session.commit()
     return found

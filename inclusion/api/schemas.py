@@ -241,6 +241,10 @@ class VenueRef(Out):
     address = fields.Str()
 
 
+def course_of_session(session) -> int | None:
+    return session.series_id if session.series is not None and session.series.is_course else None
+
+
 class SessionRef(Out):
     """What a list of bookings or shifts says of each session: enough to read out on the phone."""
 
@@ -251,6 +255,7 @@ class SessionRef(Out):
     ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
     status = fields.Enum(SessionStatus, by_value=True)
     venue = fields.Nested(VenueRef)
+    course_id = fields.Function(course_of_session, allow_none=True)
 
 
 class SessionBase(Out):
@@ -266,6 +271,11 @@ class SessionBase(Out):
     starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
     ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
     has_device_loan = fields.Bool()
+    course_id = fields.Function(
+        course_of_session, allow_none=True,
+        metadata={"description": "The course this date belongs to: book it as a whole, "
+                  "POST /courses/{course_id}/enrolments."},
+    )  # fmt: skip
 
 
 class Session(SessionBase):
@@ -550,7 +560,15 @@ class ConsentInput(Strict):
 
 class ResidentSearch(Strict):
     phone = Text(required=True, validate=validate.Length(1, 30))
-    ward = Text(validate=validate.Length(max=40))
+    ward = Text(
+        validate=validate.Length(max=40),
+        metadata={"description": "Left out by a key of every ward: every ward is searched."},
+    )
+
+
+#: A reading in kana: hiragana, katakana (full or half width), ー・ and spaces; stored as
+#: full-width katakana.
+KANA = validate.Regexp(r"^[ぁ-ゖァ-ヺー・ｦ-ﾟ 　]*$")
 
 
 class ResidentInput(Strict):
@@ -561,9 +579,12 @@ class ResidentInput(Strict):
         metadata={"description": "Needed when the key is for every ward."},
     )
     family_name = Text(required=True, validate=validate.Length(1, 50))
-    family_kana = Text(required=True, validate=validate.Length(1, 50))
+    # The kana pattern admits no control character, so these need not be Text.
+    family_kana = fields.Str(required=True, validate=[validate.Length(1, 50), KANA],
+                             metadata={"example": "やまだ"})  # fmt: skip
     given_name = Text(load_default="", validate=validate.Length(max=50))
-    given_kana = Text(load_default="", validate=validate.Length(max=50))
+    given_kana = fields.Str(load_default="", validate=[validate.Length(max=50), KANA],
+                            metadata={"example": "はなこ"})  # fmt: skip
     birth_year = fields.Int(
         allow_none=True, load_default=None, validate=validate.Range(1900, 2100)
     )
@@ -615,6 +636,10 @@ class Booking(Out):
 
 class ResidentBooking(Booking):
     session = fields.Nested(SessionRef)
+
+
+class ResidentBookingArgs(UpcomingArgs):
+    status = fields.Enum(BookingStatus, by_value=True, metadata={"description": "Only these."})
 
 
 class BookingPage(Page):

@@ -59,10 +59,15 @@ def docs():
     )
 
 
+#: The services' names of fields that the API calls otherwise.
+API_FIELDS = {"day": "date", "venue": "venue_id", "phone_1": "phones", "phone_2": "phones",
+              "phone_3": "phones", "proxy_phone_e164": "proxy_phone"}  # fmt: skip
+
+
 def _rule_violation(violation: RuleViolation):
     db.session.rollback()
     status = 409 if isinstance(violation, Conflict) else 422
-    return problem(status, violation.message, violation.field)
+    return problem(status, violation.message, API_FIELDS.get(violation.field, violation.field))
 
 
 def _api_problem(error: ApiProblem):

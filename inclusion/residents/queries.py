@@ -86,18 +86,27 @@ def page_of_session_bookings(
 
 
 def page_of_resident_bookings(
-    resident_id: int, upcoming: bool, after: Cursor | None, size: int
+    resident_id: int,
+    upcoming: bool,
+    status: BookingStatus | None,
+    after: Cursor | None,
+    size: int,
 ) -> tuple[list[Booking], Cursor | None]:
-    """A resident's bookings with their sessions: those to come soonest first, or those
-    over most recent first."""
+    """A resident's bookings (of one status, or all) with their sessions: those to come
+    soonest first, or those over most recent first."""
     now = clock.now()
     query = (
         sa.select(Booking)
         .join(Session, Session.id == Booking.session_id)
-        .options(contains_eager(Booking.session).joinedload(Session.venue))
+        .options(
+            contains_eager(Booking.session).joinedload(Session.venue),
+            contains_eager(Booking.session).joinedload(Session.series),
+        )
         .where(Booking.resident_id == resident_id)
         .where(Session.ends_dt > now if upcoming else Session.ends_dt <= now)
     )
+    if status is not None:
+        query = query.where(Booking.status == status)
     rows, next_cursor = keyset_page(query, after, size, key=(Session.starts_dt, Booking.id),
                                     newest_first=not upcoming)  # fmt: skip
     return with_queue_positions([row[0] for row in rows]), next_cursor

@@ -241,6 +241,18 @@ def find_matches(ward: Ward, e164s: list[str], key: str, exclude: int | None = N
     return list(db.session.scalars(query))
 
 
+def residents_with_number(e164: str, limit: int = 50) -> list[Resident]:
+    """Residents of any ward who hold this number (a joint call centre's lookup)."""
+    return list(
+        db.session.scalars(
+            sa.select(Resident)
+            .where(_with_number(e164), Resident.anonymised_dt.is_(None))
+            .order_by(Resident.ward_id, Resident.kana_key, Resident.id)
+            .limit(limit)
+        )
+    )
+
+
 def search_residents(ward: Ward, text: str, limit: int = 50) -> list[Resident]:
     """Residents of the ward whose kana or name starts with, or whose number is, ``text``."""
     text = text.strip()

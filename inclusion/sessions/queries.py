@@ -51,7 +51,9 @@ class Cursor:
 
 
 def _filtered(filters: SessionFilter) -> sa.Select:
-    query = sa.select(Session).options(joinedload(Session.venue), joinedload(Session.ward))
+    query = sa.select(Session).options(
+        joinedload(Session.venue), joinedload(Session.ward), joinedload(Session.series)
+    )
     if filters.ward_id is not None:
         query = query.where(Session.ward_id == filters.ward_id)
     if filters.venue_id is not None:

@@ -252,7 +252,10 @@ def page_of_shifts(
     query = (
         sa.select(Shift)
         .join(Session, Session.id == Shift.session_id)
-        .options(contains_eager(Shift.session).joinedload(Session.venue))
+        .options(
+            contains_eager(Shift.session).joinedload(Session.venue),
+            contains_eager(Shift.session).joinedload(Session.series),
+        )
         .where(Shift.user_id == volunteer_id, Shift.status != ShiftStatus.RELEASED)
         .where(Session.ends_dt > now if upcoming else Session.ends_dt <= now)
     )

@@ -43,9 +43,10 @@ def add_command(url, ward_key, all_wards, events, scopes, description) -> None:
 
 @webhooks_cli.command("list")
 def list_command() -> None:
-    """Every endpoint: id, address, ward, events, whether it is sending."""
+    """Every endpoint: id, address, ward, events, the personal data it may get, whether it
+    is sending."""
     for endpoint in services.list_endpoints():
         click.echo("\t".join([str(endpoint.id), endpoint.url,
                               endpoint.ward.slug if endpoint.ward else "all wards",
-                              ",".join(endpoint.events),
+                              ",".join(endpoint.events), ",".join(endpoint.scopes) or "ids only",
                               "sending" if endpoint.is_active else "paused"]))  # fmt: skip

@@ -18,7 +18,7 @@ class EndpointForm(EditForm):
     """Where a ward's changes are sent, which ones, and whether people's records go too."""
 
     url = StringField(
-        _l("Address"),
+        _l("Address to send to"),
         filters=[strip_whitespace],
         validators=[DataRequired(REQUIRED), Length(max=500)],
         description=_l("The receiving system's address, starting https://."),

@@ -11,6 +11,8 @@ from inclusion.api import schemas
 from inclusion.api.disclosure import whole_record
 from inclusion.api.lookups import with_counts
 from inclusion.api.models import ApiScope
+from inclusion.courses.models import Enrolment
+from inclusion.courses.services import enrolment_booking_ids
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder
 from inclusion.reminders.signals import reminder_failed, reply_received
@@ -49,7 +51,12 @@ def _booking_created(booking, **_extra) -> None:
 
 @booking_promoted.connect
 def _booking_promoted(booking, **_extra) -> None:
-    _booking_event(WebhookEvent.BOOKING_PROMOTED, booking)
+    # A course's place is taken whole and signalled once: name every date's booking.
+    extra = {}
+    if booking.enrolment_id is not None:
+        enrolment = db.session.get(Enrolment, booking.enrolment_id)
+        extra["course_booking_ids"] = enrolment_booking_ids(enrolment)
+    _booking_event(WebhookEvent.BOOKING_PROMOTED, booking, **extra)
 
 
 @booking_cancelled.connect
@@ -68,10 +75,15 @@ def _session_created(session, **_extra) -> None:
     _session_event(WebhookEvent.SESSION_CREATED, session)
 
 
+#: The names the API gives the fields a change names otherwise.
+API_NAMES = {"starts_dt": "starts_at", "ends_dt": "ends_at", "venue": "venue_id"}
+
+
 @session_changed.connect
 def _session_changed(session, changes=None, moved: bool = False, reason: str = "", **_extra):
-    _session_event(WebhookEvent.SESSION_CHANGED, session, changed=sorted(changes or {}),
-                   moved=moved, reason=reason)  # fmt: skip
+    changed = sorted({API_NAMES.get(name, name) for name in changes or {}})
+    _session_event(WebhookEvent.SESSION_CHANGED, session, changed=changed, moved=moved,
+                   reason=reason)  # fmt: skip
 
 
 @session_cancelled.connect

@@ -173,7 +173,8 @@ def _delivery(
     endpoint: WebhookEndpoint, event: WebhookEvent, data: dict, key: str | None
 ) -> WebhookDelivery:
     # Standard Webhooks' envelope: the type, when it happened, and the data.
-    body = json.dumps({"type": event.value, "timestamp": clock.now().isoformat(), "data": data},
+    moment = clock.to_local(clock.now()).isoformat()  # as the API writes times: +09:00
+    body = json.dumps({"type": event.value, "timestamp": moment, "data": data},
                       ensure_ascii=False, separators=(",", ":"), default=str)  # fmt: skip
     message_id = f"msg_{key}" if key else f"msg_{uuid.uuid4().hex}"
     return WebhookDelivery(endpoint=endpoint, message_id=message_id, event=event, body=body,

@@ -103,3 +103,19 @@ def test_the_demo_key_is_made_afresh_and_the_last_one_revoked(app, client):
         return client.get("/api/v1/sessions?ward=shibuya", headers=headers).status_code
 
     assert (status_with_key_of(first), status_with_key_of(second)) == (401, 200)
+
+
+def test_a_webhook_endpoint_is_added_and_listed_from_a_script(app):
+    runner = app.test_cli_runner()
+    added = runner.invoke(args=["webhooks", "add", "https://callcentre.example.jp/in",
+                                "--all-wards", "--event", "booking.created",
+                                "--scope", "residents:read"])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip().startswith("whsec_")
+    listed = runner.invoke(args=["webhooks", "list"]).output
+    assert (
+        "https://callcentre.example.jp/in\tall wards\tbooking.created\tresidents:read\t" in listed
+    )
+    refused = runner.invoke(args=["webhooks", "add", "http://callcentre.example.jp/in",
+                                  "--ward", "shibuya", "--event", "booking.created"])  # fmt: skip
+    assert refused.exit_code == 1 and "url" in refused.output

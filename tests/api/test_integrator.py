@@ -69,6 +69,9 @@ def test_a_call_centre_runs_a_ward_through_the_api_and_hears_of_every_change(app
             "date": (clock.today() + timedelta(days=8)).isoformat(), "starts_time": "14:00",
             "ends_time": "15:30", "weeks": 4})  # fmt: skip
         assert course.status_code == 201 and len(course.json["dates"]) >= 3, course.json
+        first_date = f"/api/v1/sessions/{course.json['dates'][0]['session_id']}"
+        assert client.get(first_date, headers=call_centre).json["course_id"] == course.json["id"]
+        assert session.json["course_id"] is None
 
         residents = []
         for family, kana, number in (("山田", "やまだ", "090-5555-0001"),

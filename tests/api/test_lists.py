@@ -68,6 +68,12 @@ def test_a_resident_s_bookings_to_come_and_those_over(client, make_key, shibuya)
     upcoming = client.get(path, headers=reader).json["items"]
     assert [item["session"]["title"] for item in upcoming] == ["写真の送り方", "LINE入門"]
     assert upcoming[0]["session"]["venue"]["name"] == "区民会館"
+    factories.make_booking(factories.make_session(venue, starts_dt=at(day_ahead(4), 10)),
+                           resident, BookingStatus.CANCELLED)  # fmt: skip
+    db.session.commit()
+    booked = client.get(path, query_string={"status": "booked"}, headers=reader).json["items"]
+    assert [item["session"]["title"] for item in booked] == ["写真の送り方", "LINE入門"]
+    assert len(client.get(path, headers=reader).json["items"]) == 3
     past = client.get(path, query_string={"when": "past"}, headers=reader).json["items"]
     assert [item["session"]["title"] for item in past] == ["地図アプリ"]
     refused = client.get(path, query_string={"when": "soon"}, headers=reader)

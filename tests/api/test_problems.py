@@ -118,6 +118,7 @@ def race_app(backend, tmp_path_factory):
         yield app
 
 
+@pytest.mark.xdist_group("heavy")  # many connections at once: PostgreSQL takes 100
 def test_twelve_calls_for_three_seats_through_the_api(race_app):
     session_id, residents, secret = race_app.config["race"]
     barrier = threading.Barrier(BOOKERS)

@@ -15,7 +15,7 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
     ).click()
     page.get_by_label("連携先").fill("23区共同コールセンター")
     page.get_by_label("区民の予約・予約の取り消し・出欠の記録").check()
-    page.get_by_label("電話番号で区民を検索（個人情報）").check()
+    page.get_by_label("区民とその同意の検索・閲覧（個人情報）").check()
     page.get_by_role("button", name="キーを作成").click()
     expect(page.get_by_role("status")).to_contain_text("もう一度表示することはできません")
     secret = page.locator("#new-key").input_value()

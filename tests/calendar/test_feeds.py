@@ -223,6 +223,7 @@ def test_a_feed_is_one_query_to_check_and_one_to_build(client, venue, count_quer
     assert cached.get_data().count(b"BEGIN:VEVENT") == 1000
 
 
+@pytest.mark.xdist_group("heavy")  # many connections at once: PostgreSQL takes 100
 def test_calendar_apps_asking_at_once_for_a_changed_feed_wait_for_one_build(
     backend, tmp_path_factory
 ):

@@ -155,6 +155,7 @@ def course_app(backend, tmp_path_factory):
         yield app
 
 
+@pytest.mark.xdist_group("heavy")  # many connections at once: PostgreSQL takes 100
 def test_thirty_callers_for_the_last_seats_each_get_all_dates_or_none(course_app):
     with course_app.app_context():
         ward = ready_ward("shibuya", "03-3463-1211")

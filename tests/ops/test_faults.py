@@ -21,8 +21,8 @@ from tests.ops.traffic import (
     run_clients,
 )
 
-# Servers and dispatchers in processes of their own, timed: one such test at a time.
-pytestmark = pytest.mark.xdist_group("processes")
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
 
 CLIENTS = 12
 #: Seconds of traffic before the stop, of outage, and after the start.

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import BACKENDS, migrate_database, scratch_database
 from tests.ops.traffic import check_invariants, fill, gunicorn_serving, run_clients
 
-# Servers and dispatchers in processes of their own, timed: one such test at a time.
-pytestmark = pytest.mark.xdist_group("processes")
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
 
 CLIENTS = 50
 SECONDS = float(os.environ.get("INCLUSION_LOAD_SECONDS", "30"))

@@ -26,8 +26,8 @@ from tests.conftest import make_test_app, migrate_database, ready_ward, scratch_
 from tests.reminders.fake_twilio import FakeTwilio
 from tests.reminders.test_planning import NOW, THURSDAY, at
 
-# Servers and dispatchers in processes of their own, timed: one such test at a time.
-pytestmark = pytest.mark.xdist_group("processes")
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
 
 FLASK = str(Path(sys.executable).with_name("flask"))
 PROCESSES = 3

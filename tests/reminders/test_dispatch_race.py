@@ -15,6 +15,9 @@ from tests import factories
 from tests.conftest import own_database_app, ready_ward
 from tests.reminders.test_planning import NOW, THURSDAY, at
 
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
+
 DISPATCHERS = 4
 SESSIONS = 50
 PER_SESSION = 4

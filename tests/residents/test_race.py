@@ -18,6 +18,9 @@ from inclusion.wards.services import find_ward
 from tests import factories
 from tests.conftest import own_database_app
 
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
+
 CAPACITY = 10
 SEATED_AT_START = 10
 WAITING_AT_START = 2

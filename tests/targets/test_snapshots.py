@@ -207,6 +207,7 @@ def busy_app(backend, tmp_path_factory):
         yield app
 
 
+@pytest.mark.xdist_group("heavy")  # many connections at once: PostgreSQL takes 100
 def test_counters_and_readers_at_once_store_one_snapshot_never_seen_half_written(busy_app):
     year = busy_app.config["busy_year"]
     key = (Metric.CONSULTATIONS_HELD, year, year)

@@ -16,6 +16,9 @@ from inclusion.wards.services import find_ward
 from tests import factories
 from tests.conftest import own_database_app
 
+# Processes or many connections of its own: one such test at a time (PostgreSQL takes 100).
+pytestmark = pytest.mark.xdist_group("heavy")
+
 VOLUNTEERS = 50
 PLACES = 3
 ROUNDS = 20

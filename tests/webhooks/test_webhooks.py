@@ -164,14 +164,21 @@ def test_sessions_added_changed_and_cancelled_are_told(app, client, users, shibu
                            headers={**writer, "If-Match": made.headers.get("ETag") or
                                     client.get(path, headers=writer).headers["ETag"]})  # fmt: skip
     assert changed.status_code == 200, changed.json
+    moved = client.patch(path, json={"starts_time": "13:00", "ends_time": "14:30",
+                                     "reason": "部屋の都合"},
+                         headers={**writer, "If-Match": changed.headers["ETag"]})  # fmt: skip
+    assert moved.status_code == 200, moved.json
     cancelled = client.post(f"{path}/cancel", json={"reason": "会場の都合"},
-                            headers={**writer, "If-Match": changed.headers["ETag"]})  # fmt: skip
+                            headers={**writer, "If-Match": moved.headers["ETag"]})  # fmt: skip
     assert cancelled.status_code == 200
     bodies = [json.loads(row.body) for row in deliveries()]
-    assert [body["type"] for body in bodies] == ["session.created", "session.changed",
-                                                 "session.cancelled"]  # fmt: skip
+    told = ["session.created", "session.changed", "session.changed", "session.cancelled"]
+    assert [body["type"] for body in bodies] == told
     assert bodies[1]["data"]["changed"] == ["title"]
-    assert bodies[2]["data"]["session"]["status"] == "cancelled"
+    # Named as the API names them, with the moment in Tokyo time.
+    assert bodies[2]["data"]["changed"] == ["ends_at", "starts_at"]
+    assert bodies[2]["data"]["moved"] is True and bodies[2]["timestamp"].endswith("+09:00")
+    assert bodies[3]["data"]["session"]["status"] == "cancelled"
 
 
 def test_a_reply_is_told_and_its_words_need_residents_read(app, users, shibuya, receiver):
@@ -244,3 +251,21 @@ def test_a_receiver_that_is_down_is_retried_not_a_crash(app, users, shibuya):
     db.session.expire_all()
     assert deliveries()[0].last_status_code is None
     assert deliveries()[0].last_response == "ConnectionError"
+
+
+def test_a_course_place_taken_from_its_waiting_list_names_every_date(app, users, shibuya,
+                                                                     receiver):  # fmt: skip
+    from inclusion.courses.services import cancel_enrolment, enrol_resident
+
+    register(users, shibuya, receiver.url, [WebhookEvent.BOOKING_PROMOTED])
+    course = factories.make_series(shibuya, dates=3, capacity=1)
+    first = enrol_resident(None, factories.make_resident(shibuya), course, BookingSource.PHONE)
+    waiting = enrol_resident(None, factories.make_resident(shibuya, phones=("+819055550002",)),
+                             course, BookingSource.PHONE)  # fmt: skip
+    cancel_enrolment(None, first, "都合")
+    db.session.commit()
+    [promoted] = deliveries(WebhookEvent.BOOKING_PROMOTED)
+    data = json.loads(promoted.body)["data"]
+    assert len(data["course_booking_ids"]) == 3
+    assert data["booking"]["course_enrolment_id"] == waiting.id
+    assert data["session"]["course_id"] == course.id
