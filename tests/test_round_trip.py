@@ -62,6 +62,7 @@ NOT_EDIT_FORMS = {
     "webhooks.delete": "a button",
     "webhooks.replay": "a button",
     "api_residents.attendance": "records an answer the call sends",
+    "api_residents.create_course": "adds a course",
     "api_residents.change_reminders": "stops or restarts reminders: an action, with a reason",
     "api_residents.record_consent": "records a year's consent",
     "api_wards.create_venue": "adds a venue",

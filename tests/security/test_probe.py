@@ -414,6 +414,7 @@ API_BODIES: dict[str, Callable[[WardRecords], dict | list[dict]]] = {
     "api_residents.record_consent": lambda records: {
         "scopes": ["record"], "method": "phone", "given_on": clock.today().isoformat()
     },
+    "api_residents.create_course": lambda records: {**_session_body(records), "weeks": 3},
     "api_wards.create_venue": lambda records: {
         "name": f"探査会館{INJECTED}", "kind": "library", "address": "探査", "default_capacity": 10
     },
