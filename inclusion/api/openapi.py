@@ -126,6 +126,7 @@ def spec() -> dict:
     leave them out."""
     # A copy: to_dict() hands out apispec's own dicts, which must not gain marks each time.
     description = copy.deepcopy(current_app.extensions["inclusion-api"].spec.to_dict())
+    add_examples(description)
     for rule in current_app.url_map.iter_rules():
         shown = personal_fields(success_schema(current_app.view_functions[rule.endpoint]))
         if shown is None:
@@ -134,6 +135,64 @@ def spec() -> dict:
         for method in rule.methods & {"GET", "POST", "PATCH", "PUT", "DELETE"}:
             description["paths"][path][method.lower()]["x-personal-fields"] = shown
     return description
+
+
+#: What an example holds for a value that says nothing more of itself, by format.
+EXAMPLE_FORMATS = {"date": "2026-12-10", "date-time": "2026-12-10T10:00:00+09:00",
+                   "email": "hanako@example.jp", "uri": "https://example.jp/"}  # fmt: skip
+
+
+def example_of(schema: dict, components: dict, depth: int = 0):
+    """A value of ``schema``, made from its fields' examples, enums, formats and limits:
+    every operation's body and answer gets one, from the same schemas that check them."""
+    if depth > 6:  # a schema that nests itself ends here
+        return None
+    if "$ref" in schema:
+        return example_of(components.get(schema["$ref"].split("/")[-1], {}), components, depth + 1)
+    if "example" in schema:
+        return schema["example"]
+    if schema.get("enum"):
+        return next((value for value in schema["enum"] if value is not None), None)
+    for combined in ("allOf", "anyOf", "oneOf"):
+        if schema.get(combined):
+            return example_of(schema[combined][0], components, depth + 1)
+    kind = schema.get("type")
+    kind = (
+        next((each for each in kind if each != "null"), None) if isinstance(kind, list) else kind
+    )
+    if kind == "object" or "properties" in schema:
+        return {name: example_of(field, components, depth + 1)
+                for name, field in schema.get("properties", {}).items()
+                if not field.get("readOnly")}  # fmt: skip
+    if kind == "array":
+        return [example_of(schema.get("items", {}), components, depth + 1)]
+    if kind == "integer":
+        return max(schema.get("minimum", 1), 1)
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    if kind == "string":
+        return EXAMPLE_FORMATS.get(schema.get("format"), "")
+    return None
+
+
+def add_examples(description: dict) -> None:
+    """Give each operation's JSON body and successful answer an example, unless it has one."""
+    components = description.get("components", {}).get("schemas", {})
+    for methods in description.get("paths", {}).values():
+        for method in HTTP_METHODS:
+            operation = methods.get(method)
+            if operation is None:
+                continue
+            contents = [operation.get("requestBody", {}).get("content", {})]
+            contents += [response.get("content", {})
+                         for status, response in operation.get("responses", {}).items()
+                         if str(status).startswith("2")]  # fmt: skip
+            for content in contents:
+                for media in content.values():
+                    if "schema" in media and "example" not in media:
+                        media["example"] = example_of(media["schema"], components)
 
 
 def success_schema(view) -> ma.Schema | None:
@@ -169,6 +228,7 @@ def operations(description: dict) -> list[dict]:
                 continue
             body = operation.get("requestBody", {}).get("content")
             found.append({
+                "example": next(iter(body.values()), {}).get("example") if body else None,
                 "id": f"{method}{path}".replace("/", "-").replace("{", "").replace("}", ""),
                 "method": method,
                 "path": path,

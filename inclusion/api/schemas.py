@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -68,6 +70,29 @@ def local_iso(moment) -> str | None:
 #: store U+0000, and the others break calendars, CSV files and logs. Described, so clients
 #: know; the pages drop them as they come in (``plain_text``).
 NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def moment(attribute: str, **options) -> fields.Function:
+    """An instant the record holds (``starts_dt``, ``figures.counted_dt``), written in
+    local time with its offset."""
+    read = operator.attrgetter(attribute)
+    metadata = {"type": "string", "format": "date-time", "example": "2026-12-10T10:00:00+09:00",
+                **options.pop("metadata", {})}  # fmt: skip
+    return fields.Function(lambda record: local_iso(read(record)), metadata=metadata, **options)
+
+
+def ward_slug(**options) -> fields.Function:
+    """The record's ward by its romanised name, e.g. shibuya."""
+    metadata = {"type": "string", "example": "shibuya", **options.pop("metadata", {})}
+    return fields.Function(
+        lambda record: record.ward.slug if record.ward else None, metadata=metadata, **options
+    )
+
+
+def typed(kind: str, getter, **options) -> fields.Function:
+    """A value worked out from the record, with its JSON type written in the description."""
+    metadata = {"type": kind, **options.pop("metadata", {})}
+    return fields.Function(getter, metadata=metadata, **options)
 
 
 class Text(fields.String):
@@ -202,7 +227,7 @@ class WardChange(Strict):
 
 class Venue(Out):
     id = fields.Int()
-    ward = fields.Function(lambda venue: venue.ward.slug)
+    ward = ward_slug()
     name = fields.Str()
     kind = fields.Enum(VenueKind, by_value=True)
     address = fields.Str()
@@ -251,16 +276,16 @@ class SessionRef(Out):
     id = fields.Int()
     kind = fields.Enum(SessionKind, by_value=True)
     title = fields.Str()
-    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
-    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    starts_at = moment("starts_dt")
+    ends_at = moment("ends_dt")
     status = fields.Enum(SessionStatus, by_value=True)
     venue = fields.Nested(VenueRef)
-    course_id = fields.Function(course_of_session, allow_none=True)
+    course_id = typed("integer", course_of_session, allow_none=True)
 
 
 class SessionBase(Out):
     id = fields.Int()
-    ward = fields.Function(lambda session: session.ward.slug)
+    ward = ward_slug()
     venue = fields.Nested(VenueRef)
     kind = fields.Enum(SessionKind, by_value=True)
     title = fields.Str()
@@ -268,10 +293,11 @@ class SessionBase(Out):
     description = fields.Str()
     room = fields.Str()
     topics = fields.List(fields.Enum(Topic, by_value=True))
-    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
-    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    starts_at = moment("starts_dt")
+    ends_at = moment("ends_dt")
     has_device_loan = fields.Bool()
-    course_id = fields.Function(
+    course_id = typed(
+        "integer",
         course_of_session, allow_none=True,
         metadata={"description": "The course this date belongs to: book it as a whole, "
                   "POST /courses/{course_id}/enrolments."},
@@ -344,10 +370,11 @@ class SessionInput(Strict):
 
     venue_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
     kind = fields.Enum(SessionKind, by_value=True, required=True)
-    title = Text(required=True, validate=validate.Length(1, 200))
+    title = Text(required=True, validate=validate.Length(1, 200),
+                 metadata={"example": "スマホ教室 LINE入門"})  # fmt: skip
     date = local_date(required=True)
-    starts_time = clock_time(required=True)
-    ends_time = clock_time(required=True)
+    starts_time = clock_time(required=True, metadata={"example": "10:00"})
+    ends_time = clock_time(required=True, metadata={"example": "11:30"})
     topics = fields.List(fields.Enum(Topic, by_value=True), load_default=list)
     level = fields.Enum(Level, by_value=True, load_default=Level.BEGINNER)
     description = Text(load_default="", validate=validate.Length(max=4000))
@@ -370,7 +397,8 @@ class SessionChange(SessionInput):
 
 
 class Cancellation(Strict):
-    reason = Text(required=True, validate=validate.Length(1, 500))
+    reason = Text(required=True, validate=validate.Length(1, 500),
+                  metadata={"example": "会場の設備点検のため"})  # fmt: skip
 
 
 class Volunteer(PersonalData):
@@ -397,26 +425,35 @@ class VolunteerRecord(PersonalData):
 
     id = fields.Int()
     display_name = fields.Str()
-    name_kana = fields.Function(lambda user: user.volunteer_profile.name_kana)
-    wards = fields.Function(lambda user: [ward.slug for ward in user.volunteer_profile.wards])
-    skills = fields.Function(
+    name_kana = typed("string", lambda user: user.volunteer_profile.name_kana)
+    wards = typed("array", lambda user: [ward.slug for ward in user.volunteer_profile.wards],
+                  metadata={"items": {"type": "string"}, "example": ["shibuya"]})  # fmt: skip
+    skills = typed(
+        "array",
         lambda user: list(user.volunteer_profile.skills),
-        metadata={"description": "Of: " + ", ".join(skill.value for skill in Skill)},
+        metadata={
+            "description": "Of: " + ", ".join(skill.value for skill in Skill),
+            "items": {"type": "string"},
+            "example": ["iphone", "line"],
+        },  # fmt: skip
     )
-    languages = fields.Function(lambda user: user.volunteer_profile.languages)
-    paused = fields.Function(
+    languages = typed("string", lambda user: user.volunteer_profile.languages)
+    paused = typed(
+        "boolean",
         lambda user: user.volunteer_profile.is_paused,
         metadata={"description": "Takes no new shifts for now."},
     )
-    training = fields.Function(
-        lambda user: Training(many=True).dump(user.facts.training),
+    training = fields.List(
+        fields.Nested(Training),
+        attribute="facts.training",
         metadata={"description": "Courses completed, newest first."},
     )
-    minutes_this_year = fields.Function(
+    minutes_this_year = typed(
+        "integer",
         lambda user: user.facts.minutes_this_year,
         metadata={"description": "Minutes at sessions attended in this fiscal year (年度)."},
     )
-    upcoming_shifts = fields.Function(lambda user: user.facts.upcoming_shifts)
+    upcoming_shifts = typed("integer", lambda user: user.facts.upcoming_shifts)
 
 
 class VolunteerPage(Page):
@@ -435,7 +472,8 @@ class Shift(Out):
     role = fields.Enum(ShiftRole, by_value=True)
     slot_number = fields.Int()
     status = fields.Enum(ShiftStatus, by_value=True)
-    assigned = fields.Function(
+    assigned = typed(
+        "boolean",
         lambda shift: shift.assigned_by_id is not None,
         metadata={"description": "Put on the shift by staff or an integration."},
     )
@@ -477,13 +515,14 @@ class ResidentMatch(PersonalData):
     given_name = fields.Str()
     family_kana = fields.Str()
     given_kana = fields.Str()
-    age_band = fields.Function(lambda resident: age_band(resident.birth_year))
+    age_band = typed("string", lambda resident: age_band(resident.birth_year),
+                     metadata={"example": "75–84"})  # fmt: skip
 
 
 class Resident(ResidentMatch):
     NOT_PERSONAL = ("id", "ward")
 
-    ward = fields.Function(lambda resident: resident.ward.slug)
+    ward = ward_slug()
     phones = fields.List(fields.Nested(Phone))
     reminder_channel = fields.Enum(ReminderChannel, by_value=True)
     call_from = clock_time(allow_none=True)
@@ -503,7 +542,7 @@ class ContactConsent(Out):
     gets_reminders = fields.Bool(
         metadata={"description": "False once they asked for no more messages: none is sent."}
     )
-    stopped_at = fields.Function(lambda row: local_iso(row.stopped_dt), allow_none=True)
+    stopped_at = moment("stopped_dt", allow_none=True)
     stopped_by = fields.Enum(
         OptOutSource, by_value=True, allow_none=True,
         metadata={"description": "staff (or an integration), sms (replied STOP) or voice."},
@@ -578,11 +617,13 @@ class ResidentInput(Strict):
         validate=validate.Length(max=40),
         metadata={"description": "Needed when the key is for every ward."},
     )
-    family_name = Text(required=True, validate=validate.Length(1, 50))
+    family_name = Text(required=True, validate=validate.Length(1, 50),
+                       metadata={"example": "山田"})  # fmt: skip
     # The kana pattern admits no control character, so these need not be Text.
     family_kana = fields.Str(required=True, validate=[validate.Length(1, 50), KANA],
                              metadata={"example": "やまだ"})  # fmt: skip
-    given_name = Text(load_default="", validate=validate.Length(max=50))
+    given_name = Text(load_default="", validate=validate.Length(max=50),
+                      metadata={"example": "花子"})  # fmt: skip
     given_kana = fields.Str(load_default="", validate=[validate.Length(max=50), KANA],
                             metadata={"example": "はなこ"})  # fmt: skip
     birth_year = fields.Int(
@@ -592,6 +633,7 @@ class ResidentInput(Strict):
         Text(validate=validate.Length(max=30)),
         load_default=list,
         validate=validate.Length(max=3),
+        metadata={"example": ["03-3463-1873"]},
     )
     reminder_channel = fields.Enum(
         ReminderChannel, by_value=True, allow_none=True, load_default=None,
@@ -620,18 +662,19 @@ class Booking(Out):
     resident_id = fields.Int()
     status = fields.Enum(BookingStatus, by_value=True)
     place = fields.Int(allow_none=True, metadata={"description": "Seat or slot number."})
-    waitlist_position = fields.Function(
-        waitlist_position, allow_none=True, metadata={"description": "1 is next in line."}
+    waitlist_position = typed(
+        "integer",
+        waitlist_position,
+        allow_none=True,
+        metadata={"description": "1 is next in line."},
     )
     source = fields.Enum(BookingSource, by_value=True)
     course_enrolment_id = fields.Int(
         attribute="enrolment_id", allow_none=True,
         metadata={"description": "The course booking this date belongs to, if any."},
     )  # fmt: skip
-    created_at = fields.Function(lambda booking: local_iso(booking.created_dt))
-    cancelled_at = fields.Function(
-        lambda booking: local_iso(booking.cancelled_dt), allow_none=True
-    )
+    created_at = moment("created_dt")
+    cancelled_at = moment("cancelled_dt", allow_none=True)
 
 
 class ResidentBooking(Booking):
@@ -667,7 +710,8 @@ class BookingInput(Strict):
 
 
 class BookingCancellation(Strict):
-    reason = Text(load_default="", validate=validate.Length(max=200))
+    reason = Text(load_default="", validate=validate.Length(max=200),
+                  metadata={"example": "体調不良のため"})  # fmt: skip
 
 
 class Cancelled(Out):
@@ -691,11 +735,12 @@ class Reminder(Out):
     )
     kind = fields.Str()
     channel = fields.Enum(ReminderChannel, by_value=True)
-    due_at = fields.Function(lambda reminder: local_iso(reminder.due_dt))
+    due_at = moment("due_dt")
     status = fields.Enum(ReminderStatus, by_value=True)
-    sent_at = fields.Function(lambda reminder: local_iso(reminder.sent_dt), allow_none=True)
+    sent_at = moment("sent_dt", allow_none=True)
     reply = fields.Str(allow_none=True, metadata={"description": "1 confirmed, 2 cancelled, …"})
-    error = fields.Function(
+    error = typed(
+        "string",
         lambda reminder: without_numbers(reminder.last_error),
         metadata={"description": "Why it failed, in words; never a phone number."},
     )
@@ -718,11 +763,12 @@ class Reply(PersonalData):
                     "reminder_id", "resident_ids", "booking_ids", "handled_at")  # fmt: skip
 
     id = fields.Int()
-    ward = fields.Function(lambda reply: reply.ward.slug if reply.ward else None, allow_none=True)
+    ward = ward_slug(allow_none=True)
     channel = fields.Enum(ReminderChannel, by_value=True)
-    received_at = fields.Function(lambda reply: local_iso(reply.received_dt))
+    received_at = moment("received_dt")
     outcome = fields.Enum(ReplyOutcome, by_value=True)
-    needs_follow_up = fields.Function(
+    needs_follow_up = typed(
+        "boolean",
         lambda reply: reply.handled_dt is None,
         metadata={"description": "Nobody has followed it up yet."},
     )
@@ -731,7 +777,7 @@ class Reply(PersonalData):
     booking_ids = fields.List(
         fields.Int(), metadata={"description": "The bookings it could have meant, if unclear."}
     )
-    handled_at = fields.Function(lambda reply: local_iso(reply.handled_dt), allow_none=True)
+    handled_at = moment("handled_dt", allow_none=True)
     body = fields.Str(metadata={"description": "What was sent: the SMS, or the key pressed."})
     told = fields.Str(metadata={"description": "What the person was answered."})
 
@@ -765,18 +811,18 @@ class MetricTarget(Out):
 
 
 class MetricFigure(Out):
-    metric = fields.Function(lambda row: row.metric.value)
-    label = fields.Function(lambda row: both_languages(row.metric.label))
-    definition = fields.Function(lambda row: both_languages(row.metric.definition))
-    unit = fields.Function(lambda row: row.metric.unit.value)
+    metric = typed("string", lambda row: row.metric.value)
+    label = typed("object", lambda row: both_languages(row.metric.label))
+    definition = typed("object", lambda row: both_languages(row.metric.definition))
+    unit = typed("string", lambda row: row.metric.unit.value)
     value = fields.Float(allow_none=True)
-    first_year = fields.Function(lambda row: row.scope.years[0])
-    last_year = fields.Function(lambda row: row.scope.years[1])
+    first_year = typed("integer", lambda row: row.scope.years[0])
+    last_year = typed("integer", lambda row: row.scope.years[1])
     target = fields.Nested(MetricTarget, allow_none=True)
     pace = fields.Nested(MetricPace, allow_none=True)
     on_track = fields.Bool(allow_none=True)
     by_month = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
-    counted_at = fields.Function(lambda row: local_iso(row.figures.counted_dt), allow_none=True)
+    counted_at = moment("figures.counted_dt", allow_none=True)
 
 
 class Metrics(Out):
@@ -792,8 +838,8 @@ class MetricsArgs(Strict):
 
 class CourseDate(Out):
     session_id = fields.Int(attribute="id")
-    starts_at = fields.Function(lambda session: local_iso(session.starts_dt))
-    ends_at = fields.Function(lambda session: local_iso(session.ends_dt))
+    starts_at = moment("starts_dt")
+    ends_at = moment("ends_dt")
     status = fields.Enum(SessionStatus, by_value=True)
 
 
@@ -801,7 +847,7 @@ class Course(Out):
     """A series booked as one: every date together, waiting as a whole."""
 
     id = fields.Int()
-    ward = fields.Function(lambda series: series.ward.slug)
+    ward = ward_slug()
     title = fields.Str()
     dates = fields.List(
         fields.Nested(CourseDate), metadata={"description": "Every date that takes place."}
@@ -837,10 +883,16 @@ class Enrolment(Out):
     course_id = fields.Int(attribute="series_id")
     resident_id = fields.Int()
     status = fields.Enum(EnrolmentStatus, by_value=True)
-    waitlist_position = fields.Function(
+    waitlist_position = typed(
+        "integer",
         course_waitlist_position, allow_none=True,
         metadata={"description": "1 is next in line for the whole course."},
     )  # fmt: skip
-    booking_ids = fields.Function(
-        enrolment_booking_ids, metadata={"description": "The bookings of the dates it holds."}
+    booking_ids = typed(
+        "array",
+        enrolment_booking_ids,
+        metadata={
+            "description": "The bookings of the dates it holds.",
+            "items": {"type": "integer"},
+        },  # fmt: skip
     )

@@ -59,5 +59,52 @@ function watchCopy(button) {
   });
 }
 
+// The API reference's "Try a call": sends the request with the key typed in (never kept)
+// and shows the answer; each route's "Try it" fills the form in.
+function watchTry(panel) {
+  const field = (name) => document.getElementById(`try-${name}`);
+  const status = field("status");
+  panel.hidden = false;
+  panel.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const headers = { Accept: "application/json" };
+    if (field("key").value.trim()) headers.Authorization = `Bearer ${field("key").value.trim()}`;
+    if (field("if-match").value.trim()) headers["If-Match"] = field("if-match").value.trim();
+    const method = field("method").value;
+    const options = { method, headers, credentials: "omit" };
+    if (method !== "GET" && field("body").value.trim()) {
+      headers["Content-Type"] = "application/json";
+      options.body = field("body").value;
+    }
+    try {
+      const answer = await fetch(field("path").value, options);
+      const text = await answer.text();
+      let shown = text;
+      try {
+        shown = JSON.stringify(JSON.parse(text), null, 2);
+      } catch (error) {
+        // not JSON: shown as it came
+      }
+      const etag = answer.headers.get("ETag");
+      status.textContent = `${answer.status} ${answer.statusText}${etag ? ` — ETag ${etag}` : ""}`;
+      field("answer").textContent = shown;
+    } catch (error) {
+      status.textContent = status.dataset.failed;
+    }
+  });
+  document.querySelectorAll("button[data-try-method]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      field("method").value = button.dataset.tryMethod;
+      field("path").value = button.dataset.tryPath;
+      field("body").value = button.dataset.tryBody
+        ? JSON.stringify(JSON.parse(button.dataset.tryBody), null, 2) : "";
+      panel.scrollIntoView();
+      field("path").focus();
+    });
+  });
+}
+
+document.querySelectorAll("[data-try]").forEach(watchTry);
 document.querySelectorAll("[data-live-url]").forEach(watchLive);
 document.querySelectorAll("button[data-copy]").forEach(watchCopy);

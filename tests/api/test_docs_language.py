@@ -1,4 +1,7 @@
-"""The API docs speak the page's language: every word of the description is translated."""
+"""The API docs speak the page's language (every word of the description is translated),
+and every operation has examples that fit it."""
+
+import re
 
 from babel.messages.pofile import read_po
 
@@ -23,3 +26,30 @@ def test_the_docs_page_reads_in_japanese_and_in_english(client):
     client.post("/language", data={"lang": "en"})
     english = client.get("/api/v1/docs").get_data(as_text=True)
     assert "Sessions in start order, filtered" in english
+
+
+def test_every_operation_has_examples_that_fit_its_description(app, client, make_key):
+    """Each JSON body and successful answer has an example; each body's example, sent as
+    it is, is never refused as not matching the description (400)."""
+    with app.test_request_context():
+        description = spec()
+    headers = make_key()
+    tried = 0
+    for path, methods in description["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            for status, response in operation["responses"].items():
+                answers = response.get("content", {}).values() if status.startswith("2") else ()
+                for media in answers:
+                    assert "example" in media, f"{method} {path} {status}"
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            assert "example" in body, f"{method} {path}"
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            answer = client.open(url, method=method.upper(), json=body["example"],
+                                 headers={**headers, "If-Match": "*"})  # fmt: skip
+            assert answer.status_code != 400, (method, path, answer.json)
+            tried += 1
+    assert tried >= 15

@@ -1,11 +1,15 @@
 """An admin makes a key for the call centre, sees it once, reads the API reference and
-revokes the key."""
+revokes the key; a developer tries calls from the reference with a key."""
 
 import re
 
 from playwright.sync_api import expect
 
+from inclusion.api.models import ApiScope
+from inclusion.api.services import create_key
+from inclusion.extensions import db
 from tests.browser.conftest import log_in
+from tests.browser.test_accessibility import problems_on
 
 
 def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
@@ -39,3 +43,22 @@ def test_an_admin_makes_reads_about_and_revokes_a_key(page, live_server):
     response = page.request.get("/api/v1/residents?phone=0312345678",
                                 headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
     assert response.status == 401
+
+
+def test_a_developer_tries_a_call_from_the_reference_with_a_key(page, live_server):
+    with live_server.app.app_context():
+        _key, secret = create_key(None, "docs try-out", [ApiScope.SESSIONS_READ], None)
+        db.session.commit()
+    page.goto("/api/v1/docs")
+    page.get_by_label("APIキー").fill(secret)
+    page.locator('button[data-try-method="GET"][data-try-path="/api/v1/sessions"]').click()
+    expect(page.get_by_label("パスとクエリ")).to_be_focused()
+    page.get_by_label("パスとクエリ").fill("/api/v1/sessions?ward=shibuya&limit=2")
+    page.get_by_role("button", name="送信", exact=True).click()
+    expect(page.locator("#try-status")).to_contain_text("200")
+    expect(page.get_by_label("回答", exact=True)).to_contain_text('"next_cursor"')
+    page.locator('button[data-try-method="POST"][data-try-path="/api/v1/sessions"]').click()
+    expect(page.get_by_label("本文（JSON）")).to_have_value(re.compile('"venue_id"'))
+    page.get_by_role("button", name="送信", exact=True).click()
+    expect(page.locator("#try-status")).to_contain_text("403")  # the key may only read
+    assert problems_on(page) == []
