@@ -40,6 +40,14 @@ PROBLEMS = {
     503: ("unavailable", "Unavailable", _l("The service is unavailable for a moment.")),
 }  # fmt: skip
 
+#: Codes more precise than their status's, each with what it means (the docs list them).
+SPECIFIC_CODES = {
+    "missing-scope": (403, _l("The key lacks the permission the route needs.")),
+    "other-ward": (403, _l("The key is for another ward than the one named.")),
+    "possible-duplicate": (409, _l("Residents with this number or name are on record: "
+                                   "matches lists them; send confirmed_new once none is them.")),
+}  # fmt: skip
+
 
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)

@@ -15,7 +15,7 @@ from inclusion.api.bookings_api import bookings_bp
 from inclusion.api.metrics_api import metrics_bp
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint, init_app, operations, spec
-from inclusion.api.problems import PROBLEMS, problem
+from inclusion.api.problems import PROBLEMS, SPECIFIC_CODES, problem
 from inclusion.api.reminders_api import reminders_bp
 from inclusion.api.residents_api import residents_bp
 from inclusion.api.sessions_api import sessions_bp
@@ -54,7 +54,10 @@ def docs():
         operations=operations(description),
         scopes=list(ApiScope),
         webhook_events=SUBSCRIBABLE,
-        problems=sorted(PROBLEMS.items()),
+        problems=sorted(
+            [(status, code, message) for status, (code, _title, message) in PROBLEMS.items()]
+            + [(status, code, message) for code, (status, message) in SPECIFIC_CODES.items()]
+        ),
         schemas=sorted(description.get("components", {}).get("schemas", {}).items()),
     )
 

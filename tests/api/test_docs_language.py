@@ -53,3 +53,18 @@ def test_every_operation_has_examples_that_fit_its_description(app, client, make
             assert answer.status_code != 400, (method, path, answer.json)
             tried += 1
     assert tried >= 15
+
+
+def test_every_problem_code_the_api_raises_has_its_entry_in_the_docs(client):
+    """A problem's type links to /api/v1/docs#problem-<code>: that entry must be there."""
+    from inclusion.api.problems import PROBLEMS, SPECIFIC_CODES
+
+    raised = {
+        code
+        for path in (ROOT / "inclusion" / "api").glob("*.py")
+        for code in re.findall(r'code="([a-z-]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert raised <= SPECIFIC_CODES.keys(), raised - SPECIFIC_CODES.keys()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    for code in [code for code, _title, _message in PROBLEMS.values()] + list(SPECIFIC_CODES):
+        assert f'id="problem-{code}"' in page, code
