@@ -7,6 +7,8 @@ Japanese and English; bad input lists each field's problem in ``errors``.
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, jsonify, request
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -130,11 +132,36 @@ def _flatten(fields, prefix: str = ""):
         yield from _flatten(inner, f"{prefix}.{name}" if prefix else str(name))
 
 
+#: Marshmallow's messages that carry values, and the same in our words: (pattern, message).
+WORDED = [
+    (r"^Must be one of: (?P<choices>.*)\.$", _l("Choose one of: %(choices)s.")),
+    (r"^Must be greater than or equal to (?P<low>\S+) and less than or equal to (?P<high>\S+)\.$",
+     _l("Enter a number from %(low)s to %(high)s.")),
+    (r"^Must be greater than or equal to (?P<low>\S+)\.$", _l("Enter %(low)s or more.")),
+    (r"^Must be less than or equal to (?P<high>\S+)\.$", _l("Enter %(high)s or less.")),
+    (r"^Length must be between (?P<low>\d+) and (?P<high>\d+)\.$",
+     _l("Enter %(low)s to %(high)s characters.")),
+    (r"^Longer than maximum length (?P<high>\d+)\.$", _l("Enter at most %(high)s characters.")),
+    (r"^Shorter than minimum length (?P<low>\d+)\.$", _l("Enter at least %(low)s characters.")),
+    (r"^Length must be (?P<count>\d+)\.$", _l("Give exactly %(count)s.")),
+    (r"^String does not match expected pattern\.$",
+     _l("This is not in the form asked for, or holds a character not allowed here "
+        "(such as a control character).")),
+]  # fmt: skip
+
+
 def _ja(text: str) -> str:
-    """A validation message in Japanese: from the catalog, else a plain general one."""
+    """A validation message in Japanese: from the catalog, by its pattern when it carries
+    values, else a plain general one."""
     with force_locale("ja"):
         translated = gettext(text)
-    return translated if translated != text else str(_l("Check this value."))
+        if translated != text:
+            return translated
+        for pattern, message in WORDED:
+            found = re.match(pattern, text)
+            if found:
+                return str(message % found.groupdict())
+    return str(_l("Check this value."))
 
 
 #: Marshmallow's and webargs' own messages, listed so the catalog translates them.

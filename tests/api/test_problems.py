@@ -181,3 +181,17 @@ def test_json_nested_thousands_deep_is_bad_input_not_a_crash(client, make_key, b
         response = client.post(path, data=body, content_type="application/json", headers=headers)
         assert response.status_code == 400, response.get_data(as_text=True)[:200]
         assert response.json["errors"][0]["message"]["en"] == "Invalid JSON body."
+
+
+def test_a_wrong_value_is_explained_in_japanese_with_what_is_allowed(client, make_key):
+    headers = make_key()
+    answer = client.get("/api/v1/sessions", query_string={"limit": 100000, "kind": "party"},
+                        headers=headers)  # fmt: skip
+    assert answer.status_code == 400
+    said = {error["field"]: error["message"]["ja"] for error in answer.json["errors"]}
+    assert said["limit"] == "1 から 200 までの数にしてください。"
+    assert said["kind"].startswith("次のどれかにしてください: class")
+    control = client.post(
+        "/api/v1/bookings/1/cancel", json={"reason": "体調\x07"}, headers=headers
+    )
+    assert "制御文字" in control.json["errors"][0]["message"]["ja"]
