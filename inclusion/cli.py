@@ -118,7 +118,7 @@ def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
         db.session.commit()
         click.echo(f"\nAPI (docs at http://127.0.0.1:5000/api/v1/docs), a call centre's key for "
                    f"every ward:\n  curl -H 'Authorization: Bearer {secret}' "
-                   "http://127.0.0.1:5000/api/v1/sessions?ward=shibuya")  # fmt: skip
+                   "'http://127.0.0.1:5000/api/v1/sessions?ward=shibuya'")  # fmt: skip
         return
     created = 0
     for email, name, role, ward_key in DEMO_USERS:
