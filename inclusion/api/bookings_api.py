@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask import abort
+
 from inclusion.api import schemas
 from inclusion.api.access import api_key
 from inclusion.api.lookups import cursor_arg, page, reachable, resident_reachable
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
+from inclusion.courses import services as courses
 from inclusion.residents import queries
-from inclusion.sessions.models import Session
+from inclusion.sessions.models import Series, Session
 
 bookings_bp = Blueprint(
     "api_bookings", __name__, url_prefix="/api/v1",
@@ -44,3 +47,15 @@ def resident_bookings(
         resident.id, when == "upcoming", status, cursor_arg(cursor), limit
     )
     return page(bookings, next_cursor)
+
+
+@bookings_bp.route("/courses/<int:series_id>/waitlist")
+@api_key(ApiScope.BOOKINGS_READ)
+@bookings_bp.response(200, schemas.Enrolment(many=True))
+def course_waitlist(series_id: int):
+    """Who waits for a whole course, first in line first (a full course's waiting list,
+    which no one date's list shows)."""
+    series = reachable(Series, series_id)
+    if not series.is_course:
+        abort(404)
+    return courses.course_waitlist(series)

@@ -287,9 +287,12 @@ def places_left(sessions: list[Session]) -> dict[int, int]:
 
 
 def course_waitlist_position(enrolment: Enrolment) -> int | None:
-    """1 is next in line for the whole course; None when not waiting."""
+    """1 is next in line for the whole course; None when not waiting. A list's positions
+    are noted on its enrolments beforehand (``course_waitlist``)."""
     if enrolment.status != EnrolmentStatus.WAITLISTED:
         return None
+    if "queue_position" in vars(enrolment):
+        return enrolment.queue_position
     return db.session.scalar(sa.select(_line_position()).where(Enrolment.id == enrolment.id))
 
 
@@ -307,7 +310,10 @@ def waiting_courses(resident: Resident) -> list[tuple[Enrolment, int]]:
 
 
 def enrolment_booking_ids(enrolment: Enrolment) -> list[int]:
-    """The bookings an enrolment holds (its dates' seats, cancelled ones included)."""
+    """The bookings an enrolment holds (its dates' seats, cancelled ones included); a
+    list's are noted on its enrolments beforehand (``course_waitlist``)."""
+    if "booking_ids" in vars(enrolment):
+        return enrolment.booking_ids
     return list(
         db.session.scalars(
             sa.select(Booking.id).where(Booking.enrolment_id == enrolment.id).order_by(Booking.id)
@@ -316,8 +322,8 @@ def enrolment_booking_ids(enrolment: Enrolment) -> list[int]:
 
 
 def course_waitlist(series: Series) -> list[Enrolment]:
-    """Who waits for the whole course, first in line first."""
-    return list(
+    """Who waits for the whole course, first in line first, each with its place noted."""
+    waiting = list(
         db.session.scalars(
             sa.select(Enrolment)
             .options(joinedload(Enrolment.resident))
@@ -327,6 +333,16 @@ def course_waitlist(series: Series) -> list[Enrolment]:
             .order_by(Enrolment.queued_dt, Enrolment.id)
         )
     )
+    held: dict[int, list[int]] = {enrolment.id: [] for enrolment in waiting}
+    for enrolment_id, booking_id in db.session.execute(
+        sa.select(Booking.enrolment_id, Booking.id)
+        .where(Booking.enrolment_id.in_(held))
+        .order_by(Booking.id)
+    ):
+        held[enrolment_id].append(booking_id)
+    for position, enrolment in enumerate(waiting, start=1):
+        enrolment.queue_position, enrolment.booking_ids = position, held[enrolment.id]
+    return waiting
 
 
 def _check_can_be_course(series: Series) -> None:

@@ -138,3 +138,29 @@ def test_replies_waiting_for_follow_up_show_their_words_only_with_residents_read
     assert len(everything.json["items"]) == 2
     assert client.get("/api/v1/replies", query_string={"ward": "shinagawa"},
                       headers=narrow).status_code == 403  # fmt: skip
+
+
+def test_a_full_course_s_waiting_list_in_order(client, make_key, shibuya, count_queries):
+    from inclusion.courses.services import enrol_resident
+    from inclusion.residents.models import BookingSource
+
+    course = factories.make_series(shibuya, dates=3, capacity=1)
+    enrol_resident(None, factories.make_resident(shibuya), course, BookingSource.PHONE)
+    waiting = [enrol_resident(None, factories.make_resident(shibuya, phones=(f"+8190555500{n}",)),
+                              course, BookingSource.PHONE) for n in range(10, 13)]  # fmt: skip
+    db.session.commit()
+    reader = make_key(ApiScope.BOOKINGS_READ)
+    client.get(f"/api/v1/courses/{course.id}/waitlist", headers=reader)  # notes the key used
+    with count_queries() as counted:
+        line = client.get(f"/api/v1/courses/{course.id}/waitlist", headers=reader).json
+    assert [(item["id"], item["waitlist_position"]) for item in line] == [
+        (enrolment.id, position) for position, enrolment in enumerate(waiting, start=1)
+    ]
+    assert all(item["booking_ids"] == [] for item in line)
+    for n in range(13, 16):
+        enrol_resident(None, factories.make_resident(shibuya, phones=(f"+8190555500{n}",)),
+                       course, BookingSource.PHONE)  # fmt: skip
+    db.session.commit()
+    with count_queries() as longer:
+        assert len(client.get(f"/api/v1/courses/{course.id}/waitlist", headers=reader).json) == 6
+    assert len(longer) == len(counted), "one query per person waiting"
