@@ -47,6 +47,14 @@ def decode(data: bytes) -> str:
         return data.decode("cp932")
 
 
+#: What a cell may say for yes (an empty cell, or anything else, is no).
+YES = frozenset({"yes", "y", "1", "true", "はい", "○", "〇", "有", "あり"})
+
+
+def says_yes(cell: str) -> bool:
+    return cell.strip().lower() in YES
+
+
 #: Longest value a cell of an imported file may hold: a name, a list of skills, never a document.
 MAX_FIELD = 2000
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort
-
 from inclusion.api import schemas
 from inclusion.api.access import api_key
-from inclusion.api.lookups import cursor_arg, page, reachable, resident_reachable
+from inclusion.api.lookups import (
+    course_reachable,
+    cursor_arg,
+    page,
+    reachable,
+    resident_reachable,
+)
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint
 from inclusion.courses import services as courses
 from inclusion.residents import queries
-from inclusion.sessions.models import Series, Session
+from inclusion.sessions.models import Session
 
 bookings_bp = Blueprint(
     "api_bookings", __name__, url_prefix="/api/v1",
@@ -55,7 +59,4 @@ def resident_bookings(
 def course_waitlist(series_id: int):
     """Who waits for a whole course, first in line first (a full course's waiting list,
     which no one date's list shows)."""
-    series = reachable(Series, series_id)
-    if not series.is_course:
-        abort(404)
-    return courses.course_waitlist(series)
+    return courses.course_waitlist(course_reachable(series_id))

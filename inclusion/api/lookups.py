@@ -11,7 +11,7 @@ from inclusion.api.disclosure import whole_record
 from inclusion.extensions import db
 from inclusion.residents.models import Resident
 from inclusion.residents.queries import booking_counts
-from inclusion.sessions.models import Session
+from inclusion.sessions.models import Series, Session
 from inclusion.sessions.queries import Cursor
 from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
@@ -48,6 +48,14 @@ def resident_reachable(resident_id: int) -> Resident:
     if resident.is_anonymised:
         abort(404)
     return resident
+
+
+def course_reachable(series_id: int) -> Series:
+    """A course the key may see; a series booked date by date is not one (404)."""
+    series = reachable(Series, series_id)
+    if not series.is_course:
+        abort(404)
+    return series
 
 
 def cursor_arg(raw: str | None) -> Cursor | None:

@@ -51,6 +51,17 @@ SPECIFIC_CODES = {
 }  # fmt: skip
 
 
+#: The services' and the models' names of fields that the API calls otherwise.
+API_NAMES = {"day": "date", "venue": "venue_id", "phone_1": "phones", "phone_2": "phones",
+             "phone_3": "phones", "proxy_phone_e164": "proxy_phone",
+             "starts_dt": "starts_at", "ends_dt": "ends_at"}  # fmt: skip
+
+
+def api_name(field: str | None) -> str | None:
+    """A field as the API names it, in problems and in webhooks."""
+    return API_NAMES.get(field, field) if field is not None else None
+
+
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 

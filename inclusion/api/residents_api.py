@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from types import SimpleNamespace
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from inclusion.api import schemas
 from inclusion.api.access import ApiProblem, api_key, current_key
 from inclusion.api.lookups import (
     check_unchanged,
+    course_reachable,
     reachable,
     resident_reachable,
     set_version,
@@ -232,19 +232,12 @@ def attendance(values: dict, booking_id: int):
 # -- courses -------------------------------------------------------------------------------
 
 
-def _course(series_id: int) -> Series:
-    series = reachable(Series, series_id)
-    if not series.is_course:
-        abort(404)
-    return series
-
-
 @residents_bp.route("/courses/<int:series_id>")
 @api_key(ApiScope.SESSIONS_READ)
 @residents_bp.response(200, schemas.Course)
 def get_course(series_id: int):
     """A course and every date of it; booking one books them all."""
-    return course_of(_course(series_id))
+    return course_of(course_reachable(series_id))
 
 
 @residents_bp.route("/courses", methods=["POST"])
@@ -278,7 +271,7 @@ def course_of(series: Series) -> SimpleNamespace:
 def enrol(values: dict, series_id: int):
     """Book a resident on every remaining date, or the course's waiting list as a whole when
     a date is full: all or nothing, race-safe."""
-    series = _course(series_id)
+    series = course_reachable(series_id)
     resident = _resident_to_book(values["resident_id"])
     enrolment = courses.enrol_resident(current_key().user, resident, series, values["source"])
     db.session.commit()

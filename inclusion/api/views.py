@@ -15,7 +15,7 @@ from inclusion.api.bookings_api import bookings_bp
 from inclusion.api.metrics_api import metrics_bp
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint, init_app, operations, spec
-from inclusion.api.problems import PROBLEMS, SPECIFIC_CODES, problem
+from inclusion.api.problems import PROBLEMS, SPECIFIC_CODES, api_name, problem
 from inclusion.api.reminders_api import reminders_bp
 from inclusion.api.residents_api import residents_bp
 from inclusion.api.sessions_api import sessions_bp
@@ -62,15 +62,10 @@ def docs():
     )
 
 
-#: The services' names of fields that the API calls otherwise.
-API_FIELDS = {"day": "date", "venue": "venue_id", "phone_1": "phones", "phone_2": "phones",
-              "phone_3": "phones", "proxy_phone_e164": "proxy_phone"}  # fmt: skip
-
-
 def _rule_violation(violation: RuleViolation):
     db.session.rollback()
     status = 409 if isinstance(violation, Conflict) else 422
-    return problem(status, violation.message, API_FIELDS.get(violation.field, violation.field))
+    return problem(status, violation.message, api_name(violation.field))
 
 
 def _api_problem(error: ApiProblem):

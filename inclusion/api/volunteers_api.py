@@ -33,7 +33,10 @@ def list_volunteers(limit: int, cursor: str | None = None, ward: str | None = No
         [ward_row.id] if ward_row else None, skill.value if skill else None,
         cursor_arg(cursor), limit,
     )  # fmt: skip
-    facts = queries.volunteer_facts([volunteer.id for volunteer in volunteers], clock.today())
+    # A key of one ward learns of a volunteer's hours and shifts in that ward only.
+    key_wards = None if current_key().ward_id is None else [current_key().ward_id]
+    facts = queries.volunteer_facts([volunteer.id for volunteer in volunteers], clock.today(),
+                                    key_wards)  # fmt: skip
     for volunteer in volunteers:
         volunteer.facts = facts[volunteer.id]
     return page(volunteers, next_cursor)

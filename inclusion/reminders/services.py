@@ -87,7 +87,7 @@ def page_of_replies(
 ) -> tuple[list[Reply], Cursor | None]:
     """Replies of some wards (None: every ward's and those no ward could be told) as the
     inbox orders them: waiting ones oldest first, else newest first."""
-    query = sa.select(Reply)
+    query = sa.select(Reply).options(joinedload(Reply.ward))
     if ward_ids is not None:
         query = query.where(Reply.ward_id.in_(ward_ids))
     if waiting:

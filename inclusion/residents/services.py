@@ -12,6 +12,7 @@ import jaconv
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -246,6 +247,7 @@ def residents_with_number(e164: str, limit: int = 50) -> list[Resident]:
     return list(
         db.session.scalars(
             sa.select(Resident)
+            .options(joinedload(Resident.ward))
             .where(_with_number(e164), Resident.anonymised_dt.is_(None))
             .order_by(Resident.ward_id, Resident.kana_key, Resident.id)
             .limit(limit)

@@ -431,6 +431,13 @@ def create_series(
         existing = db.session.scalar(
             sa.select(Series).where(Series.fingerprint == series.fingerprint)
         )
+        if existing.is_course != is_course:
+            raise Conflict(
+                _l("The same dates exist already as a series booked date by date.")
+                if is_course
+                else _l("The same dates exist already as a course."),
+                "is_course",
+            ) from None
         return existing, False
     lock_row(Venue, draft.venue.id)
     made: list[Session] = []

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from inclusion.auth.models import User
-from inclusion.csvfile import read_rows
+from inclusion.csvfile import read_rows, says_yes
 from inclusion.extensions import db
 from inclusion.venues.forms import VenueForm
 from inclusion.venues.models import Venue
@@ -25,7 +25,6 @@ COLUMNS = {
     "notes": "access_notes",
 }
 REQUIRED = {"name", "kind", "address", "capacity"}
-YES = {"yes", "y", "1", "true", "はい", "○", "〇", "有", "あり"}
 FLAGS = {"step_free", "lift", "hearing_loop"}
 
 
@@ -34,7 +33,7 @@ def _form_data(cells: dict[str, str]) -> MultiDict:
     for column, field in COLUMNS.items():
         value = cells.get(column, "")
         if column in FLAGS:
-            if value.lower() in YES:
+            if says_yes(value):
                 data[field] = "y"
         else:
             data[field] = value

@@ -204,9 +204,11 @@ def page_of_volunteers(
     return [row[0] for row in rows], next_cursor
 
 
-def volunteer_facts(user_ids: list[int], today: date) -> dict[int, VolunteerFacts]:
-    """Training, minutes attended this fiscal year and shifts to come, per volunteer, in
-    three queries whatever their number."""
+def volunteer_facts(
+    user_ids: list[int], today: date, ward_ids: list[int] | None = None
+) -> dict[int, VolunteerFacts]:
+    """Training, minutes attended this fiscal year and shifts to come (in some wards, or
+    all), per volunteer, in three queries whatever their number."""
     facts: dict[int, VolunteerFacts] = defaultdict(VolunteerFacts)
     if not user_ids:
         return facts
@@ -224,7 +226,7 @@ def volunteer_facts(user_ids: list[int], today: date) -> dict[int, VolunteerFact
         sa.select(Shift.user_id, minutes)
         .join(Session, Session.id == Shift.session_id)
         .where(Shift.user_id.in_(user_ids), Shift.status == ShiftStatus.ATTENDED,
-               Session.starts_dt >= year_start)
+               Session.starts_dt >= year_start, *_in_wards(ward_ids))
         .group_by(Shift.user_id)
     ):  # fmt: skip
         facts[user_id].minutes_this_year = int(total or 0)
@@ -232,11 +234,16 @@ def volunteer_facts(user_ids: list[int], today: date) -> dict[int, VolunteerFact
         sa.select(Shift.user_id, sa.func.count())
         .join(Session, Session.id == Shift.session_id)
         .where(Shift.user_id.in_(user_ids), Shift.status.in_(HOLDING),
-               Session.status == SessionStatus.SCHEDULED, Session.starts_dt > clock.now())
+               Session.status == SessionStatus.SCHEDULED, Session.starts_dt > clock.now(),
+               *_in_wards(ward_ids))
         .group_by(Shift.user_id)
     ):  # fmt: skip
         facts[user_id].upcoming_shifts = count
     return facts
+
+
+def _in_wards(ward_ids: list[int] | None) -> list[sa.ColumnElement[bool]]:
+    return [] if ward_ids is None else [Session.ward_id.in_(ward_ids)]
 
 
 def page_of_shifts(
@@ -259,8 +266,7 @@ def page_of_shifts(
         .where(Shift.user_id == volunteer_id, Shift.status != ShiftStatus.RELEASED)
         .where(Session.ends_dt > now if upcoming else Session.ends_dt <= now)
     )
-    if ward_ids is not None:
-        query = query.where(Session.ward_id.in_(ward_ids))
+    query = query.where(*_in_wards(ward_ids))
     rows, next_cursor = keyset_page(query, after, size, key=(Session.starts_dt, Shift.id),
                                     newest_first=not upcoming)  # fmt: skip
     return [row[0] for row in rows], next_cursor

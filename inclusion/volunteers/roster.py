@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import Role, User
-from inclusion.csvfile import csv_text
+from inclusion.csvfile import csv_text, says_yes
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.volunteers import services
@@ -36,7 +36,6 @@ COLUMNS = (
     "certificate",
 )
 REQUIRED = {"email", "name"}
-YES = {"yes", "y", "1", "true", "はい", "○", "〇"}
 
 
 @dataclass
@@ -131,7 +130,7 @@ def check_row(line: int, raw: dict[str, str], ward: Ward | None) -> RosterRow:
         kana=raw.get("kana", ""),
         mobile=mobile,
         wards=wards,
-        wants_sms=raw.get("sms", "").lower() in YES and mobile is not None,
+        wants_sms=says_yes(raw.get("sms", "")) and mobile is not None,
         skills=skills,
         languages=raw.get("languages", ""),
         training=training,

@@ -27,8 +27,9 @@ def update_ward_contact(
     """Change how residents book with a ward; audited. Every reminder tells residents to
     call this number, so it must be one that can be called; it is kept as people write it
     (03-1234-5678)."""
-    parsed = parse_phone(phone, "booking_phone")
-    phone = display_phone(parsed[0]) if parsed else ""
+    if phone != ward.booking_phone:  # one kept from before is not refused on other changes
+        parsed = parse_phone(phone, "booking_phone")
+        phone = display_phone(parsed[0]) if parsed else ""
     before = [ward.booking_phone, ward.booking_hours, ward.booking_counter]
     ward.booking_phone, ward.booking_hours, ward.booking_counter = phone, hours, counter
     if before != [phone, hours, counter]:

@@ -40,6 +40,8 @@ USER_AGENT = "inclusion-webhooks/1"
 @dataclass(frozen=True)
 class Claimed:
     delivery_id: int
+    #: The try this claim is: its outcome is written only while the row is still this try.
+    attempt: int
     url: str
     secret: str
     message_id: str
@@ -87,21 +89,24 @@ def expire_leases(now: datetime) -> list[int]:
 
 
 def claim(now: datetime, limit: int) -> list[Claimed]:
-    """Due rows for this dispatcher, oldest first, marked ``sending`` and committed."""
+    """Due rows of endpoints still sending, oldest first, marked ``sending`` and committed;
+    the lease runs from the moment of the claim, not of the job."""
     rows = db.session.execute(
         sa.select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.status == DeliveryStatus.PENDING,
-               WebhookDelivery.next_try_dt <= now)
+               WebhookDelivery.next_try_dt <= now, WebhookEndpoint.is_active)
         .order_by(WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     ).all()  # fmt: skip
     claimed = []
+    lease_until = max(now, clock.now()) + LEASE
     for delivery, url, secret in rows:
-        delivery.status, delivery.lease_until = DeliveryStatus.SENDING, now + LEASE
+        delivery.status, delivery.lease_until = DeliveryStatus.SENDING, lease_until
         delivery.attempts += 1
-        claimed.append(Claimed(delivery.id, url, secret, delivery.message_id, delivery.body))
+        claimed.append(Claimed(delivery.id, delivery.attempts, url, secret,
+                               delivery.message_id, delivery.body))  # fmt: skip
     db.session.commit()
     return claimed
 
@@ -114,30 +119,31 @@ def post(claimed: Claimed) -> Outcome:
     except RuleViolation as refused:
         return Outcome(None, str(refused.message))
     try:
-        answer = requests.post(
+        with requests.post(
             url,
             data=claimed.body.encode(),
             headers=sign(claimed, clock.now()),
             timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"],
             allow_redirects=False,
-        )
+            stream=True,  # only the start of the answer is read, however long it is
+        ) as answer:
+            start = answer.raw.read(1000, decode_content=True)
     except requests.RequestException as error:
         return Outcome(None, type(error).__name__)
     # Read as UTF-8 whatever it claims: a guess from a few bytes of an error page is worse.
-    text = answer.content[:1000].decode("utf-8", "replace")
-    return Outcome(answer.status_code, plain_text(text))
+    return Outcome(answer.status_code, plain_text(start.decode("utf-8", "replace")))
 
 
 def record(claimed: Claimed, outcome: Outcome, now: datetime, result: DeliveryResult) -> None:
-    attempts = db.session.scalar(
-        sa.select(WebhookDelivery.attempts).where(WebhookDelivery.id == claimed.delivery_id)
-    )
+    """Write one try's outcome, only if the row is still at that try (a dispatcher whose
+    lease ran out and whose row another has claimed since writes nothing)."""
+    attempts = claimed.attempt
     values: dict = {"last_status_code": outcome.status_code, "last_try_dt": now,
                     "last_response": outcome.response, "lease_until": None}  # fmt: skip
     if outcome.status_code is not None and 200 <= outcome.status_code < 300:
         values |= {"status": DeliveryStatus.DELIVERED, "delivered_dt": now}
         result.delivered += 1
-    elif attempts is not None and attempts <= len(RETRY_WAITS):
+    elif attempts <= len(RETRY_WAITS):
         values |= {
             "status": DeliveryStatus.PENDING,
             "next_try_dt": now + RETRY_WAITS[attempts - 1],
@@ -149,7 +155,8 @@ def record(claimed: Claimed, outcome: Outcome, now: datetime, result: DeliveryRe
     db.session.execute(
         sa.update(WebhookDelivery)
         .where(WebhookDelivery.id == claimed.delivery_id,
-               WebhookDelivery.status == DeliveryStatus.SENDING)
+               WebhookDelivery.status == DeliveryStatus.SENDING,
+               WebhookDelivery.attempts == claimed.attempt)
         .values(**values)
     )  # fmt: skip
 

@@ -11,6 +11,7 @@ from inclusion.api import schemas
 from inclusion.api.disclosure import whole_record
 from inclusion.api.lookups import with_counts
 from inclusion.api.models import ApiScope
+from inclusion.api.problems import api_name
 from inclusion.courses.models import Enrolment
 from inclusion.courses.services import enrolment_booking_ids
 from inclusion.extensions import db
@@ -75,13 +76,9 @@ def _session_created(session, **_extra) -> None:
     _session_event(WebhookEvent.SESSION_CREATED, session)
 
 
-#: The names the API gives the fields a change names otherwise.
-API_NAMES = {"starts_dt": "starts_at", "ends_dt": "ends_at", "venue": "venue_id"}
-
-
 @session_changed.connect
 def _session_changed(session, changes=None, moved: bool = False, reason: str = "", **_extra):
-    changed = sorted({API_NAMES.get(name, name) for name in changes or {}})
+    changed = sorted({api_name(name) for name in changes or {}})
     _session_event(WebhookEvent.SESSION_CHANGED, session, changed=changed, moved=moved,
                    reason=reason)  # fmt: skip
 
@@ -95,7 +92,9 @@ def _session_cancelled(session, reason: str = "", **_extra) -> None:
 def _reminder_failed(reminder_id: int, **_extra) -> None:
     reminder = db.session.get(Reminder, reminder_id)
     shown = dump(schemas.Reminder, reminder)
-    enqueue(WebhookEvent.REMINDER_FAILED, reminder.ward_id, lambda _scopes: {"reminder": shown})
+    # Keyed by the reminder: two status callbacks telling the same failure queue it once.
+    enqueue(WebhookEvent.REMINDER_FAILED, reminder.ward_id, lambda _scopes: {"reminder": shown},
+            key=f"reminder-failed-{reminder.id}")  # fmt: skip
 
 
 @reply_received.connect

@@ -21,6 +21,7 @@ from inclusion.audit.services import record_event, record_resident_reads
 from inclusion.auth.models import User
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.residents.models import Resident
 from inclusion.wards.models import Ward
 from inclusion.webhooks.models import (
     SUBSCRIBABLE,
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 #: The read scopes an endpoint may be given: a payload carries a person only with one.
 READ_SCOPES = (ApiScope.RESIDENTS_READ, ApiScope.VOLUNTEERS_READ)
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+ENDPOINT_CHANGED = _l("Not sent: the endpoint's address, ward or permissions changed.")
 
 
 def check_url(url: str) -> str:
@@ -107,6 +109,15 @@ def update_endpoint(
                if getattr(endpoint, name) != value}  # fmt: skip
     for name, (_old, value) in changed.items():
         setattr(endpoint, name, value)
+    if changed.keys() & {"url", "ward", "scopes"}:
+        # Waiting messages were written for the old receiver and its permissions: they
+        # go nowhere now (an administrator may send one again, under the new ones).
+        db.session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id,
+                   WebhookDelivery.status == DeliveryStatus.PENDING)
+            .values(status=DeliveryStatus.FAILED, last_response=str(ENDPOINT_CHANGED))
+        )  # fmt: skip
     if changed:
         db.session.flush()
         record_event(actor, "webhook.update", endpoint, endpoint.ward,
@@ -144,14 +155,39 @@ def recent_deliveries(endpoint: WebhookEndpoint, limit: int = 50) -> list[Webhoo
     )
 
 
+def residents_in(delivery: WebhookDelivery) -> set[int]:
+    """The residents whose record or words a delivery's body carries."""
+    data = json.loads(delivery.body).get("data", {})
+    found = set()
+    if isinstance(data.get("resident"), dict):
+        found.add(data["resident"]["id"])
+    reply = data.get("reply")
+    if isinstance(reply, dict) and "body" in reply:
+        found.update(reply.get("resident_ids", []))
+    return found
+
+
 def replay(actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery again, as it was (same id and body), for a receiver that lost it."""
+    """Send a delivery again, as it was (same id and body), for a receiver that lost it.
+    People's records in it go again only while the endpoint may still receive them, and
+    are audit-logged again."""
     if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
         raise RuleViolation(_l("This delivery is on its way already."))
+    residents = residents_in(delivery)
+    if residents and ApiScope.RESIDENTS_READ.value not in delivery.endpoint.scopes:
+        raise RuleViolation(
+            _l("This message holds residents' records, which the endpoint may no longer "
+               "receive: it is not sent again.")
+        )  # fmt: skip
     delivery.status, delivery.next_try_dt, delivery.attempts = (
         DeliveryStatus.PENDING, clock.now(), 0
     )  # fmt: skip
     db.session.flush()
+    if residents:
+        wards = dict(db.session.execute(
+            sa.select(Resident.id, Resident.ward_id).where(Resident.id.in_(residents))
+        ).all())  # fmt: skip
+        record_resident_reads(actor.id, wards, {"via": f"webhook {delivery.endpoint_id} replay"})
     record_event(actor, "webhook.replay", delivery.endpoint, delivery.endpoint.ward,
                  {"delivery": delivery.id, "event": delivery.event.value})  # fmt: skip
     return delivery

@@ -5,15 +5,17 @@ outcomes read — and a signed webhook received for every event."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from standardwebhooks import Webhook
 
 from inclusion import clock
+from inclusion.api.models import ApiScope
 from inclusion.extensions import db
 from inclusion.reminders import replies
 from inclusion.residents.models import Booking, ReminderChannel
+from inclusion.sessions import services as session_services
 from inclusion.webhooks import delivery
 from inclusion.webhooks.jobs import queue_unfilled_shifts
 from inclusion.webhooks.models import SUBSCRIBABLE
@@ -126,3 +128,24 @@ def test_a_call_centre_runs_a_ward_through_the_api_and_hears_of_every_change(app
         delivery.deliver_due(clock.now())
         received = [Webhook(secret).verify(sent.body, sent.headers) for sent in receiver.received]
     assert {payload["type"] for payload in received} == {event.value for event in SUBSCRIBABLE}
+
+
+def test_a_course_asked_for_on_a_series_s_dates_is_a_clash_not_the_series(
+    app, client, make_key, shibuya
+):
+    venue = factories.make_venue(shibuya)
+    db.session.commit()
+    writer = make_key(ApiScope.SESSIONS_WRITE)
+    body = {"venue_id": venue.id, "kind": "class", "title": "スマホ講座",
+            "date": (clock.today() + timedelta(days=8)).isoformat(), "starts_time": "14:00",
+            "ends_time": "15:30", "weeks": 3}  # fmt: skip
+    draft = session_services.SessionDraft(
+        venue=venue, kind=session_services.SessionKind.CLASS, title="スマホ講座",
+        day=clock.today() + timedelta(days=8), starts_time=time(14), ends_time=time(15, 30),
+    )  # fmt: skip
+    session_services.create_series(None, draft, interval_weeks=1, weeks=3,
+                                   holiday_rule=session_services.HolidayRule.SKIP,
+                                   skip_year_end=True)  # fmt: skip
+    db.session.commit()
+    clash = client.post("/api/v1/courses", json=body, headers=writer)
+    assert clash.status_code == 409 and clash.json["field"] == "is_course"

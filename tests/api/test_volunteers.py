@@ -71,3 +71,23 @@ def test_a_volunteer_s_name_needs_volunteers_read(client, make_key, shibuya, shi
     assert client.get(f"/api/v1/volunteers/{helper.id}/shifts", headers=other).status_code == 404
     assert client.get("/api/v1/volunteers", query_string={"ward": "shibuya"},
                       headers=other).status_code == 403  # fmt: skip
+
+
+def test_a_ward_key_learns_a_volunteer_s_hours_in_its_ward_only(
+    client, make_key, shibuya, shinagawa
+):
+    helper = factories.make_volunteer(shibuya, shinagawa)
+    here = factories.make_session(factories.make_venue(shibuya), starts_dt=at(day_ahead(-2), 10))
+    there = factories.make_session(
+        factories.make_venue(shinagawa), starts_dt=at(day_ahead(-3), 10)
+    )
+    factories.make_shift(here, helper, status=ShiftStatus.ATTENDED)
+    factories.make_shift(there, helper, status=ShiftStatus.ATTENDED)
+    db.session.commit()
+    mine = client.get(
+        "/api/v1/volunteers", headers=make_key(ApiScope.VOLUNTEERS_READ, ward=shibuya)
+    )
+    everyone = client.get("/api/v1/volunteers", query_string={"ward": "shibuya"},
+                          headers=make_key(ApiScope.VOLUNTEERS_READ))  # fmt: skip
+    assert mine.json["items"][0]["minutes_this_year"] == 90
+    assert everyone.json["items"][0]["minutes_this_year"] == 180

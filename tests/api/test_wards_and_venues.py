@@ -90,3 +90,14 @@ def test_venues_of_another_ward_or_without_the_scope_are_refused(
                           headers=make_key(ApiScope.VENUES_WRITE))  # fmt: skip
     assert missing.status_code == 400
     assert {error["field"] for error in missing.json["errors"]} >= {"kind", "address"}
+
+
+def test_a_phone_kept_from_before_does_not_block_other_changes(client, make_key, shibuya):
+    shibuya.booking_phone = "03-0000-1130"  # saved before numbers were checked
+    db.session.commit()
+    admin = make_key(ApiScope.WARDS_WRITE, ward=shibuya)
+    version = client.get("/api/v1/wards/shibuya").headers["ETag"]
+    changed = client.patch("/api/v1/wards/shibuya", json={"booking_hours": "平日 9時〜"},
+                           headers={**admin, "If-Match": version})  # fmt: skip
+    assert changed.status_code == 200, changed.json
+    assert changed.json["booking_phone"] == "03-0000-1130"

@@ -17,6 +17,7 @@ from inclusion.audit.models import AuditLog
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.reminders import replies
+from inclusion.reminders.signals import reminder_failed
 from inclusion.residents.bookings import book_resident, cancel_booking
 from inclusion.residents.models import BookingSource, BookingStatus, ReminderChannel
 from inclusion.webhooks import delivery, services
@@ -269,3 +270,72 @@ def test_a_course_place_taken_from_its_waiting_list_names_every_date(app, users,
     assert len(data["course_booking_ids"]) == 3
     assert data["booking"]["course_enrolment_id"] == waiting.id
     assert data["session"]["course_id"] == course.id
+
+
+def test_a_paused_or_moved_endpoint_is_sent_nothing_it_was_not_registered_for(
+    app, users, shibuya, receiver
+):
+    endpoint = register(users, shibuya, receiver.url, scopes=[ApiScope.RESIDENTS_READ])
+    services.send_test(users["admin"], endpoint)
+    endpoint.is_active = False
+    db.session.commit()
+    assert delivery.deliver_due(clock.now()).delivered == 0 and receiver.received == []
+    services.update_endpoint(users["admin"], endpoint, shibuya, "https://new-vendor.example.jp/",
+                             endpoint.events, [], "", True)  # fmt: skip
+    db.session.commit()
+    [row] = deliveries()
+    assert row.status == DeliveryStatus.FAILED and "changed" in row.last_response
+
+
+def test_a_replay_sends_a_person_s_record_only_while_allowed_and_logs_it(
+    app, users, shibuya, receiver
+):
+    endpoint = register(users, shibuya, receiver.url, [WebhookEvent.BOOKING_CREATED],
+                        [ApiScope.RESIDENTS_READ])  # fmt: skip
+    session = factories.make_session(factories.make_venue(shibuya), starts_dt=at(day_ahead(3), 10))
+    resident = factories.make_resident(shibuya)
+    book_resident(users["ward_staff"], resident, session, BookingSource.PHONE)
+    db.session.commit()
+    delivery.deliver_due(clock.now())
+    db.session.expire_all()
+    services.replay(users["admin"], deliveries()[0])
+    db.session.commit()
+    by_admin = (AuditLog.action == "resident.view", AuditLog.actor_id == users["admin"].id)
+    replays = db.session.scalars(sa.select(AuditLog).where(*by_admin)).all()
+    assert [entry.target_id for entry in replays] == [resident.id]
+    delivery.deliver_due(clock.now())
+    db.session.expire_all()
+    endpoint.scopes = []
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        services.replay(users["admin"], deliveries()[0])
+
+
+def test_a_failure_told_twice_is_queued_once(app, users, shibuya, receiver):
+    register(users, shibuya, receiver.url, [WebhookEvent.REMINDER_FAILED])
+    session = factories.make_session(factories.make_venue(shibuya), starts_dt=at(day_ahead(2), 10))
+    booking = factories.make_booking(session, factories.make_resident(shibuya))
+    reminder = factories.make_reminder(booking)
+    replies.record_status(reminder, "failed", error_code="30003")
+    reminder_failed.send(reminder.id)  # a second callback of the same failure
+    db.session.commit()
+    assert len(deliveries(WebhookEvent.REMINDER_FAILED)) == 1
+
+
+def test_an_outcome_is_written_only_for_the_try_that_still_holds_the_row(
+    app, users, shibuya, receiver
+):
+    endpoint = register(users, shibuya, receiver.url)
+    services.send_test(users["admin"], endpoint)
+    db.session.commit()
+    now = clock.now()
+    [slow] = delivery.claim(now, 10)  # a dispatcher stuck past its lease...
+    later = now + delivery.LEASE + timedelta(seconds=1)
+    delivery.expire_leases(later)
+    [again] = delivery.claim(later, 10)  # ...and another that took the row over
+    delivery.record(again, delivery.Outcome(204, "ok"), later, delivery.DeliveryResult())
+    delivery.record(slow, delivery.Outcome(500, "late"), later, delivery.DeliveryResult())
+    db.session.commit()
+    db.session.expire_all()
+    row = deliveries()[0]
+    assert (row.status, row.last_status_code) == (DeliveryStatus.DELIVERED, 204)
