@@ -605,9 +605,9 @@ class ResidentSearch(Strict):
     )
 
 
-#: A reading in kana: hiragana, katakana (full or half width), ー・ and spaces; stored as
-#: full-width katakana.
-KANA = validate.Regexp(r"^[ぁ-ゖァ-ヺー・ｦ-ﾟ 　]*$")
+#: A reading in kana: hiragana, katakana (full or half width), ー・ and spaces, with more
+#: than spaces in it; stored as full-width katakana.
+KANA = validate.Regexp(r"^([ぁ-ゖァ-ヺー・ｦ-ﾟ 　]*[ぁ-ゖァ-ヺー・ｦ-ﾟ][ぁ-ゖァ-ヺー・ｦ-ﾟ 　]*)?$")
 
 
 class ResidentInput(Strict):

@@ -284,7 +284,8 @@ def test_a_paused_or_moved_endpoint_is_sent_nothing_it_was_not_registered_for(
                              endpoint.events, [], "", True)  # fmt: skip
     db.session.commit()
     [row] = deliveries()
-    assert row.status == DeliveryStatus.FAILED and "changed" in row.last_response
+    assert (row.status, row.last_response) == (DeliveryStatus.FAILED,
+                                              str(services.ENDPOINT_CHANGED))  # fmt: skip
 
 
 def test_a_replay_sends_a_person_s_record_only_while_allowed_and_logs_it(
