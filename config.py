@@ -42,6 +42,11 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    #: How long a cached page may be shown: its lists start "from now", and the forms
+    #: in it carry a CSRF token that must stay fresh. Any change shows at once.
+    PAGE_CACHE_SECONDS = 60
+    #: What each process keeps of cached pages and feeds, least recently used out first.
+    LOCAL_CACHE_BYTES = 24 * 1024 * 1024
 
 
 _CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")

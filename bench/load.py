@@ -2,7 +2,7 @@
 
 Reads a JSON plan on standard input — ``{"base", "users", "seconds", "warmup",
 "targets": [{"name", "path", "headers", "status"}]}`` — and writes one JSON line per
-target: requests, failures, median and p95 in ms, requests per second. Every user
+target: requests, failures, median, p95 and p99 in ms, requests per second. Every user
 asks again as soon as it has its answer (no wait), so the server is kept saturated.
 Runs in its own virtualenv (``bench/load-requirements.txt``), never beside the app.
 """
@@ -61,6 +61,7 @@ def measure(base: str, target: dict, users: int, seconds: float, warmup: float) 
         "failure_sample": failures[:3],
         "median_ms": statistics.median(times) if times else 0.0,
         "p95_ms": quantiles[94],
+        "p99_ms": quantiles[98],
         "rps": len(times) / elapsed,
     }
 

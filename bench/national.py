@@ -27,9 +27,11 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,10 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from inclusion import clock, create_app  # noqa: E402
+from inclusion.auth.models import Role, User  # noqa: E402
+from inclusion.auth.services import create_user  # noqa: E402
 from inclusion.calendar import feeds  # noqa: E402
+from inclusion.calendar.models import FeedKind  # noqa: E402
+from inclusion.calendar.services import issue_token  # noqa: E402
 from inclusion.cli import DEMO_PASSWORD  # noqa: E402
 from inclusion.extensions import db  # noqa: E402
-from inclusion.sessions.models import Session  # noqa: E402
+from inclusion.sessions.models import Session, SessionStatus  # noqa: E402
 from inclusion.wards.services import find_ward  # noqa: E402
 
 DATA = ROOT / ".bench"
@@ -234,55 +240,232 @@ def worker_peaks(master: int) -> list[int]:
     return peaks
 
 
-def measure(backend: str, url: str, args) -> tuple[list[dict], list[int], int]:
+def load(base: str, targets: list[dict], users: int, args) -> list[dict]:
+    """Run ``bench/load.py`` on ``targets`` with ``users`` and return its results."""
+    plan = {"base": base, "users": users, "seconds": args.seconds, "warmup": args.warmup,
+            "targets": targets}  # fmt: skip
+    answer = subprocess.run(
+        [args.load_python, str(ROOT / "bench" / "load.py")],
+        input=json.dumps(plan), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if answer.returncode:
+        raise SystemExit(f"the load process failed:\n{answer.stderr[-3000:]}")
+    return [json.loads(line) for line in answer.stdout.splitlines() if line.strip()]
+
+
+@contextmanager
+def changing_every_second(url: str) -> Iterator[list[int]]:
+    """Shibuya's next session renamed once a second, as staff at work would: every change
+    invalidates the cached ward page. Yields the count of changes made so far."""
+    stop, made = threading.Event(), [0]
+
+    def change() -> None:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        with app.app_context():
+            ward = find_ward("shibuya")
+            session_id = db.session.scalar(
+                sa.select(Session.id)
+                .where(Session.ward_id == ward.id, Session.status == SessionStatus.SCHEDULED,
+                       Session.starts_dt > clock.now() + timedelta(hours=1))
+                .order_by(Session.starts_dt).limit(1)
+            )  # fmt: skip
+            while not stop.wait(1.0):
+                made[0] += 1
+                db.session.get(Session, session_id).title = f"スマホ教室（変更 {made[0]}）"
+                db.session.commit()
+            db.engine.dispose()
+
+    writer = threading.Thread(target=change)
+    writer.start()
+    try:
+        yield made
+    finally:
+        stop.set()
+        writer.join()
+
+
+#: Coordinator calendars timed cold (just changed, so neither cached nor 304): about this
+#: many events each, and how many timings of each.
+COLD_FEEDS = {1_000: 15, 10_000: 5}
+
+
+def cold_feed_plans(url: str) -> list[dict]:
+    """A coordinator calendar of about 1,000 and one of about 10,000 events (venues taken in
+    order until the count is reached), each with a session of its own to change."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    plans = []
+    with app.app_context():
+        span = feeds.default_range()
+        per_venue = db.session.execute(
+            sa.select(Session.venue_id, sa.func.count())
+            .where(Session.starts_dt < span.end_dt, Session.ends_dt > span.start_dt,
+                   Session.status != SessionStatus.CANCELLED)
+            .group_by(Session.venue_id).order_by(Session.venue_id)
+        ).all()  # fmt: skip
+        for wanted in COLD_FEEDS:
+            chosen, total = [], 0
+            for venue_id, count in per_venue:
+                chosen.append(venue_id)
+                total += count
+                if total >= wanted:
+                    break
+            email = f"bench-calendar-{wanted}@example.jp"
+            user = db.session.scalar(sa.select(User).where(User.email == email)) or create_user(
+                None, email=email, password=None, display_name=email, role=Role.COORDINATOR
+            )
+            raw = issue_token(user, FeedKind.COORDINATOR, {"venue": [str(v) for v in chosen]})
+            session_id = db.session.scalar(
+                sa.select(Session.id)
+                .where(Session.venue_id == chosen[0], Session.starts_dt > span.start_dt,
+                       Session.starts_dt < span.end_dt)
+                .limit(1)
+            )  # fmt: skip
+            db.session.commit()
+            plans.append({"wanted": wanted, "path": f"/calendar/c/{raw}.ics",
+                          "session_id": session_id})  # fmt: skip
+        db.engine.dispose()
+    return plans
+
+
+def one_request_ms(url: str) -> tuple[float, bytes]:
+    began = time.perf_counter()
+    answer = requests.get(url, headers={"User-Agent": AGENT, "Connection": "close"}, timeout=300)
+    elapsed = (time.perf_counter() - began) * 1000
+    if answer.status_code != 200:
+        raise SystemExit(f"{url} answered {answer.status_code}")
+    return elapsed, answer.content
+
+
+def time_cold_feeds(base: str, url: str, plans: list[dict]) -> tuple[float, list[dict]]:
+    """One request at a time: hello's median, then each calendar just after a change to
+    one of its sessions (a new ETag: built again, by this worker or another)."""
+    hello = statistics.median(one_request_ms(f"{base}/hello/")[0] for _ in range(50))
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    results = []
+    with app.app_context():
+        for plan in plans:
+            times = []
+            for run in range(COLD_FEEDS[plan["wanted"]]):
+                db.session.get(Session, plan["session_id"]).title = f"スマホ教室（計測 {run}）"
+                db.session.commit()
+                elapsed, body = one_request_ms(f"{base}{plan['path']}")
+                times.append(elapsed)
+            results.append({"events": body.count(b"BEGIN:VEVENT"), "bytes": len(body),
+                            "median_ms": statistics.median(times)})  # fmt: skip
+        db.engine.dispose()
+    return hello, results
+
+
+#: The pages whose tail is watched under 50 clients.
+TAIL_PAGES = 7
+
+
+def measure(backend: str, url: str, args) -> dict:
     first, last, events = feed_range(url)
     feed = f"/w/shibuya/calendar.ics?from={first}&to={last}"
+    plans = cold_feed_plans(url)
     with gunicorn(url) as (base, master):
-        plan = {"base": base, "users": args.users, "seconds": args.seconds,
-                "warmup": args.warmup, "targets": targets(base, feed, events)}  # fmt: skip
-        load = subprocess.run(
-            [args.load_python, str(ROOT / "bench" / "load.py")],
-            input=json.dumps(plan), capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if load.returncode:
-            raise SystemExit(f"the load process failed:\n{load.stderr[-3000:]}")
-        results = [json.loads(line) for line in load.stdout.splitlines() if line.strip()]
+        plan = targets(base, feed, events)
+        results = load(base, plan, args.users, args)
+        with changing_every_second(url) as made:
+            [changing] = load(base, [plan[1]], args.users, args)
+        changing["name"] = f"public ward page, a session changed every second ({made[0]} changes)"
+        tail = load(base, plan[1 : TAIL_PAGES + 1], 50, args)
+        hello_ms, cold = time_cold_feeds(base, url, plans)
         peaks = worker_peaks(master)
-    for result in results:
+    for result in [*results, changing]:
         print(f"  {LABELS[backend]} {result['name']}: median {result['median_ms']:.1f} ms, "
               f"p95 {result['p95_ms']:.1f} ms, {result['rps']:.0f}/s, {result['requests']:,} "
               f"requests, {result['failures']} failed", flush=True)  # fmt: skip
         if result["failures"]:
             print(f"    failures, for example: {result['failure_sample']}")
-    return results, peaks, events
+    for result in tail:
+        print(f"  {LABELS[backend]} 50 clients, {result['name']}: median "
+              f"{result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+              f"{result['failures']} failed", flush=True)  # fmt: skip
+    for result in cold:
+        print(f"  {LABELS[backend]} cold calendar of {result['events']:,} events "
+              f"({result['bytes'] / 1e6:.1f} MB): {result['median_ms']:.0f} ms, hello "
+              f"{hello_ms:.2f} ms", flush=True)  # fmt: skip
+    return {"results": results, "changing": changing, "tail": tail, "hello_ms": hello_ms,
+            "cold": cold, "peaks": peaks, "events": events}  # fmt: skip
 
 
-def table(measured: dict[str, tuple[list[dict], list[int], int]]) -> str:
+def table(measured: dict[str, dict]) -> str:
+    """Every page's median (and its ratio to hello's), p95 and requests per second."""
     backends = list(measured)
     header = "| page | " + " | ".join(
-        f"{LABELS[b]} median ms (× hello) | p95 ms | req/s" for b in backends
+        f"{LABELS[b]} median ms (× hello) | p95 ms | req/s (× hello)" for b in backends
     )
     lines = [header + " |", "| --- |" + " --- | --- | --- |" * len(backends)]
-    names = [result["name"] for result in measured[backends[0]][0]]
-    for index, name in enumerate(names):
+    rows = [[*measured[b]["results"], measured[b]["changing"]] for b in backends]
+    for index in range(len(rows[0])):
         cells = []
-        for backend in backends:
-            results = measured[backend][0]
+        for results in rows:
             hello, result = results[0], results[index]
-            ratio = result["median_ms"] / hello["median_ms"] if hello["median_ms"] else 0
+            times = result["median_ms"] / hello["median_ms"] if hello["median_ms"] else 0
+            share = result["rps"] / hello["rps"] if hello["rps"] else 0
             failed = f", {result['failures']} failed" if result["failures"] else ""
-            cells.append(f"{result['median_ms']:.1f} ({ratio:.1f}) | {result['p95_ms']:.1f} | "
-                         f"{result['rps']:,.0f}{failed}")  # fmt: skip
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    peaks = "; ".join(
-        f"{LABELS[b]} {', '.join(str(peak) for peak in measured[b][1])}" for b in backends
-    )
-    lines.append(f"\nPeak memory per worker (VmHWM), MiB: {peaks}.")
+            cells.append(f"{result['median_ms']:.1f} ({times:.1f}) | {result['p95_ms']:.1f} | "
+                         f"{result['rps']:,.0f} ({share:.2f}){failed}")  # fmt: skip
+        lines.append(f"| {rows[0][index]['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def earlier_benchmarks(backend: str, server: str) -> None:
-    """The reminder and calendar benchmarks, each on a database of its own."""
+def _rps_share(found: dict, name_starts: str) -> float:
+    results = [*found["results"], found["changing"]]
+    [result] = [r for r in results if r["name"].startswith(name_starts)]
+    return result["rps"] / results[0]["rps"]
+
+
+def _cold(found: dict, index: int) -> float:
+    return found["cold"][index]["median_ms"] / found["hello_ms"]
+
+
+#: Each goal: what is measured, how it is read from a run, and the bound it must keep.
+GOALS = [
+    ("public ward page req/s ÷ hello req/s, warm", lambda f: _rps_share(f, "public ward page /"),
+     ">=", 0.5),
+    ("public ward page, a session changed every second, ÷ hello",
+     lambda f: _rps_share(f, "public ward page, a session"), ">=", 0.2),
+    ("staff session list req/s ÷ hello", lambda f: _rps_share(f, "staff session list"),
+     ">=", 0.25),
+    ("volunteer open shifts /shifts req/s ÷ hello", lambda f: _rps_share(f, "volunteer open"),
+     ">=", 0.25),
+    ("cold coordinator calendar, ~1,000 events, time ÷ hello time", lambda f: _cold(f, 0),
+     "<=", 40),
+    ("cold coordinator calendar, ~10,000 events, time ÷ hello time", lambda f: _cold(f, 1),
+     "<=", 300),
+    ("reminder SMS/s through twilio ÷ bare HTTP", lambda f: f.get("sends"), ">=", 0.85),
+    ("peak memory of one web worker (VmHWM), MiB", lambda f: max(f["peaks"]), "<=", 150),
+    ("p99 ÷ median, worst key page under 50 clients",
+     lambda f: max(r["p99_ms"] / r["median_ms"] for r in f["tail"]), "<=", 10),
+]  # fmt: skip
+
+
+def goals(measured: dict[str, dict]) -> str:
+    """The goals of issue #22, each with the figure of every database and ✓ or ✗."""
+    backends = list(measured)
+    lines = ["| goal | bound | " + " | ".join(LABELS[b] for b in backends) + " |",
+             "| --- | --- |" + " --- |" * len(backends)]  # fmt: skip
+    for name, read, sense, bound in GOALS:
+        cells = []
+        for backend in backends:
+            value = read(measured[backend])
+            if value is None:
+                cells.append("not run")
+                continue
+            kept = value >= bound if sense == ">=" else value <= bound
+            cells.append(f"{value:,.2f} {'✓' if kept else '✗'}")
+        lines.append(f"| {name} | {'≥' if sense == '>=' else '≤'} {bound} | "
+                     + " | ".join(cells) + " |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def earlier_benchmarks(backend: str, server: str) -> float | None:
+    """The reminder and calendar benchmarks, each on a database of its own; returns the
+    twilio client's sends per second as a share of a bare HTTP loop's."""
+    share = None
     for script in ("reminders.py", "calendar_feeds.py"):
         command = [sys.executable, str(ROOT / "bench" / script)]
         url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
@@ -294,6 +477,9 @@ def earlier_benchmarks(backend: str, server: str) -> None:
         for line in output.splitlines():
             if line.startswith(("plan:", "dispatch:", "build:", "304")):
                 print(f"  {LABELS[backend]} {script}: {line}", flush=True)
+            if line.startswith("dispatch:"):
+                share = float(line.rsplit("ratio", 1)[1])
+    return share
 
 
 def machine() -> str:
@@ -324,19 +510,20 @@ def main() -> None:
     for backend in backends:
         url = data_url(backend, args.postgresql, args.scale)
         prepare(backend, url, args.scale)
-        results, peaks, events = measure(backend, url, args)
-        measured[backend] = (results, peaks, events)
-        print(f"  {LABELS[backend]}: the feed held {events:,} events; peak memory per "
-              f"worker {peaks} MiB", flush=True)  # fmt: skip
+        measured[backend] = measure(backend, url, args)
+        print(f"  {LABELS[backend]}: the feed held {measured[backend]['events']:,} events; "
+              f"peak memory per worker {measured[backend]['peaks']} MiB", flush=True)  # fmt: skip
+    if not args.pages_only:
+        print("\nReminder and calendar benchmarks:", flush=True)
+        for backend in backends:
+            measured[backend]["sends"] = earlier_benchmarks(backend, args.postgresql)
     print(
         f"\nPages at {args.scale} scale, gunicorn 2 workers x 4 threads, {args.users} users "
         f"without pause, {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up:\n"
     )
-    print(table(measured), flush=True)  # fmt: skip
-    if not args.pages_only:
-        print("\nReminder and calendar benchmarks:", flush=True)
-        for backend in backends:
-            earlier_benchmarks(backend, args.postgresql)
+    print(table(measured), flush=True)
+    print(f"\nGoals ({args.scale} scale):\n")
+    print(goals(measured), flush=True)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ _ENV_OVERRIDES = frozenset(
 def register_extensions(app: Flask) -> None:
     from inclusion import i18n, security
     from inclusion.auth.services import load_user
+    from inclusion.caching import store
     from inclusion.db import configure_engine, end_session
     from inclusion.ops import metrics
 
@@ -101,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
+    store.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
@@ -160,8 +162,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_listeners() -> None:
-    """Connect the signal receivers: the reminder outbox, courses' waiting lists and the
-    webhook queue."""
+    """Connect the signal receivers: the reminder outbox, courses' waiting lists, the
+    webhook queue and the wards' cache versions."""
+    import inclusion.caching.versions  # noqa: F401
     import inclusion.courses.listeners  # noqa: F401
     import inclusion.reminders.listeners  # noqa: F401
     import inclusion.webhooks.listeners  # noqa: F401

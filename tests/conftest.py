@@ -133,8 +133,13 @@ def app_config() -> dict[str, object]:
 
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, object]) -> Iterator[Flask]:
-    """The app, bound to one connection whose transaction is rolled back after the test."""
-    app = make_test_app(database_url, **app_config)
+    """The app, bound to one connection whose transaction is rolled back after the test.
+
+    It keeps no pages: a test's rows are flushed, never committed, so no ward's cache
+    version changes. Cached pages are tested in tests/caching and wherever a real
+    server runs (browser and ops tests), where every change commits as in production.
+    """
+    app = make_test_app(database_url, **{"PAGE_CACHE_SECONDS": 0, **app_config})
     app.test_client_class = IsolatedClient
     with app.app_context():
         engines = db.engines

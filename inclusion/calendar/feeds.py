@@ -8,8 +8,8 @@ calendar shows them to residents and volunteers whatever browser fetched the fee
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,10 +18,12 @@ import icalendar
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from icalendar.parser import Contentline, Parameters
 from werkzeug.routing import MapAdapter
 
 from inclusion import clock
-from inclusion.extensions import cache, db
+from inclusion.caching.store import store
+from inclusion.extensions import db
 from inclusion.forms import plain_text
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
 from inclusion.venues.models import Venue
@@ -229,37 +231,62 @@ def feed_rows(feed: Feed, now: datetime) -> list[sa.Row]:
     return list(db.session.execute(query))
 
 
+_END = b"END:VCALENDAR\r\n"
+
+
 def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
-    """The feed as iCalendar bytes (CRLF, folded at 75 octets: the library's work)."""
-    calendar = new_calendar(feed.uid, feed.name)
+    """The feed as iCalendar bytes, the very bytes ``Calendar.to_ical`` writes (CRLF,
+    folded at 75 octets: the library's work), each distinct value's line written once."""
+    head = new_calendar(feed.uid, feed.name).to_ical()
     write = EventWriter(feed.alarm_minutes)
-    for row in rows:
-        calendar.add_component(write(row))
-    return calendar.to_ical()
+    lines = ContentLines()
+    parts = [head[: -len(_END)]]
+    parts.extend(lines.of(write(row)) for row in rows)
+    parts.append(_END)
+    return b"".join(parts)
 
 
-#: A lock per feed being built in this process, so that the calendar apps asking for a
-#: feed that just changed wait for one build instead of each making its own.
-_BUILDING: dict[str, threading.Lock] = {}
-_BUILDING_GUARD = threading.Lock()
+class ContentLines:
+    """A component as ``icalendar`` writes it, its lines made by the library's own
+    ``Contentline`` — but each property value only once per feed: the place, times and
+    labels many events share are escaped and folded once, not once per event (a third of
+    a 10,000-event feed's time)."""
+
+    def __init__(self) -> None:
+        # Keyed by the value object, which is kept here so that its id is never reused.
+        self._made: dict[tuple[str, int], tuple[object, bytes]] = {}
+
+    def line(self, name: str, value: object) -> bytes:
+        key = (name, id(value))
+        made = self._made.get(key)
+        if made is None:
+            params = value.params if hasattr(value, "params") else Parameters()
+            made = self._made[key] = (
+                value,
+                Contentline.from_parts(name, params, value, sorted=True).to_ical(),
+            )
+        return made[1]
+
+    def of(self, component: icalendar.cal.component.Component) -> bytes:
+        name = component.name.encode()
+        out = [b"BEGIN:" + name]
+        for key in component.sorted_keys():
+            values = component[key]
+            for value in values if isinstance(values, list) else (values,):
+                out.append(self.line(key, value))
+        out.append(b"\r\n".join(self.of(sub)[:-2] for sub in component.subcomponents))
+        out.append(b"END:" + name)
+        return b"\r\n".join(part for part in out if part) + b"\r\n"
 
 
 def cached_build(feed: Feed, etag: str, now: datetime) -> bytes:
     """The feed as it is at ``etag``: from the cache, or built once while others wait."""
-    key = f"feed:{etag}"
-    body = cache.get(key)
-    if body is not None:
-        return body
-    with _BUILDING_GUARD:
-        lock = _BUILDING.setdefault(key, threading.Lock())
-    with lock:
-        body = cache.get(key)
-        if body is None:
-            body = build(feed, feed_rows(feed, now))
-            cache.set(key, body)
-    with _BUILDING_GUARD:
-        _BUILDING.pop(key, None)
-    return body
+    return store().get_or_build(
+        f"feed:{etag}",
+        lambda: build(feed, feed_rows(feed, now)),
+        "text/calendar; charset=utf-8",
+        current_app.config["CACHE_DEFAULT_TIMEOUT"],
+    )
 
 
 def new_calendar(uid: str, name: str) -> icalendar.Calendar:
@@ -271,11 +298,17 @@ def new_calendar(uid: str, name: str) -> icalendar.Calendar:
     # The name is a header-like line (X-WR-CALNAME): one line, whatever a title held.
     one_line = " ".join(plain_text(name).split())
     calendar = icalendar.Calendar.new(prodid=PRODID, name=one_line, uid=uid)
-    calendar.add_component(icalendar.Timezone.from_tzid(current_app.config["INCLUSION_TIMEZONE"]))
+    calendar.add_component(_timezone(current_app.config["INCLUSION_TIMEZONE"]))
     # Calendar.new(refresh_interval=…) writes REFRESH-INTERVAL without VALUE=DURATION.
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     return calendar
+
+
+@functools.lru_cache(maxsize=4)
+def _timezone(tzid: str) -> icalendar.Timezone:
+    """The zone's VTIMEZONE, made once per process: serialising leaves it unchanged."""
+    return icalendar.Timezone.from_tzid(tzid)
 
 
 class EventWriter:

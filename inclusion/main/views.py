@@ -22,8 +22,7 @@ from werkzeug.exceptions import HTTPException
 from inclusion.api.problems import from_http_exception, is_api_request, problem
 from inclusion.audit.services import record_view
 from inclusion.auth.access import public
-from inclusion.extensions import db, login_manager
-from inclusion.forms import ButtonForm
+from inclusion.extensions import csrf, db, login_manager
 from inclusion.i18n import LANGUAGE_COOKIE
 from inclusion.web import ConfirmFirst, home_url, redirect_back, safe_next_url
 
@@ -51,11 +50,11 @@ def favicon():
 
 @bp.route("/language", methods=["POST"])
 @public
+@csrf.exempt  # it sets only the language cookie; the shared public pages carry no token
 def set_language():
-    form = ButtonForm()
     language = request.form.get("lang", "")
     response = redirect_back()
-    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+    if language in current_app.config["LANGUAGES"]:
         response.set_cookie(
             LANGUAGE_COOKIE,
             language,

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
+from inclusion.caching import pages
 from inclusion.courses.services import course_dates, course_of, places_left
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
@@ -25,17 +26,21 @@ def _by_day(sessions: list[Session]):
 
 def _ward_listing(ward: str, printable: bool):
     ward_row = ward_or_404(ward)
-    if printable:
-        sessions = upcoming_public_sessions(ward_row.id, days=31)
-    else:
-        sessions = upcoming_public_sessions(ward_row.id)
-    return render_template(
-        "public/ward.html",
-        ward=ward_row,
-        days=_by_day(sessions),
-        places_left=places_left(sessions),
-        printable=printable,
-    )
+
+    def build():
+        if printable:
+            sessions = upcoming_public_sessions(ward_row.id, days=31)
+        else:
+            sessions = upcoming_public_sessions(ward_row.id)
+        return render_template(
+            "public/ward.html",
+            ward=ward_row,
+            days=_by_day(sessions),
+            places_left=places_left(sessions),
+            printable=printable,
+        )
+
+    return pages.serve([ward_row], build)
 
 
 @bp.route("")

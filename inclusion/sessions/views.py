@@ -12,6 +12,7 @@ from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.caching import pages
 from inclusion.courses import services as courses
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -54,9 +55,15 @@ PAGE_SIZE = 50
 
 
 def _session_page(ward: Ward | None):
-    """The filtered, paged list, for one ward or (coordinators) all of them."""
+    """The filtered, paged list, for one ward or (coordinators) all of them; kept while
+    the wards it lists are unchanged."""
+    wards = list_wards() if ward is None else [ward]
+    return pages.serve(wards, lambda: _render_session_page(ward, wards))
+
+
+def _render_session_page(ward: Ward | None, wards: list[Ward]):
     venues = list_venues(ward) if ward is not None else []
-    form = SessionFilterForm(list_wards() if ward is None else [], venues, formdata=request.args)
+    form = SessionFilterForm(wards if ward is None else [], venues, formdata=request.args)
     form.validate()
     if "date_from" not in request.args:
         form.date_from.data = clock.today()

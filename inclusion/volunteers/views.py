@@ -17,6 +17,7 @@ from inclusion import clock
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
+from inclusion.caching import pages
 from inclusion.csvfile import decode, read_rows
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
@@ -62,6 +63,12 @@ bp = Blueprint("volunteers", __name__)
 @require(Role.VOLUNTEER)
 def open_shifts():
     profile = services.shown_profile(current_user)
+    # Without wards of their own, any ward's change (a first profile) is theirs to see.
+    wards = profile.wards or list_wards()
+    return pages.serve(wards, lambda: _render_open_shifts(profile))
+
+
+def _render_open_shifts(profile):
     wards = profile.wards
     venues = [venue for ward in wards for venue in list_venues(ward, active_only=True)]
     form = ShiftFilterForm(wards, venues, formdata=request.args)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import time
 
 import sqlalchemy as sa
@@ -31,6 +32,11 @@ class Ward(db.Model):
     calls_until: Mapped[time | None]
     sms_from: Mapped[time | None]
     sms_until: Mapped[time | None]
+    #: Replaced by a new random token in the transaction of any change to what the ward's
+    #: pages show (``inclusion.caching.versions``); cached pages are keyed by it.
+    cache_version: Mapped[str] = mapped_column(
+        sa.String(16), default=lambda: secrets.token_hex(8), server_default=""
+    )
 
     @property
     def name(self) -> str:

@@ -16,7 +16,7 @@ from inclusion.calendar import services
 from inclusion.calendar.models import FeedKind
 from inclusion.extensions import db
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import SessionKind, Topic
+from inclusion.sessions.models import SessionKind, SessionStatus, Topic
 from inclusion.volunteers.models import ShiftRole, ShiftStatus
 from inclusion.wards.services import find_ward
 from tests import factories
@@ -513,3 +513,32 @@ def test_control_characters_are_dropped_as_text_comes_in():
 
     assert plain_text("a\r\nb\x1b[31m\x00c\x7f\x85d\te") == "a\nb[31mcd\te"
     assert strip_whitespace("  \x0bタイトル\x07 ") == "タイトル"
+
+
+@pytest.mark.parametrize("alarm_minutes", [0, 60])
+def test_a_feed_is_the_very_bytes_icalendar_writes(app, lesson, volunteer, alarm_minutes):
+    """Lines made once per value and joined are what the library writes for the calendar
+    whole: folding of long Japanese text, escaping, cancelled events, alarms, shifts."""
+    from inclusion.calendar import feeds
+
+    venue = lesson.venue
+    venue.access_notes = "入口は北側です。車いすの方は、係員に声をかけてください; 駐車場なし" * 3
+    cancelled = factories.make_session(venue, starts_dt=local(6, 13), title="中止の回, です")
+    cancelled.status, cancelled.cancelled_dt = SessionStatus.CANCELLED, clock.now()
+    cancelled.cancel_reason = "講師の体調不良のため\n（振替は後日お知らせします）"
+    for days in range(7, 12):  # sharing a venue, a title, a start time
+        factories.make_session(venue, starts_dt=local(days, 10), title="LINEをはじめよう")
+    factories.make_shift(lesson, volunteer, role=ShiftRole.LEAD)
+    db.session.commit()
+    now = clock.now()
+    for spec in (feeds.FeedFilter(ward_ids=(venue.ward_id,)),
+                 feeds.FeedFilter(volunteer_id=volunteer.id)):  # fmt: skip
+        feed = feeds.Feed("test@inclusion.invalid", "渋谷区の教室", spec,
+                          feeds.default_range(), alarm_minutes)  # fmt: skip
+        with app.test_request_context():
+            rows = feeds.feed_rows(feed, now)
+            calendar = feeds.new_calendar(feed.uid, feed.name)
+            write = feeds.EventWriter(alarm_minutes)
+            for row in rows:
+                calendar.add_component(write(row))
+            assert rows and feeds.build(feed, rows) == calendar.to_ical()

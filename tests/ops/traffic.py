@@ -67,8 +67,13 @@ def gunicorn_serving(url: str, folder: Path) -> Iterator[str]:
     worker mid-request.
     """
     port = free_port()
+    # Kept-alive connections stay open: gunicorn closes one idle for 2 s, or all of a
+    # worker it replaces, and a write sent on it at that instant is lost in transit (a
+    # browser sends it again; these clients rightly never resend a write). On a loaded
+    # machine a client thread can wait 2 s for the CPU between two requests.
     environ = {**os.environ, "DATABASE_URL": url, "WEB_BIND": f"127.0.0.1:{port}",
                "API_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
+               "WEB_MAX_REQUESTS": "0", "GUNICORN_CMD_ARGS": "--keep-alive 120",
                "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}  # fmt: skip
     with (folder / "gunicorn.log").open("wb") as log_file:
         process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],

@@ -1,0 +1,68 @@
+"""Whole pages kept between the changes that alter them.
+
+A page is found again only under the same address, language and log-in, and while every
+ward it shows still has the ``cache_version`` it was built at (read from the database
+with the ward, so a change made by any worker or host shows on the next request). A
+page is kept at most ``PAGE_CACHE_SECONDS``: lists start "from now", and its forms carry
+the log-in's CSRF token. Pages with a message to show once, or that changed the
+visitor's session, are never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+
+from flask import Response, current_app, make_response, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user
+
+from inclusion.caching.store import Entry, store
+from inclusion.wards.models import Ward
+
+#: Bump when what a cached page holds changes shape.
+FORMAT = 1
+#: Longer addresses (many filters) are answered without the cache.
+MAX_QUERY = 500
+
+
+def serve(wards: Iterable[Ward], build: Callable[[], ResponseReturnValue]) -> Response:
+    """The page ``build`` makes, from the cache while ``wards`` are unchanged."""
+    key = _key(wards)
+    if key is None:
+        return make_response(build())
+    entry = store().get(key)
+    if entry is not None:
+        return Response(entry.body, content_type=entry.content_type)
+    response = make_response(build())
+    if (
+        response.status_code == 200
+        and not session.modified
+        and "Set-Cookie" not in response.headers
+    ):
+        expires = time.time() + current_app.config["PAGE_CACHE_SECONDS"]
+        store().put(key, Entry(response.get_data(), response.content_type, expires))
+    return response
+
+
+def _key(wards: Iterable[Ward]) -> str | None:
+    if (
+        request.method != "GET"
+        or not current_app.config["PAGE_CACHE_SECONDS"]
+        or len(request.query_string) > MAX_QUERY
+        or "_flashes" in session
+    ):
+        return None
+    visitor = current_user.get_id() if current_user.is_authenticated else ""
+    parts = (
+        FORMAT,
+        request.host_url,
+        request.path,
+        request.query_string,
+        str(get_locale()),
+        visitor,
+        sorted((ward.id, ward.cache_version) for ward in wards),
+    )
+    return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:40]

@@ -1,0 +1,114 @@
+"""Where cached bytes are kept: in this process, bounded in bytes, and in Redis as well
+when ``CACHE_URL`` names one, so that every worker and host shares what one has built —
+and builds it once: the others wait for it (a lock per process, and a Redis lock across
+processes and hosts)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from cachetools import LRUCache
+from flask import Flask, current_app
+
+from inclusion.extensions import cache
+
+#: What an entry costs beyond its body: the key, the object, the dict slot.
+_OVERHEAD = 300
+#: The longest a build may hold its Redis lock (a host that died frees it then), and the
+#: longest another waits for it before building itself.
+BUILD_SECONDS = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    body: bytes
+    content_type: str
+    #: ``time.time()`` after which it is not shown.
+    expires: float
+
+
+class Store:
+    """Entries by key: this process's least-recently-used copy first, then Redis."""
+
+    def __init__(self, max_bytes: int, shared: redis.Redis | None) -> None:
+        self._local: LRUCache[str, Entry] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: len(entry.body) + _OVERHEAD
+        )
+        self._lock = threading.Lock()
+        self._shared = shared
+        self._building: dict[str, threading.Lock] = {}
+
+    def get(self, key: str) -> Entry | None:
+        now = time.time()
+        with self._lock:
+            entry = self._local.get(key)
+        if entry is None and self._shared:
+            entry = cache.get(key)
+            if entry is not None and entry.expires > now:
+                self._keep(key, entry)
+        return entry if entry is not None and entry.expires > now else None
+
+    def put(self, key: str, entry: Entry) -> None:
+        self._keep(key, entry)
+        if self._shared:
+            cache.set(key, entry, timeout=max(1, int(entry.expires - time.time()) + 1))
+
+    def get_or_build(
+        self, key: str, build: Callable[[], bytes], content_type: str, seconds: int
+    ) -> bytes:
+        """The entry's body, built by one caller while the others wait for it."""
+        entry = self.get(key)
+        if entry is None:
+            with self._build_lock(key):
+                entry = self.get(key)
+                if entry is None:
+                    entry = Entry(build(), content_type, time.time() + seconds)
+                    self.put(key, entry)
+        return entry.body
+
+    @contextmanager
+    def _build_lock(self, key: str) -> Iterator[None]:
+        with self._lock:
+            lock = self._building.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                if self._shared is None:
+                    yield
+                    return
+                across = self._shared.lock(
+                    f"inclusion:building:{key}",
+                    timeout=BUILD_SECONDS,
+                    raise_on_release_error=False,
+                )
+                # Waited too long (a build elsewhere hangs): build here rather than fail.
+                held = across.acquire(blocking_timeout=BUILD_SECONDS)
+                try:
+                    yield
+                finally:
+                    if held:
+                        across.release()
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+
+    def _keep(self, key: str, entry: Entry) -> None:
+        if len(entry.body) + _OVERHEAD > self._local.maxsize:
+            return  # larger than the whole store: Redis only
+        with self._lock:
+            self._local[key] = entry
+
+
+def init_app(app: Flask) -> None:
+    shared = None
+    if app.config.get("CACHE_TYPE") == "RedisCache":
+        shared = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
+    app.extensions["inclusion.store"] = Store(app.config["LOCAL_CACHE_BYTES"], shared)
+
+
+def store() -> Store:
+    return current_app.extensions["inclusion.store"]

@@ -1,0 +1,231 @@
+"""Cached pages are never stale: after each kind of change made by one worker, another
+worker that had the page cached shows exactly what a fresh build shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from inclusion.auth.models import Role, User
+from inclusion.courses.models import Enrolment, EnrolmentStatus
+from inclusion.extensions import db
+from inclusion.residents.models import BookingSource
+from inclusion.sessions.models import Session, SessionStatus, Topic
+from inclusion.venues.models import Venue
+from inclusion.volunteers.models import ShiftRole, ShiftStatus
+from inclusion.wards.services import find_ward
+from tests import factories
+from tests.conftest import make_test_app, migrate_database, scratch_database
+
+PUBLIC = "/w/shibuya"
+STAFF = "/manage/shibuya/sessions"
+SHIFTS = "/shifts"
+_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="[^"]*"')
+
+
+@pytest.fixture(scope="module")
+def workers(backend: str, tmp_path_factory) -> Iterator[list[Flask]]:
+    """Two workers with caches of their own, and a third that never caches (the truth)."""
+    with scratch_database(backend, tmp_path_factory) as url:
+        migrate_database(url)
+        apps = [make_test_app(url), make_test_app(url), make_test_app(url, PAGE_CACHE_SECONDS=0)]
+        with apps[0].app_context():
+            shibuya = find_ward("shibuya")
+            factories.make_user(role=Role.WARD_STAFF, ward=shibuya, email="staff@example.jp")
+            factories.make_volunteer(shibuya, email="helper@example.jp")
+            factories.make_volunteer(shibuya, email="other@example.jp")
+            db.session.commit()
+        yield apps
+        for app in apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def in_worker(app: Flask, change: Callable[[], object]) -> object:
+    with app.app_context():
+        result = change()
+        db.session.commit()
+        return result
+
+
+def client_of(app: Flask, email: str | None, cookie: str | None = None) -> FlaskClient:
+    client = app.test_client()
+    if cookie is not None:
+        client.set_cookie("session", cookie)
+    elif email is not None:
+        answer = client.post("/login", data={"email": email, "password": factories.PASSWORD})
+        assert answer.status_code == 302
+    return client
+
+
+def page(client: FlaskClient, path: str) -> str:
+    answer = client.get(path)
+    assert answer.status_code == 200
+    return _TOKEN.sub("", answer.get_data(as_text=True))
+
+
+def shibuya_venue() -> Venue:
+    return factories.make_venue(find_ward("shibuya"))
+
+
+def _rename_session(ids):
+    db.session.get(Session, ids["session"]).title = "名前を変えた教室"
+
+
+def _cancel_session(ids):
+    session = db.session.get(Session, ids["session"])
+    session.status, session.cancelled_dt = SessionStatus.CANCELLED, datetime.now(UTC)
+
+
+def _add_session(ids):
+    factories.make_session(db.session.get(Venue, ids["venue"]), title="新しく加えた教室")
+
+
+def _rename_venue(ids):
+    db.session.get(Venue, ids["venue"]).name = f"名前を変えた会館 {ids['venue']}"
+
+
+def _book(ids):
+    session = db.session.get(Session, ids["session"])
+    factories.make_booking(session, factories.make_resident(session.ward))
+
+
+def _change_phone(ids):
+    find_ward("shibuya").booking_phone = f"03-3463-{ids['session'] % 10000:04d}"
+
+
+def _bulk_rename(ids):
+    db.session.execute(
+        sa.update(Session).where(Session.id == ids["session"]).values(title="一括で変えた教室")
+    )
+
+
+def _retopic(ids):
+    db.session.get(Session, ids["session"]).topics = [Topic.LINE, Topic.MAPS]
+
+
+def _wait_for_course(ids):
+    session = db.session.get(Session, ids["session"])
+    series = factories.make_series(session.ward, dates=2, capacity=1)
+    db.session.commit()
+    ids["course"] = series.id
+    return series
+
+
+def _course_waitlist(ids):
+    resident = factories.make_resident(find_ward("shibuya"))
+    db.session.add(
+        Enrolment(
+            series_id=ids["course"], resident_id=resident.id, ward_id=resident.ward_id,
+            status=EnrolmentStatus.WAITLISTED, source=BookingSource.PHONE,
+            queued_dt=datetime.now(UTC),
+        )
+    )  # fmt: skip
+
+
+def _claim_shift(ids):
+    session = db.session.get(Session, ids["session"])
+    helper = db.session.scalar(sa.select(User).where(User.email == "helper@example.jp"))
+    factories.make_shift(session, helper, ShiftRole.ASSISTANT, ShiftStatus.CLAIMED, slot_number=1)
+
+
+CHANGES = {
+    "session renamed": (_rename_session, (PUBLIC, STAFF, SHIFTS)),
+    "session cancelled": (_cancel_session, (PUBLIC, STAFF, SHIFTS)),
+    "session added": (_add_session, (PUBLIC, STAFF, SHIFTS)),
+    "venue renamed": (_rename_venue, (PUBLIC, STAFF, SHIFTS)),
+    "booking taken": (_book, (STAFF,)),
+    "booking phone changed": (_change_phone, (PUBLIC,)),
+    "bulk update": (_bulk_rename, (PUBLIC, STAFF, SHIFTS)),
+    "topics changed": (_retopic, (STAFF,)),
+    "course waiting list joined": (_course_waitlist, (PUBLIC,)),
+    "shift claimed": (_claim_shift, (STAFF, SHIFTS)),
+}
+VISITORS = {PUBLIC: None, STAFF: "staff@example.jp", SHIFTS: "other@example.jp"}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_by_one_worker_shows_at_once_in_another(workers, change):
+    writer, reader, truth = workers
+    ids = {}
+
+    def setup():
+        venue = shibuya_venue()
+        session = factories.make_session(venue, capacity=3, title="変わる前の教室")
+        ids.update(venue=venue.id, session=session.id)
+
+    in_worker(writer, setup)
+    if change == "course waiting list joined":
+        in_worker(writer, lambda: _wait_for_course(ids))
+    act, paths = CHANGES[change]
+    for path in paths:
+        visitor = VISITORS[path]
+        client = client_of(reader, visitor)
+        before = page(client, path)
+        assert page(client, path) == before  # now cached in the reader
+        in_worker(writer, lambda: act(ids))
+        after = page(client, path)
+        cookie = client.get_cookie("session")
+        fresh = page(client_of(truth, visitor, cookie.value if cookie else None), path)
+        assert after == fresh, f"{change}: {path} is stale"
+        assert after != before, f"{change}: {path} did not change (the test proves nothing)"
+        in_worker(writer, setup)  # a session of its own for the next page
+
+
+def count_statements(app: Flask) -> list[str]:
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *args: args[2].startswith("BEGIN") or statements.append(args[2]),
+        )
+    return statements
+
+
+def test_a_cached_page_runs_the_same_few_queries_however_long_it_is(workers):
+    _writer, reader, _truth = workers
+    statements = count_statements(reader)
+    counts = {}
+    for rows in (1, 30):
+        venue = in_worker(reader, lambda: shibuya_venue().id)
+        for _ in range(rows):
+            in_worker(reader, lambda v=venue: factories.make_session(db.session.get(Venue, v)))
+        for path, visitor in VISITORS.items():
+            client = client_of(reader, visitor)
+            page(client, path)  # gives the new log-in its CSRF secret: not kept
+            page(client, path)
+            statements.clear()
+            page(client, path)
+            counts.setdefault(path, []).append(len(statements))
+    # The visitor's log-in, then the wards with their versions: nothing of the list.
+    assert counts == {PUBLIC: [1, 1], STAFF: [2, 2], SHIFTS: [2, 2]}
+
+
+def test_each_log_in_gets_its_own_page(workers):
+    _writer, reader, truth = workers
+    in_worker(reader, lambda: factories.make_user(role=Role.COORDINATOR, email="co@example.jp"))
+    pages = {}
+    for visitor in ("staff@example.jp", "co@example.jp"):
+        client = client_of(reader, visitor)
+        pages[visitor] = (page(client, STAFF), page(client, STAFF))
+        cookie = client.get_cookie("session").value
+        assert pages[visitor][1] == page(client_of(truth, visitor, cookie), STAFF)
+    assert pages["staff@example.jp"][1] != pages["co@example.jp"][1]
+
+
+def test_a_message_shown_once_is_never_kept(workers):
+    _writer, reader, _truth = workers
+    client = client_of(reader, "staff@example.jp")
+    page(client, STAFF)  # cached without the message
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "一度だけのお知らせ")]
+    assert "一度だけのお知らせ" in page(client, STAFF)
+    assert "一度だけのお知らせ" not in page(client, STAFF)
