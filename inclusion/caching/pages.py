@@ -33,18 +33,20 @@ def serve(wards: Iterable[Ward], build: Callable[[], ResponseReturnValue]) -> Re
     key = _key(wards)
     if key is None:
         return make_response(build())
-    entry = store().get(key)
-    if entry is not None:
-        return Response(entry.body, content_type=entry.content_type)
-    response = make_response(build())
-    if (
-        response.status_code == 200
-        and not session.modified
-        and "Set-Cookie" not in response.headers
-    ):
-        expires = time.time() + current_app.config["PAGE_CACHE_SECONDS"]
-        store().put(key, Entry(response.get_data(), response.content_type, expires))
-    return response
+    kept = store()
+    entry = kept.get(key)
+    if entry is None:
+        # Right after a change, the threads (and hosts) asking build the page once.
+        with kept.building(key):
+            entry = kept.get(key)
+            if entry is None:
+                response = make_response(build())
+                personal = session.modified or "Set-Cookie" in response.headers
+                if response.status_code == 200 and not personal:
+                    expires = time.time() + current_app.config["PAGE_CACHE_SECONDS"]
+                    kept.put(key, Entry(response.get_data(), response.content_type, expires))
+                return response
+    return Response(entry.body, content_type=entry.content_type)
 
 
 def _key(wards: Iterable[Ward]) -> str | None:

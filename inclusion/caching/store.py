@@ -64,7 +64,7 @@ class Store:
         """The entry's body, built by one caller while the others wait for it."""
         entry = self.get(key)
         if entry is None:
-            with self._build_lock(key):
+            with self.building(key):
                 entry = self.get(key)
                 if entry is None:
                     entry = Entry(build(), content_type, time.time() + seconds)
@@ -72,7 +72,8 @@ class Store:
         return entry.body
 
     @contextmanager
-    def _build_lock(self, key: str) -> Iterator[None]:
+    def building(self, key: str) -> Iterator[None]:
+        """Held while ``key`` is built: others wanting it wait, then find it stored."""
         with self._lock:
             lock = self._building.setdefault(key, threading.Lock())
         try:

@@ -62,9 +62,9 @@ def _wards_of(session: OrmSession, instance: object) -> Iterable[int] | str:
         return (ward_id,) if ward_id is not None else ()
     if isinstance(instance, _EVERY_WARD):
         return EVERY_WARD
-    if isinstance(instance, User):
+    if isinstance(instance, User):  # a new account has no page kept yet
         state = sa.inspect(instance)
-        if state.pending or any(state.attrs[key].history.has_changes() for key in _USER_ACCESS):
+        if state.persistent and any(state.attrs[k].history.has_changes() for k in _USER_ACCESS):
             return EVERY_WARD
     return ()
 

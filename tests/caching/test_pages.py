@@ -4,6 +4,7 @@ worker that had the page cached shows exactly what a fresh build shows."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -229,3 +230,31 @@ def test_a_message_shown_once_is_never_kept(workers):
         session["_flashes"] = [("success", "一度だけのお知らせ")]
     assert "一度だけのお知らせ" in page(client, STAFF)
     assert "一度だけのお知らせ" not in page(client, STAFF)
+
+
+def test_visitors_asking_at_once_after_a_change_wait_for_one_build(workers):
+    writer, reader, _truth = workers
+    callers = 6
+    in_worker(writer, lambda: factories.make_session(shibuya_venue(), title="同時に見る教室"))
+    builds: list[str] = []
+    with reader.app_context():
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *args: "ORDER BY sessions.starts_dt" in args[2] and builds.append(args[2]),
+        )
+    barrier = threading.Barrier(callers)
+    bodies: list[str] = []
+
+    def ask() -> None:
+        client = reader.test_client()
+        barrier.wait()
+        bodies.append(page(client, PUBLIC))
+
+    threads = [threading.Thread(target=ask) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(bodies) == callers and len(set(bodies)) == 1 and "同時に見る教室" in bodies[0]
+    assert len(builds) == 1
