@@ -29,12 +29,15 @@ class ConfigError(SystemExit):
 class Config:
     """Defaults that no environment variable changes."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_PROTECTION = "strong"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: scrypt as OWASP lists it at 8 MiB (N=2^13, r=8, p=10), as strong as its 2^17
+    #: default; werkzeug's own (N=2^15, p=1) is weaker and holds 32 MiB of a web worker
+    #: per log-in. Older hashes are made again at the next log-in.
+    PASSWORD_HASH_METHOD = "scrypt:8192:8:10"
     BABEL_DEFAULT_LOCALE = "ja"
     LANGUAGES = ("ja", "en")
     RATELIMIT_HEADERS_ENABLED = True
@@ -45,8 +48,10 @@ class Config:
     #: How long a cached page may be shown: its lists start "from now", and the forms
     #: in it carry a CSRF token that must stay fresh. Any change shows at once.
     PAGE_CACHE_SECONDS = 60
-    #: What each process keeps of cached pages and feeds, least recently used out first.
-    LOCAL_CACHE_BYTES = 24 * 1024 * 1024
+    #: What each process keeps of cached pages and feeds, least recently used out first,
+    #: and of calendar events (a changed feed is made again from those it still holds).
+    LOCAL_CACHE_BYTES = 16 * 1024 * 1024
+    LOCAL_PIECES_BYTES = 10 * 1024 * 1024
 
 
 _CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})")
@@ -282,6 +287,9 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["SECRET_KEY"] = get("SECRET_KEY") or instance_secret_key(instance_path)
     sqlite_default = f"sqlite:///{instance_path / 'inclusion.sqlite3'}"
     settings["SQLALCHEMY_DATABASE_URI"] = parse_database_url(get("DATABASE_URL", sqlite_default))
+    # A server may restart under us: each connection is tried before use. A file cannot.
+    is_server = not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": is_server}
     timezone = parse_timezone(get("INCLUSION_TIMEZONE", "Asia/Tokyo"))
     settings["INCLUSION_TIMEZONE"] = timezone
     settings["BABEL_DEFAULT_TIMEZONE"] = timezone

@@ -14,4 +14,4 @@ def say_hello() -> str:
     return "hello"
 
 
-app = DispatcherMiddleware(create_app(), {"/hello": hello})
+app = DispatcherMiddleware(create_app(commands=False), {"/hello": hello})

@@ -11,13 +11,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, settings_from_env
 from inclusion import logs
-from inclusion.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+from inclusion.extensions import babel, cache, csrf, db, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults, then the environment, then ``test_config``."""
+def create_app(test_config: dict[str, Any] | None = None, *, commands: bool = True) -> Flask:
+    """Build the app: defaults, then the environment, then ``test_config``. A web worker
+    (``wsgi.py``) leaves out the commands and migrations, and the memory they take."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -41,7 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_listeners()
-    register_cli(app)
+    if commands:
+        register_cli(app)
     return app
 
 
@@ -98,7 +100,6 @@ def register_extensions(app: Flask) -> None:
     app.teardown_appcontext(end_session)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
@@ -171,6 +172,12 @@ def register_listeners() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from flask_migrate import Migrate
+
     from inclusion.cli import register_commands
+
+    Migrate(render_as_batch=True, compare_type=True).init_app(
+        app, db, directory=str(ROOT / "migrations")
+    )
 
     register_commands(app)

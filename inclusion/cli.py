@@ -262,7 +262,7 @@ def check_command() -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduler process (reminder planning and dispatch)."""
+    """Run the scheduler process (reminder planning and dispatch); one per host, one leads."""
     from inclusion.scheduler.jobs import run_scheduler
 
     run_scheduler(current_app._get_current_object())

@@ -103,6 +103,7 @@ def make_test_app(database_url: str, **config: object) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": factories.PASSWORD_METHOD,
     }
     settings.update(config)
     return create_app(settings)

@@ -34,13 +34,15 @@ from inclusion.volunteers.models import (
 from inclusion.wards.models import Ward
 
 PASSWORD = "correct horse battery"
+#: A cheap scrypt (the tests' apps hash with it too): the real cost is slow on purpose.
+PASSWORD_METHOD = "scrypt:1024:8:1"
 _numbers = itertools.count(1)
 
 
 @functools.cache
 def password_hash(password: str) -> str:
     """A cheap scrypt hash: the app's own cost is slow on purpose, tests log in often."""
-    return generate_password_hash(password, method="scrypt:1024:8:1")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def make_user(

@@ -17,7 +17,7 @@ from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.residents import queries as residents_queries
 from inclusion.residents.models import Booking, BookingStatus, ReminderChannel, Resident
-from inclusion.scheduler.jobs import JobSpec, build_scheduler
+from inclusion.scheduler.jobs import JobSpec, Leadership, build_scheduler
 from inclusion.sessions.models import Session, SessionKind, SessionStatus
 from inclusion.venues.models import Venue
 from inclusion.volunteers.models import Shift, TrainingRecord
@@ -151,11 +151,19 @@ def test_check_reports_problems_then_ok(app):
 
 def test_scheduler_registers_declared_jobs_by_stable_id(app):
     calls = []
-    jobs = [JobSpec("example", lambda: calls.append(1), seconds=60)]
-    scheduler = build_scheduler(app, jobs)
-    assert [job.id for job in scheduler.get_jobs()] == ["example"]
+    jobs = [
+        JobSpec("example", lambda: calls.append("every"), seconds=60),
+        JobSpec("once", lambda: calls.append("leader"), seconds=60, leader_only=True),
+    ]
+    leadership = Leadership()
+    scheduler = build_scheduler(app, jobs, leadership)
+    assert [job.id for job in scheduler.get_jobs()] == ["scheduler.heartbeat", "example", "once"]
     scheduler.get_job("example").func()
-    assert calls == [1]
+    scheduler.get_job("once").func()
+    assert calls == ["every"]  # not leading: the leader's jobs wait
+    scheduler.get_job("scheduler.heartbeat").func()  # beats, and takes the free lease
+    scheduler.get_job("once").func()
+    assert leadership.leading.is_set() and calls == ["every", "leader"]
 
 
 def test_scheduler_process_starts_and_stops_on_sigterm(tmp_path):

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,11 @@ from inclusion.wards.models import Ward
 
 #: How the stored hash of an account without a password starts: no password matches it.
 NO_PASSWORD = "!"
+
+
+def password_method() -> str:
+    """How passwords are hashed (``PASSWORD_HASH_METHOD``)."""
+    return current_app.config["PASSWORD_HASH_METHOD"]
 
 
 class Role(enum.StrEnum):
@@ -80,7 +86,13 @@ class User(UserMixin, db.Model):
     login_session: str = ""
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_method())
+
+    @property
+    def hashed_as_now(self) -> bool:
+        """Whether the stored hash was made with today's method (else: made again at the
+        next log-in, when the password is at hand)."""
+        return self.password_hash.startswith(f"{password_method()}$")
 
     def check_password(self, password: str) -> bool:
         return self.has_password and check_password_hash(self.password_hash, password)

@@ -11,7 +11,14 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inclusion.audit.services import record_event
-from inclusion.auth.models import NO_PASSWORD, PERSON_ROLES, LoginSession, Role, User
+from inclusion.auth.models import (
+    NO_PASSWORD,
+    PERSON_ROLES,
+    LoginSession,
+    Role,
+    User,
+    password_method,
+)
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -81,7 +88,7 @@ def create_user(
 def _nobody_hash() -> str:
     """A password hash made like every real one, from a secret nobody knows; made at the
     first refused log-in, not at every start of every process."""
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+    return generate_password_hash(secrets.token_hex(16), method=password_method())
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -96,6 +103,8 @@ def authenticate(email: str, password: str) -> User | None:
         record_event(None, "auth.login_failed", details={"email": normalise_email(email)[:254]})
         return None
     user.last_login_dt = utcnow()
+    if not user.hashed_as_now:
+        user.set_password(password)
     record_event(user, "auth.login", user, user.ward)
     return user
 

@@ -30,6 +30,8 @@ class Entry:
     content_type: str
     #: ``time.time()`` after which it is not shown.
     expires: float
+    #: The body compressed once, for the browsers that accept it (nearly all do).
+    gzipped: bytes = b""
 
 
 class Store:
@@ -104,12 +106,41 @@ class Store:
             self._local[key] = entry
 
 
+class Pieces:
+    """Small parts many builds share (a calendar's events), kept in this process by a
+    digest of what they are made from, bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._items: LRUCache[bytes, bytes] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda piece: len(piece) + _PIECE_OVERHEAD
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> bytes | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: bytes, piece: bytes) -> None:
+        if len(piece) + _PIECE_OVERHEAD <= self._items.maxsize:
+            with self._lock:
+                self._items[key] = piece
+
+
+#: A piece's key (16 bytes) and the dict slot and objects around it.
+_PIECE_OVERHEAD = 150
+
+
 def init_app(app: Flask) -> None:
     shared = None
     if app.config.get("CACHE_TYPE") == "RedisCache":
         shared = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
     app.extensions["inclusion.store"] = Store(app.config["LOCAL_CACHE_BYTES"], shared)
+    app.extensions["inclusion.pieces"] = Pieces(app.config["LOCAL_PIECES_BYTES"])
 
 
 def store() -> Store:
     return current_app.extensions["inclusion.store"]
+
+
+def pieces() -> Pieces:
+    return current_app.extensions["inclusion.pieces"]

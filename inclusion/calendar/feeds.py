@@ -22,7 +22,7 @@ from icalendar.parser import Contentline, Parameters
 from werkzeug.routing import MapAdapter
 
 from inclusion import clock
-from inclusion.caching.store import store
+from inclusion.caching.store import pieces, store
 from inclusion.extensions import db
 from inclusion.forms import plain_text
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
@@ -232,16 +232,31 @@ def feed_rows(feed: Feed, now: datetime) -> list[sa.Row]:
 
 
 _END = b"END:VCALENDAR\r\n"
+#: Properties no two events share: not worth keeping while a feed is built.
+_EVERY_EVENT_ITS_OWN = frozenset({"UID", "URL"})
 
 
 def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
     """The feed as iCalendar bytes, the very bytes ``Calendar.to_ical`` writes (CRLF,
-    folded at 75 octets: the library's work), each distinct value's line written once."""
+    folded at 75 octets: the library's work), each distinct value's line written once.
+
+    An event is made from its row alone, so one this process made before from the same
+    row (in this feed before a change, or in another feed) is used again.
+    """
     head = new_calendar(feed.uid, feed.name).to_ical()
     write = EventWriter(feed.alarm_minutes)
     lines = ContentLines()
+    made = pieces()
     parts = [head[: -len(_END)]]
-    parts.extend(lines.of(write(row)) for row in rows)
+    for row in rows:
+        key = hashlib.blake2b(
+            repr((FORMAT, feed.alarm_minutes, tuple(row))).encode(), digest_size=16
+        ).digest()
+        event = made.get(key)
+        if event is None:
+            event = lines.of(write(row))
+            made.put(key, event)
+        parts.append(event)
     parts.append(_END)
     return b"".join(parts)
 
@@ -257,6 +272,8 @@ class ContentLines:
         self._made: dict[tuple[str, int], tuple[object, bytes]] = {}
 
     def line(self, name: str, value: object) -> bytes:
+        if name in _EVERY_EVENT_ITS_OWN:
+            return Contentline.from_parts(name, value.params, value, sorted=True).to_ical()
         key = (name, id(value))
         made = self._made.get(key)
         if made is None:
@@ -335,6 +352,7 @@ class EventWriter:
         self._moments: dict[datetime, icalendar.vDDDTypes] = {}
         self._stamps: dict[datetime, icalendar.vDDDTypes] = {}
         self._numbers: dict[int, icalendar.vInt] = {}
+        self._alarms: dict[str, icalendar.Alarm] = {}
 
     def text(self, value: str) -> icalendar.vText:
         found = self._texts.get(value)
@@ -386,12 +404,18 @@ class EventWriter:
             )
         )
         if self.alarm_minutes and not cancelled:
-            alarm = icalendar.Alarm()
-            alarm.add("ACTION", "DISPLAY")
-            alarm.add("DESCRIPTION", summary)
-            alarm.add("TRIGGER", timedelta(minutes=-self.alarm_minutes))
-            vevent.add_component(alarm)
+            vevent.add_component(self.alarm(summary))
         return vevent
+
+    def alarm(self, summary: str) -> icalendar.Alarm:
+        """The reminder before an event, one per summary: events sharing it share it."""
+        found = self._alarms.get(summary)
+        if found is None:
+            found = self._alarms[summary] = icalendar.Alarm()
+            found.add("ACTION", "DISPLAY")
+            found.add("DESCRIPTION", summary)
+            found.add("TRIGGER", timedelta(minutes=-self.alarm_minutes))
+        return found
 
 
 def _location(row: sa.Row) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import icalendar
-import recurring_ical_events
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 from flask_babel import force_locale
@@ -110,6 +109,9 @@ def _occurrences(calendar: icalendar.Calendar) -> list[icalendar.Event]:
     try:
         if _repeats_within(calendar, earliest, latest) > MAX_EVENTS:
             raise too_many
+        # Imported here: a few MiB that only an import needs, not every web worker.
+        import recurring_ical_events
+
         occurrences = recurring_ical_events.of(calendar).between(earliest, latest)
     except RuleViolation:
         raise

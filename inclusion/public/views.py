@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
 from inclusion import clock
 from inclusion.auth.access import public
 from inclusion.caching import pages
 from inclusion.courses.services import course_dates, course_of, places_left
+from inclusion.extensions import db, limiter
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import upcoming_public_sessions
+from inclusion.wards.models import Ward
+from inclusion.wards.services import ward_version
 from inclusion.web import get_in_ward_or_404, ward_or_404
 
 bp = Blueprint("public", __name__, url_prefix="/w/<ward>")
+# No limits here: a ward's own website and flyers send residents to these pages.
+limiter.exempt(bp)
 
 
 def _by_day(sessions: list[Session]):
@@ -25,9 +30,12 @@ def _by_day(sessions: list[Session]):
 
 
 def _ward_listing(ward: str, printable: bool):
-    ward_row = ward_or_404(ward)
+    version = ward_version(ward)
+    if version is None:
+        abort(404)
 
     def build():
+        ward_row = db.session.get(Ward, version.id)
         if printable:
             sessions = upcoming_public_sessions(ward_row.id, days=31)
         else:
@@ -40,7 +48,7 @@ def _ward_listing(ward: str, printable: bool):
             printable=printable,
         )
 
-    return pages.serve([ward_row], build)
+    return pages.serve([version], build)
 
 
 @bp.route("")

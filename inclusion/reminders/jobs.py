@@ -38,12 +38,19 @@ def follow_up_digest_job() -> None:
 
 #: Stable ids: APScheduler replaces a job of the same id rather than adding another.
 REMINDER_JOBS = [
-    JobSpec("reminders.plan", plan_job, seconds=60, options={"misfire_grace_time": 50}),
+    JobSpec(
+        "reminders.plan",
+        plan_job,
+        seconds=60,
+        options={"misfire_grace_time": 50},
+        leader_only=True,
+    ),  # fmt: skip
     JobSpec("reminders.dispatch", dispatch_job, seconds=5, options={"misfire_grace_time": 4}),
     JobSpec(
         "reminders.follow_up_digest",
         follow_up_digest_job,
         seconds=300,
         options={"misfire_grace_time": 240},
+        leader_only=True,
     ),
 ]

@@ -1,7 +1,10 @@
 """The scheduler process: jobs declared as data, run by one BlockingScheduler.
 
 Run it as its own process (``flask --app inclusion scheduler``), never inside a web
-worker, or every worker would run every job.
+worker, or every worker would run every job. Several may run, one per host: all of them
+send (their rows are claimed under row locks), and the one holding the leader's lease
+also runs the jobs that must run once (``leader_only``). When it stops, another leads
+within a minute.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
@@ -30,25 +34,56 @@ class JobSpec:
     func: Callable[[], Any]
     seconds: int
     options: dict[str, Any] = field(default_factory=dict)
+    #: Run by the leading scheduler only: counting, planning, once-a-day mail.
+    leader_only: bool = False
+
+
+class Leadership:
+    """Whether this process leads, renewed with each heartbeat."""
+
+    def __init__(self) -> None:
+        self.leading = threading.Event()
+
+    def renew(self) -> None:
+        from inclusion.scheduler.services import beat, lead
+
+        beat()
+        was = self.leading.is_set()
+        if lead():
+            self.leading.set()
+            if not was:
+                log.info("this scheduler leads now")
+        else:
+            self.leading.clear()
+            if was:
+                log.warning("this scheduler no longer leads")
 
 
 def declared_jobs() -> list[JobSpec]:
     """Every feature's jobs (imported here: the features import ``JobSpec`` from us)."""
     from inclusion.reminders.jobs import REMINDER_JOBS
-    from inclusion.scheduler.services import beat
     from inclusion.targets.jobs import TARGET_JOBS
     from inclusion.webhooks.jobs import WEBHOOK_JOBS
 
-    heartbeat = JobSpec("scheduler.heartbeat", beat, seconds=HEARTBEAT_SECONDS,
-                        options={"misfire_grace_time": HEARTBEAT_SECONDS - 1})  # fmt: skip
-    return [heartbeat, *REMINDER_JOBS, *TARGET_JOBS, *WEBHOOK_JOBS]
+    return [*REMINDER_JOBS, *TARGET_JOBS, *WEBHOOK_JOBS]
 
 
-def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
+def build_scheduler(
+    app: Flask, jobs: list[JobSpec], leadership: Leadership | None = None
+) -> BlockingScheduler:
+    """The declared jobs, and the heartbeat that renews ``leadership`` (which a leader-only
+    job waits for: it first runs when this process leads)."""
+    leadership = leadership or Leadership()
+    # The first beat at once: a leader is known before the other jobs' first runs.
+    heartbeat = JobSpec("scheduler.heartbeat", leadership.renew, seconds=HEARTBEAT_SECONDS,
+                        options={"misfire_grace_time": HEARTBEAT_SECONDS - 1,
+                                 "next_run_time": datetime.now(UTC)})  # fmt: skip
     scheduler = BlockingScheduler(timezone=app.config["INCLUSION_TIMEZONE"])
-    for job in jobs:
+    for job in [heartbeat, *jobs]:
 
         def run(job: JobSpec = job) -> None:
+            if job.leader_only and not leadership.leading.is_set():
+                return
             with app.app_context():
                 job.func()
 
@@ -68,7 +103,8 @@ def build_scheduler(app: Flask, jobs: list[JobSpec]) -> BlockingScheduler:
 def run_scheduler(app: Flask) -> None:
     """Run the declared jobs until SIGINT or SIGTERM, letting running jobs finish."""
     jobs = declared_jobs()
-    scheduler = build_scheduler(app, jobs)
+    leadership = Leadership()
+    scheduler = build_scheduler(app, jobs, leadership)
     started = threading.Event()
     scheduler.add_listener(lambda _event: started.set(), EVENT_SCHEDULER_STARTED)
     stop_signals = {signal.SIGINT, signal.SIGTERM}
@@ -85,4 +121,9 @@ def run_scheduler(app: Flask) -> None:
     threading.Thread(target=stop_on_signal, name="stop-on-signal", daemon=True).start()
     log.info("scheduler starting with %s job(s): %s", len(jobs), [job.id for job in jobs])
     scheduler.start()
+    if leadership.leading.is_set():
+        from inclusion.scheduler.services import resign
+
+        with app.app_context():
+            resign()  # another scheduler leads at its next heartbeat, not a lease later
     log.info("scheduler stopped")

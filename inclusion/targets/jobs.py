@@ -9,6 +9,10 @@ from inclusion.targets import services
 #: context each run has removes the session afterwards, rolling back what failed.
 TARGET_JOBS = [
     JobSpec(
-        "targets.refresh", services.refresh_due, seconds=60, options={"misfire_grace_time": 50}
+        "targets.refresh",
+        services.refresh_due,
+        seconds=60,
+        options={"misfire_grace_time": 50},
+        leader_only=True,
     ),
 ]

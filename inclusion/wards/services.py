@@ -8,6 +8,13 @@ from inclusion.extensions import db
 from inclusion.phones import display_phone, parse_phone
 from inclusion.wards.models import Ward
 
+_KEY = sa.bindparam("key")
+_WARDS = Ward.__table__
+#: Built once, on the table: a kept public page needs no more than a ward's id and version.
+_VERSION_BY_KEY = sa.select(_WARDS.c.id, _WARDS.c.cache_version).where(
+    sa.or_(_WARDS.c.slug == _KEY, _WARDS.c.code == _KEY)
+)
+
 
 def find_ward(key: str) -> Ward | None:
     """Find a ward by its romanised name (``shibuya``) or official code (``131130``)."""
@@ -15,6 +22,14 @@ def find_ward(key: str) -> Ward | None:
     if not key:
         return None
     return db.session.scalar(sa.select(Ward).where(sa.or_(Ward.slug == key, Ward.code == key)))
+
+
+def ward_version(key: str) -> sa.Row | None:
+    """A ward's ``id`` and ``cache_version`` by its name or code, without loading it."""
+    key = key.strip().lower()
+    if not key:
+        return None
+    return db.session.connection().execute(_VERSION_BY_KEY, {"key": key}).first()
 
 
 def list_wards() -> list[Ward]:

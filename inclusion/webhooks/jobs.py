@@ -81,6 +81,10 @@ def deliver_job() -> None:
 WEBHOOK_JOBS = [
     JobSpec("webhooks.deliver", deliver_job, seconds=10, options={"misfire_grace_time": 9}),
     JobSpec(
-        "webhooks.unfilled_shifts", unfilled_job, seconds=600, options={"misfire_grace_time": 500}
+        "webhooks.unfilled_shifts",
+        unfilled_job,
+        seconds=600,
+        options={"misfire_grace_time": 500},
+        leader_only=True,
     ),  # fmt: skip
 ]

@@ -378,3 +378,19 @@ def test_an_unknown_address_costs_a_password_check_like_a_known_one(app, users, 
     assert services.authenticate(users["ward_staff"].email, "wrong-password") is None
     # (Test accounts use a cheaper scrypt cost, for speed; the method is the same.)
     assert len(checked) == 2 and all(method.startswith("scrypt:") for method in checked)
+
+
+def test_a_hash_made_the_old_way_is_made_again_at_log_in(app, client, users):
+    """Hashes of before (werkzeug's scrypt default) are replaced by today's method once
+    the password is at hand, and the password still works."""
+    from werkzeug.security import generate_password_hash
+
+    staff = users["ward_staff"]
+    staff.password_hash = generate_password_hash(factories.PASSWORD, method="scrypt:2048:8:1")
+    db.session.commit()
+    assert not staff.hashed_as_now
+    assert log_in(client, staff).status_code == 302
+    db.session.refresh(staff)
+    assert staff.password_hash.startswith(f"{app.config['PASSWORD_HASH_METHOD']}$")
+    client.post("/logout")
+    assert log_in(client, staff).status_code == 302

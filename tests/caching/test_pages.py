@@ -3,6 +3,7 @@ worker that had the page cached shows exactly what a fresh build shows."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -258,3 +259,15 @@ def test_visitors_asking_at_once_after_a_change_wait_for_one_build(workers):
         thread.join()
     assert len(bodies) == callers and len(set(bodies)) == 1 and "同時に見る教室" in bodies[0]
     assert len(builds) == 1
+
+
+def test_a_kept_page_goes_compressed_to_browsers_that_accept_it(workers):
+    _writer, reader, _truth = workers
+    client = client_of(reader, None)
+    plain = page(client, PUBLIC)
+    compressed = client.get(PUBLIC, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert gzip.decompress(compressed.get_data()).decode() == plain
+    assert len(compressed.get_data()) < len(plain.encode()) / 3
+    assert "Content-Encoding" not in client.get(PUBLIC).headers

@@ -7,7 +7,7 @@ import pytest
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.scheduler.jobs import build_scheduler, declared_jobs
-from inclusion.scheduler.services import beat, last_beat
+from inclusion.scheduler.services import beat, last_beat, lead, leader, resign
 from tests import factories
 
 
@@ -35,6 +35,32 @@ def test_the_heartbeat_is_one_row_per_process_and_moves_forward(app):
     assert last_beat() == first + timedelta(seconds=15)
     job = build_scheduler(app, declared_jobs()).get_job("scheduler.heartbeat")
     assert job.max_instances == 1 and job.misfire_grace_time == 14
+
+
+def test_one_scheduler_leads_and_another_takes_over_within_a_minute(app):
+    start = clock.now()
+    assert lead(start, name="host-a:1") and not lead(start, name="host-b:1")
+    # The leader renews with each heartbeat; the other keeps asking.
+    for beat_number in range(1, 5):
+        moment = start + timedelta(seconds=15 * beat_number)
+        assert lead(moment, name="host-a:1") and not lead(moment, name="host-b:1")
+    assert leader().holder == "host-a:1"
+    # Host a stops without a word (its last renewal was at 60 s): host b leads at the
+    # first heartbeat after the lease ran out, under a minute after a went quiet.
+    last = start + timedelta(seconds=60)
+    takeover = next(
+        last + timedelta(seconds=seconds)
+        for seconds in range(15, 120, 15)
+        if lead(last + timedelta(seconds=seconds), name="host-b:1")
+    )
+    assert takeover - last <= timedelta(minutes=1)
+    assert not lead(takeover, name="host-a:1")  # back again, a follows
+
+
+def test_a_scheduler_stopping_hands_over_at_once(app):
+    assert lead(name="host-a:1")
+    resign(name="host-a:1")
+    assert leader() is None and lead(name="host-b:1")
 
 
 def test_metrics_count_requests_and_read_the_outbox(client, shibuya):
