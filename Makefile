@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app inclusion
 CATALOGS := $(wildcard inclusion/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run web scheduler test lint format messages clean bench bench-reminders bench-calendar bench-targets screenshots
+.PHONY: run web scheduler test lint format messages clean bench bench-reminders bench-calendar bench-targets bench-scale-out screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ $(BENCH_LOAD)/.installed: bench/load-requirements.txt
 ## bare hello in the same server; then the reminder and calendar benchmarks
 bench: $(VENV)/.installed $(COMPILED) $(BENCH_LOAD)/.installed
 	$(BIN)/python bench/national.py --load-python $(BENCH_LOAD)/bin/python $(BENCH_ARGS)
+
+## bench-scale-out: two app groups (gunicorn and a scheduler each, as two hosts) on one
+## PostgreSQL and Redis: throughput of both ÷ one, reminders with a dispatcher killed, a
+## calendar built once across hosts, the scheduler's leader moving (needs Debian's wrk)
+bench-scale-out: $(VENV)/.installed $(COMPILED)
+	$(BIN)/python bench/scale_out.py $(BENCH_ARGS)
 
 ## bench-reminders: plan reminders for a million bookings; sends per second vs bare requests
 bench-reminders: $(VENV)/.installed

@@ -156,6 +156,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_until_up(base: str) -> None:
+    """Until the server at ``base`` answers /healthz (a minute at most)."""
+    for _ in range(600):
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).ok:
+                return
+        except requests.ConnectionError:  # still starting
+            time.sleep(0.1)
+
+
 @contextmanager
 def gunicorn(url: str) -> Iterator[tuple[str, int]]:
     """The bench server on ``url``; yields its base URL and the master's pid."""
@@ -171,12 +181,7 @@ def gunicorn(url: str) -> Iterator[tuple[str, int]]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    if requests.get(f"{base}/healthz", timeout=5).ok:
-                        break
-                except requests.ConnectionError:  # still starting
-                    time.sleep(0.1)
+            wait_until_up(base)
             yield base, server.pid
         finally:
             server.terminate()

@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import Row
 
-from inclusion.caching.store import Entry, store
+from inclusion.caching.store import BUILDS, Entry, store
 from inclusion.wards.models import Ward
 
 #: Bump when what a cached page holds changes shape.
@@ -43,6 +43,7 @@ def serve(wards: Iterable[Ward | Row], build: Callable[[], ResponseReturnValue])
         with kept.building(key):
             entry = kept.get(key)
             if entry is None:
+                BUILDS.labels("page").inc()
                 response = make_response(build())
                 personal = session.modified or "Set-Cookie" in response.headers
                 if response.status_code == 200 and not personal:

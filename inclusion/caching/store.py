@@ -14,8 +14,13 @@ from dataclasses import dataclass
 import redis
 from cachetools import LRUCache
 from flask import Flask, current_app
+from prometheus_client import Counter
 
 from inclusion.extensions import cache
+
+BUILDS = Counter(
+    "inclusion_cache_builds", "Pages and calendars built because no copy was kept", ["kind"]
+)
 
 #: What an entry costs beyond its body: the key, the object, the dict slot.
 _OVERHEAD = 300
@@ -69,6 +74,7 @@ class Store:
             with self.building(key):
                 entry = self.get(key)
                 if entry is None:
+                    BUILDS.labels(key.partition(":")[0]).inc()
                     entry = Entry(build(), content_type, time.time() + seconds)
                     self.put(key, entry)
         return entry.body
