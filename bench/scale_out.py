@@ -92,7 +92,7 @@ def group(name: str, url: str, redis_url: str, cpus: str, fake: str) -> Iterator
     environ = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
                "CACHE_URL": redis_url, "RATELIMIT_STORAGE_URI": redis_url,
                "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "1", "WEB_MAX_REQUESTS": "0",
-               "METRICS_TOKEN": METRICS_TOKEN, "PUBLIC_BASE_URL": "https://bench.example.jp",
+               "METRICS_TOKEN": METRICS_TOKEN, "PUBLIC_BASE_URL": "http://bench.example.jp",
                "REMINDER_CHANNEL": "twilio", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
                "TWILIO_AUTH_TOKEN": "token", "TWILIO_SMS_FROM": "+815012345678",
                "TWILIO_VOICE_FROM": "+81312345678", "TWILIO_API_BASE_URL": fake,

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from inclusion.auth.models import PERSON_ROLES, Role
 from inclusion.extensions import login_manager
+from inclusion.wards.models import Ward
 from inclusion.wards.services import find_ward
 
 #: Everyone who logs in; an integration's account reaches the API only.
@@ -79,7 +80,7 @@ def require(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             if current_user.role not in allowed:
                 abort(403)
             if "ward" in kwargs:
-                ward = find_ward(kwargs["ward"])
+                ward = _named_ward(kwargs["ward"])
                 if ward is None:
                     abort(404)
                 if not current_user.can_access_ward(ward):
@@ -91,6 +92,14 @@ def require(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return wrapped
 
     return decorator
+
+
+def _named_ward(key: str) -> Ward | None:
+    """The ward a URL names: staff's own, loaded with their log-in, needs no query."""
+    own = current_user.ward
+    if own is not None and key.strip().lower() in (own.slug, own.code):
+        return own
+    return find_ward(key)
 
 
 def takes_ward(view: Callable[..., Any]) -> bool:
