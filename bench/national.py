@@ -237,12 +237,33 @@ def targets(base: str, feed: str, events: int) -> list[dict]:
 
 def worker_peaks(master: int) -> list[int]:
     """Each gunicorn worker's peak resident memory, in MiB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     peaks = []
-    for pid in children:
+    for pid in workers_of(master):
         status = Path(f"/proc/{pid}/status").read_text()
         peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) // 1024)
     return peaks
+
+
+def workers_of(master: int) -> list[str]:
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
+def reset_peaks(master: int) -> None:
+    """Start each worker's peak memory (VmHWM) again from what it holds now."""
+    for pid in workers_of(master):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def load_each(base: str, master: int, targets: list[dict], users: int, args) -> list[dict]:
+    """``load`` one target at a time, each result with the highest peak memory of a worker
+    while it ran (``peak_mib``): the peaks are reset before each (``clear_refs``)."""
+    results = []
+    for target in targets:
+        reset_peaks(master)
+        [result] = load(base, [target], users, args)
+        result["peak_mib"] = max(worker_peaks(master))
+        results.append(result)
+    return results
 
 
 def load(base: str, targets: list[dict], users: int, args) -> list[dict]:
@@ -371,27 +392,37 @@ def measure(backend: str, url: str, args) -> dict:
     plans = cold_feed_plans(url)
     with gunicorn(url) as (base, master):
         plan = targets(base, feed, events)
-        results = load(base, plan, args.users, args)
+        peaks_before = worker_peaks(master)  # the log-ins and first builds
+        results = load_each(base, master, plan, args.users, args)
         with changing_every_second(url) as made:
-            [changing] = load(base, [plan[1]], args.users, args)
+            [changing] = load_each(base, master, [plan[1]], args.users, args)
         changing["name"] = f"public ward page, a session changed every second ({made[0]} changes)"
-        tail = load(base, plan[1 : TAIL_PAGES + 1], 50, args)
+        tail = load_each(base, master, plan[1 : TAIL_PAGES + 1], 50, args)
+        reset_peaks(master)
         hello_ms, cold = time_cold_feeds(base, url, plans)
-        peaks = worker_peaks(master)
+        cold_peak = max(worker_peaks(master))
+        peaks = [max(peaks_before), cold_peak,
+                 *(r["peak_mib"] for r in [*results, changing, *tail])]  # fmt: skip
     for result in [*results, changing]:
         print(f"  {LABELS[backend]} {result['name']}: median {result['median_ms']:.1f} ms, "
               f"p95 {result['p95_ms']:.1f} ms, {result['rps']:.0f}/s, {result['requests']:,} "
-              f"requests, {result['failures']} failed", flush=True)  # fmt: skip
+              f"requests, {result['failures']} failed, worker peak {result['peak_mib']} MiB",
+              flush=True)  # fmt: skip
         if result["failures"]:
             print(f"    failures, for example: {result['failure_sample']}")
     for result in tail:
         print(f"  {LABELS[backend]} 50 clients, {result['name']}: median "
               f"{result['median_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-              f"{result['failures']} failed", flush=True)  # fmt: skip
+              f"{result['failures']} failed, worker peak {result['peak_mib']} MiB",
+              flush=True)  # fmt: skip
     for result in cold:
         print(f"  {LABELS[backend]} cold calendar of {result['events']:,} events "
               f"({result['bytes'] / 1e6:.1f} MB): {result['median_ms']:.0f} ms, hello "
               f"{hello_ms:.2f} ms", flush=True)  # fmt: skip
+    print(
+        f"  {LABELS[backend]} worker peak while the log-ins and first builds ran: "
+        f"{max(peaks_before)} MiB; while the cold calendars were built: {cold_peak} MiB"
+    )
     return {"results": results, "changing": changing, "tail": tail, "hello_ms": hello_ms,
             "cold": cold, "peaks": peaks, "events": events}  # fmt: skip
 
@@ -400,9 +431,9 @@ def table(measured: dict[str, dict]) -> str:
     """Every page's median (and its ratio to hello's), p95 and requests per second."""
     backends = list(measured)
     header = "| page | " + " | ".join(
-        f"{LABELS[b]} median ms (× hello) | p95 ms | req/s (× hello)" for b in backends
+        f"{LABELS[b]} median ms (× hello) | p95 ms | req/s (× hello) | peak MiB" for b in backends
     )
-    lines = [header + " |", "| --- |" + " --- | --- | --- |" * len(backends)]
+    lines = [header + " |", "| --- |" + " --- | --- | --- | --- |" * len(backends)]
     rows = [[*measured[b]["results"], measured[b]["changing"]] for b in backends]
     for index in range(len(rows[0])):
         cells = []
@@ -412,7 +443,8 @@ def table(measured: dict[str, dict]) -> str:
             share = result["rps"] / hello["rps"] if hello["rps"] else 0
             failed = f", {result['failures']} failed" if result["failures"] else ""
             cells.append(f"{result['median_ms']:.1f} ({times:.1f}) | {result['p95_ms']:.1f} | "
-                         f"{result['rps']:,.0f} ({share:.2f}){failed}")  # fmt: skip
+                         f"{result['rps']:,.0f} ({share:.2f}){failed} | "
+                         f"{result['peak_mib']}")  # fmt: skip
         lines.append(f"| {rows[0][index]['name']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -118,12 +118,20 @@ def init_app(app: Flask, blueprints: list[Blueprint]) -> None:
 
 
 def spec() -> dict:
-    """The OpenAPI description of this app's API, each operation that writes out a
-    person's record marked with the fields a key gets with and without the record's read
-    scope (``x-personal-fields``).
+    """The OpenAPI description of this app's API (made once per app: only the code changes
+    it; not to be changed by callers), each operation that writes out a person's record
+    marked with the fields a key gets with and without the record's read scope
+    (``x-personal-fields``).
 
     The marks come from the route table and the response schemas, so a new route cannot
     leave them out."""
+    made = current_app.extensions.get("inclusion-api-description")
+    if made is None:
+        made = current_app.extensions["inclusion-api-description"] = _describe()
+    return made
+
+
+def _describe() -> dict:
     # A copy: to_dict() hands out apispec's own dicts, which must not gain marks each time.
     description = copy.deepcopy(current_app.extensions["inclusion-api"].spec.to_dict())
     add_examples(description)

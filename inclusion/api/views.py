@@ -21,6 +21,7 @@ from inclusion.api.residents_api import residents_bp
 from inclusion.api.sessions_api import sessions_bp
 from inclusion.api.volunteers_api import volunteers_bp
 from inclusion.api.wards_api import wards_bp
+from inclusion.caching import pages
 from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import csrf, db, limiter
 from inclusion.tokens import digest
@@ -46,7 +47,12 @@ def openapi_json():
 @docs_bp.route("/docs")
 @api_public
 def docs():
-    """The description as a page to read: served by us, no script, no CDN."""
+    """The description as a page to read: served by us, no script, no CDN; kept (it
+    changes only with the code), not made again for every reader."""
+    return pages.serve([], _render_docs)
+
+
+def _render_docs():
     description = spec()
     return render_template(
         "api/docs.html",

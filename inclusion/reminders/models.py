@@ -148,6 +148,8 @@ class Reminder(db.Model):
         sa.Index("ix_reminders_booking_id", "booking_id"),
         sa.Index("ix_reminders_shift_id", "shift_id"),
         sa.Index("ix_reminders_resident_id", "resident_id"),
+        # One message at a time per number: each batch asks which of its numbers are busy.
+        sa.Index("ix_reminders_to_e164_status", "to_e164", "status"),
         # Only rows whose last try failed: /metrics counts them at every scrape.
         sa.Index(
             "ix_reminders_failure_code",
