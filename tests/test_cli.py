@@ -163,7 +163,7 @@ def test_scheduler_registers_declared_jobs_by_stable_id(app):
     assert calls == ["every"]  # not leading: the leader's jobs wait
     scheduler.get_job("scheduler.heartbeat").func()  # beats, and takes the free lease
     scheduler.get_job("once").func()
-    assert leadership.leading.is_set() and calls == ["every", "leader"]
+    assert leadership.leads() and calls == ["every", "leader"]
 
 
 def test_scheduler_process_starts_and_stops_on_sigterm(tmp_path):

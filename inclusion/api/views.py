@@ -49,7 +49,7 @@ def openapi_json():
 def docs():
     """The description as a page to read: served by us, no script, no CDN; kept (it
     changes only with the code), not made again for every reader."""
-    return pages.serve([], _render_docs)
+    return pages.serve([], _render_docs, reads_query=False)
 
 
 def _render_docs():

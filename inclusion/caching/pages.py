@@ -30,10 +30,15 @@ FORMAT = 1
 MAX_QUERY = 500
 
 
-def serve(wards: Iterable[Ward | Row], build: Callable[[], ResponseReturnValue]) -> Response:
+def serve(
+    wards: Iterable[Ward | Row],
+    build: Callable[[], ResponseReturnValue],
+    reads_query: bool = True,
+) -> Response:
     """The page ``build`` makes, from the cache while ``wards`` (each with its ``id`` and
-    ``cache_version``) are unchanged."""
-    key = _key(wards)
+    ``cache_version``) are unchanged. A page that does not read its query string is
+    kept only under its plain address: made-up queries are not each kept."""
+    key = None if request.query_string and not reads_query else _key(wards)
     if key is None:
         return make_response(build())
     kept = store()
@@ -69,7 +74,7 @@ def _answer(entry: Entry) -> Response:
 
 def _key(wards: Iterable[Ward | Row]) -> str | None:
     if (
-        request.method != "GET"
+        request.method not in ("GET", "HEAD")
         or not current_app.config["PAGE_CACHE_SECONDS"]
         or len(request.query_string) > MAX_QUERY
     ):

@@ -44,7 +44,8 @@ class Store:
 
     def __init__(self, max_bytes: int, shared: redis.Redis | None) -> None:
         self._local: LRUCache[str, Entry] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda entry: len(entry.body) + _OVERHEAD
+            maxsize=max_bytes,
+            getsizeof=lambda entry: len(entry.body) + len(entry.gzipped) + _OVERHEAD,
         )
         self._lock = threading.Lock()
         self._shared = shared
@@ -106,7 +107,7 @@ class Store:
                 self._building.pop(key, None)
 
     def _keep(self, key: str, entry: Entry) -> None:
-        if len(entry.body) + _OVERHEAD > self._local.maxsize:
+        if self._local.getsizeof(entry) > self._local.maxsize:
             return  # larger than the whole store: Redis only
         with self._lock:
             self._local[key] = entry

@@ -51,7 +51,10 @@ def _wards_of(session: OrmSession, instance: object) -> Iterable[int] | str:
             return (instance.id,)
         return ()
     if isinstance(instance, _WITH_WARD):
-        return (instance.ward_id,) if instance.ward_id is not None else ()
+        if instance.ward_id is not None:
+            return (instance.ward_id,)
+        ward = instance.__dict__.get("ward")  # a new row given its ward, not yet its id
+        return (ward.id,) if ward is not None and ward.id is not None else ()
     if isinstance(instance, _WITH_SESSION):
         parent = instance.__dict__.get("session")  # set before its id is, on a new row
         if parent is not None:
@@ -103,6 +106,9 @@ def note_bulk_changes(state: ORMExecuteState) -> None:
 
 @event.listens_for(OrmSession, "before_commit")
 def renew_versions(session: OrmSession) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release: the ward row is locked at the real commit, last.
+        return
     session.flush()  # the changes still pending are noted too
     changed = session.info.pop(CHANGED, None)
     if not changed:

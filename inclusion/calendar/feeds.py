@@ -207,13 +207,14 @@ def fingerprint(feed: Feed, now: datetime) -> tuple[str, datetime | None]:
     count, *times = db.session.execute(base.with_only_columns(live, *newest)).one()
     changed = [_aware(moment) for moment in times if moment is not None]
     last_modified = max(changed) if changed else None
+    urls = public_urls()  # the events' links: a feed asked on another host differs
     parts = (
         FORMAT,
         feed,
         clock.today(),
         count,
         last_modified,
-        current_app.config["PUBLIC_BASE_URL"],
+        (urls.url_scheme, urls.server_name, urls.script_name),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32], last_modified
 
@@ -250,7 +251,8 @@ def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
     parts = [head[: -len(_END)]]
     for row in rows:
         key = hashlib.blake2b(
-            repr((FORMAT, feed.alarm_minutes, tuple(row))).encode(), digest_size=16
+            repr((FORMAT, write.origin, feed.alarm_minutes, tuple(row))).encode(),
+            digest_size=16,
         ).digest()
         event = made.get(key)
         if event is None:
@@ -340,6 +342,8 @@ class EventWriter:
         self.zone = clock.local_zone()
         self.domain = uid_domain()
         self.urls: MapAdapter = public_urls()  # bound once, not once per event
+        #: Where the events' links point (the request's host without PUBLIC_BASE_URL).
+        self.origin = (self.urls.url_scheme, self.urls.server_name, self.urls.script_name)
         self.alarm_minutes = alarm_minutes
         with force_locale("ja"):
             self.kinds = {kind: (str(kind.label), str(kind.public_label)) for kind in SessionKind}

@@ -48,7 +48,7 @@ def _ward_listing(ward: str, printable: bool):
             printable=printable,
         )
 
-    return pages.serve([version], build)
+    return pages.serve([version], build, reads_query=False)
 
 
 @bp.route("")

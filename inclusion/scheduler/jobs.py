@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: How often the scheduler says it is alive; /readyz wants a beat within a few of these.
 HEARTBEAT_SECONDS = 15
+#: A leader stops leading this long before its lease runs out, for clocks that differ.
+LEASE_MARGIN_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,30 @@ class JobSpec:
 
 
 class Leadership:
-    """Whether this process leads, renewed with each heartbeat."""
+    """Whether this process leads, renewed with each heartbeat. It leads only until its
+    lease could have run out (timed from before it asked): a heartbeat that failed or
+    came late never leaves two schedulers leading."""
 
     def __init__(self) -> None:
         self.leading = threading.Event()
+        self._until = 0.0
+
+    def leads(self) -> bool:
+        return self.leading.is_set() and time.monotonic() < self._until
 
     def renew(self) -> None:
-        from inclusion.scheduler.services import beat, lead
+        from inclusion.scheduler.services import LEADER_LEASE, beat, lead
 
-        beat()
-        was = self.leading.is_set()
-        if lead():
+        was = self.leads()
+        asked = time.monotonic()
+        try:
+            beat()
+            held = lead()
+        except Exception:
+            self.leading.clear()
+            raise
+        if held:
+            self._until = asked + LEADER_LEASE.total_seconds() - LEASE_MARGIN_SECONDS
             self.leading.set()
             if not was:
                 log.info("this scheduler leads now")
@@ -82,7 +98,7 @@ def build_scheduler(
     for job in [heartbeat, *jobs]:
 
         def run(job: JobSpec = job) -> None:
-            if job.leader_only and not leadership.leading.is_set():
+            if job.leader_only and not leadership.leads():
                 return
             with app.app_context():
                 job.func()
@@ -121,7 +137,7 @@ def run_scheduler(app: Flask) -> None:
     threading.Thread(target=stop_on_signal, name="stop-on-signal", daemon=True).start()
     log.info("scheduler starting with %s job(s): %s", len(jobs), [job.id for job in jobs])
     scheduler.start()
-    if leadership.leading.is_set():
+    if leadership.leads():
         from inclusion.scheduler.services import resign
 
         with app.app_context():

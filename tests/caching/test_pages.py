@@ -271,3 +271,26 @@ def test_a_kept_page_goes_compressed_to_browsers_that_accept_it(workers):
     assert gzip.decompress(compressed.get_data()).decode() == plain
     assert len(compressed.get_data()) < len(plain.encode()) / 3
     assert "Content-Encoding" not in client.get(PUBLIC).headers
+
+
+def test_a_new_venue_and_a_savepoint_renew_the_version_once_at_the_commit(workers):
+    writer, reader, truth = workers
+    client = client_of(reader, "staff@example.jp")
+    page(client, STAFF)
+    before = page(client, STAFF)
+    with writer.app_context():
+        renewals = []
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda *args: args[2].startswith("UPDATE wards") and renewals.append(args[2]),
+        )
+        with db.session.begin_nested():
+            # Given its ward, not its ward's id: a new venue is in the filter at once.
+            shibuya_venue()
+        assert renewals == []  # not at the savepoint: the ward row is the last lock
+        db.session.commit()
+        assert len(renewals) == 1
+    after = page(client, STAFF)
+    cookie = client.get_cookie("session").value
+    assert after != before and after == page(client_of(truth, None, cookie), STAFF)

@@ -542,3 +542,13 @@ def test_a_feed_is_the_very_bytes_icalendar_writes(app, lesson, volunteer, alarm
             for row in rows:
                 calendar.add_component(write(row))
             assert rows and feeds.build(feed, rows) == calendar.to_ical()
+
+
+def test_a_feed_asked_on_another_host_links_to_that_host(client, lesson):
+    """Without PUBLIC_BASE_URL the links follow the host asked; neither the kept feed nor
+    its kept events carry one host's links to another."""
+    first = client.get("/w/shibuya/calendar.ics", base_url="http://one.example.jp")
+    second = client.get("/w/shibuya/calendar.ics", base_url="http://two.example.jp")
+    assert b"one.example.jp" in first.get_data()
+    assert b"two.example.jp" in second.get_data() and b"one.example.jp" not in second.get_data()
+    assert first.headers["ETag"] != second.headers["ETag"]
