@@ -44,7 +44,7 @@ _TABLES = frozenset(
 ) | {volunteer_wards.name}
 
 
-def _wards_of(session: OrmSession, instance: object) -> Iterable[int] | str:
+def _wards_of(instance: object) -> Iterable[int] | str:
     if isinstance(instance, Ward):
         changed = sa.inspect(instance).attrs
         if any(a.history.has_changes() for a in changed if a.key != "cache_version"):
@@ -55,14 +55,8 @@ def _wards_of(session: OrmSession, instance: object) -> Iterable[int] | str:
             return (instance.ward_id,)
         ward = instance.__dict__.get("ward")  # a new row given its ward, not yet its id
         return (ward.id,) if ward is not None and ward.id is not None else ()
-    if isinstance(instance, _WITH_SESSION):
-        parent = instance.__dict__.get("session")  # set before its id is, on a new row
-        if parent is not None:
-            return (parent.ward_id,)
-        ward_id = session.scalar(
-            sa.select(Session.ward_id).where(Session.id == instance.session_id)
-        )
-        return (ward_id,) if ward_id is not None else ()
+    if isinstance(instance, _WITH_SESSION):  # only with its session at hand (note_changes)
+        return (instance.session.ward_id,)
     if isinstance(instance, _EVERY_WARD):
         return EVERY_WARD
     if isinstance(instance, User):  # a new account has no page kept yet
@@ -84,11 +78,22 @@ def _note(session: OrmSession, wards: Iterable[int] | str) -> None:
 
 @event.listens_for(OrmSession, "before_flush")
 def note_changes(session: OrmSession, _context, _instances) -> None:
+    sessions_asked: set[int] = set()
     with session.no_autoflush:
         for instance in (*session.new, *session.dirty, *session.deleted):
             if instance in session.dirty and not session.is_modified(instance):
                 continue
-            _note(session, _wards_of(session, instance))
+            # A shift or topic whose session is not loaded: its ward is asked for below,
+            # for all of them in one query (the session is set before its id, on a new row).
+            if isinstance(instance, _WITH_SESSION) and "session" not in instance.__dict__:
+                sessions_asked.add(instance.session_id)
+                continue
+            _note(session, _wards_of(instance))
+        sessions_asked.discard(None)
+        if sessions_asked:
+            _note(session, session.scalars(
+                sa.select(Session.ward_id).where(Session.id.in_(sessions_asked)).distinct()
+            ).all())  # fmt: skip
 
 
 @event.listens_for(OrmSession, "do_orm_execute")
