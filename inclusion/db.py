@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
@@ -76,6 +77,30 @@ def lock_row(model: type, row_id: object) -> None:
     from inclusion.extensions import db  # extensions imports this module's Base
 
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def read_one(statement: sa.Executable, params: Mapping[str, object]) -> sa.Row | None:
+    """The first row of ``statement``; outside any transaction while the context's session
+    has none, on a server database: one round trip where BEGIN, the read and ROLLBACK
+    are three (a kept page's version check is all its request asks the database)."""
+    from inclusion.extensions import db
+
+    session = db.session()
+    bind = session.get_bind()
+    if (
+        isinstance(bind, sa.Engine)  # not a test's connection, whose rows are uncommitted
+        and bind.dialect.name != "sqlite"  # in-process: no round trips to save
+        and not session.in_transaction()
+    ):
+        with _autocommit(bind).connect() as connection:
+            return connection.execute(statement, params).first()
+    return session.connection().execute(statement, params).first()
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    """The engine's pool, handing out connections that run each statement on its own."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def configure_engine(engine: sa.Engine) -> None:

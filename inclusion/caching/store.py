@@ -10,13 +10,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import redis
 from cachetools import LRUCache
 from flask import Flask, current_app
 from prometheus_client import Counter
 
 from inclusion.extensions import cache
+
+if TYPE_CHECKING:
+    import redis
 
 BUILDS = Counter(
     "inclusion_cache_builds", "Pages and calendars built because no copy was kept", ["kind"]
@@ -140,6 +143,8 @@ _PIECE_OVERHEAD = 150
 def init_app(app: Flask) -> None:
     shared = None
     if app.config.get("CACHE_TYPE") == "RedisCache":
+        import redis  # only where Redis is used: a worker without it is 6 MiB smaller
+
         shared = redis.Redis.from_url(app.config["CACHE_REDIS_URL"])
     app.extensions["inclusion.store"] = Store(app.config["LOCAL_CACHE_BYTES"], shared)
     app.extensions["inclusion.pieces"] = Pieces(app.config["LOCAL_PIECES_BYTES"])

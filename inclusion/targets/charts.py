@@ -9,10 +9,9 @@ from __future__ import annotations
 import base64
 import functools
 
-import pygal
-from pygal.style import Style
-
-STYLE = Style(
+#: pygal's look, given as its ``Style`` takes it. pygal is imported where a chart is
+#: drawn: it brings lxml, 12 MiB that a web worker showing no chart need not hold.
+STYLE = dict(
     font_family="sans-serif",
     background="transparent",
     plot_background="transparent",
@@ -30,8 +29,11 @@ STYLE = Style(
 def monthly_chart(labels: tuple[str, ...], values: tuple[float | None, ...]) -> str:
     """A bar per month, as a ``data:`` URI for an ``<img>``; the same figures (unchanged
     between two counts) are drawn once."""
+    import pygal
+    from pygal.style import Style
+
     chart = pygal.Bar(
-        style=STYLE,
+        style=Style(**STYLE),
         js=[],
         disable_xml_declaration=True,
         show_legend=False,

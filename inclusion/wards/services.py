@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.db import read_one
 from inclusion.extensions import db
 from inclusion.phones import display_phone, parse_phone
 from inclusion.wards.models import Ward
@@ -29,7 +30,7 @@ def ward_version(key: str) -> sa.Row | None:
     key = key.strip().lower()
     if not key:
         return None
-    return db.session.connection().execute(_VERSION_BY_KEY, {"key": key}).first()
+    return read_one(_VERSION_BY_KEY, {"key": key})
 
 
 def list_wards() -> list[Ward]:
