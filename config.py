@@ -287,9 +287,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["SECRET_KEY"] = get("SECRET_KEY") or instance_secret_key(instance_path)
     sqlite_default = f"sqlite:///{instance_path / 'inclusion.sqlite3'}"
     settings["SQLALCHEMY_DATABASE_URI"] = parse_database_url(get("DATABASE_URL", sqlite_default))
-    # A server may restart under us: each connection is tried before use. A file cannot.
-    is_server = not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
-    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": is_server}
+    # A connection the server closed is found before use without a round trip (db.py).
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}
     timezone = parse_timezone(get("INCLUSION_TIMEZONE", "Asia/Tokyo"))
     settings["INCLUSION_TIMEZONE"] = timezone
     settings["BABEL_DEFAULT_TIMEZONE"] = timezone

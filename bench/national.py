@@ -140,7 +140,7 @@ def feed_range(url: str) -> tuple[str, str, int]:
                 filter=feeds.FeedFilter(ward_ids=(ward.id,)),
                 range=feeds.FeedRange(first, last),
             )
-            events = len(feeds.feed_rows(feed, clock.now()))
+            events = sum(1 for _row in feeds.feed_rows(feed, clock.now()))
             if events >= FEED_EVENTS or last - first >= LONGEST:
                 break
             last = min(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import select
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -80,32 +81,39 @@ def lock_row(model: type, row_id: object) -> None:
 
 
 def read_one(statement: sa.Executable, params: Mapping[str, object]) -> sa.Row | None:
-    """The first row of ``statement``; outside any transaction while the context's session
-    has none, on a server database: one round trip where BEGIN, the read and ROLLBACK
-    are three (a kept page's version check is all its request asks the database)."""
+    """The first row of ``statement``, read on its own (no BEGIN, no ROLLBACK) while the
+    context's session has no transaction: on PostgreSQL one round trip instead of three,
+    and none of the session's work (a kept page's version check is all its request asks
+    the database)."""
     from inclusion.extensions import db
 
     session = db.session()
     bind = session.get_bind()
-    if (
-        isinstance(bind, sa.Engine)  # not a test's connection, whose rows are uncommitted
-        and bind.dialect.name != "sqlite"  # in-process: no round trips to save
-        and not session.in_transaction()
-    ):
-        with _autocommit(bind).connect() as connection:
+    # A test's session is bound to a connection whose rows are not committed: read there.
+    if isinstance(bind, sa.Engine) and not session.in_transaction():
+        with _single_statements(bind).connect() as connection:
             return connection.execute(statement, params).first()
     return session.connection().execute(statement, params).first()
 
 
+#: Marks connections that run each statement on its own (see ``on_begin``).
+_NO_BEGIN = "inclusion_no_begin"
+
+
 @lru_cache(maxsize=8)
-def _autocommit(engine: sa.Engine) -> sa.Engine:
+def _single_statements(engine: sa.Engine) -> sa.Engine:
     """The engine's pool, handing out connections that run each statement on its own."""
+    if engine.dialect.name == "sqlite":
+        # pysqlite runs a statement outside BEGIN already; only ``on_begin`` must not begin.
+        return engine.execution_options(**{_NO_BEGIN: True})
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def configure_engine(engine: sa.Engine) -> None:
-    """Switch on what SQLite needs to behave like a real database."""
+    """Check a server's connections before use; switch on what SQLite needs to behave
+    like a real database."""
     if engine.dialect.name != "sqlite":
+        sa.event.listen(engine, "checkout", _refuse_closed)
         return
 
     @sa.event.listens_for(engine, "connect")
@@ -124,7 +132,24 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
+        if connection.get_execution_options().get(_NO_BEGIN):
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _refuse_closed(dbapi_connection, _record, _proxy) -> None:
+    """Hand out no connection the server has closed (a restart, an administrator, an idle
+    timeout), so that no request fails on one: the pool then takes another.
+
+    A server that ends a connection sends its last message and closes the socket, so an
+    idle connection with anything to read is gone. Seen without a round trip, where
+    ``pool_pre_ping`` asks the server each time (a quarter of a kept page's time).
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise sa.exc.DisconnectionError("closed")
+    readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise sa.exc.DisconnectionError("the server ended the connection")
 
 
 def end_session(_error: BaseException | None = None) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inclusion.audit.services import record_event
@@ -22,6 +23,7 @@ from inclusion.auth.models import (
 from inclusion.db import utcnow
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.volunteers.models import VolunteerProfile
 from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
@@ -197,6 +199,13 @@ def set_user_active(actor: User, user: User, is_active: bool) -> User:
     return user
 
 
+_WITH_WARDS = (
+    joinedload(LoginSession.user)
+    .joinedload(User.volunteer_profile)
+    .joinedload(VolunteerProfile.wards)
+)
+
+
 def load_user(user_id: str) -> User | None:
     """Find the user of a session cookie: only while its log-in is held on the server and
     younger than the limit."""
@@ -204,12 +213,20 @@ def load_user(user_id: str) -> User | None:
     if not id_part.isdigit() or not token:
         return None
     hours = current_app.config["LOGIN_SESSION_HOURS"]
-    login = db.session.scalar(
-        sa.select(LoginSession).where(
-            LoginSession.token == token,
-            LoginSession.user_id == int(id_part),
-            LoginSession.created_dt >= utcnow() - timedelta(hours=hours),
+    login = (
+        db.session.execute(
+            sa.select(LoginSession)
+            .where(
+                LoginSession.token == token,
+                LoginSession.user_id == int(id_part),
+                LoginSession.created_dt >= utcnow() - timedelta(hours=hours),
+            )
+            # A volunteer's wards in the same query: every page asks for them (their
+            # versions key the kept pages), and this runs on every request.
+            .options(_WITH_WARDS)
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if login is None:
         return None

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable
 
 from flask import Response, current_app, make_response, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import Row
 
 from inclusion.caching.store import BUILDS, Entry, store
+from inclusion.i18n import select_locale
 from inclusion.wards.models import Ward
 
 #: Bump when what a cached page holds changes shape.
@@ -89,10 +89,12 @@ def _key(wards: Iterable[Ward | Row]) -> str | None:
         visitor = current_user.get_id() if current_user.is_authenticated else ""
     parts = (
         FORMAT,
-        request.host_url,
+        request.scheme,
+        request.host,
+        request.root_path,
         request.path,
         request.query_string,
-        str(get_locale()),
+        select_locale(),
         visitor,
         sorted((ward.id, ward.cache_version) for ward in wards),
     )

@@ -536,7 +536,7 @@ def test_a_feed_is_the_very_bytes_icalendar_writes(app, lesson, volunteer, alarm
         feed = feeds.Feed("test@inclusion.invalid", "渋谷区の教室", spec,
                           feeds.default_range(), alarm_minutes)  # fmt: skip
         with app.test_request_context():
-            rows = feeds.feed_rows(feed, now)
+            rows = list(feeds.feed_rows(feed, now))
             calendar = feeds.new_calendar(feed.uid, feed.name)
             write = feeds.EventWriter(alarm_minutes)
             for row in rows:

@@ -87,7 +87,7 @@ def test_the_app_reconnects_by_itself_after_postgresql_drops_it(server, tmp_path
         client = app.test_client()
         assert client.get("/w/shibuya").status_code == 200
         assert drop_connections(url) >= 1
-        assert client.get("/w/shibuya").status_code == 200  # pool_pre_ping: a fresh connection
+        assert client.get("/w/shibuya").status_code == 200  # the closed one is not handed out
         with app.app_context():
             db.engine.dispose()
 
