@@ -34,6 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, commands: bool = Tr
         app.config.update({k: v for k, v in test_config.items() if k not in _ENV_OVERRIDES})
     logs.init_app(app)
 
+    from inclusion.caching.front import FrontCache
+
+    app.wsgi_app = FrontCache(app, app.wsgi_app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Request
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
@@ -33,14 +34,16 @@ def select_locale() -> str:
     """The language cookie if set, else the browser's best match, else Japanese."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return locale_of(request, current_app.config)
+
+
+def locale_of(asked: Request, config) -> str:
+    """The language a request is answered in (also before Flask, see caching.front)."""
+    languages = config["LANGUAGES"]
+    chosen = asked.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
-    return (
-        request.accept_languages.best_match(languages)
-        or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return asked.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def _language() -> str:

@@ -44,6 +44,11 @@ def _handler(log_format: str) -> logging.Handler:
     return handler
 
 
+def request_id(given: str) -> str:
+    """The id a request is logged and answered under: the caller's, if it is one."""
+    return given if _REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+
+
 def init_app(app: Flask) -> None:
     root = logging.getLogger()
     for handler in [each for each in root.handlers if getattr(each, "inclusion", False)]:
@@ -56,8 +61,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def give_request_id() -> None:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = given if _REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
 
     @app.after_request
     def send_request_id(response):

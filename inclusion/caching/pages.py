@@ -19,9 +19,10 @@ from flask import Response, current_app, make_response, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import Row
+from werkzeug.wrappers import Request
 
 from inclusion.caching.store import BUILDS, Entry, store
-from inclusion.i18n import select_locale
+from inclusion.i18n import locale_of
 from inclusion.wards.models import Ward
 
 #: Bump when what a cached page holds changes shape.
@@ -58,16 +59,20 @@ def serve(
                     kept.put(key, entry)
                 response.vary.add("Accept-Encoding")
                 return response
-    return _answer(entry)
+    return answer(entry, request)
 
 
-def _answer(entry: Entry) -> Response:
-    """The kept page, compressed for a browser that accepts it (a tenth of the bytes)."""
-    if request.accept_encodings["gzip"]:
-        response = Response(entry.gzipped, content_type=entry.content_type)
+def answer(entry: Entry, asked: Request, headers: list[tuple[str, str]] | None = None) -> Response:
+    """The kept page, compressed for a browser that accepts it (a tenth of the bytes);
+    with the ``headers`` Flask gave it before, when answered before Flask runs."""
+    gzipped = asked.accept_encodings["gzip"]
+    response = Response(
+        entry.gzipped if gzipped else entry.body,
+        headers=headers,
+        content_type=entry.content_type,
+    )
+    if gzipped:
         response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(entry.body, content_type=entry.content_type)
     response.vary.add("Accept-Encoding")
     return response
 
@@ -81,20 +86,29 @@ def _key(wards: Iterable[Ward | Row]) -> str | None:
         return None
     visitor = ""
     # A visitor with no session and no remember-me cookie is nobody: no need to ask.
-    config = current_app.config
-    remember = config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if request.cookies.keys() & {config["SESSION_COOKIE_NAME"], remember}:
+    if is_visitor(request, current_app.config):
         if "_flashes" in session:
             return None
         visitor = current_user.get_id() if current_user.is_authenticated else ""
+    return page_key(request, visitor, wards)
+
+
+def is_visitor(asked: Request, config) -> bool:
+    """Whether the request carries a log-in's cookie (a session, or remember-me)."""
+    remember = config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return bool(asked.cookies.keys() & {config["SESSION_COOKIE_NAME"], remember})
+
+
+def page_key(asked: Request, visitor: str, wards: Iterable[Ward | Row]) -> str:
+    """Where a page is kept: its address, language, log-in and its wards' versions."""
     parts = (
         FORMAT,
-        request.scheme,
-        request.host,
-        request.root_path,
-        request.path,
-        request.query_string,
-        select_locale(),
+        asked.scheme,
+        asked.host,
+        asked.root_path,
+        asked.path,
+        asked.query_string,
+        locale_of(asked, current_app.config),
         visitor,
         sorted((ward.id, ward.cache_version) for ward in wards),
     )

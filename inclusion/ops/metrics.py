@@ -94,9 +94,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def count_request(response):
-        endpoint = request.endpoint or "unmatched"
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        started = g.get("request_started")
-        if started is not None:
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+        count(request.method, request.endpoint, response.status_code, g.get("request_started"))
         return response
+
+
+def count(method: str, endpoint: str | None, status: int, started: float | None) -> None:
+    """Count an answered request, and how long it took when its start is known."""
+    endpoint = endpoint or "unmatched"
+    REQUESTS.labels(method, endpoint, str(status)).inc()
+    if started is not None:
+        LATENCY.labels(endpoint).observe(time.perf_counter() - started)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template, request
 from inclusion import clock
 from inclusion.auth.access import public
 from inclusion.caching import pages
+from inclusion.caching.front import answer_before_flask
 from inclusion.courses.services import course_dates, course_of, places_left
 from inclusion.extensions import db, limiter
 from inclusion.sessions.models import Session, SessionStatus
@@ -54,6 +55,15 @@ def _ward_listing(ward: str, printable: bool):
         )
 
     return pages.serve([version], build, reads_query=False)
+
+
+def _wards_of(args: dict) -> list | None:
+    version = ward_version(args["ward"])
+    return None if version is None else [version]
+
+
+answer_before_flask("public.ward_page", _wards_of)
+answer_before_flask("public.ward_print", _wards_of)
 
 
 @bp.route("")

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
+from prometheus_client import REGISTRY
 
 from inclusion.auth.models import Role, User
 from inclusion.courses.models import Enrolment, EnrolmentStatus
@@ -295,3 +296,49 @@ def test_a_new_venue_and_a_savepoint_renew_the_version_once_at_the_commit(worker
     after = page(client, STAFF)
     cookie = client.get_cookie("session").value
     assert after != before and after == page(client_of(truth, None, cookie), STAFF)
+
+
+def test_a_kept_public_page_is_answered_before_flask_with_the_headers_flask_gave_it(workers):
+    writer, reader, _truth = workers
+    front = make_test_app(reader.config["SQLALCHEMY_DATABASE_URI"])
+    in_flask: list[str] = []
+    front.before_request(lambda: in_flask.append(request.full_path))
+    client = front.test_client()
+    answered = REGISTRY.get_sample_value
+    labels = {"method": "GET", "endpoint": "public.ward_page", "status": "200"}
+    counted = answered("inclusion_http_requests_total", labels) or 0
+
+    built = client.get(PUBLIC)
+    kept = client.get(PUBLIC, headers={"X-Request-ID": "asked-by-the-ward-site"})
+    assert in_flask == ["/w/shibuya?"]  # the second never reached Flask
+    assert kept.get_data() == built.get_data()
+    assert _replayed(kept.headers) == _replayed(built.headers)
+    assert "default-src 'self'" in kept.headers["Content-Security-Policy"]
+    assert kept.headers["X-Request-ID"] == "asked-by-the-ward-site"
+    assert answered("inclusion_http_requests_total", labels) == counted + 2
+    head = client.head(PUBLIC)
+    assert head.status_code == 200 and head.get_data() == b"" and len(in_flask) == 1
+
+    in_worker(writer, lambda: _change_phone({"session": 4321}))
+    changed = client.get(PUBLIC)
+    assert len(in_flask) == 2 and "03-3463-4321" in changed.get_data(as_text=True)
+    assert client.get(PUBLIC).get_data() == changed.get_data() and len(in_flask) == 2
+
+    client.set_cookie("lang", "en")  # another language: another page, built once
+    english = client.get(PUBLIC)
+    assert client.get(PUBLIC).get_data() == english.get_data() != changed.get_data()
+    assert len(in_flask) == 3
+    client.get(PUBLIC + "?week=2")  # what the page does not read is Flask's to answer
+    client.get("/w/nowhere")
+    assert in_flask[3:] == ["/w/shibuya?week=2", "/w/nowhere?"]
+
+    staff = client_of(front, "staff@example.jp")  # a log-in is never answered here
+    page(staff, PUBLIC)
+    page(staff, PUBLIC)
+    assert in_flask[-2:] == ["/w/shibuya?", "/w/shibuya?"]
+    with front.app_context():
+        db.engine.dispose()
+
+
+def _replayed(headers) -> dict[str, str]:
+    return {name: value for name, value in headers if name not in ("X-Request-ID", "Date")}
