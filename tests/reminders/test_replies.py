@@ -241,11 +241,13 @@ def test_a_session_moved_between_claim_and_send_goes_with_the_new_time(ward, use
     claimed, _result = dispatch.claim(now, 100)
     old_text = claimed[0].body
     draft = session_services.SessionDraft.of(session)
-    later = clock.to_local(session.starts_dt) + timedelta(hours=2)
+    # Another time the same day, whatever the hour the test runs at.
+    starts = clock.to_local(session.starts_dt)
+    moved = starts.replace(hour=15 if starts.hour < 12 else 9, minute=30)
     session_services.update_session(
         users["ward_staff"], session,
-        session_services.SessionDraft(**{**vars(draft), "starts_time": later.time(),
-                                         "ends_time": (later + timedelta(hours=1)).time()}),
+        session_services.SessionDraft(**{**vars(draft), "starts_time": moved.time(),
+                                         "ends_time": (moved + timedelta(hours=1)).time()}),
         reason="会場の都合",
     )  # fmt: skip
     db.session.commit()
@@ -259,7 +261,7 @@ def test_a_session_moved_between_claim_and_send_goes_with_the_new_time(ward, use
     dispatch.dispatch_once(now)
     db.session.refresh(row)
     assert row.status == ReminderStatus.SENT and row.body != old_text
-    assert f"{later:%H:%M}" in row.body
+    assert f"{moved:%H:%M}" in row.body
 
 
 def test_a_reply_nobody_can_place_lands_with_the_administrators(app, client, users):
