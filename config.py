@@ -277,6 +277,13 @@ def instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+#: libpq's TCP keepalives: an idle connection is probed after 30 s, then every 10 s, and
+#: given up after 3 unanswered probes; they also keep a firewall's or NAT's idle timer
+#: from dropping it.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+              "keepalives_count": 3}  # fmt: skip
+
+
 def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[str, object]:
     """Build the settings that come from environment variables."""
 
@@ -287,8 +294,12 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["SECRET_KEY"] = get("SECRET_KEY") or instance_secret_key(instance_path)
     sqlite_default = f"sqlite:///{instance_path / 'inclusion.sqlite3'}"
     settings["SQLALCHEMY_DATABASE_URI"] = parse_database_url(get("DATABASE_URL", sqlite_default))
-    # A connection the server closed is found before use without a round trip (db.py).
-    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}
+    # A connection the server closed is found before use without a round trip (db.py);
+    # one the network dropped is found by TCP keepalives within a minute of silence.
+    options: dict[str, object] = {"pool_pre_ping": False}
+    if not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options["connect_args"] = KEEPALIVES
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
     timezone = parse_timezone(get("INCLUSION_TIMEZONE", "Asia/Tokyo"))
     settings["INCLUSION_TIMEZONE"] = timezone
     settings["BABEL_DEFAULT_TIMEZONE"] = timezone

@@ -142,14 +142,18 @@ def _refuse_closed(dbapi_connection, _record, _proxy) -> None:
     timeout), so that no request fails on one: the pool then takes another.
 
     A server that ends a connection sends its last message and closes the socket, so an
-    idle connection with anything to read is gone. Seen without a round trip, where
-    ``pool_pre_ping`` asks the server each time (a quarter of a kept page's time).
+    idle connection with anything to read is gone (we LISTEN to nothing); one the network
+    dropped errs once TCP keepalives go unanswered (``config.KEEPALIVES``). Seen without a
+    round trip, where ``pool_pre_ping`` asks the server each time (a quarter of a kept
+    page's time).
     """
     if dbapi_connection.closed or dbapi_connection.broken:
         raise sa.exc.DisconnectionError("closed")
-    readable, _writable, _failed = select.select([dbapi_connection.fileno()], [], [], 0)
-    if readable:
-        raise sa.exc.DisconnectionError("the server ended the connection")
+    # poll, not select: a busy worker's descriptors may be numbered past select's 1024.
+    waiting = select.poll()
+    waiting.register(dbapi_connection.fileno(), select.POLLIN)
+    if waiting.poll(0):  # something to read, a hang-up or an error (TCP keepalives)
+        raise sa.exc.DisconnectionError("the server or the network ended the connection")
 
 
 def end_session(_error: BaseException | None = None) -> None:

@@ -10,10 +10,10 @@ on to Flask, which answers, builds and keeps as before.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 
-import sqlalchemy as sa
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -23,6 +23,8 @@ from inclusion.caching import pages
 from inclusion.caching.store import Entry, store
 from inclusion.logs import REQUEST_ID_HEADER, request_id
 from inclusion.ops import metrics
+
+log = logging.getLogger(__name__)
 
 #: The endpoints answered here, each with how to find the wards its page shows from the
 #: address's arguments (None: no such ward; Flask answers the 404).
@@ -84,11 +86,12 @@ class FrontCache:
         with self.app.app_context():
             try:
                 wards = _WARDS_OF[endpoint](args)
-            except sa.exc.SQLAlchemyError:
-                return None  # Flask answers, with the page that says so
-            if wards is None:
+                if wards is None:
+                    return None
+                return store().get(pages.page_key(asked, "", wards))
+            except Exception as error:  # any: Flask answers, and says what went wrong
+                log.warning("a kept page left to Flask: %r", error)
                 return None
-            return store().get(pages.page_key(asked, "", wards))
 
     def _learning(self, endpoint: str, start_response):
         """``start_response``, noting the headers of a page Flask answered in full."""

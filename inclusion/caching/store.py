@@ -5,6 +5,7 @@ processes and hosts)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from inclusion.extensions import cache
 
 if TYPE_CHECKING:
     import redis
+
+log = logging.getLogger(__name__)
 
 BUILDS = Counter(
     "inclusion_cache_builds", "Pages and calendars built because no copy was kept", ["kind"]
@@ -52,6 +55,11 @@ class Store:
         )
         self._lock = threading.Lock()
         self._shared = shared
+        self._shared_errors: tuple[type[Exception], ...] = ()
+        if shared is not None:
+            from redis import RedisError
+
+            self._shared_errors = (RedisError,)
         self._building: dict[str, threading.Lock] = {}
 
     def get(self, key: str) -> Entry | None:
@@ -59,7 +67,7 @@ class Store:
         with self._lock:
             entry = self._local.get(key)
         if entry is None and self._shared:
-            entry = cache.get(key)
+            entry = self._ask_shared(lambda: cache.get(key))
             if entry is not None and entry.expires > now:
                 self._keep(key, entry)
         return entry if entry is not None and entry.expires > now else None
@@ -67,7 +75,17 @@ class Store:
     def put(self, key: str, entry: Entry) -> None:
         self._keep(key, entry)
         if self._shared:
-            cache.set(key, entry, timeout=max(1, int(entry.expires - time.time()) + 1))
+            seconds = max(1, int(entry.expires - time.time()) + 1)
+            self._ask_shared(lambda: cache.set(key, entry, timeout=seconds))
+
+    def _ask_shared(self, call: Callable[[], object]) -> object:
+        """Redis's answer, or None while it does not answer: this process goes on alone
+        (pages are still right: each is checked against its wards' versions)."""
+        try:
+            return call()
+        except self._shared_errors as error:
+            log.warning("Redis did not answer: %s", error)
+            return None
 
     def get_or_build(
         self, key: str, build: Callable[[], bytes], content_type: str, seconds: int
@@ -99,12 +117,12 @@ class Store:
                     raise_on_release_error=False,
                 )
                 # Waited too long (a build elsewhere hangs): build here rather than fail.
-                held = across.acquire(blocking_timeout=BUILD_SECONDS)
+                held = self._ask_shared(lambda: across.acquire(blocking_timeout=BUILD_SECONDS))
                 try:
                     yield
                 finally:
                     if held:
-                        across.release()
+                        self._ask_shared(across.release)
         finally:
             with self._lock:
                 self._building.pop(key, None)

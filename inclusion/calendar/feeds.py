@@ -307,10 +307,15 @@ def cached_build(feed: Feed, etag: str, now: datetime) -> bytes:
     """The feed as it is at ``etag``: from the cache, or built once while others wait."""
     return store().get_or_build(
         f"feed:{etag}",
-        lambda: build(feed, feed_rows(feed, now)),
+        lambda: _build_from_rows(feed, now),
         "text/calendar; charset=utf-8",
         current_app.config["CACHE_DEFAULT_TIMEOUT"],
     )
+
+
+def _build_from_rows(feed: Feed, now: datetime) -> bytes:
+    with feed_rows(feed, now) as rows:  # closed, even when the build fails half-way
+        return build(feed, rows)
 
 
 def new_calendar(uid: str, name: str) -> icalendar.Calendar:

@@ -342,3 +342,18 @@ def test_a_kept_public_page_is_answered_before_flask_with_the_headers_flask_gave
 
 def _replayed(headers) -> dict[str, str]:
     return {name: value for name, value in headers if name not in ("X-Request-ID", "Date")}
+
+
+def test_pages_are_kept_and_answered_while_redis_does_not_answer(workers, caplog):
+    _writer, _reader, truth = workers
+    # Nothing listens on port 1: Redis is down. Each worker goes on with its own copies.
+    alone = make_test_app(
+        truth.config["SQLALCHEMY_DATABASE_URI"], CACHE_URL="redis://127.0.0.1:1/0"
+    )
+    client = alone.test_client()
+    answers = [client.get(PUBLIC) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[0].get_data() == answers[2].get_data() == truth.test_client().get(PUBLIC).data
+    assert "Redis did not answer" in caplog.text
+    with alone.app_context():
+        db.engine.dispose()
