@@ -113,6 +113,7 @@ def configure_engine(engine: sa.Engine) -> None:
     """Check a server's connections before use; switch on what SQLite needs to behave
     like a real database."""
     if engine.dialect.name != "sqlite":
+        sa.event.listen(engine, "connect", _note_new)
         sa.event.listen(engine, "checkout", _refuse_closed)
         return
 
@@ -137,7 +138,15 @@ def configure_engine(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
 
-def _refuse_closed(dbapi_connection, _record, _proxy) -> None:
+def _note_new(_dbapi_connection, record) -> None:
+    record.info[_NEW] = True
+
+
+#: Marks a connection not yet handed out since it was made.
+_NEW = "inclusion_new"
+
+
+def _refuse_closed(dbapi_connection, record, _proxy) -> None:
     """Hand out no connection the server has closed (a restart, an administrator, an idle
     timeout), so that no request fails on one: the pool then takes another.
 
@@ -147,6 +156,11 @@ def _refuse_closed(dbapi_connection, _record, _proxy) -> None:
     round trip, where ``pool_pre_ping`` asks the server each time (a quarter of a kept
     page's time).
     """
+    if record.info.pop(_NEW, False):
+        # Just made: a server shutting down may end it at once, and the pool would try
+        # only three times before a bare error; the request's own query then fails with
+        # the server's reason, which is answered 503.
+        return
     if dbapi_connection.closed or dbapi_connection.broken:
         raise sa.exc.DisconnectionError("closed")
     # poll, not select: a busy worker's descriptors may be numbered past select's 1024.
