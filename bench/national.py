@@ -501,7 +501,7 @@ def goals(measured: dict[str, dict]) -> str:
 
 def earlier_benchmarks(backend: str, server: str) -> float | None:
     """The reminder and calendar benchmarks, each on a database of its own; returns the
-    twilio client's sends per second as a share of a bare HTTP loop's."""
+    twilio client's sends per second as a share of bare HTTP posts' at the same concurrency."""
     share = None
     for script in ("reminders.py", "calendar_feeds.py"):
         command = [sys.executable, str(ROOT / "bench" / script)]

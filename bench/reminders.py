@@ -2,8 +2,10 @@
 
 1. Plan: bookings in the coming days (a full class each), then one ``plan`` run; seconds.
 2. Dispatch: due SMS reminders sent through the real ``twilio`` client to a fake Twilio on
-   127.0.0.1 in its own process (pacing off), next to a bare ``requests`` loop posting the
-   same forms to the same fake in the same run: sends per second and the ratio.
+   127.0.0.1 in its own process (pacing off), next to bare ``requests`` posting the same
+   forms to the same fake in the same run, as many at once as the dispatcher sends
+   (``dispatch.SENDERS``, one shared session as the twilio client has): sends per second
+   and the ratio — what our client, outbox and database add to the sending itself.
 
     .venv/bin/python bench/reminders.py --bookings 1000000 --sends 10000 [--database-url …]
 """
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,10 +160,15 @@ def main() -> None:
         form = {"To": "+819012345678", "From": "BENCH", "Body": "【渋谷区】12/10(木)10:00 教室",
                 "StatusCallback": "https://bench.example.jp/twilio/status/1"}  # fmt: skip
         bare_url = f"{fake_url}/2010-04-01/Accounts/ACbench/Messages.json"
-        with requests.Session() as http:
+        with requests.Session() as http, ThreadPoolExecutor(dispatch.SENDERS) as senders:
             began = time.perf_counter()
-            for _ in range(args.sends):
-                http.post(bare_url, data=form, auth=("ACbench", "bench"), timeout=10)
+            posts = [
+                senders.submit(http.post, bare_url, data=form, auth=("ACbench", "bench"),
+                               timeout=10)
+                for _ in range(args.sends)
+            ]  # fmt: skip
+            for post in posts:
+                post.result().raise_for_status()
             bare = args.sends / (time.perf_counter() - began)
     print(f"dispatch: {sent:,} SMS, {ours:.0f}/s through twilio + outbox; "
           f"bare requests {bare:.0f}/s; ratio {ours / bare:.2f}")  # fmt: skip

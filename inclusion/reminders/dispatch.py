@@ -45,6 +45,7 @@ from inclusion.reminders.signals import reminder_failed
 from inclusion.residents.models import (
     OptOutSource,
     ReminderChannel,
+    Resident,
 )
 from inclusion.residents.services import stop_number
 from inclusion.sessions.models import Session
@@ -137,7 +138,9 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             joinedload(Reminder.session).joinedload(Session.venue),
             joinedload(Reminder.session).joinedload(Session.ward),
             joinedload(Reminder.session).joinedload(Session.series),
-            joinedload(Reminder.resident),
+            # A message needs neither topics nor phones: not a query more per batch for them.
+            joinedload(Reminder.session).lazyload(Session.topic_rows),
+            joinedload(Reminder.resident).lazyload(Resident.phones),
             joinedload(Reminder.booking),
             joinedload(Reminder.shift),
         )
@@ -188,22 +191,38 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             reminder.due_dt = allowed
             result.deferred += 1
         else:
-            reminder.body = message_text(reminder, course_parts)
-            reminder.status = ReminderStatus.SENDING
-            reminder.lease_until = now + LEASE
-            reminder.attempts += 1
             busy.add(reminder.to_e164)
             claimed.append(
                 Outgoing(
                     reminder.id,
                     reminder.channel,
                     reminder.to_e164,
-                    reminder.body,
+                    message_text(reminder, course_parts),
                     session.sequence,
                 )  # fmt: skip
             )
+    _mark_sending(claimed, now)
     db.session.commit()
     return claimed, result
+
+
+def _mark_sending(claimed: list[Outgoing], now: datetime) -> None:
+    """Mark the claimed rows ``sending`` with their text, in one statement run for all
+    (an executemany: the unit of work would cost a tenth of the dispatcher's time)."""
+    if not claimed:
+        return
+    table = Reminder.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("reminder_id"))
+        .values(
+            status=ReminderStatus.SENDING,
+            body=sa.bindparam("text"),
+            lease_until=now + LEASE,
+            attempts=table.c.attempts + 1,
+        ),
+        [{"reminder_id": message.reminder_id, "text": message.body} for message in claimed],
+    )
 
 
 def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> list[Outgoing]:
