@@ -69,8 +69,7 @@ class FrontCache:
         """The endpoint and arguments of a request that may be answered here."""
         config = self.app.config
         if (
-            asked.method not in ("GET", "HEAD")
-            or not config["PAGE_CACHE_SECONDS"]
+            not pages.may_keep(asked, config)
             or asked.query_string
             or "\x00" in asked.path
             or pages.is_visitor(asked, config)

@@ -78,11 +78,7 @@ def answer(entry: Entry, asked: Request, headers: list[tuple[str, str]] | None =
 
 
 def _key(wards: Iterable[Ward | Row]) -> str | None:
-    if (
-        request.method not in ("GET", "HEAD")
-        or not current_app.config["PAGE_CACHE_SECONDS"]
-        or len(request.query_string) > MAX_QUERY
-    ):
+    if not may_keep(request, current_app.config):
         return None
     visitor = ""
     # A visitor with no session and no remember-me cookie is nobody: no need to ask.
@@ -91,6 +87,16 @@ def _key(wards: Iterable[Ward | Row]) -> str | None:
             return None
         visitor = current_user.get_id() if current_user.is_authenticated else ""
     return page_key(request, visitor, wards)
+
+
+def may_keep(asked: Request, config) -> bool:
+    """Whether a request's answer may be kept (and so found kept): a read, while pages
+    are kept at all, at an address not too long."""
+    return (
+        asked.method in ("GET", "HEAD")
+        and bool(config["PAGE_CACHE_SECONDS"])
+        and len(asked.query_string) <= MAX_QUERY
+    )
 
 
 def is_visitor(asked: Request, config) -> bool:
