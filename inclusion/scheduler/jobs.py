@@ -47,11 +47,11 @@ class Leadership:
     came late never leaves two schedulers leading."""
 
     def __init__(self) -> None:
-        self.leading = threading.Event()
+        #: ``time.monotonic()`` until which this process leads (0: it does not).
         self._until = 0.0
 
     def leads(self) -> bool:
-        return self.leading.is_set() and time.monotonic() < self._until
+        return time.monotonic() < self._until
 
     def renew(self) -> None:
         from inclusion.scheduler.services import LEADER_LEASE, beat, lead
@@ -62,15 +62,14 @@ class Leadership:
             beat()
             held = lead()
         except Exception:
-            self.leading.clear()
+            self._until = 0.0
             raise
         if held:
             self._until = asked + LEADER_LEASE.total_seconds() - LEASE_MARGIN_SECONDS
-            self.leading.set()
             if not was:
                 log.info("this scheduler leads now")
         else:
-            self.leading.clear()
+            self._until = 0.0
             if was:
                 log.warning("this scheduler no longer leads")
 
