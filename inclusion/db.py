@@ -138,12 +138,12 @@ def configure_engine(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
 
-def _note_new(_dbapi_connection, record) -> None:
-    record.info[_NEW] = True
-
-
 #: Marks a connection not yet handed out since it was made.
 _NEW = "inclusion_new"
+
+
+def _note_new(_dbapi_connection, record) -> None:
+    record.info[_NEW] = True
 
 
 def _refuse_closed(dbapi_connection, record, _proxy) -> None:
