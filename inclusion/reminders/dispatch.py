@@ -131,6 +131,19 @@ def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
     """Take due rows for this dispatcher, earliest session first, and mark them ``sending``."""
     result = DispatchResult()
+    earliest_first = (Session.starts_dt, Reminder.due_dt, Reminder.id)
+    # The rows are chosen and locked by their ids alone: sorting every due row by its
+    # session's start is then narrow, and only the chosen ones are loaded whole.
+    chosen = list(
+        db.session.scalars(
+            sa.select(Reminder.id)
+            .join(Session, Session.id == Reminder.session_id)
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)
+            .order_by(*earliest_first)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Reminder)
+        )
+    )
     query = (
         sa.select(Reminder)
         .join(Session, Session.id == Reminder.session_id)
@@ -144,14 +157,12 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             joinedload(Reminder.booking),
             joinedload(Reminder.shift),
         )
-        .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)
-        .order_by(Session.starts_dt, Reminder.due_dt, Reminder.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Reminder)
+        .where(Reminder.id.in_(chosen))
+        .order_by(*earliest_first)
     )
     claimed: list[Outgoing] = []
     course_parts: dict[int, str | None] = {}
-    rows = list(db.session.scalars(query).unique())
+    rows = list(db.session.scalars(query).unique()) if chosen else []
     numbers = {row.to_e164 for row in rows}
     # One message at a time per number, in order: a later one waits while one is on its way,
     busy = set(
