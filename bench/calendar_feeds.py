@@ -104,8 +104,8 @@ def main() -> None:
         with app.test_request_context():
             now = datetime.now(UTC)
             events = sum(1 for _row in feeds.feed_rows(feed, now))
-            first = seconds(lambda: feeds.build(feed, feeds.feed_rows(feed, now)))
-            again = best(lambda: feeds.build(feed, feeds.feed_rows(feed, now)))
+            first = seconds(lambda: b"".join(feeds.build(feed, feeds.feed_rows(feed, now))))
+            again = best(lambda: b"".join(feeds.build(feed, feeds.feed_rows(feed, now))))
             calendar = feeds.new_calendar(feed.uid, feed.name)
             write = feeds.EventWriter()
             for row in feeds.feed_rows(feed, now):

@@ -10,7 +10,6 @@ visitor's session, are never kept.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import time
 from collections.abc import Callable, Iterable
@@ -53,9 +52,8 @@ def serve(
                 response = make_response(build())
                 personal = session.modified or "Set-Cookie" in response.headers
                 if response.status_code == 200 and not personal:
-                    body = response.get_data()
                     expires = time.time() + current_app.config["PAGE_CACHE_SECONDS"]
-                    entry = Entry(body, response.content_type, expires, gzip.compress(body, 6))
+                    entry = Entry.of([response.get_data()], response.content_type, expires)
                     kept.put(key, entry)
                 response.vary.add("Accept-Encoding")
                 return response
@@ -63,8 +61,8 @@ def serve(
 
 
 def answer(entry: Entry, asked: Request, headers: list[tuple[str, str]] | None = None) -> Response:
-    """The kept page, compressed for a browser that accepts it (a tenth of the bytes);
-    with the ``headers`` Flask gave it before, when answered before Flask runs."""
+    """The kept page or calendar, compressed for a client that accepts it (a tenth of the
+    bytes); with the ``headers`` Flask gave it before, when answered before Flask runs."""
     gzipped = asked.accept_encodings["gzip"]
     response = Response(
         entry.gzipped if gzipped else entry.body,

@@ -5,10 +5,12 @@ processes and hosts)."""
 
 from __future__ import annotations
 
+import gzip
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,14 +37,42 @@ _OVERHEAD = 300
 BUILD_SECONDS = 120
 
 
+#: Bodies up to this size are kept as they are beside their compressed copy; larger ones
+#: (a calendar of 10,000 events is 6 MB, a tenth of that compressed) only compressed.
+PLAIN_KEPT_BYTES = 256 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    body: bytes
+    #: The body compressed once, for the clients that accept it (nearly all do).
+    gzipped: bytes
     content_type: str
     #: ``time.time()`` after which it is not shown.
     expires: float
-    #: The body compressed once, for the browsers that accept it (nearly all do).
-    gzipped: bytes = b""
+    #: The body as it is, while small.
+    plain: bytes | None = None
+
+    @classmethod
+    def of(cls, parts: Iterable[bytes], content_type: str, expires: float) -> Entry:
+        """An entry of the body made of ``parts``, compressed as they come: a large body
+        is never whole in memory."""
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: with gzip's header
+        packed, plain, size = [], [], 0
+        for part in parts:
+            packed.append(packer.compress(part))
+            size += len(part)
+            if plain is not None:
+                plain.append(part)
+                if size > PLAIN_KEPT_BYTES:
+                    plain = None
+        packed.append(packer.flush())
+        whole = b"".join(plain) if plain is not None else None
+        return cls(b"".join(packed), content_type, expires, whole)
+
+    @property
+    def body(self) -> bytes:
+        """The body as it is (unpacked anew for the rare client without gzip)."""
+        return self.plain if self.plain is not None else gzip.decompress(self.gzipped)
 
 
 class Store:
@@ -51,7 +81,7 @@ class Store:
     def __init__(self, max_bytes: int, shared: redis.Redis | None) -> None:
         self._local: LRUCache[str, Entry] = LRUCache(
             maxsize=max_bytes,
-            getsizeof=lambda entry: len(entry.body) + len(entry.gzipped) + _OVERHEAD,
+            getsizeof=lambda entry: len(entry.plain or b"") + len(entry.gzipped) + _OVERHEAD,
         )
         self._lock = threading.Lock()
         self._shared = shared
@@ -88,18 +118,19 @@ class Store:
             return None
 
     def get_or_build(
-        self, key: str, build: Callable[[], bytes], content_type: str, seconds: int
-    ) -> bytes:
-        """The entry's body, built by one caller while the others wait for it."""
+        self, key: str, build: Callable[[], Iterable[bytes]], content_type: str, seconds: int
+    ) -> Entry:
+        """The entry of the body ``build`` makes in parts, built by one caller while the
+        others wait for it."""
         entry = self.get(key)
         if entry is None:
             with self.building(key):
                 entry = self.get(key)
                 if entry is None:
                     BUILDS.labels(key.partition(":")[0]).inc()
-                    entry = Entry(build(), content_type, time.time() + seconds)
+                    entry = Entry.of(build(), content_type, time.time() + seconds)
                     self.put(key, entry)
-        return entry.body
+        return entry
 
     @contextmanager
     def building(self, key: str) -> Iterator[None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,7 +22,7 @@ from icalendar.parser import Contentline, Parameters
 from werkzeug.routing import MapAdapter
 
 from inclusion import clock
-from inclusion.caching.store import pieces, store
+from inclusion.caching.store import Entry, pieces, store
 from inclusion.extensions import db
 from inclusion.forms import plain_text
 from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
@@ -237,14 +237,16 @@ def feed_rows(feed: Feed, now: datetime) -> sa.Result:
     return db.session.execute(query.execution_options(yield_per=ROWS_AT_A_TIME))
 
 
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
 _END = b"END:VCALENDAR\r\n"
 #: Properties no two events share: not worth keeping while a feed is built.
 _EVERY_EVENT_ITS_OWN = frozenset({"UID", "URL"})
 
 
-def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
-    """The feed as iCalendar bytes, the very bytes ``Calendar.to_ical`` writes (CRLF,
-    folded at 75 octets: the library's work), each distinct value's line written once.
+def build(feed: Feed, rows: Iterable[sa.Row]) -> Iterator[bytes]:
+    """The feed as iCalendar bytes in parts (the calendar's head, each event, its end),
+    the very bytes ``Calendar.to_ical`` writes (CRLF, folded at 75 octets: the library's
+    work), each distinct value's line written once.
 
     An event is made from its row alone, so one this process made before from the same
     row (in this feed before a change, or in another feed) is used again.
@@ -253,7 +255,7 @@ def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
     write = EventWriter(feed.alarm_minutes)
     lines = ContentLines()
     made = pieces()
-    parts = [head[: -len(_END)]]
+    yield head[: -len(_END)]
     for row in rows:
         key = hashlib.blake2b(
             repr((FORMAT, write.origin, feed.alarm_minutes, tuple(row))).encode(),
@@ -263,9 +265,8 @@ def build(feed: Feed, rows: Iterable[sa.Row]) -> bytes:
         if event is None:
             event = lines.of(write(row))
             made.put(key, event)
-        parts.append(event)
-    parts.append(_END)
-    return b"".join(parts)
+        yield event
+    yield _END
 
 
 class ContentLines:
@@ -303,19 +304,19 @@ class ContentLines:
         return b"\r\n".join(part for part in out if part) + b"\r\n"
 
 
-def cached_build(feed: Feed, etag: str, now: datetime) -> bytes:
+def cached_build(feed: Feed, etag: str, now: datetime) -> Entry:
     """The feed as it is at ``etag``: from the cache, or built once while others wait."""
     return store().get_or_build(
         f"feed:{etag}",
         lambda: _build_from_rows(feed, now),
-        "text/calendar; charset=utf-8",
+        CALENDAR_TYPE,
         current_app.config["CACHE_DEFAULT_TIMEOUT"],
     )
 
 
-def _build_from_rows(feed: Feed, now: datetime) -> bytes:
+def _build_from_rows(feed: Feed, now: datetime) -> Iterator[bytes]:
     with feed_rows(feed, now) as rows:  # closed, even when the build fails half-way
-        return build(feed, rows)
+        yield from build(feed, rows)
 
 
 def new_calendar(uid: str, name: str) -> icalendar.Calendar:

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from inclusion import clock
 from inclusion.auth.access import public, require
 from inclusion.auth.models import Role
+from inclusion.caching import pages
 from inclusion.calendar import feeds, imports, services
 from inclusion.calendar.feeds import BadFeedRequest, Feed, FeedFilter, FeedRange
 from inclusion.calendar.forms import FeedChoiceForm, ImportForm
@@ -52,7 +53,6 @@ from inclusion.web import (
 
 bp = Blueprint("calendar", __name__)
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
 #: Calendar apps may keep a copy this long before asking again (they send If-None-Match).
 MAX_AGE = 300
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -65,10 +65,11 @@ def serve(feed: Feed, *, private: bool, download: str | None = None) -> Response
     if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
         response = Response(status=304)
     else:
-        response = Response(feeds.cached_build(feed, etag, now), content_type=CALENDAR_TYPE)
+        response = pages.answer(feeds.cached_build(feed, etag, now), request)
         if download:
             response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
-    response.set_etag(etag)
+    # Weak: the same calendar, compressed or not (RFC 9110 §8.8.1), matches either way.
+    response.set_etag(etag, weak=True)
     response.last_modified = last_modified
     response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age={MAX_AGE}"
     return response

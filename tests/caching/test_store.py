@@ -1,12 +1,15 @@
 """The process's store holds at most its byte budget, least recently used out first."""
 
+import gzip
+import os
 import time
 
-from inclusion.caching.store import Entry, Store
+from inclusion.caching.store import PLAIN_KEPT_BYTES, Entry, Store
 
 
 def entry(size: int, seconds: float = 60) -> Entry:
-    return Entry(b"x" * size, "text/html", time.time() + seconds)
+    """An entry of ``size`` bytes as kept (random bytes: compressing would not shrink it)."""
+    return Entry(os.urandom(size), "text/html", time.time() + seconds)
 
 
 def test_the_store_keeps_to_its_byte_budget():
@@ -32,6 +35,25 @@ def test_one_build_for_many_askers():
     kept = Store(max_bytes=10_000, shared=None)
     builds = []
     for _ in range(3):
-        body = kept.get_or_build("feed:x", lambda: builds.append(1) or b"BEGIN", "text/plain", 60)
-        assert body == b"BEGIN"
+        made = kept.get_or_build("feed:x", lambda: builds.append(1) or [b"BEG", b"IN"],
+                                 "text/plain", 60)  # fmt: skip
+        assert made.body == b"BEGIN" and gzip.decompress(made.gzipped) == b"BEGIN"
     assert builds == [1]
+
+
+def test_a_large_body_is_kept_compressed_only():
+    event = "BEGIN:VEVENT\r\nSUMMARY:スマホ教室\r\nEND:VEVENT\r\n".encode()
+    count = PLAIN_KEPT_BYTES // len(event) * 3
+    made = []
+
+    def parts():
+        for _ in range(count):
+            made.append(1)
+            yield event
+
+    large = Entry.of(parts(), "text/calendar", time.time() + 60)
+    assert large.plain is None and len(made) == count
+    assert large.body == event * count and gzip.decompress(large.gzipped) == event * count
+    assert len(large.gzipped) < len(event) * count / 10
+    small = Entry.of([event, event], "text/calendar", time.time() + 60)
+    assert small.plain == event * 2 and gzip.decompress(small.gzipped) == small.plain
