@@ -294,6 +294,10 @@ def fill(name: str, advance: Callable[[int], None] = lambda _count: None) -> dic
     ), advance)  # fmt: skip
     _reset_sequences(Venue, Session, Resident, Booking, FollowUp, User, TrainingRecord, Shift)
     db.session.commit()
+    # Millions of rows at once: the planner's statistics are counted now (SQLite keeps
+    # none by itself; PostgreSQL's autovacuum would get there later).
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
     return counts
 
 
