@@ -96,11 +96,7 @@ def preview_command(booking_id: int) -> None:
     click.echo(f"booking {booking.id}: {resident.name}, {session.title}, by {channel}")
     for step in steps:
         for channel in (ReminderChannel.SMS, ReminderChannel.VOICE):
-            draft = Reminder(
-                session=session, recipient=Recipient.RESIDENT, kind=step.code, step_id=step.id,
-                channel=channel,
-            )  # fmt: skip
-            text = dispatch.message_text(draft)
+            text = dispatch.message_text(session, channel, Recipient.RESIDENT, step.code)
             if channel == ReminderChannel.SMS:
                 length, parts = messages.sms_length(text), messages.sms_segments(text)
                 click.echo(f"\n[{step.code}, sms, {length} characters, {parts} SMS]")

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
@@ -43,12 +43,14 @@ from inclusion.reminders.models import (
 )
 from inclusion.reminders.signals import reminder_failed
 from inclusion.residents.models import (
+    Booking,
     OptOutSource,
     ReminderChannel,
     Resident,
 )
 from inclusion.residents.services import stop_number
 from inclusion.sessions.models import Session
+from inclusion.volunteers.models import Shift, ShiftRole
 
 log = logging.getLogger(__name__)
 
@@ -106,63 +108,82 @@ def expire_leases(now: datetime) -> list[int]:
     return ids
 
 
-def message_text(reminder: Reminder, course_parts: dict[int, str | None] | None = None) -> str:
-    """What the message says, from the ward's templates, in the row's channel.
+def message_text(
+    session: Session,
+    channel: ReminderChannel,
+    recipient: Recipient,
+    kind: str,
+    *,
+    role: ShiftRole | None = None,
+    place: int | None = None,
+    course_parts: dict[int, str | None] | None = None,
+) -> str:
+    """What a message of ``kind`` about ``session`` says, from the ward's templates, in
+    ``channel``: a volunteer's names their ``role``, a consultation's the booked ``place``.
 
     ``course_parts`` keeps each session's 第N回/全M回 across a batch: one query a session,
     not one a message."""
-    session = reminder.session
     parts = {} if course_parts is None else course_parts
     if session.id not in parts:
         parts[session.id] = course_part(session)
-    voice = reminder.channel == ReminderChannel.VOICE
-    extra: dict[str, object] = {"kind": reminder.kind, "course": parts[session.id]}
-    if reminder.recipient == Recipient.VOLUNTEER:
+    voice = channel == ReminderChannel.VOICE
+    extra: dict[str, object] = {"kind": kind, "course": parts[session.id]}
+    if recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
-        extra["role"] = reminder.shift.role.label
-    elif reminder.kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED):
+        extra["role"] = role.label if role else ""
+    elif kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED):
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
-    starts = messages.arrival(reminder)
+    starts = messages.arrival(session, place)
     return messages.text(session.ward, name, starts, session.title, session.venue.name, **extra)
 
 
 def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
     """Take due rows for this dispatcher, earliest session first, and mark them ``sending``."""
     result = DispatchResult()
-    earliest_first = (Session.starts_dt, Reminder.due_dt, Reminder.id)
     # The rows are chosen and locked by their ids alone: sorting every due row by its
-    # session's start is then narrow, and only the chosen ones are loaded whole.
+    # session's start is then narrow.
     chosen = list(
         db.session.scalars(
             sa.select(Reminder.id)
             .join(Session, Session.id == Reminder.session_id)
             .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)
-            .order_by(*earliest_first)
+            .order_by(Session.starts_dt, Reminder.due_dt, Reminder.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Reminder)
         )
     )
-    query = (
-        sa.select(Reminder)
-        .join(Session, Session.id == Reminder.session_id)
-        .options(
-            joinedload(Reminder.session).joinedload(Session.venue),
-            joinedload(Reminder.session).joinedload(Session.ward),
-            joinedload(Reminder.session).joinedload(Session.series),
-            # A message needs neither topics nor phones: not a query more per batch for them.
-            joinedload(Reminder.session).lazyload(Session.topic_rows),
-            joinedload(Reminder.resident).lazyload(Resident.phones),
-            joinedload(Reminder.booking),
-            joinedload(Reminder.shift),
-        )
+    if not chosen:
+        db.session.commit()
+        return [], result
+    # Plain rows with only what a message needs, and each session once (a batch holds a
+    # few classes' residents): loaded as records, they were most of the dispatcher's time.
+    rows = db.session.execute(
+        sa.select(Reminder.id, Reminder.session_id, Reminder.recipient, Reminder.channel,
+                  Reminder.kind, Reminder.to_e164, Booking.place, Shift.role,
+                  Resident.call_from, Resident.call_until)
+        .outerjoin(Booking, Booking.id == Reminder.booking_id)
+        .outerjoin(Shift, Shift.id == Reminder.shift_id)
+        .outerjoin(Resident, Resident.id == Reminder.resident_id)
         .where(Reminder.id.in_(chosen))
-        .order_by(*earliest_first)
-    )
-    claimed: list[Outgoing] = []
-    course_parts: dict[int, str | None] = {}
-    rows = list(db.session.scalars(query).unique()) if chosen else []
+    ).all()  # fmt: skip
+    position = {reminder_id: index for index, reminder_id in enumerate(chosen)}
+    rows.sort(key=lambda row: position[row.id])
+    sessions = {
+        session.id: session
+        for session in db.session.scalars(
+            sa.select(Session)
+            .where(Session.id.in_({row.session_id for row in rows}))
+            .options(
+                joinedload(Session.venue),
+                joinedload(Session.ward),
+                joinedload(Session.series),
+                # A message needs no topics: not a query more per batch for them.
+                lazyload(Session.topic_rows),
+            )
+        )
+    }
     numbers = {row.to_e164 for row in rows}
     # One message at a time per number, in order: a later one waits while one is on its way,
     busy = set(
@@ -184,55 +205,75 @@ def claim(now: datetime, limit: int) -> tuple[list[Outgoing], DispatchResult]:
             .group_by(Reminder.to_e164)
         ).all()
     )
-    for reminder in rows:
-        number = reminder.to_e164
-        if number in busy or first_retry.get(number, reminder.id) < reminder.id:
+    claimed: list[Outgoing] = []
+    skipped: list[int] = []
+    deferred: dict[datetime, list[int]] = {}
+    course_parts: dict[int, str | None] = {}
+    for row in rows:
+        if row.to_e164 in busy or first_retry.get(row.to_e164, row.id) < row.id:
             result.held += 1
             continue
-        session = reminder.session
-        resident = reminder.resident if reminder.recipient == Recipient.RESIDENT else None
-        window = quiet.window_for(session.ward, reminder.channel, resident)
+        session = sessions[row.session_id]
+        own_hours = row.recipient == Recipient.RESIDENT
+        window = quiet.window_for(
+            session.ward, row.channel, (row.call_from, row.call_until) if own_hours else None
+        )
         allowed = quiet.next_allowed(now, window)
         if allowed >= session.starts_dt:
-            reminder.status = ReminderStatus.SKIPPED
-            reminder.last_error = OUTSIDE_HOURS
-            reminder.finished_dt = now
-            result.skipped += 1
+            skipped.append(row.id)
         elif allowed > now:
-            reminder.due_dt = allowed
-            result.deferred += 1
+            deferred.setdefault(allowed, []).append(row.id)
         else:
-            busy.add(reminder.to_e164)
-            claimed.append(
-                Outgoing(
-                    reminder.id,
-                    reminder.channel,
-                    reminder.to_e164,
-                    message_text(reminder, course_parts),
-                    session.sequence,
-                )  # fmt: skip
-            )
+            busy.add(row.to_e164)
+            text = message_text(session, row.channel, row.recipient, row.kind, role=row.role,
+                                place=row.place, course_parts=course_parts)  # fmt: skip
+            claimed.append(Outgoing(row.id, row.channel, row.to_e164, text, session.sequence))
+    if skipped:
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id.in_(skipped))
+            .values(status=ReminderStatus.SKIPPED, last_error=OUTSIDE_HOURS, finished_dt=now,
+                    updated_dt=now)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        result.skipped += len(skipped)
+    for allowed, ids in deferred.items():
+        db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.id.in_(ids))
+            .values(due_dt=allowed, updated_dt=now)
+            .execution_options(synchronize_session=False)
+        )
+        result.deferred += len(ids)
     _mark_sending(claimed, now)
     db.session.commit()
     return claimed, result
 
 
+def _per_row(column: sa.Column, by_id: dict[int, object]) -> sa.Case:
+    """Each row's own value for ``column``, by its id: a batch is one statement (run row by
+    row, the batch's writes were the dispatcher's longest waits on PostgreSQL)."""
+    return sa.case(
+        {row_id: sa.literal(value, column.type) for row_id, value in by_id.items()},
+        value=Reminder.id,
+    )
+
+
 def _mark_sending(claimed: list[Outgoing], now: datetime) -> None:
-    """Mark the claimed rows ``sending`` with their text, in one statement run for all
-    (an executemany: the unit of work would cost a tenth of the dispatcher's time)."""
+    """Mark the claimed rows ``sending`` with their text."""
     if not claimed:
         return
-    table = Reminder.__table__
+    texts = {message.reminder_id: message.body for message in claimed}
     db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("reminder_id"))
+        sa.update(Reminder)
+        .where(Reminder.id.in_(texts))
         .values(
             status=ReminderStatus.SENDING,
-            body=sa.bindparam("text"),
+            body=_per_row(Reminder.body, texts),
             lease_until=now + LEASE,
-            attempts=table.c.attempts + 1,
-        ),
-        [{"reminder_id": message.reminder_id, "text": message.body} for message in claimed],
+            attempts=Reminder.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -291,22 +332,22 @@ def _record(reminder_id: int, now: datetime, **values) -> bool:
 
 
 def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
-    """Mark a batch's successful sends in one statement run for all rows (an executemany)."""
+    """Mark a batch's successful sends, each with its provider's id."""
     if not sent:
         return
-    table = Reminder.__table__
+    sids = dict(sent)
     db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("reminder_id"), table.c.status == ReminderStatus.SENDING)
+        sa.update(Reminder)
+        .where(Reminder.id.in_(sids), Reminder.status == ReminderStatus.SENDING)
         .values(
             status=ReminderStatus.SENT,
-            provider_sid=sa.bindparam("sid"),
+            provider_sid=_per_row(Reminder.provider_sid, sids),
             sent_dt=now,
             failure_code=None,
             lease_until=None,
             updated_dt=now,
-        ),
-        [{"reminder_id": reminder_id, "sid": sid} for reminder_id, sid in sent],
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

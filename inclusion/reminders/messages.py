@@ -13,9 +13,10 @@ from flask import current_app, g
 
 from inclusion import clock
 from inclusion.extensions import db
-from inclusion.reminders.models import Reminder, ReminderText
+from inclusion.reminders.models import ReminderText
 from inclusion.reminders.wording import MESSAGES, fill
 from inclusion.residents.bookings import place_times
+from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
 #: One UCS-2 segment: a longer Japanese SMS is split, and some phones show it badly.
@@ -63,10 +64,9 @@ def words_in_use(ward: Ward, name: str) -> dict[str, str]:
     return {kind: own.get((name, kind), words) for kind, words in standard.items()}
 
 
-def arrival(reminder: Reminder) -> datetime:
-    """When the person is expected: a consultation's booked slot, else the session's start."""
-    place = reminder.booking.place if reminder.booking else None
-    return place_times(reminder.session, place)[0]
+def arrival(session: Session, place: int | None) -> datetime:
+    """When the person is expected: a consultation's booked ``place``, else the start."""
+    return place_times(session, place)[0]
 
 
 def short_day(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion import clock
 from inclusion.errors import RuleViolation
-from inclusion.residents.models import ReminderChannel, Resident
+from inclusion.residents.models import ReminderChannel
 from inclusion.wards.models import Ward
 
 Window = tuple[time, time]
@@ -38,15 +38,19 @@ def checked_window(
     return start, end
 
 
-def window_for(ward: Ward, channel: ReminderChannel, resident: Resident | None = None) -> Window:
-    """When a message may go out: the ward's hours (or the setting), narrowed by the resident."""
+def window_for(
+    ward: Ward, channel: ReminderChannel, call_hours: tuple[time | None, time | None] | None = None
+) -> Window:
+    """When a message may go out: the ward's hours (or the setting), narrowed for calls by
+    the resident's own ``call_hours`` (``call_from``, ``call_until``) when set."""
     if channel == ReminderChannel.SMS:
         start, end = current_app.config["REMINDER_SMS_HOURS"]
         return ward.sms_from or start, ward.sms_until or end
     start, end = current_app.config["REMINDER_CALL_HOURS"]
     start, end = ward.calls_from or start, ward.calls_until or end
-    if resident is not None and resident.call_from and resident.call_until:
-        narrowed = max(start, resident.call_from), min(end, resident.call_until)
+    own_from, own_until = call_hours or (None, None)
+    if own_from and own_until:
+        narrowed = max(start, own_from), min(end, own_until)
         # Empty if the ward's hours changed since the resident's were set: keep the ward's.
         if narrowed[0] < narrowed[1]:
             return narrowed

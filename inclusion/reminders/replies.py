@@ -152,7 +152,9 @@ def sms_answer(body: str) -> str | None:
 
 
 def _when(reminder: Reminder) -> str:
-    starts = messages.arrival(reminder)
+    starts = messages.arrival(
+        reminder.session, reminder.booking.place if reminder.booking else None
+    )
     return f"{messages.short_day(starts)} {clock.to_local(starts):%H:%M}"
 
 

@@ -79,6 +79,13 @@ def test_the_preview_follows_the_words_as_they_are_typed(client, staff):
     assert saved_texts() == []
 
 
+def said(reminder) -> str:
+    """What the dispatcher would send for ``reminder`` now."""
+    return dispatch.message_text(
+        reminder.session, reminder.channel, reminder.recipient, reminder.kind
+    )
+
+
 def test_a_saved_text_is_what_the_next_sms_says_in_that_ward_only(client, staff, shinagawa):
     ours, theirs = reminder_in(staff.ward), reminder_in(shinagawa)
     db.session.commit()
@@ -89,9 +96,9 @@ def test_a_saved_text_is_what_the_next_sms_says_in_that_ward_only(client, staff,
     audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.text"))
     assert audit.details == {"name": "sms_resident.txt", "kinds": ["two_days_before"]}
     messages.forget_ward_texts()
-    assert dispatch.message_text(ours).startswith("【渋谷区デジタル支援】")
-    assert "から区民会館でお待ちしています。03-3463-1211" in dispatch.message_text(ours)
-    assert dispatch.message_text(theirs).startswith("【品川区】")
+    assert said(ours).startswith("【渋谷区デジタル支援】")
+    assert "から区民会館でお待ちしています。03-3463-1211" in said(ours)
+    assert said(theirs).startswith("【品川区】")
     assert "区の独自の文面" in client.get("/manage/shibuya/reminders").get_data(as_text=True)
     # The same words again change nothing and log nothing.
     client.post(URL, data={"two_days_before": OWN, "morning": MORNING})
@@ -103,7 +110,7 @@ def test_a_saved_text_is_what_the_next_sms_says_in_that_ward_only(client, staff,
     client.post(f"{URL}/reset", data={"confirmed": "yes"})
     assert saved_texts() == []
     messages.forget_ward_texts()
-    assert dispatch.message_text(ours).startswith("【渋谷区】")
+    assert said(ours).startswith("【渋谷区】")
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reminder.text.reset"))
 
 
