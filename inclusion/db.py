@@ -114,6 +114,7 @@ def configure_engine(engine: sa.Engine) -> None:
     like a real database."""
     if engine.dialect.name != "sqlite":
         sa.event.listen(engine, "connect", _note_new)
+        sa.event.listen(engine, "connect", _plan_cursors_whole)
         sa.event.listen(engine, "checkout", _refuse_closed)
         return
 
@@ -144,6 +145,15 @@ _NEW = "inclusion_new"
 
 def _note_new(_dbapi_connection, record) -> None:
     record.info[_NEW] = True
+
+
+def _plan_cursors_whole(dbapi_connection, _record) -> None:
+    """Every result this app streams is read to its end (a calendar, an export): plan it
+    for all its rows, not for PostgreSQL's default first tenth. (A venue's calendar got a
+    fast-start plan that took 100 ms instead of 2.)"""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1")
+    dbapi_connection.commit()  # a SET in a transaction rolled back would be undone
 
 
 def _refuse_closed(dbapi_connection, record, _proxy) -> None:

@@ -21,7 +21,7 @@ from inclusion.sessions.models import SessionKind, SessionStatus, Topic
 from inclusion.volunteers.models import ShiftRole, ShiftStatus
 from inclusion.wards.services import find_ward
 from tests import factories
-from tests.conftest import log_in, own_database_app
+from tests.conftest import BACKENDS, log_in, own_database_app
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -163,6 +163,16 @@ def test_a_feed_goes_compressed_to_apps_that_take_it_under_the_same_etag(client,
         again = client.get("/w/shibuya/calendar.ics",
                            headers={"If-None-Match": kept, "Accept-Encoding": "gzip"})  # fmt: skip
         assert again.status_code == 304 and not again.get_data()
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b == "postgresql"], indirect=True)
+def test_streamed_results_are_planned_for_all_their_rows(app):
+    """A calendar is streamed and read to its end: PostgreSQL must not plan it for its
+    first tenth (a venue's calendar took a fast-start plan, 100 ms instead of 2)."""
+    with db.engines[None].engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
+        connection.rollback()  # what a pooled connection does: the setting outlives it
+        assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "1"
 
 
 def test_a_cancelled_session_stays_30_days_as_cancelled(client, lesson, users):
