@@ -119,6 +119,36 @@ def test_earliest_session_first(ward):
     assert row.session_id == sooner.id != later.id
 
 
+def test_due_rows_are_put_in_order_once_for_many_batches(ward, count_queries):
+    """A run orders the due rows once and takes them from the front, batch by batch; a row
+    another dispatcher took meanwhile is passed over, not sent twice."""
+    starts = {}
+    for number, hour in enumerate((14, 10, 12)):
+        session = factories.make_session(factories.make_venue(ward), starts_dt=at(THURSDAY, hour))
+        resident = factories.make_resident(ward, phones=(f"+8190123456{number:02d}",),
+                                           channel=ReminderChannel.SMS)  # fmt: skip
+        booked_before(session, resident)
+        starts[session.id] = hour
+    planning.plan(NOW)
+    db.session.commit()
+    moment = at(THURSDAY - timedelta(days=2), 10, 1)  # the three two-days-before are due
+
+    def hour_of(claimed) -> list[int]:
+        return [starts[db.session.get(Reminder, c.reminder_id).session_id] for c in claimed]
+
+    ahead: list[int] = []
+    first, _result = dispatch.claim(moment, 1, ahead)
+    assert hour_of(first) == [10] and len(ahead) == 2
+    taken = db.session.get(Reminder, ahead[0])  # the 12:00 class's, by another dispatcher
+    taken.status = ReminderStatus.SENDING
+    db.session.commit()
+    with count_queries() as statements:
+        second, _result = dispatch.claim(moment, 1, ahead)
+    assert hour_of(second) == [14] and ahead == []
+    assert not [s for s in statements if "ORDER BY sessions.starts_dt" in s]
+    assert dispatch.claim(moment, 1, ahead)[0] == []  # ordered again: nothing is left
+
+
 def test_the_dispatch_command_rehearses_a_morning(app, ward):
     plan_class(ward, at(THURSDAY, 10))
     runner = app.test_cli_runner()
