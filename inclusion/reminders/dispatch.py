@@ -157,26 +157,15 @@ def _due_in_order(now: datetime, count: int) -> list[int]:
     )
 
 
-def claim(
-    now: datetime, limit: int, ahead: list[int] | None = None
-) -> tuple[list[Outgoing], DispatchResult]:
-    """Take due rows for this dispatcher, earliest session first, and mark them ``sending``.
-
-    ``ahead`` holds the ids a run put in order before, taken from its front (and filled
-    again when empty): each is locked only while it is still due and no other dispatcher
-    has it."""
-    result = DispatchResult()
-    ahead = [] if ahead is None else ahead
-    chosen: list[int] = []
+def _lock_batch(now: datetime, limit: int, ahead: list[int]) -> list[int]:
+    """The next ``limit`` ids of ``ahead`` (filled again once when empty) that are still
+    due and that no other dispatcher holds, locked and in their order."""
     filled = False
-    while not chosen:
+    while ahead or not filled:
         if not ahead:
-            if filled:
-                break
             ahead.extend(_due_in_order(now, limit * LOOKAHEAD_BATCHES))
             filled = True
-            if not ahead:
-                break
+            continue
         taking = ahead[:limit]
         del ahead[:limit]
         order = {reminder_id: index for index, reminder_id in enumerate(taking)}
@@ -190,6 +179,19 @@ def claim(
             .with_for_update(skip_locked=True)
         )
         chosen = sorted(locked, key=order.__getitem__)
+        if chosen:
+            return chosen
+    return []
+
+
+def claim(
+    now: datetime, limit: int, ahead: list[int] | None = None
+) -> tuple[list[Outgoing], DispatchResult]:
+    """Take due rows for this dispatcher, earliest session first, and mark them ``sending``.
+
+    ``ahead`` holds the ids a run put in order before, taken from its front."""
+    result = DispatchResult()
+    chosen = _lock_batch(now, limit, [] if ahead is None else ahead)
     if not chosen:
         db.session.commit()
         return [], result
