@@ -141,12 +141,12 @@ def main() -> None:
             result = planning.plan(datetime.now(UTC))
             db.session.commit()
             planned_in = time.perf_counter() - began
-            if db.engine.dialect.name == "postgresql":
+            backend = db.engine.dialect.name
+            if backend == "postgresql":
                 # What autovacuum does within a minute of a million new rows: the sends are
                 # timed as they go day to day, not in the minute after the first plan.
                 db.session.execute(sa.text("ANALYZE reminders"))
                 db.session.commit()
-            backend = db.engine.dialect.name
             print(f"plan: {booked:,} bookings on {backend}: {result.planned:,} rows "
                   f"in {planned_in:.1f} s")  # fmt: skip
             # Keep only the first N due: the dispatch figure is for N sends.
