@@ -58,6 +58,10 @@ def init_app(app: Flask) -> None:
     # Its executor says "Running job" and "executed successfully" every few seconds; our
     # jobs log what they did, and failures still come as warnings and errors.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    # The twilio client writes ten lines of headers for every message it sends: a million
+    # reminders a day would be ten million lines (and half the sending's CPU); the
+    # dispatcher logs what it sent, and failures come back as errors.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     @app.before_request
     def give_request_id() -> None:

@@ -7,7 +7,9 @@ points at a PostgreSQL server, on PostgreSQL as well.
 from __future__ import annotations
 
 import contextvars
+import io
 import itertools
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -264,3 +266,13 @@ def make_key(users):
         return {"Authorization": f"Bearer {secret}"}
 
     return make
+
+
+@pytest.fixture
+def log_lines(app):
+    """What our handler writes, as text lines."""
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "inclusion", False))
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield lambda: buffer.getvalue().splitlines()
+    handler.setStream(previous)

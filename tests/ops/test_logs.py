@@ -1,8 +1,6 @@
 """Logs carry each request's id, come as JSON when asked, and never hold personal data."""
 
-import io
 import json
-import logging
 from datetime import time, timedelta
 
 import pytest
@@ -16,16 +14,6 @@ from inclusion.residents.models import Resident
 from tests import factories
 from tests.conftest import log_in
 from tests.residents.test_views import NEW_RESIDENT
-
-
-@pytest.fixture
-def log_lines(app):
-    """What our handler writes, as text lines."""
-    handler = next(h for h in logging.getLogger().handlers if getattr(h, "inclusion", False))
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    yield lambda: buffer.getvalue().splitlines()
-    handler.setStream(previous)
 
 
 def test_each_request_has_an_id_in_its_response_and_its_logs(client, log_lines, users):

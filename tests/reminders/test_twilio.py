@@ -52,6 +52,16 @@ def test_an_sms_goes_out_as_twilio_expects(ward, fake_twilio):
     assert posted.form["StatusCallback"] == f"{PUBLIC}/twilio/status/{sent.id}"
 
 
+def test_a_send_through_twilio_is_one_line_in_the_logs(ward, fake_twilio, log_lines):
+    """The twilio client logs each request's headers line by line: ten lines a message, a
+    million reminders a day. Only the dispatcher's own summary is written."""
+    plan_class(ward, at(THURSDAY, 10))
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).sent == 1
+    lines = log_lines()
+    assert [line for line in lines if "twilio.http_client" in line] == []
+    assert len([line for line in lines if "reminders dispatched" in line]) == 1
+
+
 def test_a_call_says_the_message_twice_in_japanese(client, ward, fake_twilio):
     plan_class(ward, at(THURSDAY, 7), channel=ReminderChannel.VOICE)
     # 07:00 sessions: the two-days call goes out within calling hours.
