@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import select
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, registry
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,31 @@ def lock_row(model: type, row_id: object) -> None:
     from inclusion.extensions import db  # extensions imports this module's Base
 
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+
+
+def texts_by_id(texts: Mapping[int, str | None]) -> sa.FromClause:
+    """``texts`` as rows (``id``, ``text``) an UPDATE ... FROM can join to by id: one
+    statement for a batch's own values, each passed as one parameter (PostgreSQL arrays,
+    SQLite JSON) rather than one or two a row, so building, parsing and planning it do not
+    grow with the batch."""
+    from inclusion.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return (
+            sa.func.unnest(
+                sa.cast(sa.bindparam(None, list(texts)), ARRAY(sa.BigInteger)),
+                sa.cast(sa.bindparam(None, list(texts.values())), ARRAY(sa.Text)),
+            )
+            .table_valued("id", "text")
+            .render_derived()
+        )
+    each = sa.func.json_each(sa.bindparam(None, json.dumps(list(texts.items())))).table_valued(
+        "value"
+    )
+    return sa.select(
+        sa.func.json_extract(each.c.value, "$[0]").label("id"),
+        sa.func.json_extract(each.c.value, "$[1]").label("text"),
+    ).subquery()
 
 
 def read_one(statement: sa.Executable, params: Mapping[str, object]) -> sa.Row | None:

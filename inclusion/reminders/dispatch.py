@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
+from inclusion.db import texts_by_id
 from inclusion.extensions import db
 from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
@@ -288,26 +289,17 @@ def claim(
     return claimed, result
 
 
-def _per_row(column: sa.Column, by_id: dict[int, object]) -> sa.Case:
-    """Each row's own value for ``column``, by its id: a batch is one statement (run row by
-    row, the batch's writes were the dispatcher's longest waits on PostgreSQL)."""
-    return sa.case(
-        {row_id: sa.literal(value, column.type) for row_id, value in by_id.items()},
-        value=Reminder.id,
-    )
-
-
 def _mark_sending(claimed: list[Outgoing], now: datetime) -> None:
     """Mark the claimed rows ``sending`` with their text."""
     if not claimed:
         return
-    texts = {message.reminder_id: message.body for message in claimed}
+    texts = texts_by_id({message.reminder_id: message.body for message in claimed})
     db.session.execute(
         sa.update(Reminder)
-        .where(Reminder.id.in_(texts))
+        .where(Reminder.id == texts.c.id)
         .values(
             status=ReminderStatus.SENDING,
-            body=_per_row(Reminder.body, texts),
+            body=texts.c.text,
             lease_until=now + LEASE,
             attempts=Reminder.attempts + 1,
         )
@@ -373,13 +365,13 @@ def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
     """Mark a batch's successful sends, each with its provider's id."""
     if not sent:
         return
-    sids = dict(sent)
+    sids = texts_by_id(dict(sent))
     db.session.execute(
         sa.update(Reminder)
-        .where(Reminder.id.in_(sids), Reminder.status == ReminderStatus.SENDING)
+        .where(Reminder.id == sids.c.id, Reminder.status == ReminderStatus.SENDING)
         .values(
             status=ReminderStatus.SENT,
-            provider_sid=_per_row(Reminder.provider_sid, sids),
+            provider_sid=sids.c.text,
             sent_dt=now,
             failure_code=None,
             lease_until=None,
@@ -472,7 +464,7 @@ class Sender:
 
     def __init__(self, channel: Channel, now: datetime, result: DispatchResult) -> None:
         self.channel, self.now, self.result = channel, now, result
-        self.pool = ThreadPoolExecutor(SENDERS)
+        self.pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="sender")
         self.in_flight: list[tuple[Outgoing, Future]] = []
         self.last_sent: dict[ReminderChannel, float] = {}
 
