@@ -25,7 +25,14 @@ from inclusion import clock
 from inclusion.caching.store import Entry, pieces, store
 from inclusion.extensions import db
 from inclusion.forms import plain_text
-from inclusion.sessions.models import Session, SessionKind, SessionStatus, SessionTopic, Topic
+from inclusion.sessions.models import (
+    MAX_SESSION_HOURS,
+    Session,
+    SessionKind,
+    SessionStatus,
+    SessionTopic,
+    Topic,
+)
 from inclusion.venues.models import Venue
 from inclusion.volunteers.models import Shift, ShiftRole, ShiftStatus
 from inclusion.wards.models import Ward
@@ -169,6 +176,7 @@ def _base(feed: Feed, now: datetime) -> sa.Select:
     query = query.where(
         Session.starts_dt < feed.range.end_dt,
         Session.ends_dt > feed.range.start_dt,
+        Session.starts_dt > feed.range.start_dt - timedelta(hours=MAX_SESSION_HOURS),
         sa.or_(
             Session.status != SessionStatus.CANCELLED,
             Session.cancelled_dt >= now - CANCELLED_KEPT,

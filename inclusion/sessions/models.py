@@ -181,6 +181,12 @@ class Series(db.Model):
         return f"<Series {self.id} {self.title}>"
 
 
+#: The longest a session lasts: every way of setting its times checks it, and a calendar
+#: reads only sessions starting this long before its range (an index range, not every past
+#: session of its venues).
+MAX_SESSION_HOURS = 8
+
+
 class Session(db.Model):
     """A class, consultation or salon at a venue at a time."""
 

@@ -25,6 +25,7 @@ from inclusion.extensions import db
 from inclusion.i18n import local_date
 from inclusion.residents.bookings import check_session_change
 from inclusion.sessions.models import (
+    MAX_SESSION_HOURS,
     HolidayRule,
     Level,
     Series,
@@ -38,7 +39,6 @@ from inclusion.venues.models import Venue
 
 log = logging.getLogger(__name__)
 
-MAX_SESSION_HOURS = 8
 SLOT_MINUTES = (15, 20, 30, 45, 60)
 #: Changes a calendar subscriber sees; any of them bumps ``sequence``.
 CALENDAR_FIELDS = frozenset(

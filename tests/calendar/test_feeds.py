@@ -17,7 +17,7 @@ from inclusion.calendar import services
 from inclusion.calendar.models import FeedKind
 from inclusion.extensions import db
 from inclusion.sessions import services as session_services
-from inclusion.sessions.models import SessionKind, SessionStatus, Topic
+from inclusion.sessions.models import MAX_SESSION_HOURS, SessionKind, SessionStatus, Topic
 from inclusion.volunteers.models import ShiftRole, ShiftStatus
 from inclusion.wards.services import find_ward
 from tests import factories
@@ -211,6 +211,19 @@ def test_the_range_can_be_chosen_within_limits(client, venue):
     today = clock.today()
     narrow = client.get(f"/w/shibuya/calendar.ics?from={today - timedelta(days=60)}&to={today}")
     assert {str(event["SUMMARY"]) for event in parse(narrow).events} == {"先月より前"}
+
+
+def test_a_session_under_way_when_the_range_begins_is_in_it(client, venue):
+    """The range is read from an index from the longest a session lasts before its start."""
+    first = clock.today() - timedelta(days=10)
+    start = clock.to_utc(first, time.min)
+    longest = timedelta(hours=MAX_SESSION_HOURS)
+    factories.make_session(venue, starts_dt=start - longest + timedelta(minutes=1),
+                           hours=MAX_SESSION_HOURS, title="夜通しの相談会")  # fmt: skip
+    factories.make_session(venue, starts_dt=start - timedelta(hours=2), hours=2, title="前日")
+    db.session.commit()
+    feed = client.get(f"/w/shibuya/calendar.ics?from={first}&to={clock.today()}")
+    assert {str(event["SUMMARY"]) for event in parse(feed).events} == {"夜通しの相談会"}
 
 
 @pytest.mark.parametrize(
