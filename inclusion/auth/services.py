@@ -199,15 +199,6 @@ def set_user_active(actor: User, user: User, is_active: bool) -> User:
     return user
 
 
-# A volunteer's wards in the same query, by plain left joins (volunteer-ward by its key):
-# the nested join that loading them eagerly makes had SQLite read the whole volunteer-ward
-# table on every request (12 ms at 20,000 volunteers), and a second query cost PostgreSQL
-# a round trip on every request.
-_WITH_WARDS = contains_eager(LoginSession.user).options(
-    contains_eager(User.volunteer_profile).contains_eager(VolunteerProfile.wards)
-)
-
-
 def load_user(user_id: str) -> User | None:
     """Find the user of a session cookie: only while its log-in is held on the server and
     younger than the limit."""
@@ -215,6 +206,10 @@ def load_user(user_id: str) -> User | None:
     if not id_part.isdigit() or not token:
         return None
     hours = current_app.config["LOGIN_SESSION_HOURS"]
+    # A volunteer's wards come in the same query (every page asks for them: their versions
+    # key the kept pages), by plain left joins, volunteer-ward by its key. Loaded eagerly,
+    # their nested join had SQLite read the whole volunteer-ward table on every request (12
+    # ms at 20,000 volunteers); a second query cost PostgreSQL a round trip on each.
     login = (
         db.session.execute(
             sa.select(LoginSession)
@@ -227,9 +222,11 @@ def load_user(user_id: str) -> User | None:
                 LoginSession.user_id == int(id_part),
                 LoginSession.created_dt >= utcnow() - timedelta(hours=hours),
             )
-            # A volunteer's wards at once: every page asks for them (their versions key
-            # the kept pages), and this runs on every request.
-            .options(_WITH_WARDS)
+            .options(
+                contains_eager(LoginSession.user)
+                .contains_eager(User.volunteer_profile)
+                .contains_eager(VolunteerProfile.wards)
+            )
             .order_by(Ward.code)
         )
         .unique()
