@@ -233,6 +233,45 @@ def count_queries(app: Flask):
 
 
 @pytest.fixture
+def query_plans(app: Flask):
+    """``with query_plans("UPDATE") as plans:`` gives, once the block is over, each statement
+    run inside it that starts so, with the steps its database plans for it: SQLite's
+    EXPLAIN QUERY PLAN, or PostgreSQL's EXPLAIN with sequential scans priced out (so one
+    remains only where no index serves)."""
+
+    @contextmanager
+    def capture(starting: str) -> Iterator[list[tuple[str, list[str]]]]:
+        ran: list[tuple[str, object]] = []
+
+        def record(_conn, _cursor, statement, parameters, *_args) -> None:
+            if statement.lstrip().upper().startswith(starting):
+                ran.append((statement, parameters))
+
+        engine = db.engines[None].engine
+        plans: list[tuple[str, list[str]]] = []
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield plans
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        connection = db.session.connection().connection.driver_connection
+        sqlite = engine.dialect.name == "sqlite"
+        if not sqlite:
+            connection.execute("SET LOCAL enable_seqscan = off")
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        for statement, parameters in ran:
+            steps = connection.execute(explain + statement, parameters)
+            plans.append((statement, [str(step[-1]) for step in steps]))
+
+    return capture
+
+
+def table_scans(plan: list[str]) -> list[str]:
+    """The steps of a plan from ``query_plans`` that read a whole table."""
+    return [step for step in plan if step.startswith("SCAN") or "Seq Scan" in step]
+
+
+@pytest.fixture
 def constant_queries(count_queries):
     """Assert a page runs as many queries with many rows as with few."""
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
-from inclusion.db import texts_by_id
+from inclusion.db import likely, texts_by_id
 from inclusion.extensions import db
 from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
@@ -368,7 +368,9 @@ def _record_sent(sent: list[tuple[int, str | None]], now: datetime) -> None:
     sids = texts_by_id(dict(sent))
     db.session.execute(
         sa.update(Reminder)
-        .where(Reminder.id == sids.c.id, Reminder.status == ReminderStatus.SENDING)
+        # Found by id from the values, not among every row ``sending`` by the status index
+        # (on SQLite each of those then looked through all the values: 28 ms a batch).
+        .where(Reminder.id == sids.c.id, likely(Reminder.status == ReminderStatus.SENDING))
         .values(
             status=ReminderStatus.SENT,
             provider_sid=sids.c.text,

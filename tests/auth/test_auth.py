@@ -7,7 +7,7 @@ from inclusion.auth import services
 from inclusion.auth.models import LoginSession, Role, User
 from inclusion.extensions import db
 from tests import factories
-from tests.conftest import log_in
+from tests.conftest import log_in, table_scans
 
 
 def actions() -> list[str]:
@@ -396,7 +396,9 @@ def test_a_hash_made_the_old_way_is_made_again_at_log_in(app, client, users):
     assert log_in(client, staff).status_code == 302
 
 
-def test_the_person_of_each_request_is_found_by_index_alone(app, users, shibuya, shinagawa):
+def test_the_person_of_each_request_is_found_by_index_alone(
+    app, users, shibuya, shinagawa, query_plans
+):
     """Every request loads its log-in, person and (for a volunteer) wards in one statement,
     answerable from indexes, or it reads a whole table at every page (it read the
     volunteer-ward table once, 12 ms at national scale on SQLite)."""
@@ -406,27 +408,10 @@ def test_the_person_of_each_request_is_found_by_index_alone(app, users, shibuya,
     token = db.session.scalar(
         sa.select(LoginSession.token).where(LoginSession.user_id == volunteer.id)
     )
-    ran: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, *_args) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            ran.append((statement, parameters))
-
     db.session.expunge_all()
-    engine = db.engines[None].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with query_plans("SELECT") as plans:
         found = services.load_user(f"{volunteer.id}:{token}")
         assert {ward.slug for ward in found.volunteer_profile.wards} == {"shibuya", "shinagawa"}
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    assert len(ran) == 1, ran
-    connection = db.session.connection().connection.driver_connection
-    sqlite = engine.dialect.name == "sqlite"
-    if not sqlite:  # with sequential scans priced out, one remains only where no index serves
-        connection.execute("SET LOCAL enable_seqscan = off")
-    for statement, parameters in ran:
-        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
-        plan = [str(row[-1]) for row in connection.execute(explain + statement, parameters)]
-        scans = [step for step in plan if step.startswith("SCAN") or "Seq Scan" in step]
-        assert not scans, (statement, plan)
+    assert len(plans) == 1, plans
+    for statement, plan in plans:
+        assert not table_scans(plan), (statement, plan)

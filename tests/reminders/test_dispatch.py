@@ -13,6 +13,7 @@ from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.residents.models import ReminderChannel
 from inclusion.sessions.models import SessionKind
 from tests import factories
+from tests.conftest import table_scans
 from tests.reminders.test_planning import NOW, THURSDAY, at, booked_before
 
 
@@ -195,3 +196,20 @@ def test_a_consultation_reminder_gives_the_resident_s_own_slot(ward):
     )
     assert sms.startswith("【渋谷区】12/10(木)14:00 ") and "13:00" not in sms
     assert "午後2時半から" in call and "午後1時" not in call
+
+
+def test_a_batch_is_marked_sent_by_the_ids_it_sent(ward, query_plans, backend):
+    """The ``sent`` mark finds each row by its id among the batch's values, not every row
+    still ``sending`` by the status index (on SQLite each of those then looked through all
+    the values: 28 ms a batch of 100, a third of the dispatcher's database time).
+    PostgreSQL chooses by its statistics and keeps the values in memory: no table scan."""
+    plan_class(ward, at(THURSDAY, 10))
+    with query_plans("UPDATE") as plans:
+        assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1)).sent == 1
+    marks = [plan for statement, plan in plans if "provider_sid" in statement]
+    assert marks
+    for plan in marks:
+        reminders = [step for step in plan if "reminders" in step]
+        assert reminders and not table_scans(reminders), plan
+        if backend == "sqlite":
+            assert not any("ix_reminders_status" in step for step in reminders), plan
