@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -45,6 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, commands: bool = Tr
     register_extensions(app)
     register_blueprints(app)
     register_listeners()
+    # Every model is imported by now: set up their relationships here, not in the first
+    # query of each worker (a backref such as User.volunteer_profile exists only then).
+    sa.orm.configure_mappers()
     if commands:
         register_cli(app)
     return app
