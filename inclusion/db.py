@@ -163,6 +163,8 @@ def configure_engine(engine: sa.Engine) -> None:
         sa.event.listen(engine, "connect", _note_new)
         sa.event.listen(engine, "connect", _plan_cursors_whole)
         sa.event.listen(engine, "checkout", _refuse_closed)
+        sa.event.listen(engine, "begin", _reads_alone)
+        sa.event.listen(engine, "checkin", _transactions_again)
         return
 
     @sa.event.listens_for(engine, "connect")
@@ -192,6 +194,30 @@ _NEW = "inclusion_new"
 
 def _note_new(_dbapi_connection, record) -> None:
     record.info[_NEW] = True
+
+
+#: Marks a connection lent to a web request that only reads (see ``_reads_alone``).
+_READS_ALONE = "inclusion_reads_alone"
+
+
+def _reads_alone(connection: sa.Connection) -> None:
+    """A web request that only reads runs each statement on its own on PostgreSQL, as
+    SQLite's reads do outside a write: no BEGIN and no ROLLBACK around it (two round trips
+    of three for a kept page), and the statements psycopg has prepared are kept, where a
+    ROLLBACK would discard them and each log-in's join be planned anew."""
+    if _may_write():
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit or dbapi_connection.info.transaction_status:
+        return  # already on its own, or inside a transaction begun outside (a test's)
+    dbapi_connection.autocommit = True
+    connection.connection.info[_READS_ALONE] = True
+
+
+def _transactions_again(dbapi_connection, record) -> None:
+    """A connection back from a reading request begins transactions again."""
+    if record.info.pop(_READS_ALONE, False) and dbapi_connection is not None:
+        dbapi_connection.autocommit = False
 
 
 def _plan_cursors_whole(dbapi_connection, _record) -> None:
