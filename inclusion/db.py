@@ -164,6 +164,7 @@ def configure_engine(engine: sa.Engine) -> None:
         sa.event.listen(engine, "connect", _plan_cursors_whole)
         sa.event.listen(engine, "checkout", _refuse_closed)
         sa.event.listen(engine, "begin", _reads_alone)
+        sa.event.listen(engine, "before_cursor_execute", _transaction_when_needed)
         sa.event.listen(engine, "checkin", _transactions_again)
         return
 
@@ -204,7 +205,8 @@ def _reads_alone(connection: sa.Connection) -> None:
     """A web request that only reads runs each statement on its own on PostgreSQL, as
     SQLite's reads do outside a write: no BEGIN and no ROLLBACK around it (two round trips
     of three for a kept page), and the statements psycopg has prepared are kept, where a
-    ROLLBACK would discard them and each log-in's join be planned anew."""
+    ROLLBACK would discard them and each log-in's join be planned anew. A statement that
+    needs a transaction begins one (``_transaction_when_needed``)."""
     if _may_write():
         return
     dbapi_connection = connection.connection.dbapi_connection
@@ -212,6 +214,22 @@ def _reads_alone(connection: sa.Connection) -> None:
         return  # already on its own, or inside a transaction begun outside (a test's)
     dbapi_connection.autocommit = True
     connection.connection.info[_READS_ALONE] = True
+
+
+def _transaction_when_needed(connection, _cursor, statement, _parameters, context, _many):
+    """A reading request's statement that needs a transaction begins one, which holds the
+    rest of the request: a write or savepoint (a preview made and rolled back), a row lock,
+    or a result streamed through a server-side cursor (PostgreSQL declares its cursors only
+    in a transaction)."""
+    if not connection.connection.info.get(_READS_ALONE):
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.autocommit:
+        return
+    streams = context is not None and context.execution_options.get("stream_results")
+    if statement.startswith("SELECT") and " FOR " not in statement and not streams:
+        return
+    dbapi_connection.autocommit = False
 
 
 def _transactions_again(dbapi_connection, record) -> None:

@@ -11,14 +11,34 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+from inclusion.db import lock_row
 from inclusion.extensions import db
+from inclusion.venues.models import Venue
+from inclusion.wards.models import Ward
 from tests import factories
 from tests.conftest import own_database_app, ready_ward
+
+
+def try_out_a_venue() -> str:
+    """A GET that reads, then tries changes in a savepoint and under a row lock and keeps
+    none of them, as a preview of what a confirmation would create does."""
+    ward = db.session.scalar(sa.select(Ward).where(Ward.slug == "shibuya"))
+    with db.session.begin_nested() as savepoint:
+        factories.make_venue(ward)
+        savepoint.rollback()
+    lock_row(Ward, ward.id)
+    factories.make_venue(ward)
+    return "tried"
+
+
+def venues() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Venue))
 
 
 @pytest.fixture(scope="module")
 def volunteer_app(backend, tmp_path_factory):
     with own_database_app(backend, tmp_path_factory) as app:
+        app.add_url_rule("/try-out", view_func=try_out_a_venue)
         with app.app_context():
             volunteer = factories.make_volunteer(ready_ward("shibuya", "03-3463-1873"))
             db.session.commit()
@@ -82,3 +102,39 @@ def test_a_read_holds_no_transaction_open_and_a_write_is_one(volunteer_app, back
             ).scalars()
             assert any("FROM login_sessions" in statement for statement in prepared)
         db.session.rollback()
+
+
+def test_a_reading_request_streams_a_calendar_in_a_transaction(volunteer_app, backend):
+    """A calendar is read through a server-side cursor, which PostgreSQL declares only in
+    a transaction: the read that otherwise runs each statement on its own begins one."""
+    with volunteer_app.app_context():
+        ward = db.session.scalar(sa.select(Ward).where(Ward.slug == "shibuya"))
+        factories.make_session(factories.make_venue(ward))
+        db.session.commit()
+    client = volunteer_app.test_client()
+    with statements(volunteer_app) as reading:
+        answer = client.get("/w/shibuya/calendar.ics")
+    assert answer.status_code == 200 and b"BEGIN:VEVENT" in answer.data
+    if backend == "postgresql":  # the statements before it still ran on their own
+        assert not reading[0][1] and reading[-1][1], reading
+    with volunteer_app.app_context():
+        connection = db.session.connection()
+        connection.execute(sa.text("SELECT 1"))
+        assert in_transaction(connection.connection.dbapi_connection)
+        db.session.rollback()
+
+
+def test_a_reading_request_that_tries_changes_does_so_in_a_transaction(volunteer_app, backend):
+    """What a GET writes, in a savepoint or not, is in a transaction that begins with it
+    and is rolled back with the request: nothing stays."""
+    with volunteer_app.app_context():
+        before = venues()
+    with statements(volunteer_app) as trying:
+        answer = volunteer_app.test_client().get("/try-out")
+    assert answer.status_code == 200, answer.data
+    writes = [held for statement, held in trying if statement.startswith(("INSERT", "SAVE"))]
+    assert writes and all(writes), trying
+    if backend == "postgresql":
+        assert not trying[0][1], trying  # the read before them ran on its own
+    with volunteer_app.app_context():
+        assert venues() == before
