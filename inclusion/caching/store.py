@@ -51,9 +51,13 @@ class Entry:
     expires: float
     #: The body as it is, while small.
     plain: bytes | None = None
+    #: Which version of a thing kept under one key it holds (a calendar's ETag).
+    version: str = ""
 
     @classmethod
-    def of(cls, parts: Iterable[bytes], content_type: str, expires: float) -> Entry:
+    def of(
+        cls, parts: Iterable[bytes], content_type: str, expires: float, version: str = ""
+    ) -> Entry:
         """An entry of the body made of ``parts``, compressed as they come: a large body
         is never whole in memory."""
         # Level 1, as nginx's default: a 10,000-event calendar compresses in a third of
@@ -69,7 +73,7 @@ class Entry:
                     plain = None
         packed.append(packer.flush())
         whole = b"".join(plain) if plain is not None else None
-        return cls(b"".join(packed), content_type, expires, whole)
+        return cls(b"".join(packed), content_type, expires, whole, version)
 
     @property
     def body(self) -> bytes:
@@ -120,17 +124,23 @@ class Store:
             return None
 
     def get_or_build(
-        self, key: str, build: Callable[[], Iterable[bytes]], content_type: str, seconds: int
+        self,
+        key: str,
+        build: Callable[[], Iterable[bytes]],
+        content_type: str,
+        seconds: int,
+        version: str = "",
     ) -> Entry:
-        """The entry of the body ``build`` makes in parts, built by one caller while the
-        others wait for it."""
+        """The entry of ``version`` of the body ``build`` makes in parts, built by one
+        caller while the others wait for it. It takes the place of the version kept
+        before: a calendar changed often does not fill the store with its past."""
         entry = self.get(key)
-        if entry is None:
+        if entry is None or entry.version != version:
             with self.building(key):
                 entry = self.get(key)
-                if entry is None:
+                if entry is None or entry.version != version:
                     BUILDS.labels(key.partition(":")[0]).inc()
-                    entry = Entry.of(build(), content_type, time.time() + seconds)
+                    entry = Entry.of(build(), content_type, time.time() + seconds, version)
                     self.put(key, entry)
         return entry
 

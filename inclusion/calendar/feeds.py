@@ -215,16 +215,16 @@ def fingerprint(feed: Feed, now: datetime) -> tuple[str, datetime | None]:
     count, *times = db.session.execute(base.with_only_columns(live, *newest)).one()
     changed = [_aware(moment) for moment in times if moment is not None]
     last_modified = max(changed) if changed else None
-    urls = public_urls()  # the events' links: a feed asked on another host differs
-    parts = (
-        FORMAT,
-        feed,
-        clock.today(),
-        count,
-        last_modified,
-        (urls.url_scheme, urls.server_name, urls.script_name),
-    )
+    parts = (identity(feed), clock.today(), count, last_modified)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32], last_modified
+
+
+def identity(feed: Feed) -> str:
+    """The feed whatever its version: what it holds and the host its links name (a feed
+    asked on another host differs)."""
+    urls = public_urls()
+    parts = (FORMAT, feed, (urls.url_scheme, urls.server_name, urls.script_name))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -313,12 +313,14 @@ class ContentLines:
 
 
 def cached_build(feed: Feed, etag: str, now: datetime) -> Entry:
-    """The feed as it is at ``etag``: from the cache, or built once while others wait."""
+    """The feed as it is at ``etag``: from the cache, or built once while others wait,
+    in the place of the version before."""
     return store().get_or_build(
-        f"feed:{etag}",
+        f"feed:{identity(feed)}",
         lambda: _build_from_rows(feed, now),
         CALENDAR_TYPE,
         current_app.config["CACHE_DEFAULT_TIMEOUT"],
+        version=etag,
     )
 
 

@@ -57,3 +57,19 @@ def test_a_large_body_is_kept_compressed_only():
     assert len(large.gzipped) < len(event) * count / 10
     small = Entry.of([event, event], "text/calendar", time.time() + 60)
     assert small.plain == event * 2 and gzip.decompress(small.gzipped) == small.plain
+
+
+def test_a_new_version_takes_the_place_of_the_one_before():
+    """A calendar changed five times is kept once: its past versions do not push the
+    other pages out of the store."""
+    kept = Store(max_bytes=10_000, shared=None)
+    kept.put("page:other", entry(3_000))
+    builds = []
+    for version in ("v1", "v1", "v2", "v3", "v4", "v5", "v5"):
+        made = kept.get_or_build(
+            "feed:x", lambda v=version: builds.append(v) or [v.encode() + os.urandom(3_000)],
+            "text/calendar", 60, version=version,
+        )  # fmt: skip
+        assert made.version == version and made.body.startswith(version.encode())
+    assert builds == ["v1", "v2", "v3", "v4", "v5"]
+    assert kept.get("page:other") is not None
