@@ -269,3 +269,42 @@ def test_counters_and_readers_at_once_store_one_snapshot_never_seen_half_written
         assert cells == 2  # April in each of the two wards, once
         stored = services.stored_figures({key})[key]
         assert stored.counted_dt == max(moments) and stored.value() == 5  # the latest count
+
+
+@pytest.mark.xdist_group("heavy")
+def test_threads_asking_for_the_same_figures_at_once_read_their_cells_once(busy_app):
+    """One thread reads a snapshot's cells; the others asking at that moment wait and take
+    what it read (each reading them held a copy each: +24 MiB a worker of four threads)."""
+    year = busy_app.config["busy_year"]
+    with busy_app.app_context():
+        keys = services.snapshot_keys(year)
+        services.refresh_figures(keys)
+        engine = db.engine
+    busy_app.extensions.pop("figure_snapshots", None)  # this process has read none yet
+    barrier = threading.Barrier(READERS)
+    reads: list[str] = []
+    values: list[float | None] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if "FROM figure_cells" in statement:
+            reads.append(statement)
+
+    def read() -> None:
+        with busy_app.app_context():
+            barrier.wait(timeout=30)
+            with begin_as(writer=False):
+                found = services.stored_figures(keys)
+                values.append(found[(Metric.CONSULTATIONS_HELD, year, year)].value())
+                db.session.commit()
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        threads = [threading.Thread(target=read) for _ in range(READERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert values == [5] * READERS
+    assert len(reads) == 1, reads
