@@ -245,8 +245,12 @@ def stale() -> sa.ColumnElement[bool]:
     shift = sa.select(Shift.id).where(
         Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
     )
-    own_number = sa.select(ResidentPhone.id).where(
-        ResidentPhone.resident_id == Resident.id, ResidentPhone.e164 == Reminder.to_e164
+    # Correlated to the row asked about, two levels up (left to itself, SQLAlchemy read
+    # ``reminders`` anew here: any message to one of her numbers made the old one "hers").
+    own_number = (
+        sa.select(ResidentPhone.id)
+        .where(ResidentPhone.resident_id == Resident.id, ResidentPhone.e164 == Reminder.to_e164)
+        .correlate_except(ResidentPhone)
     )
     stopped = sa.select(Resident.id).where(
         Resident.id == Reminder.resident_id,

@@ -383,15 +383,22 @@ def test_a_new_number_takes_the_waiting_messages_and_the_old_one_gets_none(ward,
 
 
 def test_a_row_claimed_before_the_number_changed_does_not_go_to_the_old_one(ward, users):
+    """Even when another of her messages now waits for the new number: the old number is
+    checked against her own numbers, not against any message's."""
     booking = reminded(ward, kana="ヤマダ")
     claimed = factories.make_reminder(booking, status=ReminderStatus.SENDING, to_e164=MOBILE,
                                       channel=ReminderChannel.SMS, kind="morning")  # fmt: skip
+    waiting = factories.make_reminder(
+        booking, status=ReminderStatus.PENDING, to_e164=MOBILE, channel=ReminderChannel.SMS,
+        kind="two_days_before",
+    )  # fmt: skip
     draft = resident_services.ResidentDraft.of(booking.resident)
     resident_services.update_resident(
         users["ward_staff"], booking.resident, dataclasses.replace(draft, phones=["080-1111-2222"])
     )
     result = dispatch.DispatchResult()
     outgoing = [dispatch.Outgoing(claimed.id, claimed.channel, MOBILE, "本文", 0)]
+    assert waiting.to_e164 == "+818011112222"
     assert dispatch.wanted(outgoing, clock.now(), result) == [] and result.cancelled == 1
     assert claimed.status == ReminderStatus.CANCELLED
 
