@@ -307,11 +307,14 @@ def stored_figures(keys: set[SnapshotKey], ward: Ward | None = None) -> dict[Sna
 
     current = _snapshots(keys)
     found = {key: kept(*snapshot) for key, snapshot in current.items()}
-    if all(found.values()):
+    missing = [key for key, figures in found.items() if figures is None]
+    if not missing:
         return found
     with _READING_CELLS:
         reading: dict[int, Figures] = {}
-        for key, (snapshot_id, computed_dt) in current.items():
+        for key in missing:
+            snapshot_id, computed_dt = current[key]
+            # Another thread may have read them while this one waited.
             found[key] = kept(snapshot_id, computed_dt)
             if found[key] is None:
                 found[key] = reading[snapshot_id] = Figures(key[0], counted_dt=computed_dt)
