@@ -6,7 +6,7 @@ import enum
 import json
 import logging
 import select
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -83,14 +83,27 @@ def lock_row(model: type, row_id: object) -> None:
     db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
 
 
+def _on_postgresql() -> bool:
+    from inclusion.extensions import db
+
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column: sa.ColumnElement, values: Iterable[object]) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as one array parameter, so the statement reads
+    the same for any batch: psycopg then prepares it and PostgreSQL plans it once, where a
+    hundred parameters had it converted and planned anew at each execution."""
+    if _on_postgresql():
+        return column == sa.any_(sa.cast(sa.bindparam(None, list(values)), ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 def texts_by_id(texts: Mapping[int, str | None]) -> sa.FromClause:
     """``texts`` as rows (``id``, ``text``) an UPDATE ... FROM can join to by id: one
     statement for a batch's own values, each passed as one parameter (PostgreSQL arrays,
     SQLite JSON) rather than one or two a row, so building, parsing and planning it do not
     grow with the batch."""
-    from inclusion.extensions import db
-
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql():
         return (
             sa.func.unnest(
                 sa.cast(sa.bindparam(None, list(texts)), ARRAY(sa.BigInteger)),

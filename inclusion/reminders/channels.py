@@ -150,13 +150,26 @@ def _settle_environment(session: requests.Session, url: str) -> None:
     session.trust_env = False
 
 
+class _HttpClient(TwilioHttpClient):
+    """Twilio's HTTP client, writing its log lines only when they are kept: it formats every
+    request's and response's lines (the headers too) before the logger drops them."""
+
+    def log_request(self, kwargs: dict) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            super().log_request(kwargs)
+
+    def log_response(self, status_code: int, response: requests.Response) -> None:
+        if self.logger.isEnabledFor(logging.INFO):
+            super().log_response(status_code, response)
+
+
 class TwilioChannel:
     """SMS and calls through Twilio's REST API, with a timeout (the client has none by default)."""
 
     name = "twilio"
 
     def __init__(self, config) -> None:
-        http_client = TwilioHttpClient(timeout=config["TWILIO_TIMEOUT_SECONDS"])
+        http_client = _HttpClient(timeout=config["TWILIO_TIMEOUT_SECONDS"])
         _settle_environment(http_client.session, config["TWILIO_API_BASE_URL"] or TWILIO_API)
         # Region and edge rename Twilio's own host; a base URL given instead (a proxy, the
         # test fake) is used as it is.

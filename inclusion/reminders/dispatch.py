@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from inclusion.audit.services import record_event
 from inclusion.courses.services import course_part
-from inclusion.db import likely, texts_by_id
+from inclusion.db import among, likely, texts_by_id
 from inclusion.extensions import db
 from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
@@ -96,7 +96,7 @@ def expire_leases(now: datetime) -> list[int]:
     if ids:
         db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.id.in_(ids), Reminder.status == ReminderStatus.SENDING)
+            .where(among(Reminder.id, ids), Reminder.status == ReminderStatus.SENDING)
             .values(
                 status=ReminderStatus.UNKNOWN,
                 last_error=SENDER_STOPPED,
@@ -173,7 +173,7 @@ def _lock_batch(now: datetime, limit: int, ahead: list[int]) -> list[int]:
         locked = db.session.scalars(
             sa.select(Reminder.id)
             .where(
-                Reminder.id.in_(taking),
+                among(Reminder.id, taking),
                 Reminder.status == ReminderStatus.PENDING,
                 Reminder.due_dt <= now,
             )
@@ -205,7 +205,7 @@ def claim(
         .outerjoin(Booking, Booking.id == Reminder.booking_id)
         .outerjoin(Shift, Shift.id == Reminder.shift_id)
         .outerjoin(Resident, Resident.id == Reminder.resident_id)
-        .where(Reminder.id.in_(chosen))
+        .where(among(Reminder.id, chosen))
     ).all()  # fmt: skip
     position = {reminder_id: index for index, reminder_id in enumerate(chosen)}
     rows.sort(key=lambda row: position[row.id])
@@ -213,7 +213,7 @@ def claim(
         session.id: session
         for session in db.session.scalars(
             sa.select(Session)
-            .where(Session.id.in_({row.session_id for row in rows}))
+            .where(among(Session.id, {row.session_id for row in rows}))
             .options(
                 joinedload(Session.venue),
                 joinedload(Session.ward),
@@ -228,7 +228,7 @@ def claim(
     busy = set(
         db.session.scalars(
             sa.select(Reminder.to_e164).where(
-                Reminder.status == ReminderStatus.SENDING, Reminder.to_e164.in_(numbers)
+                Reminder.status == ReminderStatus.SENDING, among(Reminder.to_e164, numbers)
             )
         )
     )
@@ -239,7 +239,7 @@ def claim(
             .where(
                 Reminder.status == ReminderStatus.PENDING,
                 Reminder.attempts > 0,
-                Reminder.to_e164.in_(numbers),
+                among(Reminder.to_e164, numbers),
             )
             .group_by(Reminder.to_e164)
         ).all()
@@ -248,6 +248,7 @@ def claim(
     skipped: list[int] = []
     deferred: dict[datetime, list[int]] = {}
     course_parts: dict[int, str | None] = {}
+    written: dict[tuple, str] = {}
     for row in rows:
         if row.to_e164 in busy or first_retry.get(row.to_e164, row.id) < row.id:
             result.held += 1
@@ -264,13 +265,20 @@ def claim(
             deferred.setdefault(allowed, []).append(row.id)
         else:
             busy.add(row.to_e164)
-            text = message_text(session, row.channel, row.recipient, row.kind, role=row.role,
-                                place=row.place, course_parts=course_parts)  # fmt: skip
-            claimed.append(Outgoing(row.id, row.channel, row.to_e164, text, session.sequence))
+            # A class's residents are told the same: written once for them all.
+            says = (row.session_id, row.channel, row.recipient, row.kind, row.role,
+                    messages.arrival(session, row.place))  # fmt: skip
+            if says not in written:
+                written[says] = message_text(session, row.channel, row.recipient, row.kind,
+                                             role=row.role, place=row.place,
+                                             course_parts=course_parts)  # fmt: skip
+            claimed.append(
+                Outgoing(row.id, row.channel, row.to_e164, written[says], session.sequence)
+            )
     if skipped:
         db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.id.in_(skipped))
+            .where(among(Reminder.id, skipped))
             .values(status=ReminderStatus.SKIPPED, last_error=OUTSIDE_HOURS, finished_dt=now,
                     updated_dt=now)
             .execution_options(synchronize_session=False)
@@ -279,7 +287,7 @@ def claim(
     for allowed, ids in deferred.items():
         db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.id.in_(ids))
+            .where(among(Reminder.id, ids))
             .values(due_dt=allowed, updated_dt=now)
             .execution_options(synchronize_session=False)
         )
@@ -317,31 +325,35 @@ def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> li
     if not claimed:
         return []
     written_for = {message.reminder_id: message.session_sequence for message in claimed}
-    sending = [Reminder.id.in_(written_for), Reminder.status == ReminderStatus.SENDING]
-    result.cancelled += db.session.execute(
-        sa.update(Reminder)
-        .where(*sending, planning.stale())
-        .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
-                updated_dt=now, last_error=NOT_WANTED)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount  # fmt: skip
+    # One read tells which rows are still ours, stale, or written for an older time (the
+    # session under another name: stale() asks about ``sessions`` of its own).
+    session = aliased(Session)
     still = db.session.execute(
-        sa.select(Reminder.id, Session.sequence)
-        .join(Session, Session.id == Reminder.session_id)
-        .where(*sending)
+        sa.select(Reminder.id, session.sequence, planning.stale().label("stale"))
+        .join(session, session.id == Reminder.session_id)
+        .where(among(Reminder.id, written_for), Reminder.status == ReminderStatus.SENDING)
     ).all()
-    moved = [row.id for row in still if row.sequence != written_for[row.id]]
+    stale = [row.id for row in still if row.stale]
+    if stale:
+        result.cancelled += db.session.execute(
+            sa.update(Reminder)
+            .where(among(Reminder.id, stale), Reminder.status == ReminderStatus.SENDING)
+            .values(status=ReminderStatus.CANCELLED, lease_until=None, finished_dt=now,
+                    updated_dt=now, last_error=NOT_WANTED)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # fmt: skip
+    moved = [row.id for row in still if not row.stale and row.sequence != written_for[row.id]]
     if moved:
         db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.id.in_(moved), Reminder.status == ReminderStatus.SENDING)
+            .where(among(Reminder.id, moved), Reminder.status == ReminderStatus.SENDING)
             .values(status=ReminderStatus.PENDING, lease_until=None, body="",
                     attempts=Reminder.attempts - 1, updated_dt=now)
-            .execution_options(synchronize_session="fetch")
+            .execution_options(synchronize_session=False)
         )  # fmt: skip
         result.rewritten += len(moved)
     db.session.commit()
-    go = {row.id for row in still} - set(moved)
+    go = {row.id for row in still} - set(stale) - set(moved)
     return [message for message in claimed if message.reminder_id in go]
 
 

@@ -213,3 +213,34 @@ def test_a_batch_is_marked_sent_by_the_ids_it_sent(ward, query_plans, backend):
         assert reminders and not table_scans(reminders), plan
         if backend == "sqlite":
             assert not any("ix_reminders_status" in step for step in reminders), plan
+
+
+def test_a_batch_is_one_parameter_on_postgresql(ward, backend):
+    """On PostgreSQL a batch's ids go as one array: each statement reads the same for any
+    batch, so psycopg prepares it and PostgreSQL plans it once (a hundred parameters had it
+    converted and planned anew each time). SQLite's planner is given the list itself."""
+    session = factories.make_session(factories.make_venue(ward), starts_dt=at(THURSDAY, 10))
+    session.capacity = 20
+    for number in range(20):
+        resident = factories.make_resident(
+            ward, phones=(f"+8190123456{number:02d}",), channel=ReminderChannel.SMS
+        )
+        booked_before(session, resident, place=number + 1)
+    planning.plan(NOW)
+    db.session.commit()
+    parameters = []
+
+    def count(conn, cursor, statement, given, context, executemany):
+        parameters.append((statement, len(given or ())))
+
+    engine = db.engines[None].engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1)).sent == 20
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    most = max(number for _, number in parameters)
+    if backend == "postgresql":
+        assert most < 20, [statement for statement, number in parameters if number >= 20]
+    else:
+        assert most >= 20

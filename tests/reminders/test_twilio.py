@@ -1,5 +1,6 @@
 """The real twilio client against a fake Twilio on 127.0.0.1: what is sent, and each failure."""
 
+import logging
 import random
 import re
 import socket
@@ -60,6 +61,20 @@ def test_a_send_through_twilio_is_one_line_in_the_logs(ward, fake_twilio, log_li
     lines = log_lines()
     assert [line for line in lines if "twilio.http_client" in line] == []
     assert len([line for line in lines if "reminders dispatched" in line]) == 1
+
+
+def test_twilio_s_own_lines_are_written_when_asked_for(ward, fake_twilio, caplog):
+    """The client formats its lines only when they are kept; an operator tracing a send
+    with Twilio's support still gets them, without the password."""
+    plan_class(ward, at(THURSDAY, 10))
+    caplog.set_level(logging.INFO, logger="twilio.http_client")
+    assert dispatch.dispatch_once(TWO_DAYS_BEFORE).sent == 1
+    lines = [
+        record.getMessage() for record in caplog.records if record.name == "twilio.http_client"
+    ]
+    assert "-- BEGIN Twilio API Request --" in lines
+    assert any(line.startswith("Response Status Code: 201") for line in lines)
+    assert not any("authorization" in line.lower() for line in lines)
 
 
 def test_a_call_says_the_message_twice_in_japanese(client, ward, fake_twilio):
