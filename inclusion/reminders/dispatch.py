@@ -109,6 +109,15 @@ def expire_leases(now: datetime) -> list[int]:
     return ids
 
 
+@dataclass
+class BatchTexts:
+    """What a batch's messages say, each worked out once: a session's 第N回/全M回 (one query a
+    session, not one a message) and each text (a class's residents are told the same)."""
+
+    course_parts: dict[int, str | None] = field(default_factory=dict)
+    texts: dict[tuple, str] = field(default_factory=dict)
+
+
 def message_text(
     session: Session,
     channel: ReminderChannel,
@@ -117,18 +126,20 @@ def message_text(
     *,
     role: ShiftRole | None = None,
     place: int | None = None,
-    course_parts: dict[int, str | None] | None = None,
+    batch: BatchTexts | None = None,
 ) -> str:
     """What a message of ``kind`` about ``session`` says, from the ward's templates, in
     ``channel``: a volunteer's names their ``role``, a consultation's the booked ``place``.
-
-    ``course_parts`` keeps each session's 第N回/全M回 across a batch: one query a session,
-    not one a message."""
-    parts = {} if course_parts is None else course_parts
-    if session.id not in parts:
-        parts[session.id] = course_part(session)
+    ``batch`` keeps what the messages of one batch have in common."""
+    batch = BatchTexts() if batch is None else batch
+    starts = messages.arrival(session, place)
+    says = (session.id, channel, recipient, kind, role, starts)
+    if says in batch.texts:
+        return batch.texts[says]
+    if session.id not in batch.course_parts:
+        batch.course_parts[session.id] = course_part(session)
     voice = channel == ReminderChannel.VOICE
-    extra: dict[str, object] = {"kind": kind, "course": parts[session.id]}
+    extra: dict[str, object] = {"kind": kind, "course": batch.course_parts[session.id]}
     if recipient == Recipient.VOLUNTEER:
         name = "sms_volunteer.txt"
         extra["role"] = role.label if role else ""
@@ -136,8 +147,9 @@ def message_text(
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
-    starts = messages.arrival(session, place)
-    return messages.text(session.ward, name, starts, session.title, session.venue.name, **extra)
+    text = messages.text(session.ward, name, starts, session.title, session.venue.name, **extra)
+    batch.texts[says] = text
+    return text
 
 
 #: Due rows put in order at once, for this many batches: ordering every due row by its
@@ -247,8 +259,7 @@ def claim(
     claimed: list[Outgoing] = []
     skipped: list[int] = []
     deferred: dict[datetime, list[int]] = {}
-    course_parts: dict[int, str | None] = {}
-    written: dict[tuple, str] = {}
+    batch = BatchTexts()
     for row in rows:
         if row.to_e164 in busy or first_retry.get(row.to_e164, row.id) < row.id:
             result.held += 1
@@ -265,16 +276,9 @@ def claim(
             deferred.setdefault(allowed, []).append(row.id)
         else:
             busy.add(row.to_e164)
-            # A class's residents are told the same: written once for them all.
-            says = (row.session_id, row.channel, row.recipient, row.kind, row.role,
-                    messages.arrival(session, row.place))  # fmt: skip
-            if says not in written:
-                written[says] = message_text(session, row.channel, row.recipient, row.kind,
-                                             role=row.role, place=row.place,
-                                             course_parts=course_parts)  # fmt: skip
-            claimed.append(
-                Outgoing(row.id, row.channel, row.to_e164, written[says], session.sequence)
-            )
+            text = message_text(session, row.channel, row.recipient, row.kind, role=row.role,
+                                place=row.place, batch=batch)  # fmt: skip
+            claimed.append(Outgoing(row.id, row.channel, row.to_e164, text, session.sequence))
     if skipped:
         db.session.execute(
             sa.update(Reminder)
