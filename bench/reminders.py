@@ -212,9 +212,13 @@ def main() -> None:
             # drifts within a minute, and one comparison at the end took the drift as ours.
             timed = []  # per round: sent, our seconds, bare seconds
             for number, ids in enumerate(rounds):
-                bare_first = bare(len(ids)) if number % 2 else None
-                sent, seconds = ours(ids)
-                timed.append((sent, seconds, bare_first or bare(len(ids))))
+                if number % 2:
+                    bare_seconds = bare(len(ids))
+                    sent, seconds = ours(ids)
+                else:
+                    sent, seconds = ours(ids)
+                    bare_seconds = bare(len(ids))
+                timed.append((sent, seconds, bare_seconds))
     sent = sum(round_sent for round_sent, _, _ in timed)
     ours_rate = sent / sum(seconds for _, seconds, _ in timed)
     bare_rate = sent / sum(seconds for _, _, seconds in timed)
