@@ -364,6 +364,11 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["SHIFT_TRAVEL_BUFFER_MINUTES"] = parse_int(
         "SHIFT_TRAVEL_BUFFER_MINUTES", get("SHIFT_TRAVEL_BUFFER_MINUTES", "30")
     )
+    # How long the volunteers who know a venue have a shift to themselves before everyone
+    # qualified is asked to take it over.
+    settings["COVER_WAVE_MINUTES"] = parse_int(
+        "COVER_WAVE_MINUTES", get("COVER_WAVE_MINUTES", "120"), minimum=0
+    )
     settings["REMINDER_CALL_HOURS"] = parse_hours(
         "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
     )

@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
     from inclusion.calendar.views import bp as calendar_bp
+    from inclusion.cover.views import bp as cover_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.ops.views import bp as ops_bp
     from inclusion.public.views import bp as public_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
         venues_bp,
         sessions_bp,
         volunteers_bp,
+        cover_bp,
         residents_bp,
         reminders_bp,
         twilio_bp,
@@ -174,6 +176,7 @@ def register_listeners() -> None:
     webhook queue and the wards' cache versions."""
     import inclusion.caching.versions  # noqa: F401
     import inclusion.courses.listeners  # noqa: F401
+    import inclusion.cover.listeners  # noqa: F401
     import inclusion.reminders.listeners  # noqa: F401
     import inclusion.webhooks.listeners  # noqa: F401
 

@@ -20,17 +20,19 @@ class MailNotSent(Exception):
     """The relay refused the mail or could not be reached; the reason is in the message."""
 
 
-def send_mail(recipients: list[str], subject: str, body: str) -> None:
-    """Send one plain-text mail to ``recipients`` (Bcc: staff don't see each other)."""
+def send_mail(recipients: list[str], subject: str, body: str) -> str:
+    """Send one plain-text mail to ``recipients`` (Bcc: staff don't see each other);
+    return its Message-ID."""
     config = current_app.config
+    message_id = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
     if not config["MAIL_SERVER"]:
         log.info("console mail to %s recipient(s): %s\n%s", len(recipients), subject, body)
-        return
+        return message_id
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
     message["To"] = config["MAIL_FROM"]
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message["Message-ID"] = message_id
     message.set_content(body)
     try:
         with smtplib.SMTP(
@@ -44,3 +46,4 @@ def send_mail(recipients: list[str], subject: str, body: str) -> None:
     except (smtplib.SMTPException, OSError) as error:
         raise MailNotSent(f"{type(error).__name__}: {error}") from error
     log.info("mail sent to %s recipient(s): %s", len(recipients), subject)
+    return message_id

@@ -24,7 +24,13 @@ from inclusion.courses.models import Enrolment
 from inclusion.residents.models import Booking
 from inclusion.sessions.models import Series, Session, SessionTopic
 from inclusion.venues.models import Venue
-from inclusion.volunteers.models import Shift, TrainingRecord, VolunteerProfile, volunteer_wards
+from inclusion.volunteers.models import (
+    Shift,
+    TrainingRecord,
+    VolunteerProfile,
+    volunteer_pool_wards,
+    volunteer_wards,
+)
 from inclusion.wards.models import Ward
 
 #: ``session.info`` key: ward ids changed in this transaction, or EVERY_WARD.
@@ -41,7 +47,7 @@ _EVERY_WARD = (VolunteerProfile, TrainingRecord)
 _USER_ACCESS = ("role", "ward_id", "is_active")
 _TABLES = frozenset(
     model.__table__.name for model in (*_WITH_WARD, *_WITH_SESSION, *_EVERY_WARD, Ward, User)
-) | {volunteer_wards.name}
+) | {volunteer_wards.name, volunteer_pool_wards.name}
 
 
 def _wards_of(instance: object) -> Iterable[int] | str:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
+from inclusion.cover.queries import alerts_count
 from inclusion.extensions import db
 from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
 from inclusion.reminders.planning import stale
@@ -59,6 +60,10 @@ class WardDay:
     waiting_replies: int
     due_calls: int
     missing_phone: bool
+    #: Shifts nobody has taken over, close to their session (staff were alerted).
+    cover_alerts: int = 0
+    #: Swaps both volunteers agreed to, waiting for this ward's approval.
+    swaps_waiting: int = 0
     figures: list[MetricRow] = field(default_factory=list)
 
 
@@ -126,6 +131,7 @@ def ward_day(ward: Ward) -> WardDay:
 
     unreached, unreached_count = _unreached(ward)
     figures = [row for row in dashboard(clock.fiscal_year(today), ward) if row.target]
+    cover_alerts, swaps_waiting = alerts_count(ward)
     return WardDay(
         today=today,
         on_today=on(today),
@@ -138,5 +144,7 @@ def ward_day(ward: Ward) -> WardDay:
         waiting_replies=count_waiting_replies(ward),
         due_calls=count_due_follow_ups(ward, today),
         missing_phone=bool(wards_missing_phone(ward)),
+        cover_alerts=cover_alerts,
+        swaps_waiting=swaps_waiting,
         figures=figures,
     )  # fmt: skip

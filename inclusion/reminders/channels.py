@@ -19,7 +19,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from inclusion.mail import MailNotSent, send_mail
 from inclusion.phones import masked, without_numbers
+from inclusion.reminders.media import Medium
 from inclusion.residents.models import ReminderChannel
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ class Outgoing:
     """One message ready to leave: the row it belongs to, where, and what."""
 
     reminder_id: int
-    channel: ReminderChannel
+    channel: Medium
+    #: A number in E.164, or a mail address.
     to: str
     body: str
     #: The session's ``sequence`` the text was written for: a later change rewrites it.
@@ -77,7 +80,7 @@ class ConsoleChannel:
         log.info(
             "console %s to %s (reminder %s): %s",
             message.channel.value,
-            masked(message.to),
+            masked(message.to) if message.channel != Medium.EMAIL else "a volunteer",
             message.reminder_id,
             message.body,
         )
@@ -95,13 +98,17 @@ RATE_LIMITED = 20429
 
 PROMPT = "ご参加の方は1を、お休みされる方は2を、もう一度お聞きになる方は9を押してください。"
 GOODBYE = "お電話ありがとうございました。失礼いたします。"
+#: What a call is about, as an answering machine is told: a resident's booking, by default.
+ABOUT_BOOKING = "スマホ教室のご予約について"
 
 
-def machine_twiml(ward_phone_spoken: str, ward_name: str, voice: str) -> str:
+def machine_twiml(
+    ward_phone_spoken: str, ward_name: str, voice: str, about: str = ABOUT_BOOKING
+) -> str:
     """For an answering machine: who called and the number to call back, nothing to press."""
     response = VoiceResponse()
     response.say(
-        f"こちらは{ward_name}です。スマホ教室のご予約について、お知らせのお電話をしました。"
+        f"こちらは{ward_name}です。{about}、お知らせのお電話をしました。"
         f"ご不明な点は、{ward_phone_spoken}まで、お電話ください。",
         language="ja-JP",
         voice=voice,
@@ -109,15 +116,19 @@ def machine_twiml(ward_phone_spoken: str, ward_name: str, voice: str) -> str:
     return str(response)
 
 
-def call_twiml(body: str, voice: str, keypad_url: str) -> str:
-    """A reminder call: the message and the keypad choices, once more if no key, then goodbye."""
+def call_twiml(body: str, voice: str, keypad_url: str, prompt: str | None = PROMPT) -> str:
+    """A call: the message and the keypad choices, once more if no key, then goodbye; a
+    call without ``prompt`` says its message twice and asks for nothing."""
     response = VoiceResponse()
     for _ in range(2):
-        gather = Gather(num_digits=1, action=keypad_url, method="POST", timeout=6)
-        gather.say(body, language="ja-JP", voice=voice)
-        gather.pause(length=1)
-        gather.say(PROMPT, language="ja-JP", voice=voice)
-        response.append(gather)
+        target = response
+        if prompt:
+            target = Gather(num_digits=1, action=keypad_url, method="POST", timeout=6)
+            response.append(target)
+        target.say(body, language="ja-JP", voice=voice)
+        target.pause(length=1)
+        if prompt:
+            target.say(prompt, language="ja-JP", voice=voice)
     response.say(GOODBYE, language="ja-JP", voice=voice)
     return str(response)
 
@@ -234,9 +245,34 @@ class TwilioChannel:
         return sent.sid
 
 
+class MailChannel:
+    """Mail through the app's relay (``inclusion.mail``): the first line is the subject."""
+
+    name = "mail"
+
+    def send(self, message: Outgoing) -> str:
+        subject, _, body = message.body.partition("\n")
+        try:
+            return send_mail([message.to], subject.strip(), body.strip())[:64]
+        except MailNotSent as error:
+            # The relay refused it or could not be reached: nothing left, try again later.
+            raise NotSent(f"The mail relay did not take it: {error}", "mail") from None
+
+
+class ByMedium:
+    """Each message to the channel of its medium: mail to ``mail``, SMS and calls to
+    ``phone`` (Twilio, or the console)."""
+
+    def __init__(self, phone: Channel, mail: Channel) -> None:
+        self.phone, self.mail = phone, mail
+        self.name = phone.name
+
+    def send(self, message: Outgoing) -> str:
+        return (self.mail if message.channel == Medium.EMAIL else self.phone).send(message)
+
+
 def configured_channel() -> Channel:
-    """The channel the settings ask for."""
+    """The channels the settings ask for: Twilio (or the console) and the mail relay."""
     config = current_app.config
-    if config["REMINDER_CHANNEL"] == "twilio":
-        return TwilioChannel(config)
-    return ConsoleChannel()
+    phone = TwilioChannel(config) if config["REMINDER_CHANNEL"] == "twilio" else ConsoleChannel()
+    return ByMedium(phone, MailChannel())

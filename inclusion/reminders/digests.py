@@ -15,7 +15,6 @@ from flask import current_app, render_template
 from sqlalchemy.exc import IntegrityError
 
 from inclusion import clock
-from inclusion.auth.models import Role, User
 from inclusion.db import utcnow
 from inclusion.extensions import db
 from inclusion.mail import MailNotSent, send_mail
@@ -23,6 +22,7 @@ from inclusion.reminders.messages import WEEKDAYS
 from inclusion.reminders.models import StaffDigest
 from inclusion.residents.queries import due_follow_up_counts
 from inclusion.wards.models import Ward
+from inclusion.wards.services import staff_addresses
 from inclusion.web import public_url
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,7 @@ def _claim(ward: Ward, today: date, count: int) -> StaffDigest | None:
 
 
 def _send(digest: StaffDigest, ward: Ward, today: date, oldest: date) -> None:
-    recipients = list(
-        db.session.scalars(
-            sa.select(User.email)
-            .where(User.ward_id == ward.id, User.role == Role.WARD_STAFF, User.is_active)
-            .order_by(User.id)
-        )
-    )
+    recipients = staff_addresses(ward)
     digest.recipient_count = len(recipients)
     if not recipients:
         digest.error = "no active staff account in this ward"

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from inclusion.audit.services import record_event
+from inclusion.auth.models import User
 from inclusion.courses.services import course_part
 from inclusion.db import among, likely, texts_by_id
 from inclusion.extensions import db
@@ -34,7 +35,10 @@ from inclusion.reminders.channels import (
     SendError,
     configured_channel,
 )
+from inclusion.reminders.media import Medium
 from inclusion.reminders.models import (
+    COVER_KINDS,
+    COVER_MESSAGES,
     NOT_WANTED,
     OUTSIDE_HOURS,
     SENDER_STOPPED,
@@ -120,7 +124,7 @@ class BatchTexts:
 
 def message_text(
     session: Session,
-    channel: ReminderChannel,
+    channel: Medium,
     recipient: Recipient,
     kind: str,
     *,
@@ -138,10 +142,10 @@ def message_text(
         return batch.texts[says]
     if session.id not in batch.course_parts:
         batch.course_parts[session.id] = course_part(session)
-    voice = channel == ReminderChannel.VOICE
+    voice = channel == Medium.VOICE
     extra: dict[str, object] = {"kind": kind, "course": batch.course_parts[session.id]}
     if recipient == Recipient.VOLUNTEER:
-        name = "sms_volunteer.txt"
+        name = COVER_MESSAGES[channel] if kind in COVER_KINDS else "sms_volunteer.txt"
         extra["role"] = role.label if role else ""
     elif kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED):
         name = "voice_notice.txt" if voice else "sms_notice.txt"
@@ -213,10 +217,11 @@ def claim(
     rows = db.session.execute(
         sa.select(Reminder.id, Reminder.session_id, Reminder.recipient, Reminder.channel,
                   Reminder.kind, Reminder.to_e164, Booking.place, Shift.role,
-                  Resident.call_from, Resident.call_until)
+                  Resident.call_from, Resident.call_until, User.email)
         .outerjoin(Booking, Booking.id == Reminder.booking_id)
         .outerjoin(Shift, Shift.id == Reminder.shift_id)
         .outerjoin(Resident, Resident.id == Reminder.resident_id)
+        .outerjoin(User, User.id == Reminder.user_id)
         .where(among(Reminder.id, chosen))
     ).all()  # fmt: skip
     position = {reminder_id: index for index, reminder_id in enumerate(chosen)}
@@ -278,7 +283,9 @@ def claim(
             busy.add(row.to_e164)
             text = message_text(session, row.channel, row.recipient, row.kind, role=row.role,
                                 place=row.place, batch=batch)  # fmt: skip
-            claimed.append(Outgoing(row.id, row.channel, row.to_e164, text, session.sequence))
+            # A mail goes to the address the volunteer has now (``to_e164`` names them).
+            to = row.email if row.channel == Medium.EMAIL else row.to_e164
+            claimed.append(Outgoing(row.id, row.channel, to, text, session.sequence))
     if skipped:
         db.session.execute(
             sa.update(Reminder)
@@ -466,10 +473,14 @@ def _record_outcome(
     result.failed += 1
 
 
-def _pace(channel: ReminderChannel) -> float:
-    """Seconds between two sends on a channel; 0 means as fast as possible."""
-    sms = channel == ReminderChannel.SMS
-    rate = current_app.config["REMINDER_SMS_PER_SECOND" if sms else "REMINDER_CALLS_PER_SECOND"]
+#: The setting that paces each channel.
+PACED = {Medium.SMS: "REMINDER_SMS_PER_SECOND", Medium.VOICE: "REMINDER_CALLS_PER_SECOND"}
+
+
+def _pace(channel: Medium) -> float:
+    """Seconds between two sends on a channel; 0 means as fast as possible (mail: the
+    relay sets its own pace)."""
+    rate = current_app.config[PACED[channel]] if channel in PACED else 0
     return 1 / rate if rate else 0.0
 
 
@@ -484,7 +495,7 @@ class Sender:
         self.channel, self.now, self.result = channel, now, result
         self.pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="sender")
         self.in_flight: list[tuple[Outgoing, Future]] = []
-        self.last_sent: dict[ReminderChannel, float] = {}
+        self.last_sent: dict[Medium, float] = {}
 
     def __enter__(self) -> Sender:
         return self

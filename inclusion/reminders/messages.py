@@ -18,6 +18,7 @@ from inclusion.reminders.wording import MESSAGES, fill
 from inclusion.residents.bookings import place_times
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
+from inclusion.web import public_url
 
 #: One UCS-2 segment: a longer Japanese SMS is split, and some phones show it badly.
 SMS_LIMIT = 70
@@ -114,14 +115,26 @@ def _prepared(
         # Only a number (not a sender name) lets residents answer the SMS.
         "返信": "「2」と返信か" if two_way else "",
         "役割": role,
+        "リンク": public_url("cover.mine"),
     }
 
 
 def text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts) -> str:
     """What message ``name`` says, by SMS or on a call as the message is; ``facts`` are
     ``_prepared``'s: the kind, and the course part, role or draft where there is one."""
-    write = sms_text if MESSAGES[name].is_sms else voice_text
+    message = MESSAGES[name]
+    write = mail_text if message.is_mail else sms_text if message.is_sms else voice_text
     return write(ward, name, starts_dt, title, venue, **facts)
+
+
+def mail_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts):
+    """A mail, written out in full: its first line is the subject."""
+    return _in_full(ward, name, starts_dt, title, venue, False, **facts)
+
+
+def _in_full(ward, name, starts_dt, title, venue, spoken: bool, **facts) -> str:
+    words, values = _prepared(ward, name, starts_dt, spoken, **facts)
+    return fill(words, {**values, "名前": title, "会場": venue})
 
 
 def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts) -> str:
@@ -178,5 +191,4 @@ def spoken_number(phone: str) -> str:
 
 def voice_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts):
     """What a reminder call says (the call says it twice)."""
-    words, values = _prepared(ward, name, starts_dt, True, **facts)
-    return fill(words, {**values, "名前": title, "会場": venue})
+    return _in_full(ward, name, starts_dt, title, venue, True, **facts)

@@ -13,6 +13,7 @@ from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.i18n import STORED_TEXTS
+from inclusion.reminders.media import Medium
 from inclusion.residents.models import Booking, ReminderChannel, Resident
 from inclusion.sessions.models import Session
 from inclusion.volunteers.models import Shift
@@ -124,6 +125,17 @@ DEFAULT_STEPS = (
 )
 
 
+#: A volunteer's messages about cover and swaps (rows of ``inclusion.cover``): an offer to
+#: take over a shift, word that theirs was taken over, a swap asked of them.
+COVER_OFFER, COVER_DONE, SWAP_ASKED = "cover_offer", "cover_done", "swap_asked"
+COVER_KINDS = (COVER_OFFER, COVER_DONE, SWAP_ASKED)
+#: The wording of each, by how it goes.
+COVER_MESSAGES = {
+    Medium.SMS: "sms_cover.txt",
+    Medium.VOICE: "voice_cover.txt",
+    Medium.EMAIL: "mail_cover.txt",
+}
+
 #: Why a row did not go, as the dispatcher stores it (the API shows it as is).
 NOT_WANTED = "Not sent: no longer wanted when its turn came."
 OUTSIDE_HOURS = "Outside the hours people may be called until the session."
@@ -183,10 +195,9 @@ class Reminder(db.Model):
     recipient: Mapped[Recipient] = mapped_column(string_enum(Recipient, "reminder_recipient"))
     #: The step's code, or the notice's kind.
     kind: Mapped[str] = mapped_column(sa.String(30))
-    channel: Mapped[ReminderChannel] = mapped_column(
-        string_enum(ReminderChannel, "reminder_channel")
-    )
+    channel: Mapped[Medium] = mapped_column(string_enum(Medium, "reminder_channel"))
     #: E.164, fixed when planned; a waiting row follows a changed number (``readdress``).
+    #: A mail names the user it goes to (``u42``): their address is read when it is sent.
     to_e164: Mapped[str] = mapped_column(sa.String(20))
     #: The text as sent (SMS) or said (voice); written when it is sent.
     body: Mapped[str] = mapped_column(sa.Text, default="")

@@ -17,9 +17,18 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inclusion.auth.models import User
+from inclusion.cover.models import CoverRequest, CoverStatus
 from inclusion.db import UTCDateTime
 from inclusion.extensions import db
-from inclusion.reminders.models import Audience, Recipient, Reminder, ReminderStatus, ReminderStep
+from inclusion.reminders.models import (
+    COVER_KINDS,
+    COVER_OFFER,
+    Audience,
+    Recipient,
+    Reminder,
+    ReminderStatus,
+    ReminderStep,
+)
 from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import local_due
@@ -281,10 +290,16 @@ def stale() -> sa.ColumnElement[bool]:
             ),
         ),
     )
+    # Shift reminders, which a volunteer may stop; cover and swaps go as they chose.
     no_sms = sa.select(VolunteerProfile.user_id).where(
         VolunteerProfile.user_id == Reminder.user_id,
         Reminder.recipient == Recipient.VOLUNTEER,
+        Reminder.kind.not_in(COVER_KINDS),
         sa.not_(VolunteerProfile.wants_sms),
+    )
+    # An offer to take over a shift goes only while someone is still wanted.
+    offered = sa.select(CoverRequest.id).where(
+        CoverRequest.shift_id == Reminder.shift_id, CoverRequest.status == CoverStatus.OPEN
     )
     return sa.or_(
         # The notice that a session was cancelled is what its cancellation must send.
@@ -295,6 +310,7 @@ def stale() -> sa.ColumnElement[bool]:
         # Nobody who said stop hears from us again, not even of a cancellation.
         sa.exists(stopped),
         sa.exists(no_sms),
+        sa.and_(Reminder.kind == COVER_OFFER, sa.not_(sa.exists(offered))),
     )
 
 

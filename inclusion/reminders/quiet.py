@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from inclusion import clock
 from inclusion.errors import RuleViolation
+from inclusion.reminders.media import Medium
 from inclusion.residents.models import ReminderChannel
 from inclusion.wards.models import Ward
 
@@ -39,10 +40,14 @@ def checked_window(
 
 
 def window_for(
-    ward: Ward, channel: ReminderChannel, call_hours: tuple[time | None, time | None] | None = None
+    ward: Ward,
+    channel: Medium | ReminderChannel,
+    call_hours: tuple[time | None, time | None] | None = None,
 ) -> Window:
     """When a message may go out: the ward's hours (or the setting), narrowed for calls by
     the resident's own ``call_hours`` (``call_from``, ``call_until``) when set."""
+    if channel == Medium.EMAIL:
+        return time.min, time.max  # a mail waits in the inbox: it wakes nobody
     if channel == ReminderChannel.SMS:
         start, end = current_app.config["REMINDER_SMS_HOURS"]
         return ward.sms_from or start, ward.sms_until or end

@@ -28,6 +28,9 @@ KIND_LABELS = {
     "promoted": _l("A seat freed for them"),
     "cancelled": _l("Session cancelled"),
     "moved": _l("Session moved"),
+    "cover_offer": _l("Asked to take over a shift"),
+    "cover_done": _l("Their shift was taken over"),
+    "swap_asked": _l("Asked to swap shifts"),
 }
 
 

@@ -10,10 +10,17 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from inclusion.auth.access import signed_webhook
+from inclusion.cover import services as cover
 from inclusion.extensions import csrf, db
 from inclusion.reminders import messages, replies
-from inclusion.reminders.channels import GOODBYE, call_twiml, machine_twiml
-from inclusion.reminders.models import Reminder
+from inclusion.reminders.channels import (
+    ABOUT_BOOKING,
+    GOODBYE,
+    PROMPT,
+    call_twiml,
+    machine_twiml,
+)
+from inclusion.reminders.models import COVER_OFFER, Recipient, Reminder
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
@@ -76,25 +83,45 @@ def answered(reminder_id: int):
     voice = current_app.config["REMINDER_VOICE"]
     if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
         ward = reminder.session.ward
-        return _xml(machine_twiml(messages.spoken_number(ward.booking_phone), ward.name_ja, voice))
+        about = ABOUT_HELP if reminder.recipient == Recipient.VOLUNTEER else ABOUT_BOOKING
+        return _xml(
+            machine_twiml(messages.spoken_number(ward.booking_phone), ward.name_ja, voice, about)
+        )
     keypad = url_for("twilio.keypad", reminder_id=reminder.id, _external=True)
-    return _xml(call_twiml(reminder.body, voice, _public(keypad)))
+    return _xml(call_twiml(reminder.body, voice, _public(keypad), _prompt(reminder)))
+
+
+#: What a volunteer's call is about, as an answering machine is told.
+ABOUT_HELP = "支援員のお手伝いについて"
+
+
+def _prompt(reminder: Reminder) -> str | None:
+    """The keys a call offers: a resident's reminder 1 and 2, an offer to cover 1 and 2,
+    a volunteer's other news none."""
+    if reminder.kind == COVER_OFFER:
+        return cover.PROMPT
+    if reminder.recipient == Recipient.VOLUNTEER:
+        return None
+    return PROMPT
 
 
 @bp.route("/voice/<int:reminder_id>", methods=["POST"])
 @signed_webhook(valid_signature)
 def keypad(reminder_id: int):
-    """A key pressed during a reminder call: 1 confirm, 2 cancel, 9 hear it again."""
+    """A key pressed during a call: on a reminder 1 confirm, 2 cancel; on an offer to cover
+    1 take it, 2 decline; 9 (or any other key) hears it again."""
     reminder = _reminder(reminder_id)
     voice = current_app.config["REMINDER_VOICE"]
     digits = request.form.get("Digits", "")
-    answer = KEYS.get(digits)
-    if answer is None or reminder.booking_id is None:
-        return _xml(call_twiml(reminder.body, voice, _public(request.url)))
-    handled = replies.answer_keypad(reminder, answer, digits)
+    if reminder.kind == COVER_OFFER and digits in (cover.TAKE, cover.DECLINE):
+        told = cover.answer_by_key(reminder, digits)
+    elif reminder.booking_id is not None and digits in KEYS:
+        told = replies.answer_keypad(reminder, KEYS[digits], digits).told
+    else:
+        return _xml(call_twiml(reminder.body, voice, _public(request.url), _prompt(reminder)))
     db.session.commit()
     response = VoiceResponse()
-    response.say(handled.told, language="ja-JP", voice=voice)
+    response.say(told, language="ja-JP", voice=voice)
     response.say(GOODBYE, language="ja-JP", voice=voice)
     return _xml(response)
 

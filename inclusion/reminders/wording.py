@@ -26,6 +26,7 @@ PLACEHOLDERS = {
     "区の電話": _l("The ward's booking phone (read digit by digit on a call)"),
     "返信": _l("When residents can answer the SMS, the words asking for 2 (else empty)"),
     "役割": _l("The volunteer's role"),
+    "リンク": _l("The address of the volunteer's page for cover and swaps"),
 }
 
 _COMMON = ("区名", "日時", "名前", "会場", "回", "区の電話")
@@ -42,6 +43,8 @@ class Message:
     places: tuple[str, ...]
     #: The words that ship with the app, by kind of message.
     standard: dict[str, str]
+    #: A mail: its first line is the subject; nothing is shortened.
+    is_mail: bool = False
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -111,6 +114,68 @@ MESSAGES = {
         True,
         (*_COMMON, "役割"),
         {"day_before": "【{区名}】{日時} {名前} {会場}（{役割}）。よろしくお願いします"},
+    ),
+    "sms_cover.txt": Message(
+        _l("SMS to a volunteer about cover and swaps"),
+        True,
+        (*_COMMON, "役割", "リンク"),
+        {
+            "cover_offer": (
+                "【{区名}】代わりの支援員を探しています {日時} {名前} {会場}（{役割}）。"
+                "お受けいただける方は{リンク}"
+            ),
+            "cover_done": (
+                "【{区名}】{日時} {名前}（{役割}）の代わりの方が見つかりました。"
+                "ありがとうございました"
+            ),
+            "swap_asked": (
+                "【{区名}】{日時} {名前}（{役割}）の交代のお願いが届いています。{リンク}"
+            ),
+        },
+    ),
+    "voice_cover.txt": Message(
+        _l("Call to a volunteer about cover and swaps"),
+        False,
+        (*_COMMON, "役割"),
+        {
+            "cover_offer": (
+                "こちらは{区名}です。{日時}から、{会場}で行う、{名前}{回}で、"
+                "{役割}の代わりの支援員を探しています。"
+            ),
+            "cover_done": (
+                "こちらは{区名}です。{日時}からの、{名前}{回}の{役割}は、代わりの方が"
+                "見つかりました。ありがとうございました。"
+            ),
+            "swap_asked": (
+                "こちらは{区名}です。{日時}からの、{名前}{回}について、ほかの支援員の方から、"
+                "交代のお願いが届いています。支援員のページの、代わり・交代から、"
+                "お返事ください。"
+            ),
+        },
+    ),
+    "mail_cover.txt": Message(
+        _l("Mail to a volunteer about cover and swaps"),
+        False,
+        (*_COMMON, "役割", "リンク"),
+        {
+            "cover_offer": (
+                "【{区名}】代わりの支援員を探しています（{日時}）\n\n"
+                "{日時}から{会場}で行う「{名前}」{回}で、{役割}の代わりの支援員を探しています。\n"
+                "お受けいただける方は、次のページでお知らせください。"
+                "先にお受けいただいた方にお願いします。\n{リンク}\n\n{区名}"
+            ),
+            "cover_done": (
+                "【{区名}】代わりの方が見つかりました（{日時}）\n\n"
+                "{日時}から{会場}で行う「{名前}」{回}の{役割}は、代わりの方が見つかりました。"
+                "この日は、お休みいただいて大丈夫です。\n{リンク}\n\n{区名}"
+            ),
+            "swap_asked": (
+                "【{区名}】交代のお願いが届いています（{日時}）\n\n"
+                "{日時}から{会場}で行う「{名前}」{回}の{役割}について、ほかの支援員の方から"
+                "交代のお願いが届いています。次のページでお返事ください。\n{リンク}\n\n{区名}"
+            ),
+        },
+        is_mail=True,
     ),
 }
 

@@ -241,6 +241,9 @@ class Session(db.Model):
     lead_needed: Mapped[int] = mapped_column(default=0)
     assistants_needed: Mapped[int] = mapped_column(default=0)
     has_device_loan: Mapped[bool] = mapped_column(default=False)
+    #: Staff opened its volunteer places to the 23 wards' pool: volunteers of other wards
+    #: who joined the pool may take them.
+    pool_open: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[SessionStatus] = mapped_column(
         string_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )

@@ -14,6 +14,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.caching import pages
 from inclusion.courses import services as courses
+from inclusion.cover import queries as cover_queries
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import plausible_date
@@ -238,6 +239,7 @@ def detail(ward: Ward, session_id: int):
             [v for v in volunteer_services.volunteers_of_ward(ward) if v.id not in on_roster]
         ),
         attendance_forms={shift.id: AttendanceForm.of(shift) for shift in roster},
+        covering=cover_queries.open_requests_of_shifts([shift.id for shift in roster]),
         ShiftRole=ShiftRole,
     )
 

@@ -23,6 +23,7 @@ from inclusion.forms import (
     strip_whitespace,
 )
 from inclusion.phones import display_phone
+from inclusion.reminders.media import MEDIUM_LABELS, Medium
 from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, SessionListFilters
 from inclusion.volunteers.models import (
     KNOWN_COURSES,
@@ -31,6 +32,7 @@ from inclusion.volunteers.models import (
     TRAINING_LEVEL_LABELS,
     ShiftStatus,
 )
+from inclusion.volunteers.pool import distance_from_home
 from inclusion.volunteers.services import shown_profile
 
 
@@ -67,12 +69,45 @@ class ProfileForm(EditForm):
         _l("When you can help"), filters=[strip_whitespace], validators=[Length(max=2000)]
     )
     is_paused = BooleanField(_l("Pause: take no new shifts for now"))
+    offers_by = RadioField(
+        _l("When another volunteer needs someone to take over, tell me by"),
+        choices=[SelectChoice(medium.value, label) for medium, label in MEDIUM_LABELS.items()],
+        default=Medium.EMAIL.value,
+        validators=[InputRequired(REQUIRED)],
+        description=_l("SMS and calls go to your mobile number; on a call, press 1 to take it."),
+    )
+    in_pool = BooleanField(_l("Join the 23 wards' pool: I will also help in other wards"))
+    pool_wards = MultiCheckboxField(_l("Other wards I will help in"), coerce=int)
+    pool_max_km = WholeNumberField(
+        _l("Also any ward within this distance (km)"),
+        bad_input=NUMBER_HINT,
+        validators=[Optional(), NumberRange(1, 50, _l("Enter a number from 1 to 50."))],
+        description=_l(
+            "Straight-line distance between ward offices, from the nearest of your own "
+            "wards. Leave empty to help only in the wards ticked above."
+        ),
+    )
+    pool_shares_skills = BooleanField(_l("Staff of other wards may see what I can help with"))
+    pool_shares_contact = BooleanField(
+        _l("Staff of other wards may see my mobile number and email address")
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, wards, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.ward_rows = {ward.id: ward for ward in wards}
         self.wards.choices = [SelectChoice(ward.id, ward.name) for ward in wards]
+        self.pool_wards.choices = self.wards.choices
+
+    def show_distances(self, profile) -> None:
+        """Label each ward of the pool with how far it is from the volunteer's own."""
+        labelled = []
+        for ward in self.ward_rows.values():
+            km = distance_from_home(profile, ward) if profile.wards else None
+            label = ward.name if km is None else _l("%(ward)s (about %(km)s km)", ward=ward.name,
+                                                   km=f"{km:.0f}")  # fmt: skip
+            labelled.append(SelectChoice(ward.id, label))
+        self.pool_wards.choices = labelled
 
     @classmethod
     def stored_values(cls, user):
@@ -87,12 +122,19 @@ class ProfileForm(EditForm):
             "languages": profile.languages or "",
             "availability_notes": profile.availability_notes or "",
             "is_paused": bool(profile.is_paused),
+            "offers_by": profile.offers_by or Medium.EMAIL,
+            "in_pool": bool(profile.in_pool),
+            "pool_wards": profile.pool_wards,
+            "pool_max_km": profile.pool_max_km,
+            "pool_shares_skills": profile.pool_shares_skills is not False,
+            "pool_shares_contact": bool(profile.pool_shares_contact),
         }
 
     def profile_data(self) -> dict:
         """What was submitted, as ``update_profile`` takes it."""
         data = {name: field.data for name, field in self._fields.items()}
         data["wards"] = [self.ward_rows[ward_id] for ward_id in self.wards.data]
+        data["pool_wards"] = [self.ward_rows[ward_id] for ward_id in self.pool_wards.data]
         return data
 
 

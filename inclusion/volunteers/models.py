@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
+from inclusion.reminders.media import Medium
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
@@ -74,8 +75,37 @@ SHIFT_STATUS_LABELS = {
 #: Shift rows that hold a place; released ones are kept only as history.
 HOLDING = ("claimed", "attended", "no_show")
 
+
+class ShiftOrigin(enum.StrEnum):
+    """How a volunteer came to hold a place: the figures count cover and swaps by it."""
+
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    COVER = "cover"
+    SWAP = "swap"
+
+    @property
+    def label(self) -> str:
+        return str(SHIFT_ORIGIN_LABELS[self])
+
+
+SHIFT_ORIGIN_LABELS = {
+    ShiftOrigin.CLAIM: _l("Signed up"),
+    ShiftOrigin.ASSIGN: _l("Assigned by staff"),
+    ShiftOrigin.COVER: _l("Took it over (cover)"),
+    ShiftOrigin.SWAP: _l("Swapped"),
+}
+
 volunteer_wards = sa.Table(
     "volunteer_wards",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ward_id", sa.ForeignKey("wards.id"), primary_key=True, index=True),
+)
+
+#: Other wards a volunteer in the pool offers to help in (their own are ``volunteer_wards``).
+volunteer_pool_wards = sa.Table(
+    "volunteer_pool_wards",
     db.metadata,
     sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("ward_id", sa.ForeignKey("wards.id"), primary_key=True, index=True),
@@ -102,9 +132,27 @@ class VolunteerProfile(db.Model):
     availability_notes: Mapped[str] = mapped_column(sa.Text, default="")
     #: A paused volunteer keeps their record but claims no new shifts.
     is_paused: Mapped[bool] = mapped_column(default=False)
+    #: How offers to take over a shift reach them: mail, SMS or a call (keypad 1 = take it).
+    offers_by: Mapped[Medium] = mapped_column(
+        string_enum(Medium, "offer_medium"), default=Medium.EMAIL, server_default="email"
+    )
+    #: Helps other wards too (広域人材プール): shifts they open to the pool are theirs to take.
+    in_pool: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Any ward whose office is within this many km of one of their own wards' (straight
+    #: line), besides those chosen by name; None: only those.
+    pool_max_km: Mapped[int | None]
+    #: What staff of other wards see of them on a pool shift, besides their name.
+    pool_shares_skills: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    pool_shares_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     wards: Mapped[list[Ward]] = relationship(
         secondary=volunteer_wards,
         primaryjoin="VolunteerProfile.user_id == volunteer_wards.c.user_id",
+        order_by=Ward.code,
+        lazy="selectin",
+    )
+    pool_wards: Mapped[list[Ward]] = relationship(
+        secondary=volunteer_pool_wards,
+        primaryjoin="VolunteerProfile.user_id == volunteer_pool_wards.c.user_id",
         order_by=Ward.code,
         lazy="selectin",
     )
@@ -206,6 +254,13 @@ class Shift(db.Model):
     )
     #: Minutes staff entered when they differ from the session's length.
     minutes_override: Mapped[int | None]
+    origin: Mapped[ShiftOrigin] = mapped_column(
+        string_enum(ShiftOrigin, "shift_origin"),
+        default=ShiftOrigin.CLAIM,
+        server_default=ShiftOrigin.CLAIM.value,
+    )
+    #: Taken from the pool: the session is in a ward that is not the volunteer's own.
+    from_pool: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Set when staff, not the volunteer, put them on the shift.
     assigned_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from inclusion import clock
 from inclusion.auth.models import Role, User
+from inclusion.cover.models import CoverOffer, CoverRequest
 from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionStatus, Topic
 from inclusion.sessions.queries import Cursor, keyset_page, with_topic_and_dates
@@ -270,3 +271,54 @@ def page_of_shifts(
     rows, next_cursor = keyset_page(query, after, size, key=(Session.starts_dt, Shift.id),
                                     newest_first=not upcoming)  # fmt: skip
     return [row[0] for row in rows], next_cursor
+
+
+def pool_shifts_in(ward_id: int, volunteer_id: int) -> list[Shift]:
+    """A volunteer's places taken from the pool at a ward's sessions, latest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Shift)
+            .join(Session, Session.id == Shift.session_id)
+            .options(contains_eager(Shift.session).joinedload(Session.venue))
+            .where(Shift.user_id == volunteer_id, Shift.from_pool, Session.ward_id == ward_id)
+            .order_by(Session.starts_dt.desc())
+        )
+    )
+
+
+def offered_in(ward_id: int, volunteer_id: int) -> bool:
+    """Whether a volunteer was asked to take over a shift in the ward."""
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                CoverOffer.user_id == volunteer_id,
+                CoverOffer.request_id == CoverRequest.id,
+                CoverRequest.ward_id == ward_id,
+            )
+        )
+    )
+
+
+def shifts_elsewhere(home_ward_id: int, months: int = 12) -> list[Shift]:
+    """Places held by a ward's own volunteers at other wards' sessions (the pool), from
+    ``months`` ago on, soonest last."""
+    since = clock.now() - timedelta(days=31 * months)
+    own = sa.select(volunteer_wards.c.user_id).where(volunteer_wards.c.ward_id == home_ward_id)
+    return list(
+        db.session.scalars(
+            sa.select(Shift)
+            .join(Session, Session.id == Shift.session_id)
+            .options(
+                contains_eager(Shift.session).joinedload(Session.venue),
+                contains_eager(Shift.session).joinedload(Session.ward),
+                joinedload(Shift.volunteer),
+            )
+            .where(
+                Shift.user_id.in_(own),
+                Shift.status.in_(HOLDING),
+                Session.ward_id != home_ward_id,
+                Session.starts_dt >= since,
+            )
+            .order_by(Session.starts_dt.desc(), Shift.id)
+        )
+    )

@@ -17,10 +17,13 @@ from inclusion.db import lock_row
 from inclusion.errors import Conflict, RuleViolation
 from inclusion.extensions import db
 from inclusion.phones import parse_phone
+from inclusion.reminders.media import Medium
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.volunteers import pool
 from inclusion.volunteers.models import (
     HOLDING,
     Shift,
+    ShiftOrigin,
     ShiftRole,
     ShiftStatus,
     TrainingLevel,
@@ -84,6 +87,7 @@ def update_profile(actor: User, volunteer: User, data: dict[str, Any]) -> Volunt
     profile.is_paused = bool(data.get("is_paused"))
     if "wards" in data:
         profile.wards = sorted(set(data["wards"]), key=lambda ward: ward.code)
+    _update_pool_choices(profile, data, mobile)
     db.session.flush()
     after = _profile_facts(volunteer, profile)
     changed = sorted(name for name in after if after[name] != before[name])
@@ -91,6 +95,31 @@ def update_profile(actor: User, volunteer: User, data: dict[str, Any]) -> Volunt
         details = {"fields": changed, "paused": profile.is_paused}
         record_event(actor, "volunteer.update", volunteer, None, details)
     return profile
+
+
+def _update_pool_choices(profile: VolunteerProfile, data: dict[str, Any], mobile) -> None:
+    """How offers to cover reach them, and whether and where they help beyond their wards."""
+    offers_by = Medium(data.get("offers_by") or profile.offers_by or Medium.EMAIL)
+    if offers_by != Medium.EMAIL and mobile is None:
+        raise RuleViolation(_l("Enter a mobile number to be asked by SMS or by a call."), "mobile")
+    profile.offers_by = offers_by
+    if "in_pool" not in data:
+        return
+    max_km = data.get("pool_max_km")
+    if max_km is not None and not 1 <= max_km <= 50:
+        raise RuleViolation(_l("Enter a number from 1 to 50."), "pool_max_km")
+    profile.in_pool = bool(data["in_pool"])
+    own = {ward.id for ward in profile.wards}
+    chosen = [ward for ward in data.get("pool_wards") or [] if ward.id not in own]
+    if profile.in_pool and not chosen and max_km is None:
+        raise RuleViolation(
+            _l("Choose the other wards you will help in, or how far you will travel."),
+            "pool_wards",
+        )
+    profile.pool_wards = sorted(set(chosen), key=lambda ward: ward.code)
+    profile.pool_max_km = max_km
+    profile.pool_shares_skills = bool(data.get("pool_shares_skills"))
+    profile.pool_shares_contact = bool(data.get("pool_shares_contact"))
 
 
 def _profile_facts(volunteer: User, profile: VolunteerProfile) -> dict[str, Any]:
@@ -105,6 +134,12 @@ def _profile_facts(volunteer: User, profile: VolunteerProfile) -> dict[str, Any]
         "availability_notes": profile.availability_notes,
         "is_paused": profile.is_paused,
         "wards": [ward.id for ward in profile.wards],
+        "offers_by": profile.offers_by,
+        "in_pool": profile.in_pool,
+        "pool_wards": [ward.id for ward in profile.pool_wards],
+        "pool_max_km": profile.pool_max_km,
+        "pool_shares_skills": profile.pool_shares_skills,
+        "pool_shares_contact": profile.pool_shares_contact,
     }
 
 
@@ -238,16 +273,22 @@ def _check_free_time(volunteer: User, session: Session) -> None:
 
 
 def claim_shift(
-    volunteer: User, session: Session, role: ShiftRole, actor: User | None = None
+    volunteer: User,
+    session: Session,
+    role: ShiftRole,
+    actor: User | None = None,
+    origin: ShiftOrigin | None = None,
 ) -> Shift:
     """Give a volunteer a place of ``role`` at a session, if every rule allows it.
 
-    The one place shift rules live: views, staff assignment, import, API and demo all
-    come here. Races are settled by the database: the session's row lock (PostgreSQL)
-    or the write lock (SQLite) serialises claims, and the unique indexes on
+    The one place shift rules live: views, staff assignment, import, API, cover, swaps
+    and demo all come here. Races are settled by the database: the session's row lock
+    (PostgreSQL) or the write lock (SQLite) serialises claims, and the unique indexes on
     (session, role, place) and (session, volunteer) refuse anything that slips by.
     """
     actor = actor or volunteer
+    by_staff = actor.id != volunteer.id
+    origin = origin or (ShiftOrigin.ASSIGN if by_staff else ShiftOrigin.CLAIM)
     lock_row(Session, session.id)
     lock_row(User, volunteer.id)
     db.session.refresh(session)
@@ -256,7 +297,7 @@ def claim_shift(
     profile = profile_of(volunteer)
     if profile.is_paused:
         raise RuleViolation(_l("This volunteer is paused and takes no new shifts."))
-    if session.ward_id not in {ward.id for ward in profile.wards}:
+    if not pool.may_help(profile, session):
         raise RuleViolation(_l("This session is in a ward the volunteer does not help in."))
     if session.status != SessionStatus.SCHEDULED:
         raise RuleViolation(_l("This session is cancelled or over."))
@@ -289,7 +330,9 @@ def claim_shift(
         role=role,
         slot_number=free[0],
         status=ShiftStatus.CLAIMED,
-        assigned_by_id=actor.id if actor.id != volunteer.id else None,
+        origin=origin,
+        from_pool=pool.is_pool_help(profile, session),
+        assigned_by_id=actor.id if by_staff else None,
     )
     try:
         with db.session.begin_nested():
@@ -297,10 +340,11 @@ def claim_shift(
             db.session.flush()
     except sa.exc.IntegrityError:
         raise Conflict(_l("All %(role)s places are taken.", role=role.label)) from None
-    action = "shift.claim" if actor.id == volunteer.id else "shift.assign"
-    record_event(
-        actor, action, session, session.ward, {"volunteer": volunteer.id, "role": role.value}
-    )
+    action = "shift.assign" if by_staff else "shift.claim"
+    details = {"volunteer": volunteer.id, "role": role.value, "origin": origin.value}
+    if shift.from_pool:
+        details["from_pool"] = True
+    record_event(actor, action, session, session.ward, details)
     shift_claimed.send(shift, actor=actor)
     log.info(
         "shift %s: volunteer %s at session %s as %s",
@@ -383,3 +427,30 @@ def record_attendance(
         {"volunteer": shift.user_id, "status": shift.status.value, "minutes": minutes},
     )
     return shift
+
+
+def hand_over(moves: list[tuple[Shift, User]], origin: ShiftOrigin) -> list[Shift]:
+    """Give each shift's place to its new volunteer (cover: one move; a swap: two), under
+    every rule of ``claim_shift``; all or nothing, as the caller's transaction is.
+
+    Every place is let go before any is taken, so that two volunteers exchanging shifts
+    do not clash with the very shift each gives away.
+    """
+    for shift, _taker in moves:
+        lock_row(Shift, shift.id)
+        db.session.refresh(shift)
+        if shift.status != ShiftStatus.CLAIMED:
+            raise Conflict(_l("This shift has changed in the meantime: it is no longer held."))
+    now = clock.now()
+    for shift, _taker in moves:
+        shift.status, shift.released_dt, shift.released_by_id = (
+            ShiftStatus.RELEASED, now, shift.user_id,
+        )  # fmt: skip
+    db.session.flush()
+    taken = [
+        claim_shift(taker, shift.session, shift.role, actor=taker, origin=origin)
+        for shift, taker in moves
+    ]
+    for shift, _taker in moves:
+        shift_released.send(shift, actor=shift.volunteer, by_staff=False, session_short=False)
+    return taken

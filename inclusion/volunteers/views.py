@@ -18,6 +18,7 @@ from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.auth.models import Role, User
 from inclusion.caching import pages
+from inclusion.cover import queries as cover_queries
 from inclusion.csvfile import decode, read_rows
 from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
@@ -29,6 +30,7 @@ from inclusion.residents.queries import LeadListEntry, family_names_by_session
 from inclusion.sessions.models import Session, Topic
 from inclusion.sessions.queries import Cursor
 from inclusion.venues.services import list_venues
+from inclusion.volunteers import pool as volunteer_pool
 from inclusion.volunteers import queries, roster, services
 from inclusion.volunteers.forms import (
     AssignForm,
@@ -122,11 +124,14 @@ def my_shifts():
     upcoming = queries.shifts_of(current_user.id, upcoming=True)
     past = queries.shifts_of(current_user.id, upcoming=False)
     names = _lead_lists(upcoming)
+    shift_ids = [shift.id for shift in upcoming]
     page = render_template(
         "volunteers/my_shifts.html",
         upcoming=upcoming,
         past=past,
         names=names,
+        covering=cover_queries.open_requests_of_shifts(shift_ids),
+        swapping=cover_queries.pending_swaps_of_shifts(shift_ids),
         total_minutes=sum(shift.minutes for shift in past),
         cutoff=services.release_cutoff,
         now=clock.now(),
@@ -199,6 +204,7 @@ def my_hours_csv():
 def profile():
     volunteer = current_user._get_current_object()
     form = ProfileForm.of(volunteer, list_wards())
+    form.show_distances(services.shown_profile(volunteer))
     if form.validate_on_submit():
         try:
             services.update_profile(volunteer, volunteer, form.profile_data())
@@ -402,3 +408,68 @@ def import_roster(ward: Ward):
     return render_template(
         "volunteers/import.html", ward=ward, form=form, result=result, columns=roster.COLUMNS
     ), (422 if form.errors or (result and result.bad and not imported) else 200)
+
+
+# -- the pool ----------------------------------------------------------------------------------
+
+
+@bp.route("/manage/<ward>/sessions/<int:session_id>/pool", methods=["POST"])
+@require(*STAFF_ROLES)
+def pool(ward: Ward, session_id: int):
+    """Open a session's places to volunteers of other wards in the pool, or close them."""
+    session = get_in_ward_or_404(Session, session_id, ward)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    is_open = request.form.get("open") == "1"
+    try:
+        volunteer_pool.open_to_pool(current_user, session, is_open)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash_violation(violation)
+    else:
+        db.session.commit()
+        told = (
+            _("Volunteers of other wards in the pool can now take these places.")
+            if is_open
+            else _("Only this ward's volunteers can take these places now.")
+        )
+        flash(told, "success")
+    return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
+
+
+@bp.route("/manage/<ward>/pool/<int:user_id>")
+@require(*STAFF_ROLES)
+@writes_on_read
+def pool_card(ward: Ward, user_id: int):
+    """What a volunteer of another ward agreed to share with this one's staff: their name,
+    and their skills and contact if they chose; nothing else of their record."""
+    volunteer = db.get_or_404(User, user_id)
+    profile = volunteer.volunteer_profile
+    shifts = queries.pool_shifts_in(ward.id, user_id)
+    if profile is None or not (shifts or queries.offered_in(ward.id, user_id)):
+        abort(404)
+    page = render_template(
+        "volunteers/pool_card.html",
+        ward=ward,
+        volunteer=volunteer,
+        profile=profile,
+        mobile=display_phone(profile.mobile_e164) if profile.pool_shares_contact else None,
+        level=services.trained_levels([user_id], clock.today()).get(user_id),
+        shifts=shifts,
+        skill_labels=SKILL_LABELS,
+    )
+    record_view("volunteer.pool_card", volunteer, ward)
+    return page
+
+
+@bp.route("/manage/<ward>/volunteers/elsewhere")
+@require(*STAFF_ROLES)
+def elsewhere(ward: Ward):
+    """Where this ward's volunteers help in other wards, and their hours there."""
+    shifts = queries.shifts_elsewhere(ward.id)
+    return render_template(
+        "volunteers/elsewhere.html",
+        ward=ward,
+        shifts=shifts,
+        total_minutes=sum(shift.minutes for shift in shifts),
+    )

@@ -32,6 +32,13 @@ class Ward(db.Model):
     calls_until: Mapped[time | None]
     sms_from: Mapped[time | None]
     sms_until: Mapped[time | None]
+    #: The ward office, for the pool's "how far will you travel" (straight-line km).
+    office_lat: Mapped[float | None]
+    office_lon: Mapped[float | None]
+    #: Staff approve a swap of shifts both volunteers agreed to before it takes effect.
+    swaps_need_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: Hours before a session at which staff are alerted that a shift still needs cover.
+    cover_alert_hours: Mapped[int] = mapped_column(default=48, server_default="48")
     #: Replaced by a new random token in the transaction of any change to what the ward's
     #: pages show (``inclusion.caching.versions``); cached pages are keyed by it.
     cache_version: Mapped[str] = mapped_column(

@@ -12,9 +12,9 @@ from inclusion.db import writes_on_read
 from inclusion.extensions import db
 from inclusion.home.services import ward_day
 from inclusion.residents.views import may_see_residents
-from inclusion.wards.forms import WardContactForm
+from inclusion.wards.forms import CoverRulesForm, WardContactForm
 from inclusion.wards.models import Ward
-from inclusion.wards.services import list_wards, update_ward_contact
+from inclusion.wards.services import list_wards, update_cover_rules, update_ward_contact
 from inclusion.web import form_status, run_form
 
 bp = Blueprint("wards", __name__)
@@ -61,6 +61,29 @@ def overview(ward: Ward):
     return page
 
 
+@bp.route("/manage/<ward>/settings/cover", methods=["POST"])
+@require(*STAFF_ROLES)
+def cover_rules(ward: Ward):
+    form = CoverRulesForm.of(ward)
+    saved = run_form(
+        form,
+        lambda: update_cover_rules(
+            current_user, ward, bool(form.swaps_need_approval.data), form.cover_alert_hours.data
+        ),
+        _("Saved. The rules apply to requests from now on."),
+    )
+    if saved:
+        return redirect(url_for("wards.settings", ward=ward.slug))
+    return _settings_page(ward, WardContactForm.of(ward, formdata=None), form)
+
+
+def _settings_page(ward: Ward, form: WardContactForm, cover_form: CoverRulesForm):
+    status = max(form_status(form), form_status(cover_form))
+    return render_template(
+        "wards/settings.html", ward=ward, form=form, cover_form=cover_form
+    ), status
+
+
 @bp.route("/manage/<ward>/settings", methods=["GET", "POST"])
 @require(*STAFF_ROLES)
 def settings(ward: Ward):
@@ -78,4 +101,4 @@ def settings(ward: Ward):
     )
     if saved:
         return redirect(url_for("wards.overview", ward=ward.slug))
-    return render_template("wards/settings.html", ward=ward, form=form), form_status(form)
+    return _settings_page(ward, form, CoverRulesForm.of(ward, formdata=None))
