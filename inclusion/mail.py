@@ -24,7 +24,7 @@ def send_mail(recipients: list[str], subject: str, body: str) -> str:
     """Send one plain-text mail to ``recipients`` (Bcc: staff don't see each other);
     return its Message-ID."""
     config = current_app.config
-    message_id = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message_id = make_msgid(domain=(config["MAIL_FROM"] or "").rpartition("@")[2] or None)
     if not config["MAIL_SERVER"]:
         log.info("console mail to %s recipient(s): %s\n%s", len(recipients), subject, body)
         return message_id

@@ -107,8 +107,7 @@ def _qualified(session: Session, role: ShiftRole, excluding: set[int]) -> sa.Sel
     other = aliased(Session)
     # Any place too close in time, this session's own included.
     busy = (
-        sa.exists()
-        .select_from(Shift)
+        sa.select(Shift.id)
         .join(other, other.id == Shift.session_id)
         .where(
             Shift.user_id == User.id,
@@ -117,17 +116,18 @@ def _qualified(session: Session, role: ShiftRole, excluding: set[int]) -> sa.Sel
             other.starts_dt < session.ends_dt + buffer,
             other.ends_dt > session.starts_dt - buffer,
         )
+        .exists()
     )
     at_venue = aliased(Session)
     knows_venue = (
-        sa.exists()
-        .select_from(Shift)
+        sa.select(Shift.id)
         .join(at_venue, at_venue.id == Shift.session_id)
         .where(
             Shift.user_id == User.id,
             Shift.status == ShiftStatus.ATTENDED,
             at_venue.venue_id == session.venue_id,
         )
+        .exists()
     )
     reachable = sa.or_(
         sa.and_(VolunteerProfile.offers_by == Medium.EMAIL, User.email != ""),
@@ -414,7 +414,7 @@ def _cancel_waiting_offers(session_id: int) -> None:
 #: Spoken on a call, by what came of the key pressed.
 SPOKEN = {
     OfferAnswer.TAKEN: "ありがとうございます。このお手伝いを、お引き受けいただきました。"
-    "支援員のページの、わたしのシフトに、のせました。",
+    "支援員のページの、自分の活動に、のせました。",
     OfferAnswer.TOO_LATE: "ありがとうございます。ですが、すでにほかの方が、"
     "お引き受けくださいました。今回のお手伝いは、いりません。",
     OfferAnswer.DECLINED: "承知しました。お返事、ありがとうございました。",
@@ -510,7 +510,7 @@ def close_finished(now: datetime, session_ids: list[int] | None = None) -> int:
 
 def _alert_due(now: datetime) -> sa.ColumnElement[bool]:
     """Open, not yet alerted, and within its ward's alert hours of the session."""
-    hours = set(db.session.scalars(sa.select(sa.distinct(Ward.cover_alert_hours))))
+    hours = set(db.session.scalars(sa.select(Ward.cover_alert_hours).distinct()))
     near = [
         sa.and_(Ward.cover_alert_hours == hour, Session.starts_dt <= now + timedelta(hours=hour))
         for hour in hours

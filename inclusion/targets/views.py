@@ -11,6 +11,7 @@ from flask_login import current_user
 from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.cover.figures import cover_figures
 from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -18,7 +19,7 @@ from inclusion.forms import ButtonForm
 from inclusion.targets import services
 from inclusion.targets.charts import monthly_chart
 from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
-from inclusion.targets.metrics import Figures
+from inclusion.targets.metrics import Figures, Scope
 from inclusion.targets.models import Metric, Target
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
@@ -96,6 +97,7 @@ def _render(year: int, ward: Ward | None):
         panels=panels,
         wards=wards,
         ward_table=[by_metric[metric] for metric in WARD_TABLE_METRICS],
+        cover=cover_figures(Scope(year, ward_ids=(ward.id,) if ward else ())),
     )
 
 
