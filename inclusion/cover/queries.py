@@ -50,7 +50,11 @@ def offers_to(volunteer_id: int) -> list[tuple[CoverOffer, CoverRequest]]:
         sa.select(CoverOffer, CoverRequest)
         .join(CoverRequest, CoverRequest.id == CoverOffer.request_id)
         .join(Session, Session.id == CoverRequest.session_id)
-        .options(joinedload(CoverRequest.session).joinedload(Session.venue))
+        .options(
+            joinedload(CoverRequest.session).joinedload(Session.venue),
+            joinedload(CoverRequest.session).joinedload(Session.ward),
+            joinedload(CoverRequest.shift),
+        )
         .where(
             CoverOffer.user_id == volunteer_id,
             sa.or_(CoverRequest.status == CoverStatus.OPEN, CoverOffer.offered_dt >= since),

@@ -302,6 +302,7 @@ def _next_wave(request: CoverRequest, now: datetime) -> int:
         rows.append(_message(offer_key(request.id, user.id), COVER_OFFER, request.session,
                              user, profile, request.shift_id))  # fmt: skip
     db.session.flush()
+    db.session.expire(request, ["offers"])  # read again with the wave just asked
     _insert_messages(rows)
     record_event(None, "cover.offer", request.session, request.ward,
                  {"request": request.id, "wave": wave, "asked": len(rows)})  # fmt: skip

@@ -73,7 +73,8 @@ class ProfileForm(EditForm):
         _l("When another volunteer needs someone to take over, tell me by"),
         choices=[SelectChoice(medium.value, label) for medium, label in MEDIUM_LABELS.items()],
         default=Medium.EMAIL.value,
-        validators=[InputRequired(REQUIRED)],
+        # Left out (a form saved before this choice existed): the choice stays as it was.
+        validators=[Optional()],
         description=_l("SMS and calls go to your mobile number; on a call, press 1 to take it."),
     )
     in_pool = BooleanField(_l("Join the 23 wards' pool: I will also help in other wards"))

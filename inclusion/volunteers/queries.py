@@ -54,6 +54,8 @@ class OpenShift:
 @dataclass
 class ShiftFilter:
     ward_ids: list[int]
+    #: Other wards whose sessions opened to the pool the volunteer may take.
+    pool_ward_ids: list[int] = field(default_factory=list)
     #: Leave out sessions this volunteer already helps at.
     volunteer_id: int | None = None
     ward_id: int | None = None
@@ -79,7 +81,10 @@ def open_shifts(filters: ShiftFilter, after: Cursor | None, size: int = 50):
         sa.select(Session, lead_filled, assistants_filled)
         .options(joinedload(Session.venue), joinedload(Session.ward))
         .where(
-            Session.ward_id.in_(filters.ward_ids),
+            sa.or_(
+                Session.ward_id.in_(filters.ward_ids),
+                sa.and_(Session.pool_open, Session.ward_id.in_(filters.pool_ward_ids)),
+            ),
             Session.status == SessionStatus.SCHEDULED,
             Session.starts_dt > clock.now(),
             has_room,

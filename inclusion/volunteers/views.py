@@ -65,18 +65,21 @@ bp = Blueprint("volunteers", __name__)
 @require(Role.VOLUNTEER)
 def open_shifts():
     profile = services.shown_profile(current_user)
+    in_pool = volunteer_pool.pool_ward_ids(profile)
+    pool_wards = [ward for ward in list_wards() if ward.id in in_pool] if in_pool else []
+    helped = [*profile.wards, *pool_wards]
     # Without wards of their own, any ward's change (a first profile) is theirs to see.
-    wards = profile.wards or list_wards()
-    return pages.serve(wards, lambda: _render_open_shifts(profile))
+    wards = helped or list_wards()
+    return pages.serve(wards, lambda: _render_open_shifts(profile, helped, in_pool))
 
 
-def _render_open_shifts(profile):
-    wards = profile.wards
+def _render_open_shifts(profile, wards, in_pool: set[int]):
     venues = [venue for ward in wards for venue in list_venues(ward, active_only=True)]
     form = ShiftFilterForm(wards, venues, formdata=request.args)
     form.validate()
     filters = queries.ShiftFilter(
-        ward_ids=[ward.id for ward in wards],
+        ward_ids=[ward.id for ward in profile.wards],
+        pool_ward_ids=sorted(in_pool),
         volunteer_id=current_user.id,
         ward_id=form.value("ward"),
         venue_id=form.value("venue"),
