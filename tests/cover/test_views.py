@@ -233,8 +233,9 @@ def test_pages_of_cover_keep_their_query_count(client, users, scene, shibuya, co
             later = factories.make_session(
                 scene.session.venue, starts + timedelta(hours=3), lead_needed=0
             )
-            services.propose_swap(person, factories.make_shift(later, person),
-                                  factories.make_shift(later, scene.regular, slot_number=2))  # fmt: skip
+            offered = factories.make_shift(later, person)
+            wanted = factories.make_shift(later, scene.regular, slot_number=2)
+            services.propose_swap(person, offered, wanted)
 
     log_in(client, users["ward_staff"])
     constant_queries(client, "/manage/shibuya/cover", more)
