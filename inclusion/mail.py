@@ -8,22 +8,37 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
+
+#: The settings a mail is sent with.
+MAIL_SETTINGS = (
+    "MAIL_FROM",
+    "MAIL_PASSWORD",
+    "MAIL_PORT",
+    "MAIL_SERVER",
+    "MAIL_STARTTLS",
+    "MAIL_TIMEOUT_SECONDS",
+    "MAIL_USERNAME",
+)
 
 
 class MailNotSent(Exception):
     """The relay refused the mail or could not be reached; the reason is in the message."""
 
 
-def send_mail(recipients: list[str], subject: str, body: str) -> str:
+def send_mail(
+    recipients: list[str], subject: str, body: str, config: Mapping[str, Any] | None = None
+) -> str:
     """Send one plain-text mail to ``recipients`` (Bcc: staff don't see each other);
-    return its Message-ID."""
-    config = current_app.config
+    return its Message-ID. ``config``: the app's settings, for a thread without the app."""
+    config = current_app.config if config is None else config
     message_id = make_msgid(domain=(config["MAIL_FROM"] or "").rpartition("@")[2] or None)
     if not config["MAIL_SERVER"]:
         log.info("console mail to %s recipient(s): %s\n%s", len(recipients), subject, body)

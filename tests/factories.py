@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from inclusion import clock
 from inclusion.auth.models import Role, User
+from inclusion.cover.models import CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.residents.models import (
@@ -366,3 +367,27 @@ def make_webhook_delivery(ward: Ward):
     db.session.add(sent)
     db.session.flush()
     return sent
+
+
+def make_cover_request(ward: Ward) -> CoverRequest:
+    """A volunteer's open request for cover of their shift in ``ward``, offered to none."""
+    volunteer = make_volunteer(ward)
+    shift = make_shift(make_session(make_venue(ward)), volunteer)
+    request = CoverRequest(shift_id=shift.id, session_id=shift.session_id, ward_id=ward.id,
+                           requested_by_id=volunteer.id, status=CoverStatus.OPEN)  # fmt: skip
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def make_swap(ward: Ward) -> SwapRequest:
+    """Two volunteers of ``ward``, one asking the other to exchange shifts."""
+    venue = make_venue(ward)
+    offered = make_shift(make_session(venue), make_volunteer(ward))
+    wanted = make_shift(make_session(venue), make_volunteer(ward))
+    swap = SwapRequest(offered_shift_id=offered.id, wanted_shift_id=wanted.id,
+                       proposer_id=offered.user_id, partner_id=wanted.user_id,
+                       status=SwapStatus.PROPOSED)  # fmt: skip
+    db.session.add(swap)
+    db.session.flush()
+    return swap

@@ -46,7 +46,7 @@ from inclusion.venues.models import VenueKind
 from inclusion.volunteers import services as volunteer_services
 from inclusion.volunteers.models import ShiftStatus, Skill
 from inclusion.wards.models import Ward
-from inclusion.wards.services import update_ward_contact
+from inclusion.wards.services import find_ward, update_cover_rules, update_ward_contact
 from inclusion.webhooks import services as webhook_services
 from tests import factories
 from tests.auth.test_access_matrix import routes
@@ -88,6 +88,14 @@ NOT_EDIT_FORMS = {
     "calendar.issue": "a button",
     "reminders.preview_text": "shows draft wording as it would read; saves nothing",
     "calendar.revoke": "a button",
+    "cover.answer_swap": "a button per answer",
+    "cover.ask": "asks for cover: only a note for whoever is asked",
+    "cover.decide_swap": "a button per decision",
+    "cover.decline": "a button",
+    "cover.staff_withdraw": "a button",
+    "cover.swap": "asks another volunteer for a swap",
+    "cover.take": "a button",
+    "cover.withdraw": "a button",
     "main.set_language": "a button per language",
     "reminders.handle_reply": "a button",
     "reminders.handle_unmatched_reply": "a button",
@@ -120,6 +128,7 @@ NOT_EDIT_FORMS = {
     "volunteers.assign": "puts a volunteer on a session",
     "volunteers.claim": "a button",
     "volunteers.import_roster": "uploads a file",
+    "volunteers.pool": "a button: open to the pool, or close to it",
     "volunteers.release": "a button",
     "volunteers.unassign": "a button",
 }
@@ -162,9 +171,20 @@ def volunteer_profile(users, shibuya, shinagawa) -> tuple[str, str]:
             "languages": "日本語, English",
             "availability_notes": "平日の午前\n土曜の午後（月2回）",
             "is_paused": True,
+            "offers_by": "voice",
+            "in_pool": True,
+            "pool_wards": [find_ward("minato")],
+            "pool_max_km": 7,
+            "pool_shares_skills": True,
+            "pool_shares_contact": True,
         },
     )
     return "/me/profile", "/me/profile"
+
+
+def cover_rules(users, shibuya, shinagawa) -> tuple[str, str]:
+    update_cover_rules(users["ward_staff"], shibuya, True, 72)
+    return "/manage/shibuya/settings", "/manage/shibuya/settings/cover"
 
 
 def user_account(users, shibuya, shinagawa) -> tuple[str, str]:
@@ -380,6 +400,7 @@ CASES: dict[str, list[Case]] = {
     "volunteers.profile": [Case("volunteer", volunteer_profile)],
     "auth.edit_user": [Case("admin", user_account)],
     "wards.settings": [Case("ward_staff", ward_contact)],
+    "wards.cover_rules": [Case("ward_staff", cover_rules)],
     "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
     "webhooks.endpoint": [Case("admin", webhook_endpoint, frozenset({"is_active"}))],
     "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],

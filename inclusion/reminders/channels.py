@@ -19,7 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from inclusion.mail import MailNotSent, send_mail
+from inclusion.mail import MAIL_SETTINGS, MailNotSent, send_mail
 from inclusion.phones import masked, without_numbers
 from inclusion.reminders.media import Medium
 from inclusion.residents.models import ReminderChannel
@@ -250,10 +250,14 @@ class MailChannel:
 
     name = "mail"
 
+    def __init__(self, config) -> None:
+        # Sends run in threads of their own, without the app: its settings go with them.
+        self.config = {key: config[key] for key in MAIL_SETTINGS}
+
     def send(self, message: Outgoing) -> str:
         subject, _, body = message.body.partition("\n")
         try:
-            return send_mail([message.to], subject.strip(), body.strip())[:64]
+            return send_mail([message.to], subject.strip(), body.strip(), self.config)[:64]
         except MailNotSent as error:
             # The relay refused it or could not be reached: nothing left, try again later.
             raise NotSent(f"The mail relay did not take it: {error}", "mail") from None
@@ -275,4 +279,4 @@ def configured_channel() -> Channel:
     """The channels the settings ask for: Twilio (or the console) and the mail relay."""
     config = current_app.config
     phone = TwilioChannel(config) if config["REMINDER_CHANNEL"] == "twilio" else ConsoleChannel()
-    return ByMedium(phone, MailChannel())
+    return ByMedium(phone, MailChannel(config))

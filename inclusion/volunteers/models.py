@@ -154,7 +154,8 @@ class VolunteerProfile(db.Model):
         secondary=volunteer_pool_wards,
         primaryjoin="VolunteerProfile.user_id == volunteer_pool_wards.c.user_id",
         order_by=Ward.code,
-        lazy="selectin",
+        # Read only where the pool matters, not with every log-in.
+        lazy="select",
     )
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

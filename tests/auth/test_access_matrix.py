@@ -64,9 +64,13 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "reply_id": lambda ward: factories.make_reply(ward).id,
     "series_id": lambda ward: factories.make_series(ward).id,
     "enrolment_id": lambda ward: factories.make_enrolment(ward).id,
+    "request_id": lambda ward: factories.make_cover_request(ward).id,
+    "swap_id": lambda ward: factories.make_swap(ward).id,
+    "answer": lambda ward: "agree",
+    "decision": lambda ward: "approve",
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
-SHARED_ARGUMENTS = {"ward", "name"}
+SHARED_ARGUMENTS = {"ward", "name", "answer", "decision"}
 
 #: Form data for POST routes so an allowed request does real work.
 POST_DATA = {

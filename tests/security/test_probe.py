@@ -106,6 +106,8 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
             "shift_id": shift.id, "enrolment_id": enrolment.id,
             "series_id": enrolment.series_id, "reply_id": reply.id,
             "follow_up_id": factories.make_follow_up(resident).id,
+            "request_id": factories.make_cover_request(ward).id,
+            "swap_id": factories.make_swap(ward).id,
             "import_id": factories.make_calendar_import(ward).id,
             "step_id": db.session.scalar(
                 sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)
@@ -166,7 +168,8 @@ def world(app, users, shibuya, shinagawa):
 
 
 #: Values of URL arguments that are not a ward's record.
-SHARED_VALUES = {"name": "sms_resident.txt", "token": "not-a-live-token", "feed": "volunteer"}
+SHARED_VALUES = {"name": "sms_resident.txt", "token": "not-a-live-token", "feed": "volunteer",
+                 "answer": "agree", "decision": "approve"}  # fmt: skip
 
 
 def path_of(rule: Rule, records: WardRecords, shared: WardRecords) -> str:
