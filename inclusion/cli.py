@@ -18,6 +18,7 @@ from inclusion.api.cli import api_keys_cli
 from inclusion.api.demo import fresh_demo_key
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import PERSON_ROLES, Role, User
+from inclusion.cover.cli import cover_cli
 from inclusion.extensions import db
 from inclusion.reminders.cli import reminders_cli
 from inclusion.reminders.services import wards_missing_phone
@@ -53,6 +54,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(volunteers_cli)
     app.cli.add_command(residents_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(cover_cli)
     app.cli.add_command(targets_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(wards_cli)

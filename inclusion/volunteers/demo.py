@@ -11,7 +11,7 @@ from inclusion.auth.services import find_user_by_email
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionStatus
-from inclusion.volunteers import services
+from inclusion.volunteers import pool, services
 from inclusion.volunteers.models import ShiftRole, TrainingLevel
 from inclusion.wards.services import find_ward
 
@@ -71,4 +71,26 @@ def add_demo_volunteers() -> int:
                 except RuleViolation:
                     continue
         added += 1
+    if added:
+        _open_demo_pool()
     return added
+
+
+def _open_demo_pool() -> None:
+    """支援 さくら of Shinagawa also helps in Shibuya, whose next class is open to the pool."""
+    helper = find_user_by_email("volunteer2@example.jp")
+    shibuya, shinagawa = find_ward("shibuya"), find_ward("shinagawa")
+    services.update_profile(None, helper, {
+        "wards": [shinagawa], "skills": helper.volunteer_profile.skills,
+        "name_kana": helper.volunteer_profile.name_kana, "languages": "日本語",
+        "in_pool": True, "pool_wards": [shibuya], "pool_shares_skills": True,
+    })  # fmt: skip
+    upcoming = db.session.scalar(
+        sa.select(Session)
+        .where(Session.ward_id == shibuya.id, Session.status == SessionStatus.SCHEDULED,
+               Session.starts_dt > clock.now())
+        .order_by(Session.starts_dt)
+        .limit(1)
+    )  # fmt: skip
+    if upcoming is not None:
+        pool.open_to_pool(None, upcoming, True)

@@ -279,3 +279,13 @@ def test_shifts_taken_over_keep_their_place_and_session(scene):
     ).all()
     assert [shift.user_id for shift in held] == [scene.regular.id]
     assert answer.shift.slot_number == scene.shift.slot_number
+
+
+def test_the_command_advances_as_the_scheduler_does(app, scene):
+    request = services.request_cover(scene.asker, scene.shift)
+    moment = clock.to_local(scene.session.starts_dt - timedelta(hours=47)).isoformat()
+    result = app.test_cli_runner().invoke(args=["cover", "advance", "--now", moment])
+    assert result.exit_code == 0, result.output
+    assert "closed 0, second waves 1, alerted 1" in result.output
+    db.session.refresh(request)
+    assert request.alerted_dt is not None and request.wave == services.EVERYONE
