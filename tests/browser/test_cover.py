@@ -26,8 +26,9 @@ def class_with_a_helper(app) -> str:
         )
         start = clock.to_utc(clock.today() + timedelta(days=21), time(18))
         session = Session(ward_id=ward.id, venue_id=venue.id, kind=SessionKind.CLASS,
-                          title="夜のLINE教室", starts_dt=start, ends_dt=start + timedelta(hours=1),
-                          capacity=8, lead_needed=0, assistants_needed=1)  # fmt: skip
+                          title="夜のLINE教室", starts_dt=start,
+                          ends_dt=start + timedelta(hours=1), capacity=8, lead_needed=0,
+                          assistants_needed=1)  # fmt: skip
         db.session.add(session)
         db.session.flush()
         helper = find_user_by_email("volunteer3@example.jp")
