@@ -505,29 +505,33 @@ def update_session(
         )
     lock_row(Venue, draft.venue.id)
     changed_sessions = []
-    for target in targets:
-        # A series keeps each session's own date; one session may move to another day.
-        target_draft = (
-            draft if scope == "this" else draft.on(clock.to_local(target.starts_dt).date())
-        )
-        changes = _fill(target, target_draft)
-        if not changes:
-            continue
-        check_session_change(target, set(changes))
-        moved = bool(MOVE_FIELDS & changes.keys())
-        if moved:
-            if "starts_dt" in changes or "ends_dt" in changes:
-                _not_past(target.starts_dt)
-            if not reason.strip():
-                raise RuleViolation(
-                    _l("Say why the time or place changes; it is kept in the record."), "reason"
-                )
-            _check_free(
-                target_draft.venue, target.room, target.starts_dt, target.ends_dt, {target.id}
+    # The checks read other sessions: the changes wait until they pass (a flush before
+    # would meet the room's unique index first, as an error instead of a message).
+    with db.session.no_autoflush:
+        for target in targets:
+            # A series keeps each session's own date; one session may move to another day.
+            target_draft = (
+                draft if scope == "this" else draft.on(clock.to_local(target.starts_dt).date())
             )
-        if CALENDAR_FIELDS & changes.keys():
-            target.sequence += 1
-        changed_sessions.append((target, changes, moved))
+            changes = _fill(target, target_draft)
+            if not changes:
+                continue
+            check_session_change(target, set(changes))
+            moved = bool(MOVE_FIELDS & changes.keys())
+            if moved:
+                if "starts_dt" in changes or "ends_dt" in changes:
+                    _not_past(target.starts_dt)
+                if not reason.strip():
+                    raise RuleViolation(
+                        _l("Say why the time or place changes; it is kept in the record."),
+                        "reason",
+                    )
+                _check_free(
+                    target_draft.venue, target.room, target.starts_dt, target.ends_dt, {target.id}
+                )
+            if CALENDAR_FIELDS & changes.keys():
+                target.sequence += 1
+            changed_sessions.append((target, changes, moved))
     db.session.flush()
     for target, changes, moved in changed_sessions:
         record_event(

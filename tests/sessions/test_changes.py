@@ -187,3 +187,19 @@ def test_no_new_sessions_at_a_venue_out_of_use(users, shibuya):
         with pytest.raises(RuleViolation) as refused:
             create()
         assert refused.value.field == "venue"
+
+
+def test_moving_onto_another_session_s_very_start_is_a_clash_not_an_error(users, shibuya):
+    """The room's unique index (venue, room, start) must not meet the move before the
+    check does: the change waits until every check has passed."""
+    first, second = factories.make_venue(shibuya), factories.make_venue(shibuya)
+    taken = factories.make_session(first)
+    moving = factories.make_session(second)
+    day = clock.to_local(taken.starts_dt)
+    with pytest.raises(RuleViolation, match=taken.title):
+        services.update_session(
+            users["ward_staff"],
+            moving,
+            draft(first, day.date(), day.time(), (day + timedelta(hours=1)).time()),
+            reason="会場の都合",
+        )
