@@ -361,7 +361,9 @@ def take_cover(volunteer: User, request: CoverRequest) -> Answer:
     record_event(volunteer, "cover.take", session, session.ward,
                  {"request": request.id, "from": holder.id, "shift": shift.id,
                   "from_pool": shift.from_pool})  # fmt: skip
-    _notify(f"covered{request.id}", COVER_DONE, session, holder, None)
+    # About the place as it is now held: should the taker give it up, the news is no longer
+    # true and is not sent.
+    _notify(f"covered{request.id}", COVER_DONE, session, holder, shift.id)
     log.info("cover request %s taken by volunteer %s", request.id, volunteer.id)
     return Answer(
         OfferAnswer.TAKEN,
@@ -436,7 +438,9 @@ def answer_by_key(reminder: Reminder, digits: str) -> str:
     volunteer, request = offer.volunteer, offer.request
     if digits == TAKE:
         try:
-            answer = take_cover(volunteer, request)
+            # A refusal undoes only this answer's changes; the call's own record stays.
+            with db.session.begin_nested():
+                answer = take_cover(volunteer, request)
         except RuleViolation as violation:
             with force_locale("ja"):
                 return f"{SPOKEN['refused']}{violation}"

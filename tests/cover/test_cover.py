@@ -126,10 +126,11 @@ def test_the_first_yes_takes_the_shift_and_the_rest_are_told_the_truth(app, scen
     # The offers still waiting go nowhere; the asker hears that someone took it.
     assert [m.status for m in messages()] == [ReminderStatus.CANCELLED] * 2
     [done] = messages(COVER_DONE)
-    assert done.user_id == scene.asker.id and done.shift_id is None
+    assert done.user_id == scene.asker.id and done.shift_id == new_shift.id
     assert dispatch.dispatch_once(calling_time(scene.session), ConsoleChannel()).sent == 1
     db.session.refresh(done)
     assert done.status == ReminderStatus.SENT and "代わりの方が見つかりました" in done.body
+    assert f"「{scene.session.title}」のアシスタントは" in done.body
     actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()
     assert {"cover.request", "cover.offer", "cover.take", "shift.claim"} <= set(actions)
 

@@ -96,3 +96,19 @@ def test_an_unsigned_key_changes_nothing(client, called, scene):
     offer = offer_to(scene.regular.id)
     assert client.post(f"/twilio/voice/{offer.id}", data={"Digits": "1"}).status_code == 403
     assert called.status == CoverStatus.OPEN
+
+
+def test_a_1_refused_by_a_rule_is_told_and_changes_nothing(client, called, scene, shibuya):
+    """Pressing 1 while now busy at that time: told why, and the request stays open."""
+    from tests import factories
+
+    same_time = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=scene.session.starts_dt
+    )
+    factories.make_shift(same_time, scene.regular)
+    offer = offer_to(scene.regular.id)
+    refused = signed_post(client, f"/twilio/voice/{offer.id}", {"Digits": "1"})
+    assert "お引き受けできませんでした" in said(refused) and "時間が近すぎます" in said(refused)
+    db.session.refresh(called)
+    assert called.status == CoverStatus.OPEN and called.covered_by_id is None
+    assert scene.shift.status == ShiftStatus.CLAIMED
