@@ -30,7 +30,7 @@ from inclusion.residents.services import age_band
 from inclusion.sessions.models import HolidayRule, Level, SessionKind, SessionStatus, Topic
 from inclusion.sessions.services import SLOT_MINUTES
 from inclusion.venues.models import VenueKind
-from inclusion.volunteers.models import ShiftRole, ShiftStatus, Skill, TrainingLevel
+from inclusion.volunteers.models import ShiftOrigin, ShiftRole, ShiftStatus, Skill, TrainingLevel
 
 #: Keyset pages: at most this many rows, 50 unless asked.
 MAX_PAGE = 200
@@ -476,6 +476,15 @@ class Shift(Out):
         "boolean",
         lambda shift: shift.assigned_by_id is not None,
         metadata={"description": "Put on the shift by staff or an integration."},
+    )
+    origin = fields.Enum(
+        ShiftOrigin,
+        by_value=True,
+        metadata={"description": "How the volunteer came to hold it: claimed it, assigned, "
+                                 "took it over from another (cover), or swapped."},
+    )  # fmt: skip
+    from_pool = fields.Bool(
+        metadata={"description": "Taken by a volunteer of another ward through the pool."}
     )
 
 
