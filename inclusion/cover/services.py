@@ -50,7 +50,6 @@ from inclusion.reminders.models import (
 from inclusion.sessions.models import Session, SessionStatus, Topic
 from inclusion.volunteers import pool
 from inclusion.volunteers.models import (
-    HOLDING,
     Shift,
     ShiftOrigin,
     ShiftRole,
@@ -60,7 +59,7 @@ from inclusion.volunteers.models import (
     TrainingRecord,
     VolunteerProfile,
 )
-from inclusion.volunteers.services import hand_over
+from inclusion.volunteers.services import hand_over, too_close, valid_training_on
 from inclusion.wards.models import Ward
 from inclusion.wards.services import staff_addresses
 from inclusion.web import public_url
@@ -99,25 +98,11 @@ def _qualified(session: Session, role: ShiftRole, excluding: set[int]) -> sa.Sel
     day = clock.to_local(session.starts_dt).date()
     trained = sa.exists().where(
         TrainingRecord.user_id == User.id,
-        TrainingRecord.completed_on <= day,
-        sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= day),
+        *valid_training_on(day),
         *([TrainingRecord.level == TrainingLevel.LEAD] if role == ShiftRole.LEAD else []),
     )
-    buffer = timedelta(minutes=current_app.config["SHIFT_TRAVEL_BUFFER_MINUTES"])
-    other = aliased(Session)
     # Any place too close in time, this session's own included.
-    busy = (
-        sa.select(Shift.id)
-        .join(other, other.id == Shift.session_id)
-        .where(
-            Shift.user_id == User.id,
-            Shift.status.in_(HOLDING),
-            other.status != SessionStatus.CANCELLED,
-            other.starts_dt < session.ends_dt + buffer,
-            other.ends_dt > session.starts_dt - buffer,
-        )
-        .exists()
-    )
+    busy = too_close(session, User.id, itself=True).exists()
     at_venue = aliased(Session)
     knows_venue = (
         sa.select(Shift.id)

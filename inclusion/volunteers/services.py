@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from inclusion import clock
 from inclusion.audit.services import record_event
@@ -199,9 +200,7 @@ def trained_levels(user_ids: list[int], day: date) -> dict[int, TrainingLevel]:
         return {}
     rows = db.session.execute(
         sa.select(TrainingRecord.user_id, TrainingRecord.level).where(
-            TrainingRecord.user_id.in_(user_ids),
-            TrainingRecord.completed_on <= day,
-            sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= day),
+            TrainingRecord.user_id.in_(user_ids), *valid_training_on(day)
         )
     )
     levels: dict[int, TrainingLevel] = {}
@@ -209,6 +208,14 @@ def trained_levels(user_ids: list[int], day: date) -> dict[int, TrainingLevel]:
         if levels.get(user_id) != TrainingLevel.LEAD:
             levels[user_id] = level
     return levels
+
+
+def valid_training_on(day: date) -> list[sa.ColumnElement[bool]]:
+    """A training record that counts on ``day``: completed by then, not yet expired."""
+    return [
+        TrainingRecord.completed_on <= day,
+        sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on >= day),
+    ]
 
 
 def volunteers_of_ward(ward: Ward) -> list[User]:
@@ -247,21 +254,28 @@ def _check_training(volunteer: User, role: ShiftRole, day: date) -> None:
         raise RuleViolation(_l("Only volunteers trained as leads can take a lead place."))
 
 
-def _check_free_time(volunteer: User, session: Session) -> None:
+def too_close(session: Session, user_id: sa.ColumnElement | int, *, itself: bool) -> sa.Select:
+    """The sessions too close in time to ``session`` (travel buffer included; ``session``
+    itself too if asked) at which the volunteer ``user_id`` (a value, or a column of an
+    outer query) holds a place."""
     buffer = timedelta(minutes=current_app.config["SHIFT_TRAVEL_BUFFER_MINUTES"])
-    clash = db.session.scalar(
-        sa.select(Session)
-        .join(Shift, Shift.session_id == Session.id)
+    other = aliased(Session)
+    return (
+        sa.select(other)
+        .join(Shift, Shift.session_id == other.id)
         .where(
-            Shift.user_id == volunteer.id,
+            Shift.user_id == user_id,
             Shift.status.in_(HOLDING),
-            Session.id != session.id,
-            Session.status != SessionStatus.CANCELLED,
-            Session.starts_dt < session.ends_dt + buffer,
-            Session.ends_dt > session.starts_dt - buffer,
+            *([] if itself else [other.id != session.id]),
+            other.status != SessionStatus.CANCELLED,
+            other.starts_dt < session.ends_dt + buffer,
+            other.ends_dt > session.starts_dt - buffer,
         )
-        .limit(1)
     )
+
+
+def _check_free_time(volunteer: User, session: Session) -> None:
+    clash = db.session.scalar(too_close(session, volunteer.id, itself=False).limit(1))
     if clash is not None:
         raise Conflict(
             _l(
