@@ -112,15 +112,20 @@ def _unfilled(table: CoverTable, in_scope: list, now: datetime) -> None:
         (held_48h, Session.starts_dt <= now + ALERT_MOMENT, "unfilled_48h"),
         (held_start, Session.starts_dt <= now, "unfilled_at_start"),
     ):
-        filled = (
-            sa.select(sa.func.count())
-            .where(Shift.session_id == Session.id, held)
-            .correlate(Session)
-            .scalar_subquery()
+        # Places held at that moment, per session: grouped once, then joined (a count per
+        # session asked of each session would read the shifts' index a session at a time).
+        held_by_session = (
+            sa.select(Shift.session_id, sa.func.count().label("held"))
+            .join(Session, Session.id == Shift.session_id)
+            .where(*in_scope, reached, held)
+            .group_by(Shift.session_id)
+            .subquery()
         )
+        filled = sa.func.coalesce(held_by_session.c.held, 0)
         short = sa.case((needed > filled, needed - filled), else_=0)
         _grouped(table, db.session.execute(
             sa.select(Session.ward_id, sa.func.sum(short))
+            .outerjoin(held_by_session, held_by_session.c.session_id == Session.id)
             .where(*in_scope, reached, needed > 0)
             .group_by(Session.ward_id)
         ).all(), name)  # fmt: skip

@@ -240,6 +240,13 @@ class Shift(db.Model):
         sa.Index("ix_shifts_user_id_status", "user_id", "status"),
         # Joins from sessions (the figures, the roster) whatever the shift's status.
         sa.Index("ix_shifts_session_id_status", "session_id", "status"),
+        # The few taken over, swapped or from the pool: the year's figures count them.
+        sa.Index(
+            "ix_shifts_cover_or_pool",
+            "session_id",
+            postgresql_where=sa.text("origin IN ('cover', 'swap') OR from_pool"),
+            sqlite_where=sa.text("origin IN ('cover', 'swap') OR from_pool"),
+        ),
         sa.CheckConstraint("slot_number >= 1", name="slot_positive"),
     )
 

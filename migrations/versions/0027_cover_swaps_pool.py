@@ -122,6 +122,11 @@ def upgrade():
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('origin', sa.Enum('claim', 'assign', 'cover', 'swap', name='shift_origin', native_enum=False, create_constraint=True, length=20), server_default='claim', nullable=False))
         batch_op.add_column(sa.Column('from_pool', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index(
+        'ix_shifts_cover_or_pool', 'shifts', ['session_id'],
+        postgresql_where=sa.text("origin IN ('cover', 'swap') OR from_pool"),
+        sqlite_where=sa.text("origin IN ('cover', 'swap') OR from_pool"),
+    )
 
     with op.batch_alter_table('volunteer_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('offers_by', sa.Enum('sms', 'voice', 'email', name='offer_medium', native_enum=False, create_constraint=True, length=20), server_default='email', nullable=False))
@@ -172,6 +177,7 @@ def downgrade():
         batch_op.drop_constraint(op.f('ck_volunteer_profiles_offer_medium'), type_='check')
         batch_op.drop_column('offers_by')
 
+    op.drop_index('ix_shifts_cover_or_pool', table_name='shifts')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_column('from_pool')
         batch_op.drop_constraint(op.f('ck_shifts_shift_origin'), type_='check')

@@ -247,3 +247,19 @@ def test_pages_of_cover_keep_their_query_count(client, users, scene, shibuya, co
 def test_cover_pages_are_a_volunteer_s_own(client, users):
     log_in(client, users["ward_staff"])
     assert client.get("/me/cover").status_code == 403
+
+
+def test_the_targets_dashboard_shows_cover_and_the_pool(client, users, scene, shibuya):
+    request = services.request_cover(scene.asker, scene.shift)
+    services.take_cover(scene.regular, request)
+    log_in(client, users["ward_staff"])
+    ward_page = page(client, "/manage/shibuya/targets")
+    assert "代わりとプール" in ward_page and "代わりが決まるまで（中央値）" in ward_page
+    client.post("/logout")
+    log_in(client, users["coordinator"])
+    all_wards = page(client, "/targets")
+    section = all_wards[all_wards.index('id="cover-title"') :]
+    section = section[: section.index("</section>")]
+    assert "渋谷区" in section and "品川区" in section and "全区" in section
+    row = section[section.index("渋谷区") :]
+    assert '<td data-label="代わり">1</td>' in row[: row.index("</tr>")]
