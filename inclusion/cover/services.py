@@ -499,16 +499,21 @@ def close_finished(now: datetime, session_ids: list[int] | None = None) -> int:
 
 
 def _alert_due(now: datetime) -> sa.ColumnElement[bool]:
-    """Open, not yet alerted, and within its ward's alert hours of the session."""
+    """Open, not yet alerted, and within its ward's alert hours of the session, or with
+    every wave gone and nobody it could be offered to."""
     hours = set(db.session.scalars(sa.select(Ward.cover_alert_hours).distinct()))
     near = [
         sa.and_(Ward.cover_alert_hours == hour, Session.starts_dt <= now + timedelta(hours=hour))
         for hour in hours
     ]
+    nobody_asked = sa.and_(
+        CoverRequest.wave == EVERYONE,
+        sa.not_(sa.exists().where(CoverOffer.request_id == CoverRequest.id)),
+    )
     return sa.and_(
         CoverRequest.status == CoverStatus.OPEN,
         CoverRequest.alerted_dt.is_(None),
-        sa.or_(sa.false(), *near),
+        sa.or_(nobody_asked, *near),
     )
 
 

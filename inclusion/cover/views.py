@@ -63,12 +63,21 @@ def ask(shift_id: int):
             return redirect(url_for("volunteers.my_shifts"))
         asked = len(request.offers)
         db.session.commit()
-        flash(
-            _("We are looking for someone to take over “%(title)s”; %(count)d volunteers "
-              "have been asked. It stays your shift until someone takes it.",
-              title=shift.session.title, count=asked),
-            "success",
-        )  # fmt: skip
+        if asked:
+            flash(
+                _("We are looking for someone to take over “%(title)s”; %(count)d volunteers "
+                  "have been asked. It stays your shift until someone takes it.",
+                  title=shift.session.title, count=asked),
+                "success",
+            )  # fmt: skip
+        else:
+            flash(
+                _("No other volunteer can take over “%(title)s” now, so the ward's staff are "
+                  "told. It stays your shift until someone takes it; to talk it over, call "
+                  "%(phone)s.", title=shift.session.title,
+                  phone=shift.session.ward.booking_phone or shift.session.ward.name),
+                "error",
+            )  # fmt: skip
         return redirect(url_for("cover.mine"))
     return render_template("cover/ask.html", shift=shift, form=form), 422 if form.errors else 200
 

@@ -103,7 +103,10 @@ class ProfileForm(EditForm):
     def show_distances(self, profile) -> None:
         """Label each ward of the pool with how far it is from the volunteer's own."""
         labelled = []
+        own = {ward.id for ward in profile.wards}
         for ward in self.ward_rows.values():
+            if ward.id in own:
+                continue
             km = distance_from_home(profile, ward) if profile.wards else None
             label = ward.name if km is None else _l("%(ward)s (about %(km)s km)", ward=ward.name,
                                                    km=f"{km:.0f}")  # fmt: skip

@@ -290,3 +290,16 @@ def test_the_command_advances_as_the_scheduler_does(app, scene):
     assert "closed 0, second waves 1, alerted 1" in result.output
     db.session.refresh(request)
     assert request.alerted_dt is not None and request.wave == services.EVERYONE
+
+
+def test_when_nobody_can_be_asked_staff_are_alerted_at_once(client, scene):
+    from tests.conftest import log_in
+
+    scene.regular.is_active = scene.newcomer.is_active = False
+    db.session.flush()
+    log_in(client, scene.asker)
+    told = client.post(f"/me/shifts/{scene.shift.id}/cover", follow_redirects=True)
+    assert "区職員に知らせます" in told.get_data(as_text=True)
+    request = db.session.scalar(sa.select(services.CoverRequest))
+    assert request.offers == [] and request.wave == services.EVERYONE
+    assert services.advance(clock.now()).alerted == [request.id]
