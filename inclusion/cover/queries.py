@@ -24,7 +24,7 @@ from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.volunteers import pool
 from inclusion.volunteers.models import HOLDING, Shift, ShiftRole, ShiftStatus, TrainingLevel
-from inclusion.volunteers.services import trained_levels
+from inclusion.volunteers.services import training_records
 from inclusion.wards.models import Ward
 
 #: How long closed requests and swaps stay on the lists.
@@ -135,7 +135,7 @@ def pending_swaps_of_shifts(shift_ids: list[int]) -> dict[int, SwapRequest]:
     }
 
 
-def swap_choices(volunteer: User, offered: Shift) -> list[Shift]:
+def swap_choices(volunteer: User) -> list[Shift]:
     """Other volunteers' shifts the volunteer could take in exchange: to come within
     ``SWAP_DAYS``, in a ward they may help in, in a role they are trained for, at a
     session where they hold no place."""
@@ -163,14 +163,18 @@ def swap_choices(volunteer: User, offered: Shift) -> list[Shift]:
         .order_by(Session.starts_dt, Shift.id)
         .limit(SWAP_CHOICES)
     ).all()  # fmt: skip
-    level = trained_levels([volunteer.id], clock.to_local(offered.session.starts_dt).date()).get(
-        volunteer.id
-    )
-    return [
-        shift
-        for shift in shifts
-        if level is not None and (shift.role != ShiftRole.LEAD or level == TrainingLevel.LEAD)
-    ]
+    records = training_records(volunteer)
+
+    def trained_for(shift: Shift) -> bool:
+        """Trained on the wanted shift's own day, as a lead for a lead's place."""
+        day = clock.to_local(shift.session.starts_dt).date()
+        valid = [record for record in records if record.is_valid_on(day)]
+        return bool(valid) and (
+            shift.role != ShiftRole.LEAD
+            or any(record.level == TrainingLevel.LEAD for record in valid)
+        )
+
+    return [shift for shift in shifts if trained_for(shift)]
 
 
 def ward_requests(ward: Ward) -> list[CoverRequest]:
@@ -223,6 +227,8 @@ def alerts_count(ward: Ward) -> tuple[int, int]:
             CoverRequest.alerted_dt.is_not(None),
         )
     )
+    if not ward.swaps_need_approval:
+        return alerted, 0
     waiting = db.session.scalar(
         sa.select(sa.func.count()).where(
             SwapRequest.status == SwapStatus.AGREED,

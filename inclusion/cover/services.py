@@ -27,6 +27,7 @@ from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import Role, User
 from inclusion.cover.models import (
+    PENDING_SWAP,
     CoverOffer,
     CoverRequest,
     CoverStatus,
@@ -267,7 +268,14 @@ def _alert_at(request: CoverRequest) -> datetime:
 def _next_wave(request: CoverRequest, now: datetime) -> int:
     """Offer the shift to the next wave; return how many were asked. Wave 1 (those who
     know the venue) is skipped when there are none; after wave 2 none is left."""
-    asked = {offer.user_id for offer in request.offers} | {request.requested_by_id}
+    # Nobody is asked twice about one shift, whatever became of an earlier request for it.
+    asked = set(
+        db.session.scalars(
+            sa.select(CoverOffer.user_id)
+            .join(CoverRequest, CoverRequest.id == CoverOffer.request_id)
+            .where(CoverRequest.shift_id == request.shift_id)
+        )
+    ) | {request.requested_by_id}
     query = _qualified(request.session, request.shift.role, asked).limit(WAVE_LIMIT)
     found = db.session.execute(query).all()
     wave = KNOW_THE_VENUE if request.wave == 0 else EVERYONE
@@ -326,21 +334,30 @@ def take_cover(volunteer: User, request: CoverRequest) -> Answer:
     db.session.refresh(request)
     offer = _offer_for(volunteer, request)
     now = clock.now()
-    if not request.is_open:
+    if request.status == CoverStatus.COVERED and request.covered_by_id == volunteer.id:
+        # Said yes twice (a second click, a key pressed again): it is theirs already.
+        return Answer(
+            OfferAnswer.TAKEN,
+            str(_l("Thank you: “%(title)s” is now your shift.", title=request.session.title)),
+            db.session.get(Shift, request.new_shift_id),
+        )
+    if request.status == CoverStatus.COVERED:
         if offer.answer is None:
             offer.answer, offer.answered_dt = OfferAnswer.TOO_LATE, now
-        taken = request.status == CoverStatus.COVERED
         return Answer(
-            OfferAnswer.TOO_LATE if taken else request.status,
-            str(_l("Someone else has already taken this shift. Thank you all the same."))
-            if taken
-            else str(_l("This shift no longer needs cover. Thank you all the same.")),
+            OfferAnswer.TOO_LATE,
+            str(_l("Someone else has already taken this shift. Thank you all the same.")),
+        )
+    if not request.is_open:
+        return Answer(
+            request.status,
+            str(_l("This shift no longer needs cover. Thank you all the same.")),
         )
     request.status, request.closed_dt = CoverStatus.COVERED, now
     request.covered_by_id, request.next_wave_dt = volunteer.id, None
     db.session.flush()
     session, holder = request.session, request.shift.volunteer
-    (shift,) = hand_over([(request.shift, volunteer)], ShiftOrigin.COVER)
+    (shift,) = hand_over([(request.shift, volunteer)], ShiftOrigin.COVER, told=volunteer)
     request.new_shift_id = shift.id
     offer.answer, offer.answered_dt = OfferAnswer.TAKEN, now
     record_event(volunteer, "cover.take", session, session.ward,
@@ -495,7 +512,36 @@ def close_finished(now: datetime, session_ids: list[int] | None = None) -> int:
             .values(status=status, closed_dt=now, next_wave_dt=None)
             .execution_options(synchronize_session="fetch")
         ).rowcount
-    return closed
+    return closed + lapse_swaps(now, session_ids)
+
+
+def lapse_swaps(now: datetime, session_ids: list[int] | None = None) -> int:
+    """Swaps on their way (of shifts at some sessions, or all) that can no longer be made: a
+    shift given up or taken over, a session cancelled or begun. Set-based."""
+    no_longer = (
+        sa.select(Shift.id)
+        .join(Session, Session.id == Shift.session_id)
+        .where(
+            Shift.id.in_([SwapRequest.offered_shift_id, SwapRequest.wanted_shift_id]),
+            sa.or_(
+                Shift.status != ShiftStatus.CLAIMED,
+                Session.status != SessionStatus.SCHEDULED,
+                Session.starts_dt <= now,
+            ),
+        )
+        .exists()
+    )
+    touching = []
+    if session_ids is not None:
+        shifts = sa.select(Shift.id).where(Shift.session_id.in_(session_ids))
+        touching = [sa.or_(SwapRequest.offered_shift_id.in_(shifts),
+                           SwapRequest.wanted_shift_id.in_(shifts))]  # fmt: skip
+    return db.session.execute(
+        sa.update(SwapRequest)
+        .where(SwapRequest.status.in_(PENDING_SWAP), no_longer, *touching)
+        .values(status=SwapStatus.LAPSED, closed_dt=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def _alert_due(now: datetime) -> sa.ColumnElement[bool]:
@@ -615,9 +661,14 @@ def propose_swap(proposer: User, offered: Shift, wanted: Shift, note: str = "") 
     return swap
 
 
+def approving_wards(swap: SwapRequest) -> set[int]:
+    """The wards whose staff must approve the swap (either may, for both)."""
+    return {shift.session.ward_id for shift in (swap.offered_shift, swap.wanted_shift)
+            if shift.session.ward.swaps_need_approval}  # fmt: skip
+
+
 def _needs_approval(swap: SwapRequest) -> bool:
-    return any(shift.session.ward.swaps_need_approval
-               for shift in (swap.offered_shift, swap.wanted_shift))  # fmt: skip
+    return bool(approving_wards(swap))
 
 
 def agree_swap(partner: User, swap: SwapRequest) -> SwapRequest:
@@ -645,12 +696,13 @@ def _lock_swap(swap: SwapRequest) -> None:
 
 
 def _carry_out(swap: SwapRequest, actor: User) -> SwapRequest:
-    hand_over([(swap.offered_shift, swap.partner), (swap.wanted_shift, swap.proposer)],
-              ShiftOrigin.SWAP)  # fmt: skip
+    # Done before its shifts change hands: the swaps those shifts were in lapse, not this.
     swap.status, swap.closed_dt = SwapStatus.DONE, clock.now()
     if actor.role != Role.VOLUNTEER:
         swap.decided_by_id = actor.id
     db.session.flush()
+    hand_over([(swap.offered_shift, swap.partner), (swap.wanted_shift, swap.proposer)],
+              ShiftOrigin.SWAP, told=actor)  # fmt: skip
     for shift in (swap.offered_shift, swap.wanted_shift):
         record_event(actor, "swap.done", shift.session, shift.session.ward,
                      {"swap": swap.id, "proposer": swap.proposer_id,
@@ -663,7 +715,8 @@ def close_swap(actor: User, swap: SwapRequest, status: SwapStatus) -> SwapReques
     allowed = {
         SwapStatus.DECLINED: actor.id == swap.partner_id,
         SwapStatus.WITHDRAWN: actor.id == swap.proposer_id,
-        SwapStatus.REFUSED: actor.role != Role.VOLUNTEER,
+        SwapStatus.REFUSED: actor.role != Role.VOLUNTEER
+        and (actor.role != Role.WARD_STAFF or actor.ward_id in approving_wards(swap)),
     }
     if not allowed.get(status):
         raise RuleViolation(_l("You cannot do this to this swap."))
@@ -682,6 +735,8 @@ def close_swap(actor: User, swap: SwapRequest, status: SwapStatus) -> SwapReques
 def approve_swap(staff: User, swap: SwapRequest) -> SwapRequest:
     """Staff approve a swap both volunteers agreed to; it takes effect at once, or lapses
     when one of its shifts changed since (the swap's status says which)."""
+    if staff.role == Role.WARD_STAFF and staff.ward_id not in approving_wards(swap):
+        raise RuleViolation(_l("This swap waits for the approval of another ward's staff."))
     _lock_swap(swap)
     if swap.status != SwapStatus.AGREED:
         raise RuleViolation(_l("This swap is not waiting for approval."))

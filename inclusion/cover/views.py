@@ -12,7 +12,7 @@ from inclusion.auth.access import require
 from inclusion.auth.models import Role
 from inclusion.cover import queries, services
 from inclusion.cover.forms import CoverForm, SwapForm
-from inclusion.cover.models import CoverRequest, OfferAnswer, SwapRequest, SwapStatus
+from inclusion.cover.models import CoverRequest, SwapRequest, SwapStatus
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
@@ -147,7 +147,7 @@ def _withdraw(request: CoverRequest, back: str):
 def swap(shift_id: int):
     """Offer one of my shifts in exchange for another volunteer's."""
     shift = _own_shift_or_404(shift_id)
-    choices = queries.swap_choices(current_user, shift)
+    choices = queries.swap_choices(current_user)
     by_id = {choice.id: choice for choice in choices}
     form = SwapForm([
         SelectChoice(choice.id, f"{local_datetime(choice.session.starts_dt)} "
@@ -225,7 +225,7 @@ def ward_list(ward: Ward):
         swaps=queries.ward_swaps(ward),
         now=clock.now(),
         button_form=ButtonForm(),
-        answers=OfferAnswer,
+        approving=services.approving_wards,
     )
 
 
@@ -242,7 +242,7 @@ def staff_withdraw(ward: Ward, request_id: int):
 @require(*STAFF_ROLES)
 def decide_swap(ward: Ward, swap_id: int, decision: str):
     swap = db.get_or_404(SwapRequest, swap_id)
-    if ward.id not in {swap.offered_shift.session.ward_id, swap.wanted_shift.session.ward_id}:
+    if ward.id not in services.approving_wards(swap):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)

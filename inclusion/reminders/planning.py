@@ -17,12 +17,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from inclusion.auth.models import User
-from inclusion.cover.models import CoverRequest, CoverStatus
+from inclusion.cover.models import CoverOffer, CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.db import UTCDateTime
 from inclusion.extensions import db
 from inclusion.reminders.models import (
     COVER_KINDS,
     COVER_OFFER,
+    SWAP_ASKED,
     Audience,
     Recipient,
     Reminder,
@@ -32,7 +33,7 @@ from inclusion.reminders.models import (
 from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import local_due
-from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile
+from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile, volunteer_wards
 from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
@@ -297,9 +298,34 @@ def stale() -> sa.ColumnElement[bool]:
         Reminder.kind.not_in(COVER_KINDS),
         sa.not_(VolunteerProfile.wants_sms),
     )
-    # An offer to take over a shift goes only while someone is still wanted.
-    offered = sa.select(CoverRequest.id).where(
-        CoverRequest.shift_id == Reminder.shift_id, CoverRequest.status == CoverStatus.OPEN
+    # An offer to take over a shift goes only while someone is still wanted and this
+    # volunteer has not answered yet...
+    offered = (
+        sa.select(CoverOffer.id)
+        .join(CoverRequest, CoverRequest.id == CoverOffer.request_id)
+        .where(
+            CoverRequest.shift_id == Reminder.shift_id,
+            CoverRequest.status == CoverStatus.OPEN,
+            CoverOffer.user_id == Reminder.user_id,
+            CoverOffer.answer.is_(None),
+        )
+    )
+    # ...and while they may help there: a volunteer of another ward, while it is open to
+    # the pool.
+    closed_to_pool = sa.and_(
+        sa.exists().where(Session.id == Reminder.session_id, sa.not_(Session.pool_open)),
+        sa.not_(
+            sa.exists().where(
+                volunteer_wards.c.user_id == Reminder.user_id,
+                volunteer_wards.c.ward_id == Reminder.ward_id,
+            )
+        ),
+    )
+    # A swap asked goes only while it waits for that volunteer's answer.
+    swap_asked = sa.select(SwapRequest.id).where(
+        SwapRequest.wanted_shift_id == Reminder.shift_id,
+        SwapRequest.partner_id == Reminder.user_id,
+        SwapRequest.status == SwapStatus.PROPOSED,
     )
     return sa.or_(
         # The notice that a session was cancelled is what its cancellation must send.
@@ -310,7 +336,8 @@ def stale() -> sa.ColumnElement[bool]:
         # Nobody who said stop hears from us again, not even of a cancellation.
         sa.exists(stopped),
         sa.exists(no_sms),
-        sa.and_(Reminder.kind == COVER_OFFER, sa.not_(sa.exists(offered))),
+        sa.and_(Reminder.kind == COVER_OFFER, sa.or_(sa.not_(sa.exists(offered)), closed_to_pool)),
+        sa.and_(Reminder.kind == SWAP_ASKED, sa.not_(sa.exists(swap_asked))),
     )
 
 

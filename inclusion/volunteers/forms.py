@@ -130,7 +130,7 @@ class ProfileForm(EditForm):
             "in_pool": bool(profile.in_pool),
             "pool_wards": profile.pool_wards,
             "pool_max_km": profile.pool_max_km,
-            "pool_shares_skills": profile.pool_shares_skills is not False,
+            "pool_shares_skills": bool(profile.pool_shares_skills),
             "pool_shares_contact": bool(profile.pool_shares_contact),
         }
 

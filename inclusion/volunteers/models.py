@@ -142,7 +142,7 @@ class VolunteerProfile(db.Model):
     #: line), besides those chosen by name; None: only those.
     pool_max_km: Mapped[int | None]
     #: What staff of other wards see of them on a pool shift, besides their name.
-    pool_shares_skills: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    pool_shares_skills: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     pool_shares_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     wards: Mapped[list[Ward]] = relationship(
         secondary=volunteer_wards,

@@ -443,15 +443,22 @@ def record_attendance(
     return shift
 
 
-def hand_over(moves: list[tuple[Shift, User]], origin: ShiftOrigin) -> list[Shift]:
+def hand_over(moves: list[tuple[Shift, User]], origin: ShiftOrigin, told: User) -> list[Shift]:
     """Give each shift's place to its new volunteer (cover: one move; a swap: two), under
-    every rule of ``claim_shift``; all or nothing, as the caller's transaction is.
+    every rule of ``claim_shift``; all or nothing, as the caller's transaction is. A
+    refusal about a volunteer other than ``told`` (who reads it) names them.
 
     Every place is let go before any is taken, so that two volunteers exchanging shifts
-    do not clash with the very shift each gives away.
+    do not clash with the very shift each gives away. Rows are locked in id order, so two
+    swaps between the same sessions in opposite directions wait rather than deadlock.
     """
+    for shift_id in sorted(shift.id for shift, _taker in moves):
+        lock_row(Shift, shift_id)
+    for session_id in sorted({shift.session_id for shift, _taker in moves}):
+        lock_row(Session, session_id)
+    for user_id in sorted({taker.id for _shift, taker in moves}):
+        lock_row(User, user_id)
     for shift, _taker in moves:
-        lock_row(Shift, shift.id)
         db.session.refresh(shift)
         if shift.status != ShiftStatus.CLAIMED:
             raise Conflict(_l("This shift has changed in the meantime: it is no longer held."))
@@ -461,10 +468,18 @@ def hand_over(moves: list[tuple[Shift, User]], origin: ShiftOrigin) -> list[Shif
             ShiftStatus.RELEASED, now, shift.user_id,
         )  # fmt: skip
     db.session.flush()
-    taken = [
-        claim_shift(taker, shift.session, shift.role, actor=taker, origin=origin)
-        for shift, taker in moves
-    ]
+    taken = []
+    for shift, taker in moves:
+        try:
+            taken.append(claim_shift(taker, shift.session, shift.role, actor=taker,
+                                     origin=origin))  # fmt: skip
+        except RuleViolation as violation:
+            if taker.id == told.id:
+                raise
+            raise type(violation)(
+                _l("%(name)s cannot take “%(title)s”: %(reason)s", name=taker.display_name,
+                   title=shift.session.title, reason=violation.message)
+            ) from None  # fmt: skip
     for shift, _taker in moves:
         shift_released.send(shift, actor=shift.volunteer, by_staff=False, session_short=False)
     return taken

@@ -457,7 +457,6 @@ def pool_card(ward: Ward, user_id: int):
         volunteer=volunteer,
         profile=profile,
         mobile=display_phone(profile.mobile_e164) if profile.pool_shares_contact else None,
-        level=services.trained_levels([user_id], clock.today()).get(user_id),
         shifts=shifts,
         skill_labels=SKILL_LABELS,
     )

@@ -70,7 +70,10 @@ def cover_rules(ward: Ward):
         lambda: update_cover_rules(
             current_user, ward, bool(form.swaps_need_approval.data), form.cover_alert_hours.data
         ),
-        _("Saved. The rules apply to requests from now on."),
+        _(
+            "Saved. The alert time applies to the requests still open too; approval, to "
+            "swaps not yet agreed."
+        ),
     )
     if saved:
         return redirect(url_for("wards.settings", ward=ward.slug))

@@ -132,7 +132,7 @@ def upgrade():
         batch_op.add_column(sa.Column('offers_by', sa.Enum('sms', 'voice', 'email', name='offer_medium', native_enum=False, create_constraint=True, length=20), server_default='email', nullable=False))
         batch_op.add_column(sa.Column('in_pool', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('pool_max_km', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('pool_shares_skills', sa.Boolean(), server_default=sa.true(), nullable=False))
+        batch_op.add_column(sa.Column('pool_shares_skills', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('pool_shares_contact', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('wards', schema=None) as batch_op:

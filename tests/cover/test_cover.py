@@ -303,3 +303,56 @@ def test_when_nobody_can_be_asked_staff_are_alerted_at_once(client, scene):
     request = db.session.scalar(sa.select(services.CoverRequest))
     assert request.offers == [] and request.wave == services.EVERYONE
     assert services.advance(clock.now()).alerted == [request.id]
+
+
+def test_saying_yes_twice_is_told_it_is_theirs(scene):
+    request = services.request_cover(scene.asker, scene.shift)
+    first = services.take_cover(scene.regular, request)
+    again = services.take_cover(scene.regular, request)
+    assert again.took_it and again.shift == first.shift
+    assert "あなたの活動になりました" in again.message
+
+
+def test_a_withdrawn_request_answers_without_calling_it_late(scene):
+    request = services.request_cover(scene.asker, scene.shift)
+    services.withdraw_cover(scene.asker, request)
+    told = services.take_cover(scene.regular, request)
+    assert told.outcome == CoverStatus.WITHDRAWN
+    assert [offer.answer for offer in request.offers] == [None]
+
+
+def test_an_answered_offer_is_not_sent_afterwards(scene):
+    """Declined on the page while the SMS waited for the morning: it no longer goes."""
+    request = services.request_cover(scene.asker, scene.shift)
+    services.decline_cover(scene.regular, request)
+    dispatch.dispatch_once(calling_time(scene.session), ConsoleChannel())
+    statuses = {m.user_id: m.status for m in messages()}
+    assert statuses == {scene.regular.id: ReminderStatus.CANCELLED,
+                        scene.newcomer.id: ReminderStatus.SENT}  # fmt: skip
+
+
+def test_asking_again_asks_nobody_twice(scene):
+    first = services.request_cover(scene.asker, scene.shift)
+    services.decline_cover(scene.regular, first)
+    services.withdraw_cover(scene.asker, first)
+    again = services.request_cover(scene.asker, scene.shift)
+    assert again.id != first.id and again.offers == []
+    assert len(messages()) == 2
+
+
+def test_an_offer_to_a_pool_volunteer_stops_when_the_ward_closes_the_pool(scene, shinagawa):
+    from inclusion.volunteers import pool
+
+    outsider = volunteer(shinagawa)
+    outsider.volunteer_profile.in_pool = True
+    outsider.volunteer_profile.pool_wards = [scene.ward]
+    helped_at(outsider, scene.session)
+    scene.session.pool_open = True
+    db.session.flush()
+    request = services.request_cover(scene.asker, scene.shift)
+    assert outsider.id in offered(request)
+    pool.open_to_pool(scene.asker, scene.session, False)
+    dispatch.dispatch_once(calling_time(scene.session), ConsoleChannel())
+    statuses = {m.user_id: m.status for m in messages()}
+    assert statuses[outsider.id] == ReminderStatus.CANCELLED
+    assert statuses[scene.regular.id] == ReminderStatus.SENT

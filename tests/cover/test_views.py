@@ -263,3 +263,73 @@ def test_the_targets_dashboard_shows_cover_and_the_pool(client, users, scene, sh
     assert "渋谷区" in section and "品川区" in section and "全区" in section
     row = section[section.index("渋谷区") :]
     assert '<td data-label="代わり">1</td>' in row[: row.index("</tr>")]
+
+
+def swap_pair(scene):
+    later = factories.make_session(
+        scene.session.venue, starts_dt=scene.session.starts_dt + timedelta(days=7)
+    )
+    theirs = factories.make_shift(later, scene.regular)
+    return services.propose_swap(scene.asker, scene.shift, theirs), theirs
+
+
+def test_a_swap_asked_is_not_sent_once_withdrawn(scene):
+    from inclusion.reminders import dispatch
+    from inclusion.reminders.channels import ConsoleChannel
+    from inclusion.reminders.models import SWAP_ASKED, Reminder, ReminderStatus
+    from tests.cover.conftest import calling_time
+
+    swap, _theirs = swap_pair(scene)
+    services.close_swap(scene.asker, swap, SwapStatus.WITHDRAWN)
+    dispatch.dispatch_once(calling_time(scene.session), ConsoleChannel())
+    [asked] = db.session.scalars(sa.select(Reminder).where(Reminder.kind == SWAP_ASKED)).all()
+    assert asked.user_id == scene.regular.id and asked.status == ReminderStatus.CANCELLED
+
+
+def test_a_swap_lapses_when_one_of_its_shifts_is_given_up(client, users, scene, shibuya):
+    from inclusion.volunteers.services import release_shift
+
+    shibuya.swaps_need_approval = True
+    swap, theirs = swap_pair(scene)
+    services.agree_swap(scene.regular, swap)
+    release_shift(users["ward_staff"], theirs)
+    assert swap.status == SwapStatus.LAPSED
+    log_in(client, users["ward_staff"])
+    assert "承認待ちの交代" not in page(client, "/manage/shibuya")
+
+
+def test_a_refusal_in_a_swap_names_whom_it_is_about(scene, shibuya):
+    swap, theirs = swap_pair(scene)
+    same_time = factories.make_session(
+        factories.make_venue(shibuya), starts_dt=theirs.session.starts_dt
+    )
+    factories.make_shift(same_time, scene.asker)
+    with pytest.raises(services.RuleViolation) as refused:
+        services.agree_swap(scene.regular, swap)
+    assert scene.asker.display_name in str(refused.value)
+
+
+def test_only_a_ward_that_asks_for_approval_approves(client, scene, shibuya, shinagawa):
+    shinagawa.swaps_need_approval = True
+    stranger = volunteer(shinagawa)
+    stranger.volunteer_profile.in_pool = True
+    stranger.volunteer_profile.pool_wards = [shibuya]
+    scene.session.pool_open = True
+    far = factories.make_session(
+        factories.make_venue(shinagawa), starts_dt=scene.session.starts_dt + timedelta(days=2)
+    )
+    scene.asker.volunteer_profile.in_pool = True
+    scene.asker.volunteer_profile.pool_wards = [shinagawa]
+    far.pool_open = True
+    db.session.flush()
+    swap = services.propose_swap(scene.asker, scene.shift, factories.make_shift(far, stranger))
+    services.agree_swap(stranger, swap)
+    assert swap.status == SwapStatus.AGREED
+    shibuya_staff = factories.make_user(ward=shibuya)
+    log_in(client, shibuya_staff)
+    assert "交代を承認する" not in page(client, "/manage/shibuya/cover")
+    assert client.post(f"/manage/shibuya/swaps/{swap.id}/approve").status_code == 404
+    with pytest.raises(services.RuleViolation):
+        services.approve_swap(shibuya_staff, swap)
+    services.approve_swap(factories.make_user(ward=shinagawa), swap)
+    assert swap.status == SwapStatus.DONE

@@ -31,7 +31,7 @@ def helper(shinagawa, shibuya):
     """A Shinagawa volunteer in the pool, offering Shibuya; shares skills, not contact."""
     person = volunteer(shinagawa, display_name="品川 花子")
     profile = person.volunteer_profile
-    profile.in_pool, profile.pool_wards = True, [shibuya]
+    profile.in_pool, profile.pool_wards, profile.pool_shares_skills = True, [shibuya], True
     profile.skills = [Skill.LINE.value]
     profile.mobile_e164 = "+819087654321"
     profile.languages, profile.availability_notes = "Português", "火曜の午後は通院"
@@ -99,7 +99,7 @@ def test_staff_of_the_host_ward_see_only_what_is_shared(client, users, lesson, h
     assert "品川 花子" in detail and "プールから" in detail
     assert f"/manage/shibuya/pool/{helper.id}" in detail
     card = client.get(f"/manage/shibuya/pool/{helper.id}").get_data(as_text=True)
-    assert "品川 花子" in card and "LINE" in card
+    assert "品川 花子" in card and "LINE" in card and "研修" not in card
     for private in ("090-8765-4321", helper.email, "Português", "通院", "しながわ はなこ"):
         assert private not in card
     assert client.get(f"/manage/shibuya/volunteers/{helper.id}").status_code == 404
