@@ -77,7 +77,8 @@ def add_demo_volunteers() -> int:
 
 
 def _open_demo_pool() -> None:
-    """支援 さくら of Shinagawa also helps in Shibuya, whose next class is open to the pool."""
+    """支援 さくら of Shinagawa also helps in Shibuya: the first of its coming classes she is
+    free for is opened to the pool, and she takes a place there."""
     helper = find_user_by_email("volunteer2@example.jp")
     shibuya, shinagawa = find_ward("shibuya"), find_ward("shinagawa")
     services.update_profile(None, helper, {
@@ -85,12 +86,18 @@ def _open_demo_pool() -> None:
         "name_kana": helper.volunteer_profile.name_kana, "languages": "日本語",
         "in_pool": True, "pool_wards": [shibuya], "pool_shares_skills": True,
     })  # fmt: skip
-    upcoming = db.session.scalar(
+    upcoming = db.session.scalars(
         sa.select(Session)
         .where(Session.ward_id == shibuya.id, Session.status == SessionStatus.SCHEDULED,
                Session.starts_dt > clock.now())
         .order_by(Session.starts_dt)
-        .limit(1)
-    )  # fmt: skip
-    if upcoming is not None:
-        pool.open_to_pool(None, upcoming, True)
+        .limit(6)
+    ).all()  # fmt: skip
+    for session in upcoming:
+        try:
+            with db.session.begin_nested():
+                pool.open_to_pool(None, session, True)
+                services.claim_shift(helper, session, ShiftRole.ASSISTANT)
+            return
+        except RuleViolation:
+            continue  # full, or she is busy then: the next class

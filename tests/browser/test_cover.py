@@ -65,6 +65,12 @@ def test_asking_for_cover_and_taking_it_on_a_phone(page, live_server):
     expect(page.locator("article.shift-card", has_text=title)).to_be_visible()
     page.get_by_role("button", name="ログアウト").click()
 
+    log_in(page, "staff.shibuya@example.jp")
+    page.goto("/manage/shibuya/cover")
+    expect(page.locator("article.shift-card", has_text=title)).to_contain_text("支援 一郎")
+    problems += problems_on(page)
+    page.get_by_role("button", name="ログアウト").click()
+
     log_in(page, "volunteer3@example.jp")
     expect(page.locator("article.shift-card", has_text=title)).to_have_count(0)
     page.goto("/me/cover")

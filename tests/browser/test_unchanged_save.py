@@ -31,16 +31,16 @@ def last_change(app) -> int:
 def test_volunteer_profile_keeps_its_wards_after_an_unchanged_save(page, live_server):
     log_in(page, "volunteer3@example.jp")
     page.goto("/me/profile")
-    expect(page.get_by_role("checkbox", name="渋谷区")).to_be_checked()
-    expect(page.get_by_role("checkbox", name="品川区")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="渋谷区", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="品川区", exact=True)).to_be_checked()
     before, changes = shown(page), last_change(live_server.app)
 
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("status")).to_contain_text("プロフィールを保存しました")
 
     page.goto("/me/profile")
-    expect(page.get_by_role("checkbox", name="渋谷区")).to_be_checked()
-    expect(page.get_by_role("checkbox", name="品川区")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="渋谷区", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="品川区", exact=True)).to_be_checked()
     assert shown(page) == before
     assert last_change(live_server.app) == changes
 
