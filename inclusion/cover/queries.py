@@ -217,15 +217,21 @@ def ward_swaps(ward: Ward) -> list[SwapRequest]:
     )  # fmt: skip
 
 
-def alerts_count(ward: Ward) -> tuple[int, int]:
-    """For the ward's home page: requests staff were alerted about and still open, and
-    swaps waiting for approval."""
-    alerted = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            CoverRequest.ward_id == ward.id,
-            CoverRequest.status == CoverStatus.OPEN,
-            CoverRequest.alerted_dt.is_not(None),
-        )
+def alerts(ward: Ward) -> tuple[list[CoverRequest], int]:
+    """For the ward's home page: requests staff were alerted about and still open (whom
+    each was offered to, and their answers), and how many swaps wait for approval."""
+    alerted = list(
+        db.session.scalars(
+            sa.select(CoverRequest)
+            .join(Session, Session.id == CoverRequest.session_id)
+            .options(*_request_loads())
+            .where(
+                CoverRequest.ward_id == ward.id,
+                CoverRequest.status == CoverStatus.OPEN,
+                CoverRequest.alerted_dt.is_not(None),
+            )
+            .order_by(Session.starts_dt, CoverRequest.id)
+        ).unique()
     )
     if not ward.swaps_need_approval:
         return alerted, 0

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
-from inclusion.cover.queries import alerts_count
+from inclusion.cover.queries import alerts
 from inclusion.extensions import db
 from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
 from inclusion.reminders.planning import stale
@@ -61,7 +61,7 @@ class WardDay:
     due_calls: int
     missing_phone: bool
     #: Shifts nobody has taken over, close to their session (staff were alerted).
-    cover_alerts: int = 0
+    cover_alerts: list = field(default_factory=list)
     #: Swaps both volunteers agreed to, waiting for this ward's approval.
     swaps_waiting: int = 0
     figures: list[MetricRow] = field(default_factory=list)
@@ -131,7 +131,7 @@ def ward_day(ward: Ward) -> WardDay:
 
     unreached, unreached_count = _unreached(ward)
     figures = [row for row in dashboard(clock.fiscal_year(today), ward) if row.target]
-    cover_alerts, swaps_waiting = alerts_count(ward)
+    cover_alerts, swaps_waiting = alerts(ward)
     return WardDay(
         today=today,
         on_today=on(today),

@@ -101,14 +101,34 @@ def test_staff_see_who_was_asked_and_who_declined(client, users, scene):
     assert client.post(f"/manage/shinagawa/cover/{request.id}/withdraw").status_code == 404
 
 
-def test_the_home_page_and_a_mail_alert_staff(client, users, scene):
+def test_the_home_page_alerts_staff_with_who_was_asked(client, users, scene):
     request = services.request_cover(scene.asker, scene.shift)
+    services.decline_cover(scene.regular, request)
     log_in(client, users["ward_staff"])
     assert "代わりが見つからない" not in page(client, "/manage/shibuya")
     services.advance(scene.session.starts_dt - timedelta(hours=47))
     home = page(client, "/manage/shibuya")
     assert "回が近いのに代わりが見つからない活動が1件あります" in home
+    assert f"{scene.regular.display_name}（断った）" in home
+    assert f"{scene.newcomer.display_name}（返事なし）" in home
     assert request.alerted_dt is not None
+
+
+def test_the_home_page_keeps_its_query_count_with_alerts(client, users, scene, shibuya,
+                                                          constant_queries):  # fmt: skip
+    days = iter(range(1, 200))
+
+    def more(count: int) -> None:
+        for _ in range(count):
+            person = volunteer(shibuya)
+            starts = scene.session.starts_dt + timedelta(days=next(days))
+            session = factories.make_session(scene.session.venue, starts, lead_needed=0)
+            request = services.request_cover(person, factories.make_shift(session, person))
+            request.alerted_dt = request.created_dt
+
+    log_in(client, users["ward_staff"])
+    client.get("/manage/shibuya")  # the year's figures are counted once, then read
+    constant_queries(client, "/manage/shibuya", more)
 
 
 def test_a_swap_without_approval_takes_effect_when_the_other_agrees(client, scene, shibuya):
