@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.auth.views import bp as auth_bp
     from inclusion.calendar.views import bp as calendar_bp
     from inclusion.cover.views import bp as cover_bp
+    from inclusion.loans.views import bp as loans_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.ops.views import bp as ops_bp
     from inclusion.public.views import bp as public_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
         volunteers_bp,
         cover_bp,
         residents_bp,
+        loans_bp,
         reminders_bp,
         twilio_bp,
         calendar_bp,

@@ -12,6 +12,7 @@ from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.cover.models import CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.extensions import db
+from inclusion.loans.models import Device, DeviceState, Loan
 from inclusion.phones import PhoneKind
 from inclusion.residents.models import (
     Booking,
@@ -391,3 +392,26 @@ def make_swap(ward: Ward) -> SwapRequest:
     db.session.add(swap)
     db.session.flush()
     return swap
+
+
+def make_device(ward: Ward, **fields) -> Device:
+    device = Device(ward_id=ward.id, model=fields.pop("model", "らくらくスマートフォン F-52B"),
+                    serial=fields.pop("serial", f"SN{next(_numbers):08d}"), **fields)  # fmt: skip
+    db.session.add(device)
+    db.session.flush()
+    return device
+
+
+def make_loan(ward: Ward, resident: Resident | None = None, **fields) -> Loan:
+    """A device of ``ward`` lent (rows only) to a resident of it since yesterday."""
+    device = make_device(ward, state=DeviceState.LENT)
+    today = clock.today()
+    loan = Loan(ward_id=ward.id, device_id=device.id,
+                resident_id=(resident or make_resident(ward)).id,
+                starts_on=fields.pop("starts_on", today - timedelta(days=1)),
+                due_on=fields.pop("due_on", today + timedelta(days=180)),
+                agreement_signed_on=fields.pop("agreement_signed_on", today - timedelta(days=1)),
+                **fields)  # fmt: skip
+    db.session.add(loan)
+    db.session.flush()
+    return loan

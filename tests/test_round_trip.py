@@ -27,6 +27,8 @@ from inclusion.api.services import create_key
 from inclusion.audit.models import READ_ACTIONS, AuditLog
 from inclusion.auth.models import Role
 from inclusion.extensions import db
+from inclusion.loans import services as loan_services
+from inclusion.loans.models import DeviceState
 from inclusion.reminders import services as reminder_services
 from inclusion.reminders.models import ReminderStep
 from inclusion.residents import bookings
@@ -89,6 +91,9 @@ NOT_EDIT_FORMS = {
     "reminders.preview_text": "shows draft wording as it would read; saves nothing",
     "calendar.revoke": "a button",
     "cover.answer_swap": "a button per answer",
+    "loans.lend": "lends a device",
+    "loans.new_device": "adds a device",
+    "loans.return_loan": "records a return",
     "cover.ask": "asks for cover: only a note for whoever is asked",
     "cover.decide_swap": "a button per decision",
     "cover.decline": "a button",
@@ -185,6 +190,17 @@ def volunteer_profile(users, shibuya, shinagawa) -> tuple[str, str]:
 def cover_rules(users, shibuya, shinagawa) -> tuple[str, str]:
     update_cover_rules(users["ward_staff"], shibuya, True, 72)
     return "/manage/shibuya/settings", "/manage/shibuya/settings/cover"
+
+
+def device(users, shibuya, shinagawa) -> tuple[str, str]:
+    made = loan_services.add_device(users["ward_staff"], shibuya, loan_services.DeviceDraft(
+        model="iPhone SE（第3世代）", serial="IMEI 35-209900-176148-1", sim_phone="070-1234-5678",
+        plan="データのみ 3GB", notes="充電器つき\n画面に保護フィルム"))  # fmt: skip
+    same = loan_services.DeviceDraft(made.model, made.serial, "070-1234-5678", made.plan,
+                                     made.notes)  # fmt: skip
+    loan_services.update_device(users["ward_staff"], made, same, DeviceState.IN_REPAIR)
+    path = f"/manage/shibuya/devices/{made.id}"
+    return path, path
 
 
 def user_account(users, shibuya, shinagawa) -> tuple[str, str]:
@@ -401,6 +417,7 @@ CASES: dict[str, list[Case]] = {
     "auth.edit_user": [Case("admin", user_account)],
     "wards.settings": [Case("ward_staff", ward_contact)],
     "wards.cover_rules": [Case("ward_staff", cover_rules)],
+    "loans.device": [Case("ward_staff", device)],
     "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
     "webhooks.endpoint": [Case("admin", webhook_endpoint, frozenset({"is_active"}))],
     "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],

@@ -79,6 +79,11 @@ ACTION_LABELS = {
     "booking.promote": _l("Moved up from the waiting list"),
     "booking.attendance": _l("Resident's attendance recorded"),
     "follow_up.record": _l("Follow-up answer recorded"),
+    "device.create": _l("Loan smartphone added"),
+    "device.update": _l("Loan smartphone changed"),
+    "loan.create": _l("Smartphone lent to a resident"),
+    "loan.return": _l("Lent smartphone returned"),
+    "loan.list": _l("Loan smartphones and their borrowers viewed"),
     "reminder.resend": _l("Reminder sent again by hand"),
     "reminder.log": _l("Reminder log viewed"),
     "reminder.hours": _l("Calling hours changed"),
@@ -118,6 +123,7 @@ READ_ACTIONS = frozenset(
         "reminder.log",
         "reply.list",
         "volunteer.pool_card",
+        "loan.list",
     }
 )
 

@@ -23,6 +23,7 @@ from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.i18n import local_datetime
+from inclusion.loans import queries as loan_queries
 from inclusion.phones import display_phone
 from inclusion.reminders import services as reminder_services
 from inclusion.residents import bookings, queries, services
@@ -184,6 +185,8 @@ def _detail_page(ward: Ward, resident: Resident, opt_out_form: OptOutForm):
         ),
         waiting_courses=courses.waiting_courses(resident),
         follow_up=queries.follow_up_of(resident),
+        loans=loan_queries.loans_of_resident(resident),
+        today=clock.today(),
         reminders=reminder_services.reminders_of_resident(resident.id),
         opt_out_form=opt_out_form,
         stopped_contacts=[contact for contact in Contact if resident.stopped_dt(contact)],

@@ -16,6 +16,7 @@ from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
+from inclusion.loans.figures import loan_figures
 from inclusion.targets import services
 from inclusion.targets.charts import monthly_chart
 from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
@@ -98,6 +99,7 @@ def _render(year: int, ward: Ward | None):
         wards=wards,
         ward_table=[by_metric[metric] for metric in WARD_TABLE_METRICS],
         cover=cover_figures(Scope(year, ward_ids=(ward.id,) if ward else ())),
+        loans=loan_figures(Scope(year, ward_ids=(ward.id,) if ward else ())),
     )
 
 

@@ -66,6 +66,8 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "enrolment_id": lambda ward: factories.make_enrolment(ward).id,
     "request_id": lambda ward: factories.make_cover_request(ward).id,
     "swap_id": lambda ward: factories.make_swap(ward).id,
+    "device_id": lambda ward: factories.make_device(ward).id,
+    "loan_id": lambda ward: factories.make_loan(ward).id,
     "answer": lambda ward: "agree",
     "decision": lambda ward: "approve",
 }

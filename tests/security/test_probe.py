@@ -96,6 +96,7 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
     factories.make_shift(past, volunteer, role=ShiftRole.LEAD)
     enrolment = factories.make_enrolment(ward)
     reply = factories.make_reply(ward, resident_ids=[resident.id], from_e164=number)
+    loan = factories.make_loan(ward, resident)
     records = WardRecords(
         ward,
         markers=(f"秘密{mark}", f"聴こえ{mark}", f"代理{mark}", number, display_phone(number)),
@@ -108,6 +109,8 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
             "follow_up_id": factories.make_follow_up(resident).id,
             "request_id": factories.make_cover_request(ward).id,
             "swap_id": factories.make_swap(ward).id,
+            "device_id": loan.device_id,
+            "loan_id": loan.id,
             "import_id": factories.make_calendar_import(ward).id,
             "step_id": db.session.scalar(
                 sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)
