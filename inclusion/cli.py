@@ -20,6 +20,7 @@ from inclusion.auth import services as auth_services
 from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.cover.cli import cover_cli
 from inclusion.extensions import db
+from inclusion.loans.demo import add_demo_loans
 from inclusion.reminders.cli import reminders_cli
 from inclusion.reminders.services import wards_missing_phone
 from inclusion.residents.cli import residents_cli
@@ -138,6 +139,9 @@ def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
     residents = add_demo_residents()
     if residents:
         programme.append(f"{residents} resident(s) with bookings, a waiting list and follow-ups")
+    devices = add_demo_loans()
+    if devices:
+        programme.append(f"{devices} loan smartphone(s), two lent (one overdue)")
     year = clock.fiscal_year(clock.today())
     targets = seed_programme_targets(year)
     if targets:

@@ -69,7 +69,7 @@ def _saved(device: Device) -> Device:
     return device
 
 
-def add_device(actor: User, ward: Ward, draft: DeviceDraft) -> Device:
+def add_device(actor: User | None, ward: Ward, draft: DeviceDraft) -> Device:
     """Add a device to the ward's stock, in stock."""
     device = Device(ward_id=ward.id, state=DeviceState.IN_STOCK, **_device_values(draft))
     db.session.add(device)
@@ -98,7 +98,7 @@ def update_device(actor: User, device: Device, draft: DeviceDraft, state: Device
 
 
 def lend_device(
-    actor: User,
+    actor: User | None,
     device: Device,
     resident: Resident,
     starts_on: date,
@@ -126,7 +126,7 @@ def lend_device(
         raise RuleViolation(_l("A loan lasts at most three years."), "due_on")
     loan = Loan(ward_id=device.ward_id, device_id=device.id, resident_id=resident.id,
                 starts_on=starts_on, due_on=due_on, agreement_signed_on=agreement_signed_on,
-                lent_by_id=actor.id)  # fmt: skip
+                lent_by_id=actor.id if actor else None)  # fmt: skip
     try:
         with db.session.begin_nested():
             db.session.add(loan)
@@ -162,7 +162,7 @@ def return_device(
     if returned_on < loan.starts_on or returned_on > clock.today():
         raise RuleViolation(_l("Enter a day from the loan's first day to today."), "returned_on")
     loan.returned_on, loan.condition = returned_on, condition
-    loan.return_notes, loan.returned_by_id = notes.strip(), actor.id
+    loan.return_notes, loan.returned_by_id = notes.strip(), actor.id if actor else None
     loan.device.state = STATE_AFTER[condition]
     db.session.flush()
     details = {"loan": loan.id, "resident": loan.resident_id, "condition": condition.value}
