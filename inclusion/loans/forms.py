@@ -7,7 +7,12 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import EditForm, LocalDateField, strip_whitespace
-from inclusion.loans.models import DEVICE_STATE_LABELS, RETURN_CONDITION_LABELS, DeviceState
+from inclusion.loans.models import (
+    DEVICE_STATE_LABELS,
+    RETURN_CONDITION_LABELS,
+    SETTABLE_STATES,
+    DeviceState,
+)
 from inclusion.phones import display_phone
 from inclusion.sessions.forms import DATE_FORMAT_HINT
 
@@ -40,6 +45,14 @@ class DeviceForm(EditForm):
     )
     notes = TextAreaField(_l("Notes"), filters=[strip_whitespace], validators=[Length(max=2000)])
     submit = SubmitField(_l("Save"))
+
+    def offer_states(self, current: DeviceState) -> None:
+        """The states staff may set by hand, and the one the device is in."""
+        self.state.choices = [
+            SelectChoice(state.value, label)
+            for state, label in DEVICE_STATE_LABELS.items()
+            if state in SETTABLE_STATES or state == current
+        ]
 
     @classmethod
     def stored_values(cls, device):

@@ -111,7 +111,9 @@ class Loan(db.Model):
     device_id: Mapped[int] = mapped_column(sa.ForeignKey("devices.id"), index=True)
     device: Mapped[Device] = relationship()
     resident_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("residents.id", ondelete="CASCADE"), index=True
+        # Never deleted with the resident: retention anonymises those with loans.
+        sa.ForeignKey("residents.id", ondelete="RESTRICT"),
+        index=True,
     )
     resident: Mapped[Resident] = relationship()
     starts_on: Mapped[date]

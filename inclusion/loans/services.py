@@ -85,8 +85,10 @@ def update_device(actor: User, device: Device, draft: DeviceDraft, state: Device
     db.session.refresh(device)
     values = _device_values(draft)
     if state != device.state:
-        if device.state == DeviceState.LENT or state not in SETTABLE_STATES:
+        if device.state == DeviceState.LENT:
             raise RuleViolation(_l("A lent device changes state when it is returned."), "state")
+        if state not in SETTABLE_STATES:
+            raise RuleViolation(_l("A device is lent from the resident's page."), "state")
         values["state"] = state
     changed = sorted(name for name, value in values.items() if getattr(device, name) != value)
     for name in changed:
@@ -119,6 +121,12 @@ def lend_device(
         )
     if agreement_signed_on > clock.today():
         raise RuleViolation(_l("The agreement cannot be signed in the future."),
+                            "agreement_signed_on")  # fmt: skip
+    if starts_on > clock.today():
+        raise RuleViolation(_l("A loan starts today or earlier: the device is handed over."),
+                            "starts_on")  # fmt: skip
+    if agreement_signed_on > starts_on:
+        raise RuleViolation(_l("The agreement is signed before the device is handed over."),
                             "agreement_signed_on")  # fmt: skip
     if due_on < starts_on:
         raise RuleViolation(_l("The due date must be on or after the first day."), "due_on")

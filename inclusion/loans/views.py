@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -79,6 +79,7 @@ def device(ward: Ward, device_id: int):
     """A device: its details (changed here) and every loan of it."""
     found = get_in_ward_or_404(Device, device_id, ward)
     form = DeviceForm.of(found)
+    form.offer_states(found.state)
     saved = run_form(
         form,
         lambda: services.update_device(
@@ -103,6 +104,8 @@ def device(ward: Ward, device_id: int):
 def lend(ward: Ward, resident_id: int):
     """Lend a device in stock to a resident, from their page."""
     resident = get_in_ward_or_404(Resident, resident_id, ward)
+    if resident.is_anonymised:
+        abort(404)
     stock = queries.devices_in_stock(ward)
     by_id = {device.id: device for device in stock}
     form = LendForm([SelectChoice(d.id, f"{d.model}（{d.serial}）") for d in stock])

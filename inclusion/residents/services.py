@@ -20,6 +20,7 @@ from inclusion.auth.models import User
 from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.loans.models import Loan
 from inclusion.phones import PhoneKind, parse_phone
 from inclusion.reminders.quiet import checked_window
 from inclusion.residents.bookings import sync_follow_up
@@ -545,6 +546,20 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
         raise RuleViolation(_l("An anonymised record cannot be merged."), "duplicate")
     for resident_id in sorted((keep.id, duplicate.id)):
         lock_row(Resident, resident_id)
+    out = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Loan.resident_id.in_([keep.id, duplicate.id]), Loan.returned_on.is_(None)
+        )
+    )
+    if out > 1:
+        raise RuleViolation(
+            _l("Both records have a loan smartphone out: record one's return first."),
+            "duplicate",
+        )
+    # The loans move with the person (a device out stays out, now on the kept record).
+    db.session.execute(
+        sa.update(Loan).where(Loan.resident_id == duplicate.id).values(resident_id=keep.id)
+    )
     both = sa.select(Booking.session_id).where(
         Booking.resident_id == keep.id, Booking.status.in_(ACTIVE)
     )
@@ -649,14 +664,24 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
         .join(Session, Session.id == Booking.session_id)
         .where(Booking.resident_id == Resident.id, Session.starts_dt >= cutoff_dt)
     )
-    any_booking = sa.select(Booking.id).where(Booking.resident_id == Resident.id)
+    # A loan smartphone out, or back since the cutoff, is activity; any loan, like any
+    # booking, is history the counts keep (the record is anonymised, not deleted).
+    recent_loan = sa.select(Loan.id).where(
+        Loan.resident_id == Resident.id,
+        sa.or_(Loan.returned_on.is_(None), Loan.returned_on >= cutoff),
+    )
+    any_history = sa.or_(
+        sa.exists().where(Booking.resident_id == Resident.id),
+        sa.exists().where(Loan.resident_id == Resident.id),
+    )
     idle = sa.and_(
         Resident.anonymised_dt.is_(None),
         Resident.created_dt < cutoff_dt,
         ~sa.exists(recent),
+        ~sa.exists(recent_loan),
     )
-    never_booked = sa.select(Resident.id).where(idle, ~sa.exists(any_booking))
-    to_anonymise = sa.select(Resident.id).where(idle, sa.exists(any_booking))
+    never_booked = sa.select(Resident.id).where(idle, ~any_history)
+    to_anonymise = sa.select(Resident.id).where(idle, any_history)
     if dry_run:
         return RetentionResult(
             deleted=db.session.scalar(

@@ -56,7 +56,7 @@ def upgrade():
     sa.CheckConstraint('returned_on IS NULL OR returned_on >= starts_on', name=op.f('ck_loans_returned_after_start')),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_loans_device_id_devices')),
     sa.ForeignKeyConstraint(['lent_by_id'], ['users.id'], name=op.f('fk_loans_lent_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_loans_resident_id_residents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_loans_resident_id_residents'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['returned_by_id'], ['users.id'], name=op.f('fk_loans_returned_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_loans_ward_id_wards')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loans'))

@@ -221,3 +221,69 @@ def test_the_year_s_figures_per_ward_and_in_all(client, users, shibuya, shinagaw
     page = text(client.get("/targets"))
     section = page[page.index('id="loans-title"') :]
     assert "貸出スマホ" in section[:200] and resident.name not in page
+
+
+def test_dates_that_would_lock_a_device_or_skip_the_agreement_are_refused(users, shibuya):
+    device, resident = factories.make_device(shibuya), factories.make_resident(shibuya)
+    today = clock.today()
+    later = today + timedelta(days=365)
+    with pytest.raises(RuleViolation) as future:
+        services.lend_device(users["ward_staff"], device, resident, later, later, today)
+    assert future.value.field == "starts_on"
+    with pytest.raises(RuleViolation) as unsigned:
+        services.lend_device(users["ward_staff"], device, resident, today - timedelta(days=9),
+                             later, today)  # fmt: skip
+    assert unsigned.value.field == "agreement_signed_on"
+    assert device.state == DeviceState.IN_STOCK
+
+
+def test_lent_is_not_a_state_set_by_hand(client, users, shibuya):
+    device = factories.make_device(shibuya)
+    log_in(client, users["ward_staff"])
+    form = text(client.get(f"/manage/shibuya/devices/{device.id}"))
+    assert 'value="lent"' not in form
+    lent = {"model": device.model, "serial": device.serial, "state": "lent"}
+    refused = client.post(f"/manage/shibuya/devices/{device.id}", data=lent)
+    assert refused.status_code == 422 and device.state == DeviceState.IN_STOCK
+
+
+def test_no_loan_for_an_anonymised_record(client, users, shibuya):
+    resident = factories.make_resident(shibuya)
+    resident.anonymised_dt = clock.now()
+    db.session.flush()
+    log_in(client, users["ward_staff"])
+    assert client.get(f"/manage/shibuya/residents/{resident.id}/lend").status_code == 404
+
+
+def test_merging_records_moves_the_loan_and_refuses_two_out(users, shibuya):
+    from inclusion.residents.services import merge_residents
+
+    keep, duplicate = factories.make_resident(shibuya), factories.make_resident(shibuya)
+    loan = factories.make_loan(shibuya, duplicate)
+    merge_residents(users["ward_staff"], keep, duplicate)
+    db.session.refresh(loan)
+    assert loan.resident_id == keep.id and loan.is_out
+    other = factories.make_resident(shibuya)
+    factories.make_loan(shibuya, other)
+    with pytest.raises(RuleViolation, match="返却"):
+        merge_residents(users["ward_staff"], keep, other)
+
+
+def test_retention_keeps_a_borrower_and_anonymises_past_ones(users, shibuya):
+    from inclusion.residents.services import apply_retention
+
+    long_ago = clock.now() - timedelta(days=365 * 6)
+    out, returned = factories.make_resident(shibuya), factories.make_resident(shibuya)
+    for person in (out, returned):
+        person.created_dt = long_ago
+    factories.make_loan(shibuya, out, starts_on=long_ago.date(), due_on=long_ago.date())
+    old = factories.make_loan(shibuya, returned, starts_on=long_ago.date(),
+                              due_on=long_ago.date())  # fmt: skip
+    old.returned_on, old.condition = long_ago.date(), ReturnCondition.GOOD
+    old.device.state = DeviceState.IN_STOCK
+    db.session.flush()
+    apply_retention(3)
+    db.session.refresh(out)
+    db.session.refresh(returned)
+    assert not out.is_anonymised
+    assert returned.is_anonymised and db.session.get(Loan, old.id) is not None
