@@ -203,6 +203,20 @@ def log_in(client: FlaskClient, user: User, password: str = factories.PASSWORD):
 
 
 @pytest.fixture
+def inbox():
+    """A real SMTP server on 127.0.0.1 (``tests.mailbox``) and what it accepted."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import SMTP_PORT, Inbox
+
+    accepted = Inbox()
+    controller = Controller(accepted, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield accepted
+    controller.stop()
+
+
+@pytest.fixture
 def scheduler_running(app: Flask) -> None:
     """A scheduler's heartbeat, as in production, so /readyz answers 200."""
     from inclusion.scheduler.services import beat

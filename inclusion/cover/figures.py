@@ -7,7 +7,7 @@ Places unfilled at a moment are read from the shifts' history: a shift held a pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from inclusion.cover.models import CoverRequest, CoverStatus
 from inclusion.extensions import db
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import minutes_between
-from inclusion.targets.metrics import Scope
+from inclusion.targets.metrics import Scope, WardTable
 from inclusion.volunteers.models import Shift, ShiftOrigin, ShiftStatus, volunteer_wards
 
 #: The moment before a session at which its unfilled places are counted, besides its start.
@@ -43,27 +43,13 @@ class CoverFigures:
         return self.by_cover + self.by_swap
 
 
-@dataclass
-class CoverTable:
-    wards: dict[int | None, CoverFigures] = field(default_factory=dict)
-
-    def of(self, ward_id: int | None) -> CoverFigures:
-        return self.wards.get(ward_id) or CoverFigures()
-
-
-def _grouped(table: CoverTable, rows, name: str) -> None:
-    """Set ``name`` per ward from (ward, value) rows, and its sum for all wards."""
-    total = 0
-    for ward_id, value in rows:
-        setattr(table.wards.setdefault(ward_id, CoverFigures()), name, value or 0)
-        total += value or 0
-    setattr(table.wards.setdefault(None, CoverFigures()), name, total)
+CoverTable = WardTable[CoverFigures]
 
 
 def cover_figures(scope: Scope, now: datetime | None = None) -> CoverTable:
     """The year's figures of sessions held in ``scope`` (scheduled or held, not cancelled)."""
     now = now or clock.now()
-    table = CoverTable()
+    table = CoverTable(CoverFigures)
     in_scope = [
         Session.starts_dt >= scope.start_dt,
         Session.starts_dt < scope.end_dt,
@@ -73,18 +59,18 @@ def cover_figures(scope: Scope, now: datetime | None = None) -> CoverTable:
         in_scope.append(Session.ward_id.in_(scope.ward_ids))
     held = [Shift.status != ShiftStatus.RELEASED]
     for origin, name in ((ShiftOrigin.COVER, "by_cover"), (ShiftOrigin.SWAP, "by_swap")):
-        _grouped(table, db.session.execute(
+        table.set_each(name, db.session.execute(
             sa.select(Session.ward_id, sa.func.count())
             .join(Shift, Shift.session_id == Session.id)
             .where(*in_scope, *held, Shift.origin == origin)
             .group_by(Session.ward_id)
-        ).all(), name)  # fmt: skip
-    _grouped(table, db.session.execute(
+        ).all())  # fmt: skip
+    table.set_each("from_pool", db.session.execute(
         sa.select(Session.ward_id, sa.func.count())
         .join(Shift, Shift.session_id == Session.id)
         .where(*in_scope, *held, Shift.from_pool)
         .group_by(Session.ward_id)
-    ).all(), "from_pool")  # fmt: skip
+    ).all())  # fmt: skip
     _unfilled(table, in_scope, now)
     _median(table, scope)
     _pool_hours_away(table, scope)
@@ -123,12 +109,12 @@ def _unfilled(table: CoverTable, in_scope: list, now: datetime) -> None:
         )
         filled = sa.func.coalesce(held_by_session.c.held, 0)
         short = sa.case((needed > filled, needed - filled), else_=0)
-        _grouped(table, db.session.execute(
+        table.set_each(name, db.session.execute(
             sa.select(Session.ward_id, sa.func.sum(short))
             .outerjoin(held_by_session, held_by_session.c.session_id == Session.id)
             .where(*in_scope, reached, needed > 0)
             .group_by(Session.ward_id)
-        ).all(), name)  # fmt: skip
+        ).all())  # fmt: skip
 
 
 def _median(table: CoverTable, scope: Scope) -> None:
@@ -162,7 +148,7 @@ def _median(table: CoverTable, scope: Scope) -> None:
             middle_rows = middle_rows.add_columns(sa.null())
         rows = [(ward_id, middle) for middle, ward_id in db.session.execute(middle_rows)]
         for ward_id, middle in rows:
-            figures = table.wards.setdefault(ward_id, CoverFigures())
+            figures = table.row(ward_id)
             figures.median_hours = float(middle) / 60 if middle is not None else None
 
 
@@ -187,7 +173,7 @@ def _pool_hours_away(table: CoverTable, scope: Scope) -> None:
         .where(*conditions, home != Session.ward_id)
     )
     for ward_id, total in db.session.execute(away.group_by(home)):
-        table.wards.setdefault(ward_id, CoverFigures()).pool_hours_away = float(total or 0) / 60
+        table.row(ward_id).pool_hours_away = float(total or 0) / 60
     # In all, each shift once (a volunteer may have two home wards).
     total = db.session.scalar(
         sa.select(minutes)
@@ -195,4 +181,4 @@ def _pool_hours_away(table: CoverTable, scope: Scope) -> None:
         .join(Session, Session.id == Shift.session_id)
         .where(Shift.id.in_(away.with_only_columns(Shift.id)))
     )
-    table.wards.setdefault(None, CoverFigures()).pool_hours_away = float(total or 0) / 60
+    table.row(None).pool_hours_away = float(total or 0) / 60

@@ -19,8 +19,6 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
 from inclusion import clock
@@ -48,6 +46,7 @@ from inclusion.reminders.models import (
     Reminder,
     ReminderStatus,
 )
+from inclusion.reminders.planning import cancel_stale, insert_values
 from inclusion.sessions.models import Session, SessionStatus, Topic
 from inclusion.volunteers import pool
 from inclusion.volunteers.models import (
@@ -163,20 +162,6 @@ def _offer_of_key(key: str) -> CoverOffer | None:
     )
 
 
-def _insert_messages(rows: list[dict]) -> None:
-    """Queue messages to volunteers in the outbox; a key already there is left alone."""
-    if not rows:
-        return
-    insert = (
-        postgresql_insert
-        if db.session.get_bind().dialect.name == "postgresql"
-        else (sqlite_insert)
-    )
-    db.session.execute(
-        insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    )
-
-
 def _message(
     key: str, kind: str, session: Session, user: User, profile: VolunteerProfile, shift_id
 ) -> dict:
@@ -215,7 +200,7 @@ def _notify(key: str, kind: str, session: Session, user: User, shift_id: int | N
     """Tell one volunteer something about cover or a swap, if they can be reached."""
     profile = user.volunteer_profile
     if user.is_active and _may_reach(user, profile):
-        _insert_messages([_message(key, kind, session, user, profile, shift_id)])
+        insert_values([_message(key, kind, session, user, profile, shift_id)])
 
 
 # -- asking for cover ----------------------------------------------------------------------
@@ -296,7 +281,7 @@ def _next_wave(request: CoverRequest, now: datetime) -> int:
                              user, profile, request.shift_id))  # fmt: skip
     db.session.flush()
     db.session.expire(request, ["offers"])  # read again with the wave just asked
-    _insert_messages(rows)
+    insert_values(rows)
     record_event(None, "cover.offer", request.session, request.ward,
                  {"request": request.id, "wave": wave, "asked": len(rows)})  # fmt: skip
     return len(rows)
@@ -405,15 +390,9 @@ def withdraw_cover(actor: User, request: CoverRequest) -> CoverRequest:
         CoverStatus.WITHDRAWN, clock.now(), None,
     )  # fmt: skip
     db.session.flush()
-    _cancel_waiting_offers(request.session_id)
+    cancel_stale(clock.now(), [request.session_id])  # the offers still waiting
     record_event(actor, "cover.withdraw", request.session, request.ward, {"request": request.id})
     return request
-
-
-def _cancel_waiting_offers(session_id: int) -> None:
-    from inclusion.reminders.planning import cancel_stale
-
-    cancel_stale(clock.now(), [session_id])
 
 
 #: Spoken on a call, by what came of the key pressed.

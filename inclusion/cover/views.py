@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +22,7 @@ from inclusion.i18n import local_datetime
 from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
 from inclusion.wards.views import STAFF_ROLES
-from inclusion.web import flash_violation
+from inclusion.web import flash_violation, run_button
 
 bp = Blueprint("cover", __name__)
 
@@ -110,11 +112,9 @@ def take(request_id: int):
 @require(Role.VOLUNTEER)
 def decline(request_id: int):
     request = _offered_request_or_404(request_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    answer = services.decline_cover(current_user, request)
-    db.session.commit()
-    flash(answer.message, "success")
+    run_button(
+        ButtonForm(), lambda: services.decline_cover(current_user, request), lambda a: a.message
+    )
     return redirect(url_for("cover.mine"))
 
 
@@ -128,17 +128,12 @@ def withdraw(request_id: int):
 
 
 def _withdraw(request: CoverRequest, back: str):
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        services.withdraw_cover(current_user, request)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash_violation(violation)
-    else:
-        db.session.commit()
-        flash(_("Nobody else will be asked; the shift stays with %(name)s.",
-                name=request.requested_by.display_name), "success")  # fmt: skip
+    run_button(
+        ButtonForm(),
+        lambda: services.withdraw_cover(current_user, request),
+        lambda withdrawn: _("Nobody else will be asked; the shift stays with %(name)s.",
+                            name=withdrawn.requested_by.display_name),
+    )  # fmt: skip
     return redirect(back)
 
 
@@ -181,20 +176,12 @@ def _swap_of_mine_or_404(swap_id: int) -> SwapRequest:
 @require(Role.VOLUNTEER)
 def answer_swap(swap_id: int, answer: str):
     swap = _swap_of_mine_or_404(swap_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        if answer == "agree":
-            services.agree_swap(current_user, swap)
-        else:
-            status = SwapStatus.DECLINED if answer == "decline" else SwapStatus.WITHDRAWN
-            services.close_swap(current_user, swap, status)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash_violation(violation)
-        return redirect(url_for("cover.mine"))
-    db.session.commit()
-    flash(SWAP_TOLD[swap.status](), "success")
+    if answer == "agree":
+        action = partial(services.agree_swap, current_user, swap)
+    else:
+        status = SwapStatus.DECLINED if answer == "decline" else SwapStatus.WITHDRAWN
+        action = partial(services.close_swap, current_user, swap, status)
+    run_button(ButtonForm(), action, lambda moved: SWAP_TOLD[moved.status]())
     return redirect(url_for("cover.mine"))
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from inclusion.extensions import db
 from inclusion.loans.models import Loan, ReturnCondition
-from inclusion.targets.metrics import Scope
+from inclusion.targets.metrics import Scope, WardTable
 
 
 @dataclass
@@ -21,18 +21,13 @@ class LoanFigures:
     lost: int = 0
 
 
-@dataclass
-class LoanTable:
-    wards: dict[int | None, LoanFigures] = field(default_factory=dict)
-
-    def of(self, ward_id: int | None) -> LoanFigures:
-        return self.wards.get(ward_id) or LoanFigures()
+LoanTable = WardTable[LoanFigures]
 
 
 def loan_figures(scope: Scope) -> LoanTable:
     """Residents lent a device in the year, devices out now, and loans ended in the year:
     returned, or lost."""
-    table = LoanTable()
+    table = LoanTable(LoanFigures)
     in_wards = [Loan.ward_id.in_(scope.ward_ids)] if scope.ward_ids else []
     started = [Loan.starts_on >= scope.first_day, Loan.starts_on <= scope.last_day, *in_wards]
     ended = [Loan.returned_on >= scope.first_day, Loan.returned_on <= scope.last_day, *in_wards]
@@ -46,11 +41,8 @@ def loan_figures(scope: Scope) -> LoanTable:
         "returned": sa.select(Loan.ward_id, sa.func.count() - lost).where(*ended),
         "lost": sa.select(Loan.ward_id, lost).where(*ended),
     }
+    # A resident is in one ward: the wards' residents add up to all.
     for name, query in queries.items():
-        total = 0
-        for ward_id, value in db.session.execute(query.group_by(Loan.ward_id)):
-            setattr(table.wards.setdefault(ward_id, LoanFigures()), name, int(value or 0))
-            total += int(value or 0)
-        # A resident is in one ward: the wards' residents add up to all.
-        setattr(table.wards.setdefault(None, LoanFigures()), name, total)
+        rows = db.session.execute(query.group_by(Loan.ward_id))
+        table.set_each(name, [(ward_id, int(value or 0)) for ward_id, value in rows])
     return table

@@ -54,16 +54,23 @@ def _due():
     )
 
 
-def insert_rows(select: sa.Select, columns: list[str]) -> int:
+def _insert_new():
+    """An INSERT into the outbox that leaves alone a row whose key is already there."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Reminder)
-        .from_select(columns, select)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
+    return insert(Reminder).on_conflict_do_nothing(index_elements=["key"])
+
+
+def insert_rows(select: sa.Select, columns: list[str]) -> int:
+    statement = _insert_new().from_select(columns, select)
     # SQLAlchemy keeps an INSERT's row count only when asked.
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def insert_values(rows: list[dict]) -> None:
+    """Queue rows made one by one (a few offers, a notice); keys already there are kept."""
+    if rows:
+        db.session.execute(_insert_new().values(rows))
 
 
 def _text(value) -> sa.ColumnElement:

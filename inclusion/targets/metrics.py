@@ -8,9 +8,10 @@ band, a follow-up answer) or ``""``. Python only adds up those few rows.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,6 +38,37 @@ ATTEMPTED = (
     ReminderStatus.NO_ANSWER,
     ReminderStatus.UNKNOWN,
 )
+
+
+Row = TypeVar("Row")
+
+
+class WardTable(Generic[Row]):  # noqa: UP046 - Python 3.11 has no ``class C[T]``
+    """Figures counted apart from the metrics, one ``Row`` per ward and one for all wards
+    (under None): the rows a grouped query returns, set field by field."""
+
+    def __init__(self, make: Callable[[], Row]) -> None:
+        self.make = make
+        self.wards: dict[int | None, Row] = {}
+
+    def of(self, ward_id: int | None) -> Row:
+        """The ward's row to show (an empty one when nothing was counted)."""
+        return self.wards.get(ward_id) or self.make()
+
+    def row(self, ward_id: int | None) -> Row:
+        """The ward's row to fill in, made on first use."""
+        if ward_id not in self.wards:
+            self.wards[ward_id] = self.make()
+        return self.wards[ward_id]
+
+    def set_each(self, name: str, rows: Iterable[tuple[int, object]]) -> None:
+        """Set ``name`` of each ward from (ward, value) rows, and of all wards to their sum
+        (for figures where no one counts in two wards)."""
+        total = 0
+        for ward_id, value in rows:
+            setattr(self.row(ward_id), name, value or 0)
+            total += value or 0
+        setattr(self.row(None), name, total)
 
 
 @dataclass(frozen=True)

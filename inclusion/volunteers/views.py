@@ -52,6 +52,7 @@ from inclusion.web import (
     flash_violation,
     form_status,
     get_in_ward_or_404,
+    run_button,
     show_violation,
 )
 
@@ -421,22 +422,14 @@ def import_roster(ward: Ward):
 def pool(ward: Ward, session_id: int):
     """Open a session's places to volunteers of other wards in the pool, or close them."""
     session = get_in_ward_or_404(Session, session_id, ward)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
     is_open = request.form.get("open") == "1"
-    try:
-        volunteer_pool.open_to_pool(current_user, session, is_open)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash_violation(violation)
-    else:
-        db.session.commit()
-        told = (
-            _("Volunteers of other wards in the pool can now take these places.")
-            if is_open
-            else _("Only this ward's volunteers can take these places now.")
-        )
-        flash(told, "success")
+    run_button(
+        ButtonForm(),
+        lambda: volunteer_pool.open_to_pool(current_user, session, is_open),
+        _("Volunteers of other wards in the pool can now take these places.")
+        if is_open
+        else _("Only this ward's volunteers can take these places now."),
+    )
     return redirect(url_for("sessions.detail", ward=ward.slug, session_id=session.id))
 
 

@@ -3,36 +3,18 @@
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from inclusion.auth.models import Role
 from inclusion.cover import services
 from inclusion.reminders import dispatch
 from tests import factories
 from tests.cover.conftest import calling_time
-from tests.reminders.test_digests import Inbox
-from tests.test_gunicorn import free_port
-
-PORT = free_port()
+from tests.mailbox import mail_settings
 
 
 @pytest.fixture
 def app_config():
-    return {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(PORT),
-        "MAIL_FROM": "inclusion@city.example.lg.jp",
-        "PUBLIC_BASE_URL": "https://inclusion.example.jp",
-    }
-
-
-@pytest.fixture
-def inbox():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    yield inbox
-    controller.stop()
+    return mail_settings()
 
 
 def test_an_offer_by_mail_reaches_the_volunteer_s_address(inbox, scene):

@@ -1,7 +1,5 @@
 """The morning mail of due follow-up calls, through a real SMTP server on 127.0.0.1."""
 
-import email
-import email.policy
 import logging
 from datetime import date
 
@@ -14,42 +12,15 @@ from inclusion.extensions import db
 from inclusion.reminders.digests import FOLLOW_UP_CALLS, send_follow_up_digests
 from inclusion.reminders.models import StaffDigest
 from tests import factories
+from tests.mailbox import SMTP_PORT, Inbox, mail_settings
 from tests.reminders.test_planning import at
-from tests.test_gunicorn import free_port
 
 THURSDAY = date(2026, 12, 10)
-PORT = free_port()
-
-
-class Inbox:
-    """What the SMTP server accepted: (envelope recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.mails: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.mails.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
 
 
 @pytest.fixture
 def app_config():
-    return {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(PORT),
-        "MAIL_FROM": "inclusion@city.example.lg.jp",
-        "PUBLIC_BASE_URL": "https://inclusion.example.jp",
-    }
-
-
-@pytest.fixture
-def inbox():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    yield inbox
-    controller.stop()
+    return mail_settings()
 
 
 @pytest.fixture
@@ -127,7 +98,7 @@ def test_a_relay_that_is_down_is_tried_again_later(users, due, caplog):
     assert down.failed == ["shibuya"] and digests() == []
     assert "ConnectionRefusedError" in caplog.text
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
+    controller = Controller(inbox, hostname="127.0.0.1", port=SMTP_PORT)
     controller.start()
     try:
         assert send_follow_up_digests(at(THURSDAY, 8, 35)).sent == ["shibuya"]
