@@ -369,6 +369,10 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["COVER_WAVE_MINUTES"] = parse_int(
         "COVER_WAVE_MINUTES", get("COVER_WAVE_MINUTES", "120"), minimum=0
     )
+    # When a resident with a loan smartphone is told of its due date: days before it, and
+    # days after it while it is still out (0: not at all).
+    for name, default in (("LOAN_REMINDER_DAYS_BEFORE", "7"), ("LOAN_OVERDUE_DAYS_AFTER", "1")):
+        settings[name] = parse_int(name, get(name, default))
     settings["REMINDER_CALL_HOURS"] = parse_hours(
         "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
     )

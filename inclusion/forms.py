@@ -119,7 +119,8 @@ class _OwnMessage:
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not "".join(valuelist).strip():
-            self.data = None
+            # Spaces are no answer: InputRequired, which reads the raw input, must say so.
+            self.data, self.raw_data = None, []
             return
         try:
             super().process_formdata(valuelist)

@@ -233,20 +233,20 @@ def make_reminder(booking: Booking, status=None, **fields):
     """An outbox row for a booking's resident; rows only, no planning rules."""
     from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 
-    reminder = Reminder(
-        key=fields.pop("key", f"b{booking.id}:test:{next(_numbers)}"),
-        ward_id=booking.ward_id,
-        session_id=booking.session_id,
-        booking_id=booking.id,
-        resident_id=booking.resident_id,
-        recipient=fields.pop("recipient", Recipient.RESIDENT),
-        kind=fields.pop("kind", "two_days_before"),
-        channel=fields.pop("channel", ReminderChannel.VOICE),
-        to_e164=fields.pop("to_e164", "+81355550000"),
-        due_dt=fields.pop("due_dt", datetime.now(UTC)),
-        status=status or ReminderStatus.SENT,
-        **fields,
-    )
+    values = {
+        "key": f"b{booking.id}:test:{next(_numbers)}",
+        "ward_id": booking.ward_id,
+        "session_id": booking.session_id,
+        "booking_id": booking.id,
+        "resident_id": booking.resident_id,
+        "recipient": Recipient.RESIDENT,
+        "kind": "two_days_before",
+        "channel": ReminderChannel.VOICE,
+        "to_e164": "+81355550000",
+        "due_dt": datetime.now(UTC),
+        "status": status or ReminderStatus.SENT,
+    }
+    reminder = Reminder(**{**values, **fields})
     db.session.add(reminder)
     db.session.flush()
     return reminder

@@ -203,6 +203,13 @@ def device(users, shibuya, shinagawa) -> tuple[str, str]:
     return path, path
 
 
+def loan(users, shibuya, shinagawa) -> tuple[str, str]:
+    made = factories.make_loan(shibuya)
+    loan_services.change_due_date(users["ward_staff"], made, clock.today() + timedelta(days=400))
+    path = f"/manage/shibuya/loans/{made.id}"
+    return path, path
+
+
 def user_account(users, shibuya, shinagawa) -> tuple[str, str]:
     user = factories.make_user(role=Role.WARD_STAFF, ward=shinagawa)
     return f"/admin/users/{user.id}", f"/admin/users/{user.id}"
@@ -418,6 +425,7 @@ CASES: dict[str, list[Case]] = {
     "wards.settings": [Case("ward_staff", ward_contact)],
     "wards.cover_rules": [Case("ward_staff", cover_rules)],
     "loans.device": [Case("ward_staff", device)],
+    "loans.loan": [Case("ward_staff", loan)],
     "venues.edit": [Case("ward_staff", venue, frozenset({"is_active"}))],
     "webhooks.endpoint": [Case("admin", webhook_endpoint, frozenset({"is_active"}))],
     "sessions.edit": [Case("ward_staff", session, frozenset({"reason"}))],

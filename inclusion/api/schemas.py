@@ -736,7 +736,10 @@ class Attendance(Strict):
 
 class Reminder(Out):
     id = fields.Int()
-    session_id = fields.Int()
+    session_id = fields.Int(
+        allow_none=True, metadata={"description": "null for a message about a loan smartphone"}
+    )
+    loan_id = fields.Int(allow_none=True)
     booking_id = fields.Int(allow_none=True)
     resident_id = fields.Int(allow_none=True)
     recipient = fields.Str(

@@ -101,3 +101,12 @@ class ReturnForm(FlaskForm):
     )
     notes = TextAreaField(_l("Notes"), filters=[strip_whitespace], validators=[Length(max=2000)])
     submit = SubmitField(_l("Record the return"))
+
+
+class DueDateForm(FlaskForm):
+    due_on = LocalDateField(
+        _l("To be returned by"),
+        bad_input=DATE_FORMAT_HINT,
+        validators=[InputRequired(DATE_FORMAT_HINT)],
+    )
+    submit = SubmitField(_l("Change the due date"))

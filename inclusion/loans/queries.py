@@ -5,9 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
+from inclusion import clock
 from inclusion.extensions import db
 from inclusion.loans.models import Device, DeviceState, Loan
-from inclusion.residents.models import Resident
+from inclusion.reminders.models import Reminder
+from inclusion.residents.models import SEATED, Booking, Resident
+from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
 #: Rows a list shows at most; the figures count them all.
@@ -84,3 +87,31 @@ def devices_in_stock(ward: Ward) -> list[Device]:
             .limit(SHOWN)
         )
     )
+
+
+def classes_during(loan: Loan) -> list[Booking]:
+    """The resident's seats at the ward's sessions while the device is with them (from the
+    first day to its return, or on to every session booked ahead): what the loan is for."""
+    since, until = clock.local_day_bounds(loan.starts_on, loan.returned_on or loan.starts_on)
+    query = (
+        sa.select(Booking)
+        .join(Session, Session.id == Booking.session_id)
+        .options(contains_eager(Booking.session))
+        .where(Booking.resident_id == loan.resident_id, Booking.status.in_(SEATED),
+               Session.starts_dt >= since)
+        .order_by(Session.starts_dt, Booking.id)
+        .limit(SHOWN)
+    )  # fmt: skip
+    if loan.returned_on is not None:
+        query = query.where(Session.starts_dt < until)
+    return list(db.session.scalars(query))
+
+
+def messages_of(loan: Loan) -> list[Reminder]:
+    """What the resident (and their contact) were sent about the loan, in order."""
+    return list(
+        db.session.scalars(
+            sa.select(Reminder).where(Reminder.loan_id == loan.id)
+            .order_by(Reminder.due_dt, Reminder.id)
+        )
+    )  # fmt: skip

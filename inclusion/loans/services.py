@@ -24,6 +24,7 @@ from inclusion.loans.models import (
     ReturnCondition,
 )
 from inclusion.phones import parse_phone
+from inclusion.reminders.planning import cancel_stale
 from inclusion.residents.models import Resident
 from inclusion.wards.models import Ward
 
@@ -151,6 +152,33 @@ def lend_device(
     return loan
 
 
+def change_due_date(actor: User, loan: Loan, due_on: date) -> Loan:
+    """Move a loan's due date (延長, or sooner): messages planned for the old date are
+    dropped at once, and the next plan makes those for the new one."""
+    lock_row(Device, loan.device_id)
+    db.session.refresh(loan)
+    if not loan.is_out:
+        raise Conflict(_l("This loan has already ended."))
+    if due_on < clock.today():
+        raise RuleViolation(_l("The new due date is today or later."), "due_on")
+    if (due_on - loan.starts_on).days > LONGEST_LOAN_DAYS:
+        raise RuleViolation(_l("A loan lasts at most three years."), "due_on")
+    if due_on == loan.due_on:
+        return loan
+    before, loan.due_on = loan.due_on, due_on
+    db.session.flush()
+    _drop_messages(loan)
+    details = {"loan": loan.id, "resident": loan.resident_id, "due_on": due_on.isoformat(),
+               "was": before.isoformat()}  # fmt: skip
+    record_event(actor, "loan.due_date", loan.device, loan.device.ward, details)
+    return loan
+
+
+def _drop_messages(loan: Loan) -> None:
+    """Cancel the loan's waiting messages that no longer hold (back, or due another day)."""
+    cancel_stale(clock.now(), resident_id=loan.resident_id)
+
+
 #: What a device becomes when its loan ends, by how it came back.
 STATE_AFTER = {
     ReturnCondition.GOOD: DeviceState.IN_STOCK,
@@ -173,6 +201,7 @@ def return_device(
     loan.return_notes, loan.returned_by_id = notes.strip(), actor.id if actor else None
     loan.device.state = STATE_AFTER[condition]
     db.session.flush()
+    _drop_messages(loan)
     details = {"loan": loan.id, "resident": loan.resident_id, "condition": condition.value}
     record_event(actor, "loan.return", loan.device, loan.device.ward, details)
     return loan

@@ -13,8 +13,9 @@ from inclusion import clock
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.db import writes_on_read
+from inclusion.i18n import local_date
 from inclusion.loans import queries, services
-from inclusion.loans.forms import DeviceForm, LendForm, ReturnForm
+from inclusion.loans.forms import DeviceForm, DueDateForm, LendForm, ReturnForm
 from inclusion.loans.models import Device, DeviceState, Loan, ReturnCondition
 from inclusion.residents.models import Resident
 from inclusion.residents.views import RESIDENT_ROLES
@@ -150,6 +151,32 @@ def loans(ward: Ward):
     )  # fmt: skip
     record_view("loan.list", None, ward, [loan.resident_id for loan in out])
     return page
+
+
+@bp.route("/manage/<ward>/loans/<int:loan_id>", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def loan(ward: Ward, loan_id: int):
+    """One loan: its dates (the due date may be moved), the messages about it, and the
+    classes the resident has had a seat at since."""
+    found = get_in_ward_or_404(Loan, loan_id, ward)
+    form = DueDateForm()
+    if request.method == "GET":
+        form.due_on.data = found.due_on
+    saved = run_form(
+        form,
+        lambda: services.change_due_date(current_user, found, form.due_on.data),
+        lambda changed: _("The device is now to be returned by %(day)s.",
+                          day=local_date(changed.due_on)),
+    )  # fmt: skip
+    if saved:
+        return redirect(url_for("loans.loan", ward=ward.slug, loan_id=found.id))
+    page = render_template(
+        "loans/loan.html", ward=ward, loan=found, form=form, today=clock.today(),
+        classes=queries.classes_during(found), messages=queries.messages_of(found),
+    )  # fmt: skip
+    record_view("loan.list", found.device, ward, [found.resident_id])
+    return page, form_status(form)
 
 
 @bp.route("/manage/<ward>/loans/<int:loan_id>/return", methods=["GET", "POST"])

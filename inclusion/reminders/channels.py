@@ -36,8 +36,9 @@ class Outgoing:
     #: A number in E.164, or a mail address.
     to: str
     body: str
-    #: The session's ``sequence`` the text was written for: a later change rewrites it.
-    session_sequence: int = 0
+    #: The session's ``sequence`` the text was written for: a later change rewrites it
+    #: (None for a message about no session).
+    session_sequence: int | None = 0
 
 
 class SendError(Exception):

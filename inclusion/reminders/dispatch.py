@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
+from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
 from inclusion.courses.services import course_part
 from inclusion.db import among, likely, texts_by_id
 from inclusion.extensions import db
+from inclusion.loans.models import Loan
 from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
     Channel,
@@ -42,6 +44,7 @@ from inclusion.reminders.models import (
     NOT_WANTED,
     OUTSIDE_HOURS,
     SENDER_STOPPED,
+    TOO_LATE,
     Recipient,
     Reminder,
     ReminderStatus,
@@ -56,6 +59,7 @@ from inclusion.residents.models import (
 from inclusion.residents.services import stop_number
 from inclusion.sessions.models import Session
 from inclusion.volunteers.models import Shift, ShiftRole
+from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
@@ -162,16 +166,18 @@ LOOKAHEAD_BATCHES = 10
 
 
 def _due_in_order(now: datetime, count: int) -> list[int]:
-    """The ids of the first ``count`` due rows, earliest session first."""
+    """The ids of the first ``count`` due rows, the one of use for the shortest time first
+    (a session's until it starts, a loan's until its own deadline)."""
     return list(
         db.session.scalars(
             sa.select(Reminder.id)
-            .join(Session, Session.id == Reminder.session_id)
+            .outerjoin(Session, Session.id == Reminder.session_id)
             .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_dt <= now)
-            .order_by(Session.starts_dt, Reminder.due_dt, Reminder.id)
+            .order_by(sa.func.coalesce(Session.starts_dt, Reminder.deadline_dt), Reminder.due_dt,
+                      Reminder.id)
             .limit(count)
         )
-    )
+    )  # fmt: skip
 
 
 def _lock_batch(now: datetime, limit: int, ahead: list[int]) -> list[int]:
@@ -201,6 +207,58 @@ def _lock_batch(now: datetime, limit: int, ahead: list[int]) -> list[int]:
     return []
 
 
+@dataclass
+class Subjects:
+    """What a batch's messages are about, each loaded once: sessions (with their venue,
+    ward and series), loans (with their device), and the wards of messages about no
+    session."""
+
+    sessions: dict[int, Session]
+    loans: dict[int, Loan]
+    wards: dict[int, Ward]
+
+
+def _subjects(rows: list) -> Subjects:
+    session_ids = {row.session_id for row in rows if row.session_id is not None}
+    loan_ids = {row.loan_id for row in rows if row.loan_id is not None}
+    ward_ids = {row.ward_id for row in rows if row.session_id is None}
+    sessions = (
+        db.session.scalars(
+            sa.select(Session)
+            .where(among(Session.id, session_ids))
+            .options(
+                joinedload(Session.venue),
+                joinedload(Session.ward),
+                joinedload(Session.series),
+                # A message needs no topics: not a query more per batch for them.
+                lazyload(Session.topic_rows),
+            )
+        )
+        if session_ids
+        else []
+    )
+    loans = (
+        db.session.scalars(
+            sa.select(Loan).where(among(Loan.id, loan_ids)).options(joinedload(Loan.device))
+        )
+        if loan_ids
+        else []
+    )
+    wards = db.session.scalars(sa.select(Ward).where(among(Ward.id, ward_ids))) if ward_ids else []
+    return Subjects(
+        {session.id: session for session in sessions},
+        {loan.id: loan for loan in loans},
+        {ward.id: ward for ward in wards},
+    )
+
+
+def loan_text(loan: Loan, ward: Ward, channel: Medium, kind: str) -> str:
+    """What a message of ``kind`` about a loan smartphone says, in ``channel``."""
+    name = "voice_loan.txt" if channel == Medium.VOICE else "sms_loan.txt"
+    due = clock.local_day_bounds(loan.due_on, loan.due_on)[0]
+    return messages.text(ward, name, due, "", "", kind=kind, device=loan.device.model)
+
+
 def claim(
     now: datetime, limit: int, ahead: list[int] | None = None
 ) -> tuple[list[Outgoing], DispatchResult]:
@@ -215,9 +273,10 @@ def claim(
     # Plain rows with only what a message needs, and each session once (a batch holds a
     # few classes' residents): loaded as records, they were most of the dispatcher's time.
     rows = db.session.execute(
-        sa.select(Reminder.id, Reminder.session_id, Reminder.recipient, Reminder.channel,
-                  Reminder.kind, Reminder.to_e164, Booking.place, Shift.role,
-                  Resident.call_from, Resident.call_until, User.email)
+        sa.select(Reminder.id, Reminder.session_id, Reminder.loan_id, Reminder.ward_id,
+                  Reminder.deadline_dt, Reminder.recipient, Reminder.channel, Reminder.kind,
+                  Reminder.to_e164, Booking.place, Shift.role, Resident.call_from,
+                  Resident.call_until, User.email)
         .outerjoin(Booking, Booking.id == Reminder.booking_id)
         .outerjoin(Shift, Shift.id == Reminder.shift_id)
         .outerjoin(Resident, Resident.id == Reminder.resident_id)
@@ -226,20 +285,7 @@ def claim(
     ).all()  # fmt: skip
     position = {reminder_id: index for index, reminder_id in enumerate(chosen)}
     rows.sort(key=lambda row: position[row.id])
-    sessions = {
-        session.id: session
-        for session in db.session.scalars(
-            sa.select(Session)
-            .where(among(Session.id, {row.session_id for row in rows}))
-            .options(
-                joinedload(Session.venue),
-                joinedload(Session.ward),
-                joinedload(Session.series),
-                # A message needs no topics: not a query more per batch for them.
-                lazyload(Session.topic_rows),
-            )
-        )
-    }
+    subjects = _subjects(rows)
     numbers = {row.to_e164 for row in rows}
     # One message at a time per number, in order: a later one waits while one is on its way,
     busy = set(
@@ -262,39 +308,44 @@ def claim(
         ).all()
     )
     claimed: list[Outgoing] = []
-    skipped: list[int] = []
+    skipped: dict[str, list[int]] = {}
     deferred: dict[datetime, list[int]] = {}
     batch = BatchTexts()
     for row in rows:
         if row.to_e164 in busy or first_retry.get(row.to_e164, row.id) < row.id:
             result.held += 1
             continue
-        session = sessions[row.session_id]
+        session = subjects.sessions.get(row.session_id)
+        ward = session.ward if session else subjects.wards[row.ward_id]
         own_hours = row.recipient == Recipient.RESIDENT
         window = quiet.window_for(
-            session.ward, row.channel, (row.call_from, row.call_until) if own_hours else None
+            ward, row.channel, (row.call_from, row.call_until) if own_hours else None
         )
         allowed = quiet.next_allowed(now, window)
-        if allowed >= session.starts_dt:
-            skipped.append(row.id)
+        if allowed >= (session.starts_dt if session else row.deadline_dt):
+            skipped.setdefault(OUTSIDE_HOURS if session else TOO_LATE, []).append(row.id)
         elif allowed > now:
             deferred.setdefault(allowed, []).append(row.id)
         else:
             busy.add(row.to_e164)
-            text = message_text(session, row.channel, row.recipient, row.kind, role=row.role,
-                                place=row.place, batch=batch)  # fmt: skip
+            if session:
+                text = message_text(session, row.channel, row.recipient, row.kind,
+                                    role=row.role, place=row.place, batch=batch)  # fmt: skip
+            else:
+                text = loan_text(subjects.loans[row.loan_id], ward, row.channel, row.kind)
             # A mail goes to the address the volunteer has now (``to_e164`` names them).
             to = row.email if row.channel == Medium.EMAIL else row.to_e164
-            claimed.append(Outgoing(row.id, row.channel, to, text, session.sequence))
-    if skipped:
+            sequence = session.sequence if session else None
+            claimed.append(Outgoing(row.id, row.channel, to, text, sequence))
+    for why, ids in skipped.items():
         db.session.execute(
             sa.update(Reminder)
-            .where(among(Reminder.id, skipped))
-            .values(status=ReminderStatus.SKIPPED, last_error=OUTSIDE_HOURS, finished_dt=now,
+            .where(among(Reminder.id, ids))
+            .values(status=ReminderStatus.SKIPPED, last_error=why, finished_dt=now,
                     updated_dt=now)
             .execution_options(synchronize_session=False)
         )  # fmt: skip
-        result.skipped += len(skipped)
+        result.skipped += len(ids)
     for allowed, ids in deferred.items():
         db.session.execute(
             sa.update(Reminder)
@@ -341,7 +392,7 @@ def wanted(claimed: list[Outgoing], now: datetime, result: DispatchResult) -> li
     session = aliased(Session)
     still = db.session.execute(
         sa.select(Reminder.id, session.sequence, planning.stale().label("stale"))
-        .join(session, session.id == Reminder.session_id)
+        .outerjoin(session, session.id == Reminder.session_id)
         .where(among(Reminder.id, written_for), Reminder.status == ReminderStatus.SENDING)
     ).all()
     stale = [row.id for row in still if row.stale]

@@ -96,11 +96,13 @@ def _prepared(
     kind: str,
     course: str | None = None,
     role: str = "",
+    device: str = "",
     draft: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The words of ``name``'s ``kind`` (from ``draft``, wording being tried in the editor,
     when given) and what their places hold, but the session's name and venue: in an SMS,
-    or as said on a call."""
+    or as said on a call. A loan's message is about the day ``starts_dt`` falls on and the
+    ``device`` lent."""
     words = (draft if draft is not None else words_in_use(ward, name))[kind]
     two_way = not spoken and current_app.config["REMINDER_SMS_TWO_WAY"]
     part = course.replace("/", "、") if spoken and course else course
@@ -116,6 +118,8 @@ def _prepared(
         "返信": "「2」と返信か" if two_way else "",
         "役割": role,
         "リンク": public_url("cover.mine"),
+        "返却期限": spoken_day(starts_dt) if spoken else short_day(starts_dt),
+        "機種": device,
     }
 
 
@@ -161,17 +165,19 @@ def sms_text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str,
 _SPOKEN_HOURS = {7: "なな"}
 
 
+def spoken_day(moment: datetime) -> str:
+    """12月10日、木曜日: the date as said on a call."""
+    local = clock.to_local(moment)
+    return f"{local.month}月{local.day}日、{WEEKDAYS[local.weekday()]}曜日"
+
+
 def spoken_when(moment: datetime) -> str:
     """12月10日、木曜日、午前10時半: the date and time as said on a call."""
     local = clock.to_local(moment)
     half = "午前" if local.hour < 12 else "午後"
     hour = local.hour if local.hour <= 12 else local.hour - 12
     minutes = "" if local.minute == 0 else "半" if local.minute == 30 else f"{local.minute}分"
-    weekday = WEEKDAYS[local.weekday()]
-    return (
-        f"{local.month}月{local.day}日、{weekday}曜日、"
-        f"{half}{_SPOKEN_HOURS.get(hour, hour)}時{minutes}"
-    )
+    return f"{spoken_day(moment)}、{half}{_SPOKEN_HOURS.get(hour, hour)}時{minutes}"
 
 
 _DIGITS = dict(

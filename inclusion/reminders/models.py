@@ -13,9 +13,10 @@ from inclusion.auth.models import User
 from inclusion.db import string_enum, utcnow
 from inclusion.extensions import db
 from inclusion.i18n import STORED_TEXTS
+from inclusion.loans.models import Loan
 from inclusion.reminders.media import Medium
 from inclusion.residents.models import Booking, ReminderChannel, Resident
-from inclusion.sessions.models import Session
+from inclusion.sessions.models import Session, SessionStatus
 from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
 
@@ -139,19 +140,26 @@ COVER_MESSAGES = {
 #: Why a row did not go, as the dispatcher stores it (the API shows it as is).
 NOT_WANTED = "Not sent: no longer wanted when its turn came."
 OUTSIDE_HOURS = "Outside the hours people may be called until the session."
+TOO_LATE = "Outside the hours people may be called while it was still of use."
 SENDER_STOPPED = "The sender stopped while sending; it may or may not have arrived."
 ANSWERING_MACHINE = "An answering machine took the call."
 STORED_TEXTS.update({
     NOT_WANTED: _l("Not sent: by its turn, the person no longer needed it (stopped, "
                    "cancelled or moved)."),
     OUTSIDE_HOURS: _l("Not sent: no time left within the calling hours before the session."),
+    TOO_LATE: _l("Not sent: no time left within the calling hours while it was of use."),
     SENDER_STOPPED: _l("The sending stopped part-way: it may or may not have arrived."),
     ANSWERING_MACHINE: _l("An answering machine took the call."),
 })  # fmt: skip
 
 
+#: A resident's messages about a smartphone lent to them: the due date is near, or passed.
+LOAN_DUE, LOAN_OVERDUE = "loan_due", "loan_overdue"
+LOAN_KINDS = (LOAN_DUE, LOAN_OVERDUE)
+
+
 class Reminder(db.Model):
-    """One message to one person about one booking or shift: planned, then sent once."""
+    """One message to one person about one booking, shift or loan: planned, then sent once."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -160,6 +168,7 @@ class Reminder(db.Model):
         sa.Index("ix_reminders_booking_id", "booking_id"),
         sa.Index("ix_reminders_shift_id", "shift_id"),
         sa.Index("ix_reminders_resident_id", "resident_id"),
+        sa.Index("ix_reminders_loan_id", "loan_id"),
         # One message at a time per number: each batch asks which of its numbers are busy.
         sa.Index("ix_reminders_to_e164_status", "to_e164", "status"),
         # Only rows whose last try failed: /metrics counts them at every scrape.
@@ -171,6 +180,10 @@ class Reminder(db.Model):
             sqlite_where=sa.text("failure_code IS NOT NULL"),
         ),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # Every message is of use until some time: its session's start, or its own.
+        sa.CheckConstraint(
+            "session_id IS NOT NULL OR deadline_dt IS NOT NULL", name="deadline_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(
@@ -179,7 +192,11 @@ class Reminder(db.Model):
     #: What makes a message unique, e.g. ``b123:morning:resident``: a second plan finds it.
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
-    session_id: Mapped[int] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"))
+    #: The session it is about; null for a message about something else (a loan).
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loans.id", ondelete="CASCADE"))
     booking_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("bookings.id", ondelete="CASCADE")
     )
@@ -202,6 +219,8 @@ class Reminder(db.Model):
     #: The text as sent (SMS) or said (voice); written when it is sent.
     body: Mapped[str] = mapped_column(sa.Text, default="")
     due_dt: Mapped[datetime]
+    #: A message about no session is sent no later than this (a session's: before it starts).
+    deadline_dt: Mapped[datetime | None]
     status: Mapped[ReminderStatus] = mapped_column(
         string_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PENDING
     )
@@ -221,14 +240,37 @@ class Reminder(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    session: Mapped[Session] = relationship()
+    ward: Mapped[Ward] = relationship()
+    session: Mapped[Session | None] = relationship()
+    loan: Mapped[Loan | None] = relationship()
     booking: Mapped[Booking | None] = relationship()
     resident: Mapped[Resident | None] = relationship()
     shift: Mapped[Shift | None] = relationship()
     user: Mapped[User | None] = relationship()
 
+    @property
+    def ends_dt(self) -> datetime:
+        """When it is of no more use: its session's start, else its own deadline."""
+        return self.session.starts_dt if self.session else self.deadline_dt
+
+    def is_over(self, now: datetime) -> bool:
+        """Whether its session was cancelled, or the time it was of use has passed."""
+        cancelled = self.session is not None and self.session.status != SessionStatus.SCHEDULED
+        return cancelled or self.ends_dt <= now
+
+    def again(self, key: str, **changes) -> Reminder:
+        """A new row for the same message (a copy resent, a call tried again), unsent."""
+        same = {column: getattr(self, column) for column in COPIED}
+        return Reminder(key=key, status=ReminderStatus.PENDING, **{**same, **changes})
+
     def __repr__(self) -> str:
         return f"<Reminder {self.id} {self.key} {self.status.value}>"
+
+
+#: What a copy of a message keeps from the original.
+COPIED = ("ward_id", "session_id", "loan_id", "booking_id", "shift_id", "resident_id",
+          "user_id", "step_id", "recipient", "kind", "channel", "to_e164", "due_dt",
+          "deadline_dt")  # fmt: skip
 
 
 class StaffDigest(db.Model):

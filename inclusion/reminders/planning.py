@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from inclusion import clock
 from inclusion.auth.models import User
 from inclusion.cover.models import CoverOffer, CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.db import UTCDateTime
 from inclusion.extensions import db
+from inclusion.loans.models import Loan
 from inclusion.reminders.models import (
     COVER_KINDS,
     COVER_OFFER,
+    LOAN_DUE,
+    LOAN_OVERDUE,
     SWAP_ASKED,
     Audience,
     Recipient,
@@ -67,10 +71,12 @@ def insert_rows(select: sa.Select, columns: list[str]) -> int:
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
-def insert_values(rows: list[dict]) -> None:
+def insert_values(rows: list[dict]) -> int:
     """Queue rows made one by one (a few offers, a notice); keys already there are kept."""
-    if rows:
-        db.session.execute(_insert_new().values(rows))
+    if not rows:
+        return 0
+    statement = _insert_new().values(rows).execution_options(preserve_rowcount=True)
+    return db.session.execute(statement).rowcount
 
 
 def _text(value) -> sa.ColumnElement:
@@ -247,9 +253,76 @@ def _plan_volunteers(now: datetime, horizon: datetime) -> int:
     return insert_rows(select, COLUMNS)
 
 
+#: When a loan's messages go, local time; an overdue one is of use for this many days.
+LOAN_MESSAGE_AT = time(10)
+LOAN_OVERDUE_USEFUL_DAYS = 3
+
+
+def loan_steps(due_on: date) -> list[tuple[str, date, date]]:
+    """A loan's messages: (kind, the day it goes, the first day it is of no more use)."""
+    config = current_app.config
+    steps = []
+    if before := config["LOAN_REMINDER_DAYS_BEFORE"]:
+        steps.append((LOAN_DUE, due_on - timedelta(days=before), due_on + timedelta(days=1)))
+    if after := config["LOAN_OVERDUE_DAYS_AFTER"]:
+        day = due_on + timedelta(days=after)
+        steps.append((LOAN_OVERDUE, day, day + timedelta(days=LOAN_OVERDUE_USEFUL_DAYS)))
+    return steps
+
+
+def loan_key(loan) -> str | sa.ColumnElement[str]:
+    """How the keys of a loan's rows begin: its id and the due date they were planned for
+    (``l12:2027-03-31:``). ``loan`` is a row, or the ``Loan`` class for the same in SQL (a
+    date is ISO text when cast, on either database)."""
+    if loan is Loan:
+        return sa.literal("l") + _text(Loan.id) + ":" + _text(Loan.due_on) + ":"
+    return f"l{loan.id}:{loan.due_on.isoformat()}:"
+
+
+def _plan_loans(now: datetime) -> int:
+    """Messages about loan smartphones still out whose due date is near or just passed.
+
+    Few loans fall in the window at once, so each row is worked out here and inserted with
+    the rest (a key already there is kept); a step whose time came before the loan was
+    made is skipped, as a booking's is."""
+    config = current_app.config
+    today = clock.to_local(now).date()
+    lowest = today - timedelta(days=config["LOAN_OVERDUE_DAYS_AFTER"] + LOAN_OVERDUE_USEFUL_DAYS)
+    highest = today + timedelta(days=config["LOAN_REMINDER_DAYS_BEFORE"] + EXTRA_DAYS)
+    base = (
+        sa.select(Loan.id, Loan.ward_id, Loan.resident_id, Loan.due_on, Loan.created_dt)
+        .join(Resident, Resident.id == Loan.resident_id)
+        .join(Ward, Ward.id == Loan.ward_id)
+        .where(Loan.returned_on.is_(None), Loan.due_on.between(lowest, highest),
+               *may_message_residents())
+    )  # fmt: skip
+    rows = []
+    for recipient in (Recipient.RESIDENT, Recipient.PROXY):
+        channel, to, allowed = reach(recipient)
+        found = base.where(allowed).add_columns(channel.label("channel"), to.label("to"))
+        for loan in db.session.execute(found):
+            for kind, day, useless_from in loan_steps(loan.due_on):
+                due, deadline = (
+                    clock.to_utc(day, LOAN_MESSAGE_AT),
+                    clock.to_utc(useless_from, time()),
+                )
+                if due <= loan.created_dt or deadline <= now:
+                    continue
+                rows.append({
+                    "key": f"{loan_key(loan)}{kind}:{recipient.value}",
+                    "ward_id": loan.ward_id, "loan_id": loan.id, "resident_id": loan.resident_id,
+                    "recipient": recipient, "kind": kind, "channel": loan.channel,
+                    "to_e164": loan.to, "body": "", "due_dt": due, "deadline_dt": deadline,
+                    "status": ReminderStatus.PENDING, "attempts": 0, "last_error": "",
+                    "created_dt": now, "updated_dt": now,
+                })  # fmt: skip
+    return insert_values(rows)
+
+
 def stale() -> sa.ColumnElement[bool]:
-    """A row that must no longer go: its session, booking or shift is gone, or whoever it is
-    for asked for no more messages (the resident, their contact person, a volunteer).
+    """A row that must no longer go: its session, booking or shift is gone, its loan
+    smartphone is back, or whoever it is for asked for no more messages (the resident,
+    their contact person, a volunteer).
 
     The one rule: planning cancels waiting rows by it, dispatch claimed ones just before
     sending."""
@@ -261,6 +334,11 @@ def stale() -> sa.ColumnElement[bool]:
     )
     shift = sa.select(Shift.id).where(
         Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
+    )
+    # A loan back, or due on another day than the row was planned for (its key says which).
+    loan = sa.select(Loan.id).where(
+        Loan.id == Reminder.loan_id,
+        sa.or_(Loan.returned_on.is_not(None), sa.not_(Reminder.key.startswith(loan_key(Loan)))),
     )
     # Correlated to the row asked about, two levels up (left to itself, SQLAlchemy read
     # ``reminders`` anew here: any message to one of her numbers made the old one "hers").
@@ -338,7 +416,7 @@ def stale() -> sa.ColumnElement[bool]:
         # The notice that a session was cancelled is what its cancellation must send.
         sa.and_(
             Reminder.kind != CANCELLED_NOTICE,
-            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift)),
+            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift), sa.exists(loan)),
         ),
         # Nobody who said stop hears from us again, not even of a cancellation.
         sa.exists(stopped),
@@ -443,7 +521,7 @@ def plan(now: datetime) -> PlanResult:
     horizon = now + timedelta(days=(furthest or 0) + EXTRA_DAYS)
     cancelled = cancel_stale(now)
     retimed = retime(now)
-    planned = _plan_residents(now, horizon) + _plan_volunteers(now, horizon)
+    planned = _plan_residents(now, horizon) + _plan_volunteers(now, horizon) + _plan_loans(now)
     if planned or retimed or cancelled:
         log.info("reminders planned %s, re-timed %s, cancelled %s", planned, retimed, cancelled)
     return PlanResult(planned, retimed, cancelled)

@@ -125,12 +125,7 @@ def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:
         return None
     if db.session.scalar(sa.select(Reminder.id).where(Reminder.key == key)) is not None:
         return None
-    follow = Reminder(
-        key=key, ward_id=reminder.ward_id, session_id=reminder.session_id,
-        booking_id=reminder.booking_id, resident_id=reminder.resident_id,
-        step_id=reminder.step_id, recipient=recipient, kind=reminder.kind, channel=channel,
-        to_e164=to, due_dt=due, status=ReminderStatus.PENDING,
-    )  # fmt: skip
+    follow = reminder.again(key, recipient=recipient, channel=channel, to_e164=to, due_dt=due)
     db.session.add(follow)
     db.session.flush()
     return follow

@@ -132,9 +132,12 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
     """Queue the same message again, now (quiet hours still apply); the original row stays."""
     if reminder.status not in RESENDABLE:
         raise RuleViolation(_l("This reminder is still waiting or being sent."))
-    session = reminder.session
-    if session.status != SessionStatus.SCHEDULED or session.starts_dt <= clock.now():
-        raise RuleViolation(_l("The session is over or cancelled."))
+    now = clock.now()
+    if reminder.is_over(now):
+        raise RuleViolation(
+            _l("The session is over or cancelled.") if reminder.session
+            else _l("It is too late for this message to be of use.")
+        )  # fmt: skip
     if reminder.id in no_longer_wanted([reminder.id]):
         raise RuleViolation(
             _l("This person no longer gets this message (they stopped messages, the booking "
@@ -143,30 +146,14 @@ def resend(actor: User, reminder: Reminder) -> Reminder:
     copies = db.session.scalar(
         sa.select(sa.func.count()).where(Reminder.key.startswith(f"{reminder.key}:again"))
     )
-    now = clock.now()
-    again = Reminder(
-        key=f"{reminder.key}:again{copies + 1}",
-        ward_id=reminder.ward_id,
-        session_id=reminder.session_id,
-        booking_id=reminder.booking_id,
-        shift_id=reminder.shift_id,
-        resident_id=reminder.resident_id,
-        user_id=reminder.user_id,
-        step_id=reminder.step_id,
-        recipient=reminder.recipient,
-        kind=reminder.kind,
-        channel=reminder.channel,
-        to_e164=reminder.to_e164,
-        due_dt=now,
-        status=ReminderStatus.PENDING,
-    )
+    again = reminder.again(f"{reminder.key}:again{copies + 1}", due_dt=now)
     db.session.add(again)
     db.session.flush()
     record_event(
         actor,
         "reminder.resend",
-        session,
-        session.ward,
+        reminder.session or reminder.loan,
+        reminder.ward,
         {"reminder": reminder.id, "copy": again.id},
     )
     return again

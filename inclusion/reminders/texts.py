@@ -20,6 +20,7 @@ from inclusion.wards.models import Ward
 
 SAMPLE_TITLE = "スマホ入門講座"
 SAMPLE_VENUE = "区民会館 第1会議室"
+SAMPLE_DEVICE = "らくらくスマートフォン F-52B"
 
 KIND_LABELS = {
     "two_days_before": _l("Before the session"),
@@ -31,6 +32,8 @@ KIND_LABELS = {
     "cover_offer": _l("Asked to take over a shift"),
     "cover_done": _l("Their shift was taken over"),
     "swap_asked": _l("Asked to swap shifts"),
+    "loan_due": _l("A loan smartphone's due date is near"),
+    "loan_overdue": _l("A loan smartphone's due date has passed"),
 }
 
 
@@ -105,7 +108,8 @@ def samples(
 ) -> list[Sample]:
     """The text as sent for each of its kinds, from ``draft`` when given."""
     sample = sample or sample_session(ward)
-    facts = {"course": sample.course, "role": ShiftRole.ASSISTANT.label, "draft": draft}
+    facts = {"course": sample.course, "role": ShiftRole.ASSISTANT.label,
+             "device": SAMPLE_DEVICE, "draft": draft}  # fmt: skip
     return [
         Sample(
             kind,

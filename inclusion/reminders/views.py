@@ -82,6 +82,10 @@ def resend(ward: Ward, reminder_id: int):
             ward=ward, residents=(reminder.resident_id,) if reminder.resident_id else (),
         ),
     )  # fmt: skip
+    if reminder.session_id is None:
+        return redirect(
+            url_for("residents.detail", ward=ward.slug, resident_id=reminder.resident_id)
+        )
     return redirect(
         url_for("reminders.session_log", ward=ward.slug, session_id=reminder.session_id)
     )

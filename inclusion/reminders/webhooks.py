@@ -82,25 +82,34 @@ def answered(reminder_id: int):
     reminder = _reminder(reminder_id)
     voice = current_app.config["REMINDER_VOICE"]
     if request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
-        ward = reminder.session.ward
-        about = ABOUT_HELP if reminder.recipient == Recipient.VOLUNTEER else ABOUT_BOOKING
+        ward = reminder.ward
         return _xml(
-            machine_twiml(messages.spoken_number(ward.booking_phone), ward.name_ja, voice, about)
+            machine_twiml(
+                messages.spoken_number(ward.booking_phone), ward.name_ja, voice, _about(reminder)
+            )
         )
     keypad = url_for("twilio.keypad", reminder_id=reminder.id, _external=True)
     return _xml(call_twiml(reminder.body, voice, _public(keypad), _prompt(reminder)))
 
 
-#: What a volunteer's call is about, as an answering machine is told.
+#: What a volunteer's call, or one about a loan smartphone, is about, as an answering
+#: machine is told.
 ABOUT_HELP = "支援員のお手伝いについて"
+ABOUT_LOAN = "お貸ししているスマートフォンについて"
+
+
+def _about(reminder: Reminder) -> str:
+    if reminder.loan_id is not None:
+        return ABOUT_LOAN
+    return ABOUT_HELP if reminder.recipient == Recipient.VOLUNTEER else ABOUT_BOOKING
 
 
 def _prompt(reminder: Reminder) -> str | None:
-    """The keys a call offers: a resident's reminder 1 and 2, an offer to cover 1 and 2,
-    a volunteer's other news none."""
+    """The keys a call offers: a resident's reminder 1 and 2, an offer to cover 1 and 2;
+    a volunteer's other news and word about a loan smartphone none."""
     if reminder.kind == COVER_OFFER:
         return cover.PROMPT
-    if reminder.recipient == Recipient.VOLUNTEER:
+    if reminder.recipient == Recipient.VOLUNTEER or reminder.booking_id is None:
         return None
     return PROMPT
 

@@ -27,6 +27,8 @@ PLACEHOLDERS = {
     "返信": _l("When residents can answer the SMS, the words asking for 2 (else empty)"),
     "役割": _l("The volunteer's role"),
     "リンク": _l("The address of the volunteer's page for cover and swaps"),
+    "返却期限": _l("The day a loan smartphone is due back (read out on a call)"),
+    "機種": _l("The loan smartphone's model"),
 }
 
 _COMMON = ("区名", "日時", "名前", "会場", "回", "区の電話")
@@ -177,6 +179,36 @@ MESSAGES = {
             ),
         },
         is_mail=True,
+    ),
+    "sms_loan.txt": Message(
+        _l("SMS to a resident about a loan smartphone"),
+        True,
+        ("区名", "返却期限", "機種", "区の電話"),
+        {
+            "loan_due": (
+                "【{区名}】お貸ししているスマートフォンの返却期限は{返却期限}です。"
+                "ご相談は{区の電話}へ"
+            ),
+            "loan_overdue": (
+                "【{区名}】お貸ししているスマートフォンの返却期限（{返却期限}）が過ぎました。"
+                "{区の電話}へお電話ください"
+            ),
+        },
+    ),
+    "voice_loan.txt": Message(
+        _l("Call to a resident about a loan smartphone"),
+        False,
+        ("区名", "返却期限", "機種", "区の電話"),
+        {
+            "loan_due": (
+                "こちらは{区名}です。お貸ししているスマートフォン、{機種}の、返却期限は、"
+                "{返却期限}です。返却や延長のご相談は、{区の電話}まで、お電話ください。"
+            ),
+            "loan_overdue": (
+                "こちらは{区名}です。お貸ししているスマートフォン、{機種}の、返却期限の、"
+                "{返却期限}が、過ぎました。お手数ですが、{区の電話}まで、お電話ください。"
+            ),
+        },
     ),
 }
 

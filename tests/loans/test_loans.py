@@ -130,6 +130,9 @@ def test_devices_and_loans_are_the_ward_s_own(client, users, shinagawa):
     assert client.get(f"/manage/shinagawa/devices/{loan.device_id}").status_code == 403
     assert client.get(f"/manage/shibuya/devices/{loan.device_id}").status_code == 404
     assert client.get(f"/manage/shibuya/loans/{loan.id}/return").status_code == 404
+    assert client.get(f"/manage/shibuya/loans/{loan.id}").status_code == 404
+    assert client.post(f"/manage/shibuya/loans/{loan.id}", data={"due_on": "2030-01-01"}
+                       ).status_code == 404  # fmt: skip
     assert loan.resident.name not in text(client.get("/manage/shibuya/loans"))
     client.post("/logout")
     log_in(client, users["coordinator"])
@@ -145,6 +148,49 @@ def test_lists_keep_their_query_count(client, users, shibuya, constant_queries):
     log_in(client, users["ward_staff"])
     constant_queries(client, "/manage/shibuya/devices", more)
     constant_queries(client, "/manage/shibuya/loans", more)
+
+
+def test_the_loan_page_keeps_its_query_count(client, users, shibuya, constant_queries):
+    loan = factories.make_loan(shibuya)
+    venue = factories.make_venue(shibuya)
+
+    def more(count: int) -> None:
+        for _ in range(count):
+            session = factories.make_session(venue, starts_dt=clock.now() + timedelta(days=3))
+            booking = factories.make_booking(session, loan.resident)
+            factories.make_reminder(booking, loan_id=loan.id, session_id=None,
+                                    booking_id=None, deadline_dt=clock.now())  # fmt: skip
+
+    log_in(client, users["ward_staff"])
+    constant_queries(client, f"/manage/shibuya/loans/{loan.id}", more)
+
+
+def test_the_loan_page_shows_its_classes_and_moves_the_due_date(client, users, shibuya):
+    today = clock.today()
+    loan = factories.make_loan(shibuya, starts_on=today - timedelta(days=30))
+    venue = factories.make_venue(shibuya)
+    before = factories.make_session(venue, title="貸出前の講座",
+                                    starts_dt=clock.now() - timedelta(days=40))  # fmt: skip
+    since = factories.make_session(venue, title="貸出後のスマホ教室",
+                                   starts_dt=clock.now() - timedelta(days=3))  # fmt: skip
+    for session in (before, since):
+        factories.make_booking(session, loan.resident)
+    log_in(client, users["ward_staff"])
+    path = f"/manage/shibuya/loans/{loan.id}"
+    page = text(client.get(path))
+    assert "貸出後のスマホ教室" in page and "貸出前の講座" not in page
+    assert loan.device.model in page and loan.resident.name in page
+    refused = client.post(path, data={"due_on": (today - timedelta(days=1)).isoformat()})
+    assert refused.status_code == 422 and "返却期限は今日以降" in text(refused)
+    assert client.post(path, data={"due_on": "12月"}).status_code == 422
+    later = today + timedelta(days=400)
+    assert client.post(path, data={"due_on": later.isoformat()}).status_code == 302
+    assert loan.due_on == later
+    event = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "loan.due_date"))
+    assert event.details["due_on"] == later.isoformat()
+    # Once back, the page no longer offers to move it.
+    services.return_device(users["ward_staff"], loan, today, ReturnCondition.GOOD)
+    assert "返却期限を変更" not in text(client.get(path))
 
 
 @pytest.fixture(scope="module")

@@ -215,13 +215,17 @@ def test_a_batch_is_marked_sent_by_the_ids_it_sent(ward, query_plans, backend):
             assert not any("ix_reminders_status" in step for step in reminders), plan
 
 
+#: Rows of the batch whose statements are counted.
+BATCH = 30
+
+
 def test_a_batch_is_one_parameter_on_postgresql(ward, backend):
     """On PostgreSQL a batch's ids go as one array: each statement reads the same for any
     batch, so psycopg prepares it and PostgreSQL plans it once (a hundred parameters had it
     converted and planned anew each time). SQLite's planner is given the list itself."""
     session = factories.make_session(factories.make_venue(ward), starts_dt=at(THURSDAY, 10))
-    session.capacity = 20
-    for number in range(20):
+    session.capacity = BATCH
+    for number in range(BATCH):
         resident = factories.make_resident(
             ward, phones=(f"+8190123456{number:02d}",), channel=ReminderChannel.SMS
         )
@@ -236,11 +240,11 @@ def test_a_batch_is_one_parameter_on_postgresql(ward, backend):
     engine = db.engines[None].engine
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1)).sent == 20
+        assert dispatch.dispatch_once(at(THURSDAY - timedelta(days=2), 10, 1)).sent == BATCH
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     most = max(number for _, number in parameters)
     if backend == "postgresql":
-        assert most < 20, [statement for statement, number in parameters if number >= 20]
+        assert most < BATCH, [statement for statement, number in parameters if number >= BATCH]
     else:
-        assert most >= 20
+        assert most >= BATCH
