@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.audit.views import bp as audit_bp
     from inclusion.auth.views import bp as auth_bp
     from inclusion.calendar.views import bp as calendar_bp
+    from inclusion.calls.views import bp as calls_bp
     from inclusion.cover.views import bp as cover_bp
     from inclusion.loans.views import bp as loans_bp
     from inclusion.main.views import bp as main_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         cover_bp,
         residents_bp,
         loans_bp,
+        calls_bp,
         reminders_bp,
         twilio_bp,
         calendar_bp,

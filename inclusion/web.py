@@ -49,6 +49,8 @@ def home_url() -> str:
         return url_for("wards.index")
     if role == Role.WARD_STAFF:
         return url_for("wards.overview", ward=current_user.ward.slug)
+    if role == Role.OPERATOR:
+        return url_for("calls.screen")
     return url_for("volunteers.my_shifts")
 
 

@@ -195,6 +195,7 @@ def users(app: Flask, shibuya: Ward, shinagawa: Ward) -> dict[str, User]:
         "ward_staff": factories.make_user(role=Role.WARD_STAFF, ward=shibuya),
         "other_ward_staff": factories.make_user(role=Role.WARD_STAFF, ward=shinagawa),
         "volunteer": factories.make_user(role=Role.VOLUNTEER, ward=shibuya),
+        "operator": factories.make_user(role=Role.OPERATOR),
     }
 
 

@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from inclusion import clock
 from inclusion.auth.models import Role, User
+from inclusion.calls.models import Call, CallOutcome, CallTopic
 from inclusion.cover.models import CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.extensions import db
 from inclusion.loans.models import Device, DeviceState, Loan
@@ -415,3 +416,15 @@ def make_loan(ward: Ward, resident: Resident | None = None, **fields) -> Loan:
     db.session.add(loan)
     db.session.flush()
     return loan
+
+
+def make_call(ward: Ward, resident: Resident | None = None, **fields) -> Call:
+    """A call passed to ``ward`` by the call centre (rows only)."""
+    call = Call(ward_id=ward.id, resident_id=resident.id if resident else None,
+                topic=fields.pop("topic", CallTopic.PHONE_USE),
+                outcome=fields.pop("outcome", CallOutcome.PASSED),
+                is_resolved=fields.pop("is_resolved", False),
+                note=fields.pop("note", "折り返しの電話をお願いします"), **fields)  # fmt: skip
+    db.session.add(call)
+    db.session.flush()
+    return call

@@ -94,6 +94,8 @@ NOT_EDIT_FORMS = {
     "loans.lend": "lends a device",
     "loans.new_device": "adds a device",
     "loans.return_loan": "records a return",
+    "calls.screen": "logs a new call each time",
+    "calls.mark_done": "a button: marks a call passed to the ward as taken care of",
     "cover.ask": "asks for cover: only a note for whoever is asked",
     "cover.decide_swap": "a button per decision",
     "cover.decline": "a button",

@@ -84,6 +84,11 @@ ACTION_LABELS = {
     "loan.create": _l("Smartphone lent to a resident"),
     "loan.return": _l("Lent smartphone returned"),
     "loan.list": _l("Loan smartphones and their borrowers viewed"),
+    "loan.due_date": _l("Lent smartphone's due date moved"),
+    "call.create": _l("Call to the call centre logged"),
+    "call.handled": _l("Call passed to the ward taken care of"),
+    "call.search": _l("Callers looked up by the call centre"),
+    "call.list": _l("Calls and their callers viewed"),
     "reminder.resend": _l("Reminder sent again by hand"),
     "reminder.log": _l("Reminder log viewed"),
     "reminder.hours": _l("Calling hours changed"),
@@ -124,6 +129,8 @@ READ_ACTIONS = frozenset(
         "reply.list",
         "volunteer.pool_card",
         "loan.list",
+        "call.search",
+        "call.list",
     }
 )
 

@@ -29,6 +29,9 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     WARD_STAFF = "ward_staff"
     VOLUNTEER = "volunteer"
+    #: The joint call centre's operators: log calls and book callers of every ward, but open
+    #: no ward's pages.
+    OPERATOR = "operator"
     #: An API key's own account: reaches the API only, never a page; cannot log in.
     INTEGRATION = "integration"
 
@@ -42,13 +45,14 @@ class Role(enum.StrEnum):
 
 
 #: Roles a person logs in with; an integration's account is made with its API key.
-PERSON_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.WARD_STAFF, Role.VOLUNTEER)
+PERSON_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.WARD_STAFF, Role.VOLUNTEER, Role.OPERATOR)
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
     Role.COORDINATOR: _l("Coordinator (all wards)"),
     Role.WARD_STAFF: _l("Ward staff"),
     Role.VOLUNTEER: _l("Volunteer"),
+    Role.OPERATOR: _l("Call centre operator"),
     Role.INTEGRATION: _l("API integration"),
 }
 

@@ -384,3 +384,35 @@ def mark_course(actor: User, series: Series, is_course: bool) -> bool:
     db.session.flush()
     record_event(actor, "series.course", series, series.ward, {"is_course": is_course})
     return True
+
+
+def book_or_enrol(
+    actor: User | None,
+    resident: Resident,
+    session: Session,
+    source: BookingSource,
+    place: int | None = None,
+) -> Booking | Enrolment:
+    """Book a session, or the whole course it is one date of (every way in books alike)."""
+    course = course_of(session)
+    if course is not None:
+        return enrol_resident(actor, resident, course, source)
+    return bookings.book_resident(actor, resident, session, source, place=place)
+
+
+def what_was_booked(resident: Resident, booked: Booking | Enrolment) -> tuple[str, str]:
+    """What to tell staff of a booking just made, and how (success, or info when waiting)."""
+    if isinstance(booked, Enrolment):
+        position = course_waitlist_position(booked)
+        if position is None:
+            count = len(course_dates(booked.series))
+            return str(_l("%(name)s is booked on all %(count)d dates of the course.",
+                          name=resident.name, count=count)), "success"  # fmt: skip
+        return str(_l("A date of the course is full: %(name)s is number %(position)d on the "
+                      "course's waiting list, for every date together.", name=resident.name,
+                      position=position)), "info"  # fmt: skip
+    if booked.place is None:
+        position = bookings.waitlist_position(booked)
+        return str(_l("The session is full: %(name)s is number %(position)d on the waiting"
+                      " list.", name=resident.name, position=position)), "info"  # fmt: skip
+    return str(_l("%(name)s is booked.", name=resident.name)), "success"

@@ -143,6 +143,11 @@ class Resident(db.Model):
     __tablename__ = "residents"
     __table_args__ = (
         sa.Index("ix_residents_ward_id_kana_key", "ward_id", "kana_key"),
+        # The joint call centre looks callers up by kana in every ward: a prefix (LIKE) on
+        # PostgreSQL uses only an index of pattern order.
+        sa.Index(
+            "ix_residents_kana_key", "kana_key", postgresql_ops={"kana_key": "varchar_pattern_ops"}
+        ),
         sa.CheckConstraint(
             "birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_range"
         ),

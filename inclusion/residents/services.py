@@ -256,15 +256,18 @@ def residents_with_number(e164: str, limit: int = 50) -> list[Resident]:
     )
 
 
-def search_residents(ward: Ward, text: str, limit: int = 50) -> list[Resident]:
-    """Residents of the ward whose kana or name starts with, or whose number is, ``text``."""
+def search_residents(ward: Ward | None, text: str, limit: int = 50) -> list[Resident]:
+    """Residents of the ward (None: of every ward, for the joint call centre) whose kana or
+    name starts with, or whose number is, ``text``."""
     text = text.strip()
     query = (
         sa.select(Resident)
-        .where(Resident.ward_id == ward.id, Resident.anonymised_dt.is_(None))
+        .where(Resident.anonymised_dt.is_(None))
         .order_by(Resident.kana_key, Resident.id)
         .limit(limit)
     )
+    if ward is not None:
+        query = query.where(Resident.ward_id == ward.id)
     if not text:
         return list(db.session.scalars(query))
     if any(char.isdigit() for char in text):

@@ -392,32 +392,15 @@ def book(ward: Ward, session_id: int):
         try:
             if chosen is None:
                 raise RuleViolation(_("Choose a resident of this ward."))
-            source = BookingSource(form.source.data)
-            if course is not None:
-                enrolment = courses.enrol_resident(current_user, chosen, course, source)
-            else:
-                booking = bookings.book_resident(
-                    current_user, chosen, session, source, place=form.chosen_place()
-                )
+            place = None if course else form.chosen_place()
+            booked = courses.book_or_enrol(current_user, chosen, session,
+                                           BookingSource(form.source.data), place)  # fmt: skip
         except RuleViolation as violation:
             db.session.rollback()
             show_violation(form, violation)
         else:
             db.session.commit()
-            if course is not None:
-                _say_enrolled(chosen, enrolment, len(dates))
-            elif booking.place is None:
-                flash(
-                    _(
-                        "The session is full: %(name)s is number %(position)d on the waiting"
-                        " list.",
-                        name=chosen.name,
-                        position=bookings.waitlist_position(booking),
-                    ),
-                    "info",
-                )
-            else:
-                flash(_("%(name)s is booked.", name=chosen.name), "success")
+            flash(*courses.what_was_booked(chosen, booked))
             return redirect(url_for("residents.roster", ward=ward.slug, session_id=session.id))
     search_form, found = _search(ward)
     counts = queries.booking_counts([session.id]).get(session.id, (0, 0))
@@ -438,22 +421,6 @@ def book(ward: Ward, session_id: int):
         shown = [resident.id for resident in [*(found or []), *([chosen] if chosen else [])]]
         record_view("resident.search", None, ward, shown)
     return page, form_status(form)
-
-
-def _say_enrolled(resident: Resident, enrolment, date_count: int) -> None:
-    position = courses.course_waitlist_position(enrolment)
-    if position is None:
-        flash(
-            _("%(name)s is booked on all %(count)d dates of the course.",
-              name=resident.name, count=date_count),
-            "success",
-        )  # fmt: skip
-    else:
-        flash(
-            _("A date of the course is full: %(name)s is number %(position)d on the course's"
-              " waiting list, for every date together.", name=resident.name, position=position),
-            "info",
-        )  # fmt: skip
 
 
 def _booking_in_ward(ward: Ward, booking_id: int) -> Booking:

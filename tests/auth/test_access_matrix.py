@@ -22,7 +22,7 @@ from tests import factories
 from tests.conftest import log_in
 
 #: The signed-in kinds of user; ward staff work for Shibuya.
-PERSONAS = ["anonymous", "admin", "coordinator", "ward_staff", "volunteer"]
+PERSONAS = ["anonymous", "admin", "coordinator", "ward_staff", "volunteer", "operator"]
 
 #: Sample values of URL arguments other than <ward>, made fresh for each request in the
 #: URL's ward (or Shibuya when the URL has none).
@@ -68,6 +68,7 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "swap_id": lambda ward: factories.make_swap(ward).id,
     "device_id": lambda ward: factories.make_device(ward).id,
     "loan_id": lambda ward: factories.make_loan(ward).id,
+    "call_id": lambda ward: factories.make_call(ward).id,
     "answer": lambda ward: "agree",
     "decision": lambda ward: "approve",
 }

@@ -111,6 +111,7 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
             "swap_id": factories.make_swap(ward).id,
             "device_id": loan.device_id,
             "loan_id": loan.id,
+            "call_id": factories.make_call(ward, resident).id,
             "import_id": factories.make_calendar_import(ward).id,
             "step_id": db.session.scalar(
                 sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)

@@ -1,0 +1,86 @@
+"""Reading the call log: lists a fixed number of queries long, whatever their length."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion import clock
+from inclusion.calls.models import Call, CallOutcome
+from inclusion.extensions import db
+from inclusion.residents.models import SEATED, Booking, Resident
+from inclusion.sessions.models import Session, SessionKind, SessionStatus
+from inclusion.wards.models import Ward
+
+#: Rows a list shows at most.
+SHOWN = 200
+#: How far ahead the call screen offers sessions to book.
+BOOKABLE_DAYS = 42
+
+
+def _with_people(query: sa.Select) -> sa.Select:
+    return query.options(joinedload(Call.resident), joinedload(Call.ward),
+                         joinedload(Call.operator))  # fmt: skip
+
+
+def recent_calls(limit: int = SHOWN) -> list[Call]:
+    """The newest calls of every ward, for the call centre's log."""
+    query = sa.select(Call).order_by(Call.received_dt.desc(), Call.id.desc()).limit(limit)
+    return list(db.session.scalars(_with_people(query)))
+
+
+def waiting_calls(ward: Ward) -> list[Call]:
+    """Calls passed to the ward and not yet taken care of, the oldest first."""
+    query = (
+        sa.select(Call)
+        .where(Call.ward_id == ward.id, Call.outcome == CallOutcome.PASSED,
+               Call.handled_dt.is_(None))
+        .order_by(Call.received_dt, Call.id)
+        .limit(SHOWN)
+    )  # fmt: skip
+    return list(db.session.scalars(_with_people(query)))
+
+
+def handled_lately(ward: Ward, limit: int = 20) -> list[Call]:
+    query = (
+        sa.select(Call)
+        .where(Call.ward_id == ward.id, Call.handled_dt.is_not(None))
+        .order_by(Call.handled_dt.desc(), Call.id.desc())
+        .limit(limit)
+        .options(joinedload(Call.handled_by))
+    )
+    return list(db.session.scalars(_with_people(query)))
+
+
+def upcoming_bookings(resident: Resident) -> list[Booking]:
+    """What the caller has coming: their seats and places in line, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .join(Session, Session.id == Booking.session_id)
+            .options(joinedload(Booking.session).joinedload(Session.venue))
+            .where(Booking.resident_id == resident.id, Session.starts_dt > clock.now(),
+                   Booking.status.in_((*SEATED, "waitlisted")))
+            .order_by(Session.starts_dt, Booking.id)
+            .limit(20)
+        )
+    )  # fmt: skip
+
+
+def bookable_sessions(ward: Ward) -> list[Session]:
+    """The ward's sessions of the coming weeks that a caller may be booked on."""
+    now = clock.now()
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .options(joinedload(Session.venue))
+            .where(Session.ward_id == ward.id, Session.status == SessionStatus.SCHEDULED,
+                   Session.kind != SessionKind.SALON,
+                   Session.starts_dt > now,
+                   Session.starts_dt < now + timedelta(days=BOOKABLE_DAYS))
+            .order_by(Session.starts_dt, Session.id)
+            .limit(SHOWN)
+        )
+    )  # fmt: skip
