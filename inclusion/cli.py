@@ -18,6 +18,7 @@ from inclusion.api.cli import api_keys_cli
 from inclusion.api.demo import fresh_demo_key
 from inclusion.auth import services as auth_services
 from inclusion.auth.models import PERSON_ROLES, Role, User
+from inclusion.calls.demo import add_demo_calls
 from inclusion.cover.cli import cover_cli
 from inclusion.extensions import db
 from inclusion.loans.demo import add_demo_loans
@@ -46,6 +47,7 @@ DEMO_USERS = [
     ("volunteer1@example.jp", "支援 一郎", Role.VOLUNTEER, "shibuya"),
     ("volunteer2@example.jp", "支援 さくら", Role.VOLUNTEER, "shinagawa"),
     ("volunteer3@example.jp", "支援 健", Role.VOLUNTEER, "shibuya"),
+    ("callcentre@example.jp", "受付 陽子", Role.OPERATOR, None),
 ]
 
 
@@ -142,6 +144,9 @@ def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
     devices = add_demo_loans()
     if devices:
         programme.append(f"{devices} loan smartphone(s), two lent (one overdue)")
+    calls = add_demo_calls()
+    if calls:
+        programme.append(f"{calls} call(s) to the call centre, one per ward passed on")
     year = clock.fiscal_year(clock.today())
     targets = seed_programme_targets(year)
     if targets:

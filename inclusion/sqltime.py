@@ -59,17 +59,32 @@ class local_month(FunctionElement):  # noqa: N801 - an SQL function, named like 
     name = "local_month"
 
 
+class local_day(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """The local date of a UTC datetime column, as text ``YYYY-MM-DD``."""
+
+    type = String()
+    inherit_cache = True
+    name = "local_day"
+
+
+#: Each function's format, as PostgreSQL's to_char and SQLite's strftime write it.
+_FORMATS = {"local_month": ("YYYY-MM", "%Y-%m"), "local_day": ("YYYY-MM-DD", "%Y-%m-%d")}
+
+
 @compiles(local_month, "postgresql")
-def _local_month_postgresql(element, compiler, **kw) -> str:
+@compiles(local_day, "postgresql")
+def _local_text_postgresql(element, compiler, **kw) -> str:
     moment, zone = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"to_char({moment} AT TIME ZONE {zone}, 'YYYY-MM')"
+    return f"to_char({moment} AT TIME ZONE {zone}, '{_FORMATS[element.name][0]}')"
 
 
 @compiles(local_month, "sqlite")
-def _local_month_sqlite(element, compiler, **kw) -> str:
+@compiles(local_day, "sqlite")
+def _local_text_sqlite(element, compiler, **kw) -> str:
     moment, zone = element.clauses
     offset = _offset_minutes(zone.value)
-    return f"strftime('%Y-%m', {compiler.process(moment, **kw)}, '{offset:+d} minutes')"
+    written = _FORMATS[element.name][1]
+    return f"strftime('{written}', {compiler.process(moment, **kw)}, '{offset:+d} minutes')"
 
 
 class date_month(FunctionElement):  # noqa: N801 - an SQL function, named like one

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
+from inclusion.calls.models import Call, CallOutcome
 from inclusion.cover.queries import alerts
 from inclusion.extensions import db
 from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
@@ -64,6 +65,8 @@ class WardDay:
     cover_alerts: list = field(default_factory=list)
     #: Swaps both volunteers agreed to, waiting for this ward's approval.
     swaps_waiting: int = 0
+    #: Calls the call centre passed to the ward, not yet taken care of.
+    calls_waiting: int = 0
     figures: list[MetricRow] = field(default_factory=list)
 
 
@@ -120,6 +123,14 @@ def _unreached(ward: Ward) -> tuple[list[Reminder], int]:
     return list(shown), count
 
 
+def count_waiting_calls(ward: Ward) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Call.ward_id == ward.id,
+                                         Call.outcome == CallOutcome.PASSED,
+                                         Call.handled_dt.is_(None))
+    )  # fmt: skip
+
+
 def ward_day(ward: Ward) -> WardDay:
     """Everything the ward's home page shows, for today in the programme's time zone."""
     today = clock.today()
@@ -146,5 +157,6 @@ def ward_day(ward: Ward) -> WardDay:
         missing_phone=bool(wards_missing_phone(ward)),
         cover_alerts=cover_alerts,
         swaps_waiting=swaps_waiting,
+        calls_waiting=count_waiting_calls(ward),
         figures=figures,
     )  # fmt: skip

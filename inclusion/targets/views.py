@@ -11,6 +11,8 @@ from flask_login import current_user
 from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.calls.figures import call_figures, calls_by_day
+from inclusion.calls.models import CallTopic
 from inclusion.cover.figures import cover_figures
 from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
@@ -72,6 +74,7 @@ def _drill_down(metric: Metric, row, ward: Ward | None) -> str | None:
 
 def _render(year: int, ward: Ward | None):
     rows = services.dashboard(year, ward)
+    scope = Scope(year, ward_ids=(ward.id,) if ward else ())
     panels = []
     for row in rows:
         labels, values = _monthly(row.figures, year, ward)
@@ -98,8 +101,11 @@ def _render(year: int, ward: Ward | None):
         panels=panels,
         wards=wards,
         ward_table=[by_metric[metric] for metric in WARD_TABLE_METRICS],
-        cover=cover_figures(Scope(year, ward_ids=(ward.id,) if ward else ())),
-        loans=loan_figures(Scope(year, ward_ids=(ward.id,) if ward else ())),
+        cover=cover_figures(scope),
+        loans=loan_figures(scope),
+        calls=call_figures(scope),
+        calls_by_day=calls_by_day(scope),
+        call_topics=list(CallTopic),
     )
 
 

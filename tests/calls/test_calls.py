@@ -8,11 +8,13 @@ import sqlalchemy as sa
 
 from inclusion import clock
 from inclusion.audit.models import AuditLog
-from inclusion.calls.models import Call, CallOutcome
+from inclusion.calls.figures import call_figures, calls_by_day
+from inclusion.calls.models import Call, CallOutcome, CallTopic
 from inclusion.courses.models import Enrolment
 from inclusion.courses.services import course_dates
 from inclusion.extensions import db
 from inclusion.residents.models import Booking, BookingSource, BookingStatus, ReminderChannel
+from inclusion.targets.metrics import Scope
 from tests import factories
 from tests.conftest import log_in
 
@@ -154,3 +156,31 @@ def test_lists_keep_their_query_count(client, users, shibuya, constant_queries):
     client.post("/logout")
     log_in(client, users["ward_staff"])
     constant_queries(client, "/manage/shibuya/calls", more)
+
+
+def test_the_year_s_figures_per_ward_and_in_all(client, users, shibuya, shinagawa):
+    now = clock.now()
+    factories.make_call(shibuya, is_resolved=True, outcome=CallOutcome.ANSWERED,
+                        received_dt=now)  # fmt: skip
+    factories.make_call(shibuya, factories.make_resident(shibuya), is_resolved=True,
+                        outcome=CallOutcome.BOOKED, topic=CallTopic.BOOKING)  # fmt: skip
+    factories.make_call(shinagawa, topic=CallTopic.ONLINE_PROCEDURES, received_dt=now)
+    # Last fiscal year's call is not this year's.
+    factories.make_call(shibuya, received_dt=now - timedelta(days=400))
+    scope = Scope(clock.fiscal_year(clock.today()))
+    table = call_figures(scope)
+    mine = table.of(shibuya.id)
+    assert (mine.calls, mine.resolved, mine.booked, mine.resolved_percent) == (2, 2, 1, 100)
+    assert (mine.phone_use, mine.booking) == (1, 1)
+    everyone = table.of(None)
+    assert (everyone.calls, everyone.resolved, everyone.online_procedures) == (3, 2, 1)
+    days = dict(calls_by_day(scope))
+    assert days[clock.today()] == 3 and len(days) <= 14
+    log_in(client, users["coordinator"])
+    page = text(client.get("/targets"))
+    assert "コールセンター" in page and "67%" in page
+    client.post("/logout")
+    log_in(client, users["ward_staff"])
+    assert "100%" in text(client.get("/manage/shibuya/targets"))
+    home = text(client.get("/manage/shibuya"))
+    assert "コールセンターから引き継がれた電話が1件" in home
