@@ -68,7 +68,12 @@ class local_day(FunctionElement):  # noqa: N801 - an SQL function, named like on
 
 
 #: Each function's format, as PostgreSQL's to_char and SQLite's strftime write it.
-_FORMATS = {"local_month": ("YYYY-MM", "%Y-%m"), "local_day": ("YYYY-MM-DD", "%Y-%m-%d")}
+_FORMATS = {
+    "local_month": ("YYYY-MM", "%Y-%m"),
+    "local_day": ("YYYY-MM-DD", "%Y-%m-%d"),
+    "date_month": ("YYYY-MM", "%Y-%m"),
+    "date_text": ("YYYY-MM-DD", "%Y-%m-%d"),
+}
 
 
 @compiles(local_month, "postgresql")
@@ -95,14 +100,24 @@ class date_month(FunctionElement):  # noqa: N801 - an SQL function, named like o
     name = "date_month"
 
 
+class date_text(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """A date column as ISO text ``YYYY-MM-DD``, whatever the server's DateStyle."""
+
+    type = String()
+    inherit_cache = True
+    name = "date_text"
+
+
 @compiles(date_month, "postgresql")
-def _date_month_postgresql(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+@compiles(date_text, "postgresql")
+def _date_format_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, '{_FORMATS[element.name][0]}')"
 
 
 @compiles(date_month, "sqlite")
-def _date_month_sqlite(element, compiler, **kw) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+@compiles(date_text, "sqlite")
+def _date_format_sqlite(element, compiler, **kw) -> str:
+    return f"strftime('{_FORMATS[element.name][1]}', {compiler.process(element.clauses, **kw)})"
 
 
 class minutes_between(FunctionElement):  # noqa: N801 - an SQL function, named like one

@@ -121,6 +121,7 @@ RECORD_LABELS = {
     "survey_figures": _l("Survey figure"), "calendar_tokens": _l("Calendar address"),
     "calendar_imports": _l("Calendar import"), "replies": _l("Reply from a resident"),
     "training_records": _l("Training record"), "follow_ups": _l("Follow-up call"),
+    "devices": _l("Device"), "loans": _l("Loan"), "calls": _l("Call"),
 }  # fmt: skip
 
 

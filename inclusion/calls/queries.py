@@ -62,6 +62,7 @@ def upcoming_bookings(resident: Resident) -> list[Booking]:
             .join(Session, Session.id == Booking.session_id)
             .options(joinedload(Booking.session).joinedload(Session.venue))
             .where(Booking.resident_id == resident.id, Session.starts_dt > clock.now(),
+                   Session.status == SessionStatus.SCHEDULED,
                    Booking.status.in_((*SEATED, "waitlisted")))
             .order_by(Session.starts_dt, Booking.id)
             .limit(20)

@@ -61,7 +61,9 @@ def log_call(operator: User, draft: CallDraft) -> Call:
         raise RuleViolation(_l("Write what the ward should do."), "note")
     call = Call(ward_id=ward.id, resident_id=draft.resident.id if draft.resident else None,
                 caller_e164=number[0] if number else None, topic=draft.topic,
-                outcome=draft.outcome, is_resolved=draft.is_resolved, note=note,
+                outcome=draft.outcome, note=note,
+                # A call handed on was not settled by itself, whatever the box said.
+                is_resolved=draft.is_resolved and draft.outcome != CallOutcome.PASSED,
                 operator_id=operator.id, received_dt=clock.now())  # fmt: skip
     if draft.outcome == CallOutcome.BOOKED:
         booked = _book(operator, draft, ward)

@@ -39,8 +39,8 @@ bp = Blueprint("calls", __name__)
 
 #: Who answers the joint line: its operators, and administrators standing in.
 CALL_ROLES = (Role.OPERATOR, Role.ADMIN)
-#: Callers a search shows at most.
-FOUND = 20
+#: Callers a search shows at most, and the fewest characters it takes.
+FOUND, MIN_SEARCH = 20, 2
 
 
 def _caller(resident_id: int | None) -> Resident | None:
@@ -50,13 +50,13 @@ def _caller(resident_id: int | None) -> Resident | None:
     return None if resident is None or resident.is_anonymised else resident
 
 
-def _record_reads(residents: list[Resident]) -> None:
+def _record_reads(residents: list[Resident], action: str = "call.search") -> None:
     """Each ward's log shows that the call centre saw its residents."""
     by_ward: dict[int, tuple[Ward, list[int]]] = {}
     for resident in residents:
         by_ward.setdefault(resident.ward_id, (resident.ward, []))[1].append(resident.id)
     for ward, ids in by_ward.values():
-        record_view("call.search", None, ward, ids)
+        record_view(action, None, ward, ids)
 
 
 def _session_label(session: Session) -> str:
@@ -70,7 +70,9 @@ def screen():
     """Find the caller by number or kana (or take the call unnamed), then log it."""
     search = ResidentSearchForm(request.args)
     text = search.value("q") if search.validate() else None
-    found = search_residents(None, text, FOUND) if text else None
+    # One kana would list half the city: the call centre looks up a caller, not a ward.
+    too_short = bool(text) and len(text) < MIN_SEARCH
+    found = search_residents(None, text, FOUND) if text and not too_short else None
     form = CallForm()
     caller = _caller(id_arg("resident") if request.method == "GET" else _posted_id(form))
     wards = list_wards()
@@ -89,7 +91,8 @@ def screen():
     if saved:
         return redirect(url_for("calls.screen"))
     page = render_template(
-        "calls/screen.html", search=search, found=found, caller=caller, form=form,
+        "calls/screen.html", search=search, found=found, too_short=too_short, caller=caller,
+        form=form,
         coming=queries.upcoming_bookings(caller) if caller else [],
     )  # fmt: skip
     _record_reads([*(found or []), *([caller] if caller else [])])
@@ -126,7 +129,7 @@ def log():
     """The newest calls of every ward."""
     calls = queries.recent_calls()
     page = render_template("calls/log.html", calls=calls)
-    _record_reads([call.resident for call in calls if call.resident])
+    _record_reads([call.resident for call in calls if call.resident], "call.list")
     return page
 
 

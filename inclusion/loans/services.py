@@ -24,6 +24,7 @@ from inclusion.loans.models import (
     ReturnCondition,
 )
 from inclusion.phones import parse_phone
+from inclusion.reminders.models import Reminder, ReminderStatus
 from inclusion.reminders.planning import cancel_stale
 from inclusion.residents.models import Resident
 from inclusion.wards.models import Ward
@@ -168,6 +169,12 @@ def change_due_date(actor: User, loan: Loan, due_on: date) -> Loan:
     before, loan.due_on = loan.due_on, due_on
     db.session.flush()
     _drop_messages(loan)
+    # Those never tried go: moved back to that day, the plan makes them again (their keys
+    # name the day).
+    db.session.execute(
+        sa.delete(Reminder).where(Reminder.loan_id == loan.id, Reminder.attempts == 0,
+                                  Reminder.status == ReminderStatus.CANCELLED)
+    )  # fmt: skip
     details = {"loan": loan.id, "resident": loan.resident_id, "due_on": due_on.isoformat(),
                "was": before.isoformat()}  # fmt: skip
     record_event(actor, "loan.due_date", loan.device, loan.device.ward, details)

@@ -155,7 +155,6 @@ STORED_TEXTS.update({
 
 #: A resident's messages about a smartphone lent to them: the due date is near, or passed.
 LOAN_DUE, LOAN_OVERDUE = "loan_due", "loan_overdue"
-LOAN_KINDS = (LOAN_DUE, LOAN_OVERDUE)
 
 
 class Reminder(db.Model):

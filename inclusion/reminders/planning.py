@@ -36,7 +36,7 @@ from inclusion.reminders.models import (
 )
 from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
-from inclusion.sqltime import local_due
+from inclusion.sqltime import date_text, local_due
 from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile, volunteer_wards
 from inclusion.wards.models import Ward
 
@@ -272,10 +272,9 @@ def loan_steps(due_on: date) -> list[tuple[str, date, date]]:
 
 def loan_key(loan) -> str | sa.ColumnElement[str]:
     """How the keys of a loan's rows begin: its id and the due date they were planned for
-    (``l12:2027-03-31:``). ``loan`` is a row, or the ``Loan`` class for the same in SQL (a
-    date is ISO text when cast, on either database)."""
+    (``l12:2027-03-31:``). ``loan`` is a row, or the ``Loan`` class for the same in SQL."""
     if loan is Loan:
-        return sa.literal("l") + _text(Loan.id) + ":" + _text(Loan.due_on) + ":"
+        return sa.literal("l") + _text(Loan.id) + ":" + date_text(Loan.due_on) + ":"
     return f"l{loan.id}:{loan.due_on.isoformat()}:"
 
 

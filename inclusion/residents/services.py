@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.calls.models import Call
 from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
@@ -727,6 +728,10 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
         )
         db.session.execute(
             sa.update(FollowUp).where(FollowUp.resident_id.in_(chunk)).values(note="")
+        )
+        # What they told the call centre, and the number they gave, go with their name.
+        db.session.execute(
+            sa.update(Call).where(Call.resident_id.in_(chunk)).values(note="", caller_e164=None)
         )
     result = RetentionResult(len(delete_ids), len(anonymise_ids), cutoff)
     record_event(

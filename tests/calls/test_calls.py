@@ -70,6 +70,10 @@ def test_a_kana_search_finds_callers_in_every_ward(client, users, shibuya, shina
     log_in(client, users["operator"])
     found = text(client.get("/calls?q=やまだ"))
     assert here.name in found and there.name in found and elsewhere.name not in found
+    # Those found are named, not their numbers: those are for the caller chosen.
+    assert "03-5555" not in found and "+81" not in found
+    short = text(client.get("/calls?q=ヤ"))
+    assert "2文字以上" in short and here.name not in short
     wards = set(db.session.scalars(
         sa.select(AuditLog.ward_id).where(AuditLog.action == "call.search")))  # fmt: skip
     assert wards == {shibuya.id, shinagawa.id}
@@ -115,7 +119,8 @@ def test_a_call_passed_on_is_the_ward_s_to_do_until_done(client, users, shibuya,
     refused = client.post("/calls", data=base)
     assert refused.status_code == 422 and "区にしてほしいこと" in text(refused)
     logged = client.post("/calls", data={**base, "note": "マイナポータルの申請を手伝ってほしい",
-                                         "caller_phone": "03-3777-2222"})  # fmt: skip
+                                         "caller_phone": "03-3777-2222",
+                                         "is_resolved": "y"})  # fmt: skip
     assert logged.status_code == 302
     call = db.session.scalar(sa.select(Call))
     assert call.caller_e164 == "+81337772222" and not call.is_resolved

@@ -328,8 +328,13 @@ def test_retention_keeps_a_borrower_and_anonymises_past_ones(users, shibuya):
     old.returned_on, old.condition = long_ago.date(), ReturnCondition.GOOD
     old.device.state = DeviceState.IN_STOCK
     db.session.flush()
+    call = factories.make_call(shibuya, returned, caller_e164="+81355550123",
+                               received_dt=long_ago)  # fmt: skip
     apply_retention(3)
     db.session.refresh(out)
     db.session.refresh(returned)
     assert not out.is_anonymised
     assert returned.is_anonymised and db.session.get(Loan, old.id) is not None
+    # What they told the call centre goes with their name.
+    db.session.refresh(call)
+    assert (call.note, call.caller_e164) == ("", None)

@@ -121,21 +121,39 @@ def test_nobody_answering_is_called_once_more_about_the_same_loan(client, ward, 
     assert retry.status == ReminderStatus.PENDING
 
 
+#: Due dates staff may still move (the new one is today or later, by the real clock).
+LATER_DUE, LATER_LENT = date(2030, 12, 17), date(2029, 6, 1)
+PLANNED_LATER = at(date(2030, 12, 9), 8)
+
+
 def test_a_device_back_or_a_due_date_moved_drops_what_was_planned(ward, users):
-    back, moved = lend(ward), lend(ward)
+    back, moved = lend(ward), lend(ward, due_on=LATER_DUE, lent=LATER_LENT)
     planning.plan(PLANNED)
+    planning.plan(PLANNED_LATER)
     loans.return_device(users["ward_staff"], back, clock.today(), ReturnCondition.GOOD)
-    loans.change_due_date(users["ward_staff"], moved, DUE + timedelta(days=90))
+    loans.change_due_date(users["ward_staff"], moved, LATER_DUE + timedelta(days=90))
     statuses = {key: row.status for key, row in rows().items()}
     assert {statuses[key] for key in statuses if key.startswith(f"l{back.id}:")} == {
         ReminderStatus.CANCELLED
     }
-    assert {statuses[key] for key in statuses if key.startswith(f"l{moved.id}:")} == {
-        ReminderStatus.CANCELLED
-    }
+    # Never tried, the moved loan's are gone (a move back plans them again).
+    assert not [key for key in statuses if key.startswith(f"l{moved.id}:")]
     # The moved loan's messages come again for its new date, when that nears.
-    assert planning.plan(at(date(2027, 3, 9), 8)).planned == 2
-    assert f"l{moved.id}:2027-03-17:loan_due:resident" in rows()
+    assert planning.plan(at(date(2031, 3, 9), 8)).planned == 2
+    assert f"l{moved.id}:2031-03-17:loan_due:resident" in rows()
+
+
+def test_a_due_date_moved_and_moved_back_is_told_again(ward, users):
+    loan = lend(ward, due_on=LATER_DUE, lent=LATER_LENT)
+    planning.plan(PLANNED_LATER)
+    loans.change_due_date(users["ward_staff"], loan, LATER_DUE + timedelta(days=30))
+    loans.change_due_date(users["ward_staff"], loan, LATER_DUE)
+    planning.plan(PLANNED_LATER)
+    waiting = [key for key, row in rows().items() if row.status == ReminderStatus.PENDING]
+    assert sorted(waiting) == [
+        f"l{loan.id}:2030-12-17:loan_due:resident",
+        f"l{loan.id}:2030-12-17:loan_overdue:resident",
+    ]
 
 
 def test_a_message_claimed_after_the_device_came_back_is_not_sent(ward, users, fake_twilio):
