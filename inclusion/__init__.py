@@ -142,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.reminders.webhooks import bp as twilio_bp
     from inclusion.residents.views import bp as residents_bp
     from inclusion.sessions.views import bp as sessions_bp
+    from inclusion.staff_training.views import bp as staff_training_bp
     from inclusion.targets.views import bp as targets_bp
     from inclusion.venues.views import bp as venues_bp
     from inclusion.volunteers.views import bp as volunteers_bp
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
         residents_bp,
         loans_bp,
         calls_bp,
+        staff_training_bp,
         reminders_bp,
         twilio_bp,
         calendar_bp,

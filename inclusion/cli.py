@@ -27,6 +27,7 @@ from inclusion.reminders.services import wards_missing_phone
 from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
+from inclusion.staff_training.demo import add_demo_staff_training
 from inclusion.targets.cli import targets_cli
 from inclusion.targets.services import refresh_figures, seed_programme_targets, snapshot_keys
 from inclusion.venues.cli import venues_cli
@@ -147,6 +148,9 @@ def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
     calls = add_demo_calls()
     if calls:
         programme.append(f"{calls} call(s) to the call centre, one per ward passed on")
+    trainings = add_demo_staff_training()
+    if trainings:
+        programme.append(f"{trainings} staff training date(s), one attended by Shibuya's staff")
     year = clock.fiscal_year(clock.today())
     targets = seed_programme_targets(year)
     if targets:

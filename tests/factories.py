@@ -25,6 +25,7 @@ from inclusion.residents.models import (
     ResidentPhone,
 )
 from inclusion.sessions.models import HolidayRule, Session, SessionKind, Topic
+from inclusion.staff_training.models import StaffCourse, StaffEnrolment, StaffTraining
 from inclusion.venues.models import Venue, VenueKind
 from inclusion.volunteers.models import (
     Shift,
@@ -428,3 +429,25 @@ def make_call(ward: Ward, resident: Resident | None = None, **fields) -> Call:
     db.session.add(call)
     db.session.flush()
     return call
+
+
+def make_staff_training(ward: Ward | None, **fields) -> StaffTraining:
+    """A literacy training for ``ward``'s staff (None: every ward's) next week; rows only."""
+    starts = clock.to_utc(clock.today() + timedelta(days=7), time(14))
+    training = StaffTraining(course=fields.pop("course", StaffCourse.LITERACY),
+                             title=fields.pop("title", "デジタルリテラシー研修"),
+                             ward_id=ward.id if ward else None, place="研修室",
+                             starts_dt=starts, ends_dt=starts + timedelta(hours=2),
+                             capacity=fields.pop("capacity", 30), **fields)  # fmt: skip
+    db.session.add(training)
+    db.session.flush()
+    return training
+
+
+def make_staff_enrolment(ward: Ward) -> StaffEnrolment:
+    """A place of a new staff member of ``ward`` at a training of that ward."""
+    enrolment = StaffEnrolment(training_id=make_staff_training(ward).id,
+                               user_id=make_user(ward=ward).id)  # fmt: skip
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment

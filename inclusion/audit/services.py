@@ -122,6 +122,7 @@ RECORD_LABELS = {
     "calendar_imports": _l("Calendar import"), "replies": _l("Reply from a resident"),
     "training_records": _l("Training record"), "follow_ups": _l("Follow-up call"),
     "devices": _l("Device"), "loans": _l("Loan"), "calls": _l("Call"),
+    "staff_trainings": _l("Staff training"),
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from inclusion import clock
+from inclusion.auth.models import Role, User
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
 from inclusion.reminders.models import Reminder, ReminderStatus
@@ -24,6 +25,9 @@ from inclusion.residents.models import Booking, BookingStatus, FollowUp, Residen
 from inclusion.residents.services import AGE_BANDS
 from inclusion.sessions.models import Series, Session, SessionKind, SessionStatus
 from inclusion.sqltime import date_month, local_month, minutes_between
+from inclusion.staff_training.models import EnrolmentStatus as StaffEnrolmentStatus
+from inclusion.staff_training.models import StaffCourse, StaffEnrolment, StaffTraining
+from inclusion.staff_training.services import completed
 from inclusion.targets.models import Metric, SurveyFigure, Unit
 from inclusion.volunteers.models import Shift, ShiftStatus, TrainingRecord, volunteer_wards
 
@@ -315,6 +319,44 @@ def volunteers_trained(scope: Scope) -> Figures:
     )
 
 
+def staff_literacy(scope: Scope) -> Figures:
+    """Each ward's active staff, and those who completed digital literacy training by the
+    year's end (or today): the state of the ward, counted in the month it is counted."""
+    last = min(scope.last_day, clock.today())
+    done = sa.case((completed(StaffCourse.LITERACY, last), 1), else_=0)
+    as_of = sa.literal(f"{last:%Y-%m}")
+    rows = db.session.execute(
+        sa.select(User.ward_id, as_of, sa.literal(""), sa.func.sum(done), sa.func.count(),
+                  sa.func.count())
+        .where(User.role == Role.WARD_STAFF, User.is_active, _in_wards(User.ward_id, scope))
+        .group_by(User.ward_id)
+    )  # fmt: skip
+    return Figures(Metric.STAFF_LITERACY).add(rows)
+
+
+def dx_leaders(scope: Scope) -> Figures:
+    """Ward staff whose first DX leader training was in the period, in that month and
+    their ward (a staff member is in one ward: the wards add up to all)."""
+    first_on = sa.func.min(StaffEnrolment.completed_on)
+    first = (
+        sa.select(StaffEnrolment.user_id, first_on.label("on"))
+        .join(StaffTraining, StaffTraining.id == StaffEnrolment.training_id)
+        .where(StaffTraining.course == StaffCourse.DX_LEADER,
+               StaffEnrolment.status == StaffEnrolmentStatus.ATTENDED)
+        .group_by(StaffEnrolment.user_id)
+        .having(first_on >= scope.first_day, first_on <= scope.last_day)
+        .subquery()
+    )  # fmt: skip
+    month = date_month(first.c.on)
+    rows = db.session.execute(
+        sa.select(User.ward_id, month, sa.literal(""), sa.func.count(), None, sa.func.count())
+        .join(User, User.id == first.c.user_id)
+        .where(User.role == Role.WARD_STAFF, _in_wards(User.ward_id, scope))
+        .group_by(User.ward_id, month)
+    )
+    return Figures(Metric.DX_LEADERS).add(rows)
+
+
 def volunteer_hours(scope: Scope) -> Figures:
     month = local_month(Session.starts_dt, _zone())
     planned = minutes_between(Session.starts_dt, Session.ends_dt)
@@ -489,5 +531,7 @@ def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figure
         Metric.VOLUNTEER_NO_SHOW_RATE: lambda: volunteer_no_show_rate(scope),
         Metric.REMINDER_REACH: lambda: reminder_reach(scope),
         Metric.COURSE_COMPLETION: lambda: course_completion(scope, now),
+        Metric.STAFF_LITERACY: lambda: staff_literacy(scope),
+        Metric.DX_LEADERS: lambda: dx_leaders(scope),
     }
     return compute[metric]()

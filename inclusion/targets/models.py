@@ -51,6 +51,8 @@ class Metric(enum.StrEnum):
     COURSE_COMPLETION = "course_completion"
     ONLINE_COMPLETION_RATE = "online_completion_rate"
     DIVIDE_RESOLUTION_RATE = "divide_resolution_rate"
+    STAFF_LITERACY = "staff_literacy"
+    DX_LEADERS = "dx_leaders"
 
     @property
     def label(self) -> LazyString:
@@ -90,6 +92,7 @@ METRIC_UNITS = {
     Metric.ONLINE_COMPLETION_RATE: Unit.PERCENT,
     Metric.DIVIDE_RESOLUTION_RATE: Unit.PERCENT,
     Metric.VOLUNTEER_HOURS: Unit.HOURS,
+    Metric.STAFF_LITERACY: Unit.PERCENT,
 }
 SURVEY_METRICS = (Metric.ONLINE_COMPLETION_RATE, Metric.DIVIDE_RESOLUTION_RATE)
 
@@ -171,6 +174,20 @@ METRIC_LABELS = {
         _l("Digital divide resolved (survey)"),
         _l("Entered by staff from the programme's survey, per ward and month."),
     ),
+    Metric.STAFF_LITERACY: (
+        _l("Staff who completed digital literacy training"),
+        _l(
+            "Of the ward's active staff accounts, the share who attended a digital literacy "
+            "training by the end of the year (or today); counted in the month it is counted."
+        ),
+    ),  # fmt: skip
+    Metric.DX_LEADERS: (
+        _l("DX leaders trained"),
+        _l(
+            "Ward staff whose first DX leader training was attended within the target's "
+            "years, each counted once, in their ward."
+        ),
+    ),  # fmt: skip
 }
 
 

@@ -42,6 +42,8 @@ PROGRAMME_TARGETS = (
     (Metric.ONLINE_PROCEDURE_SHARE, 1, Decimal(80)),
     (Metric.ONLINE_COMPLETION_RATE, 1, Decimal(90)),
     (Metric.DIVIDE_RESOLUTION_RATE, 1, Decimal(95)),
+    (Metric.STAFF_LITERACY, 1, Decimal(100)),
+    (Metric.DX_LEADERS, 3, Decimal(500)),
 )
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ WARD_TABLE_METRICS = (
     Metric.PARTICIPANTS,
     Metric.VOLUNTEERS_TRAINED,
     Metric.ONLINE_PROCEDURE_SHARE,
+    Metric.STAFF_LITERACY,
 )
 #: Metrics whose number is made of sessions: they link to the session list behind it.
 SESSION_METRICS = {Metric.SESSIONS_HELD: "", Metric.CONSULTATIONS_HELD: "consultation"}
@@ -58,9 +59,17 @@ def _monthly(figures: Figures, year: int, ward: Ward | None):
     return tuple(f"{int(month[5:])}月" for month in monthly), tuple(monthly.values())
 
 
-def _drill_down(metric: Metric, row, ward: Ward | None) -> str | None:
+def _drill_down(metric: Metric, row, ward: Ward | None) -> tuple[str, str] | None:
+    """Where the rows behind a number are listed, and the link's words."""
+    if metric == Metric.STAFF_LITERACY and ward is not None:
+        return (url_for("staff_training.ward_progress", ward=ward.slug),
+                _("The staff behind this number"))  # fmt: skip
     if metric not in SESSION_METRICS:
         return None
+    return _sessions_behind(metric, row, ward), _("The sessions behind this number")
+
+
+def _sessions_behind(metric: Metric, row, ward: Ward | None) -> str:
     args = {
         "date_from": row.scope.first_day.isoformat(),
         "date_to": row.scope.last_day.isoformat(),

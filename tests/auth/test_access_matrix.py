@@ -69,6 +69,8 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "device_id": lambda ward: factories.make_device(ward).id,
     "loan_id": lambda ward: factories.make_loan(ward).id,
     "call_id": lambda ward: factories.make_call(ward).id,
+    "training_id": lambda ward: factories.make_staff_training(ward).id,
+    "place_id": lambda ward: factories.make_staff_enrolment(ward).id,
     "answer": lambda ward: "agree",
     "decision": lambda ward: "approve",
 }

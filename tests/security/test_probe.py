@@ -112,6 +112,8 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
             "device_id": loan.device_id,
             "loan_id": loan.id,
             "call_id": factories.make_call(ward, resident).id,
+            "training_id": factories.make_staff_training(ward).id,
+            "place_id": factories.make_staff_enrolment(ward).id,
             "import_id": factories.make_calendar_import(ward).id,
             "step_id": db.session.scalar(
                 sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)

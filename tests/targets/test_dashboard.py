@@ -138,11 +138,12 @@ def test_the_page_runs_the_same_queries_for_100_and_100000_bookings(
 
 
 def test_programme_targets_are_seeded_once(this_year):
-    assert services.seed_programme_targets(this_year) == 5
+    assert services.seed_programme_targets(this_year) == 7
     assert services.seed_programme_targets(this_year) == 0
     targets = services.targets_for(this_year + 2, None)
-    assert list(targets) == [Metric.VOLUNTEERS_TRAINED]
+    assert set(targets) == {Metric.VOLUNTEERS_TRAINED, Metric.DX_LEADERS}
     assert targets[Metric.VOLUNTEERS_TRAINED].value == 2000
+    assert targets[Metric.DX_LEADERS].value == 500
 
 
 @pytest.mark.parametrize(

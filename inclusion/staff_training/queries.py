@@ -1,0 +1,95 @@
+"""Reading staff training: lists a fixed number of queries long, whatever their length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion import clock
+from inclusion.auth.models import Role, User
+from inclusion.extensions import db
+from inclusion.staff_training.models import (
+    EnrolmentStatus,
+    StaffCourse,
+    StaffEnrolment,
+    StaffTraining,
+)
+from inclusion.staff_training.services import HOLDING, completed
+from inclusion.wards.models import Ward
+
+SHOWN = 200
+
+
+def places_taken(training_ids: list[int]) -> dict[int, int]:
+    if not training_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(StaffEnrolment.training_id, sa.func.count())
+        .where(StaffEnrolment.training_id.in_(training_ids), StaffEnrolment.status.in_(HOLDING))
+        .group_by(StaffEnrolment.training_id)
+    )
+    return dict(rows.all())
+
+
+def upcoming(user: User) -> list[StaffTraining]:
+    """Trainings to come that the user may take or organise: a ward's staff see their
+    ward's and every ward's; the 23 wards' office all."""
+    query = (
+        sa.select(StaffTraining)
+        .options(joinedload(StaffTraining.ward))
+        .where(StaffTraining.ends_dt > clock.now())
+        .order_by(StaffTraining.starts_dt, StaffTraining.id)
+        .limit(SHOWN)
+    )
+    if not user.role.sees_all_wards:
+        query = query.where(sa.or_(StaffTraining.ward_id.is_(None),
+                                   StaffTraining.ward_id == user.ward_id))  # fmt: skip
+    return list(db.session.scalars(query))
+
+
+def places_of(user: User) -> dict[int, StaffEnrolment]:
+    """The user's live places, by training."""
+    rows = db.session.scalars(
+        sa.select(StaffEnrolment)
+        .options(joinedload(StaffEnrolment.training))
+        .where(StaffEnrolment.user_id == user.id,
+               StaffEnrolment.status != EnrolmentStatus.CANCELLED)
+        .order_by(StaffEnrolment.id)
+    )  # fmt: skip
+    return {enrolment.training_id: enrolment for enrolment in rows}
+
+
+def enrolments_of(training: StaffTraining) -> list[StaffEnrolment]:
+    return list(
+        db.session.scalars(
+            sa.select(StaffEnrolment)
+            .join(User, User.id == StaffEnrolment.user_id)
+            .options(joinedload(StaffEnrolment.user))
+            .where(StaffEnrolment.training_id == training.id,
+                   StaffEnrolment.status != EnrolmentStatus.CANCELLED)
+            .order_by(User.display_name, StaffEnrolment.id)
+        )
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StaffProgress:
+    user: User
+    literacy: bool
+    dx_leader: bool
+
+
+def ward_progress(ward: Ward) -> list[StaffProgress]:
+    """Each active staff member of the ward, with the courses they have completed: those
+    yet to take the mandatory one first."""
+    literacy = completed(StaffCourse.LITERACY).label("literacy")
+    leader = completed(StaffCourse.DX_LEADER).label("leader")
+    rows = db.session.execute(
+        sa.select(User, literacy, leader)
+        .where(User.ward_id == ward.id, User.role == Role.WARD_STAFF, User.is_active)
+        .order_by(literacy, User.display_name, User.id)
+        .limit(SHOWN * 5)
+    )
+    return [StaffProgress(user, bool(done), bool(lead)) for user, done, lead in rows]
