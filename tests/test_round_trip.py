@@ -101,6 +101,7 @@ NOT_EDIT_FORMS = {
     "staff_training.leave": "a button",
     "staff_training.cancel": "a button",
     "staff_training.attendance": "a button per answer",
+    "staff_training.add_staff": "gives a staff member a place",
     "cover.ask": "asks for cover: only a note for whoever is asked",
     "cover.decide_swap": "a button per decision",
     "cover.decline": "a button",

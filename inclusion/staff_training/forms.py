@@ -50,3 +50,12 @@ class TrainingForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Add the training"))
+
+
+class AddStaffForm(FlaskForm):
+    email = StringField(
+        _l("Staff member's e-mail address"),
+        filters=[strip_whitespace],
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+    )
+    submit = SubmitField(_l("Add to the training"))

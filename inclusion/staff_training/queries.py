@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -49,6 +50,26 @@ def upcoming(user: User) -> list[StaffTraining]:
     return list(db.session.scalars(query))
 
 
+#: How far back organisers find trainings held, to record attendance.
+HELD_DAYS = 60
+
+
+def recently_held(user: User) -> list[StaffTraining]:
+    """Trainings of the last weeks that the user organises: attendance to record."""
+    query = (
+        sa.select(StaffTraining)
+        .options(joinedload(StaffTraining.ward))
+        .where(StaffTraining.ends_dt <= clock.now(),
+               StaffTraining.starts_dt > clock.now() - timedelta(days=HELD_DAYS),
+               StaffTraining.cancelled_dt.is_(None))
+        .order_by(StaffTraining.starts_dt.desc(), StaffTraining.id.desc())
+        .limit(SHOWN)
+    )  # fmt: skip
+    if not user.role.sees_all_wards:
+        query = query.where(StaffTraining.ward_id == user.ward_id)
+    return list(db.session.scalars(query))
+
+
 def places_of(user: User) -> dict[int, StaffEnrolment]:
     """The user's live places, by training."""
     rows = db.session.scalars(
@@ -79,6 +100,24 @@ class StaffProgress:
     user: User
     literacy: bool
     dx_leader: bool
+
+
+@dataclass(frozen=True)
+class WardCounts:
+    staff: int
+    literacy: int
+    leaders: int
+
+
+def ward_counts(ward: Ward) -> WardCounts:
+    """The ward's active staff, and how many completed each course: counted, not listed."""
+    staff, literacy, leaders = db.session.execute(
+        sa.select(sa.func.count(),
+                  sa.func.count().filter(completed(StaffCourse.LITERACY)),
+                  sa.func.count().filter(completed(StaffCourse.DX_LEADER)))
+        .where(User.ward_id == ward.id, User.role == Role.WARD_STAFF, User.is_active)
+    ).one()  # fmt: skip
+    return WardCounts(staff, literacy, leaders)
 
 
 def ward_progress(ward: Ward) -> list[StaffProgress]:

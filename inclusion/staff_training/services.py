@@ -4,7 +4,6 @@ training's row lock, and one live place per person is the database's."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -24,8 +23,6 @@ from inclusion.staff_training.models import (
     StaffTraining,
 )
 from inclusion.wards.models import Ward
-
-log = logging.getLogger(__name__)
 
 #: Statuses that hold a place.
 HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT)
@@ -101,17 +98,35 @@ def cancel_training(actor: User, training: StaffTraining) -> StaffTraining:
 
 
 def enrol(user: User, training: StaffTraining) -> StaffEnrolment:
-    """A staff member takes a place at a training open to their ward."""
+    """A staff member takes a place at a training open to their ward, before it starts."""
     lock_row(StaffTraining, training.id)
     db.session.refresh(training)
+    if training.starts_dt <= clock.now():
+        raise RuleViolation(_l("This training has already started."))
+    return _take_place(user, user, training)
+
+
+def enrol_staff(actor: User, training: StaffTraining, email: str) -> StaffEnrolment:
+    """An organiser gives a staff member a place, also once it has begun (someone who came
+    without one, so their attendance can be recorded)."""
+    if not may_organise(actor, training.ward):
+        raise RuleViolation(_l("Only its organisers may add staff to this training."))
+    lock_row(StaffTraining, training.id)
+    db.session.refresh(training)
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise RuleViolation(_l("No account has this e-mail address."), "email")
+    return _take_place(actor, user, training)
+
+
+def _take_place(actor: User, user: User, training: StaffTraining) -> StaffEnrolment:
+    """A place for ``user``, the training's row locked: the rules every way in shares."""
     if user.role != Role.WARD_STAFF or not user.is_active:
         raise RuleViolation(_l("Staff training is for ward staff accounts."))
     if training.ward_id is not None and training.ward_id != user.ward_id:
         raise RuleViolation(_l("This training is for another ward's staff."))
     if training.is_cancelled:
         raise RuleViolation(_l("This training is cancelled."))
-    if training.starts_dt <= clock.now():
-        raise RuleViolation(_l("This training has already started."))
     taken = db.session.scalar(
         sa.select(sa.func.count()).where(StaffEnrolment.training_id == training.id,
                                          StaffEnrolment.status.in_(HOLDING))
@@ -124,8 +139,9 @@ def enrol(user: User, training: StaffTraining) -> StaffEnrolment:
             db.session.add(enrolment)
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise Conflict(_l("You already have a place at this training.")) from None
-    record_event(user, "staff_training.enrol", training, user.ward, {"enrolment": enrolment.id})
+        raise Conflict(_l("This staff member already has a place at this training.")) from None
+    record_event(actor, "staff_training.enrol", training, user.ward,
+                 {"enrolment": enrolment.id, "user": user.id})  # fmt: skip
     return enrolment
 
 
@@ -133,8 +149,10 @@ def leave(user: User, enrolment: StaffEnrolment) -> StaffEnrolment:
     """Give up one's place before the training starts."""
     if enrolment.user_id != user.id:
         raise RuleViolation(_l("This is not your place."))
-    if enrolment.status != EnrolmentStatus.ENROLLED:
+    if enrolment.status == EnrolmentStatus.CANCELLED:
         raise Conflict(_l("This place is no longer held."))
+    if enrolment.status != EnrolmentStatus.ENROLLED:
+        raise Conflict(_l("Your attendance is recorded: the place can no longer be given up."))
     if enrolment.training.starts_dt <= clock.now():
         raise RuleViolation(_l("This training has already started."))
     enrolment.status = EnrolmentStatus.CANCELLED
@@ -149,6 +167,8 @@ def record_attendance(actor: User, enrolment: StaffEnrolment, attended: bool) ->
     training = enrolment.training
     if not may_organise(actor, training.ward):
         raise RuleViolation(_l("Only its organisers may record attendance."))
+    if actor.id == enrolment.user_id:
+        raise RuleViolation(_l("Another organiser records your own attendance."))
     if training.starts_dt > clock.now():
         raise RuleViolation(_l("Attendance is recorded once the training has started."))
     if enrolment.status == EnrolmentStatus.CANCELLED:

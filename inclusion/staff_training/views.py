@@ -12,10 +12,11 @@ from wtforms import SelectChoice
 from inclusion import clock
 from inclusion.auth.access import require
 from inclusion.auth.models import Role
+from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.staff_training import queries, services
-from inclusion.staff_training.forms import EVERY_WARD, TrainingForm
+from inclusion.staff_training.forms import EVERY_WARD, AddStaffForm, TrainingForm
 from inclusion.staff_training.models import StaffCourse, StaffEnrolment, StaffTraining
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
@@ -44,9 +45,11 @@ def _training_or_404(training_id: int) -> StaffTraining:
 def index():
     """Trainings to come, with one's own places."""
     trainings = queries.upcoming(current_user)
+    held = queries.recently_held(current_user)
     return render_template(
-        "staff_training/index.html", trainings=trainings, form=ButtonForm(),
-        taken=queries.places_taken([training.id for training in trainings]),
+        "staff_training/index.html", trainings=trainings, held=held, form=ButtonForm(),
+        now=clock.now(),
+        taken=queries.places_taken([training.id for training in [*trainings, *held]]),
         mine=queries.places_of(current_user),
     )  # fmt: skip
 
@@ -63,11 +66,27 @@ def new():
     else:
         form.ward.choices = [SelectChoice(current_user.ward_id, current_user.ward.name)]
     chosen = {ward.id: ward for ward in wards}.get(form.ward.data)
+
+    def create():
+        if chosen is None and form.ward.data != EVERY_WARD:
+            raise RuleViolation(_("Choose a ward, or every ward."), "ward")
+        return services.create_training(
+            current_user,
+            services.TrainingDraft(
+                StaffCourse(form.course.data),
+                form.title.data or "",
+                chosen,
+                form.place.data or "",
+                form.day.data,
+                form.starts.data,
+                form.ends.data,
+                form.capacity.data,
+            ),
+        )
+
     saved = run_form(
         form,
-        lambda: services.create_training(current_user, services.TrainingDraft(
-            StaffCourse(form.course.data), form.title.data or "", chosen, form.place.data or "",
-            form.day.data, form.starts.data, form.ends.data, form.capacity.data)),
+        create,
         lambda training: _("“%(title)s” is added.", title=training.title),
     )  # fmt: skip
     if saved:
@@ -82,6 +101,7 @@ def detail(training_id: int):
     organiser = services.may_organise(current_user, training.ward)
     return render_template(
         "staff_training/detail.html", training=training, organiser=organiser, form=ButtonForm(),
+        add_form=AddStaffForm(),
         enrolments=queries.enrolments_of(training) if organiser else [],
         taken=queries.places_taken([training.id]).get(training.id, 0),
         mine=queries.places_of(current_user).get(training.id), now=clock.now(),
@@ -140,9 +160,25 @@ def attendance(training_id: int, place_id: int):
     enrolment = db.session.get(StaffEnrolment, place_id)
     if enrolment is None or enrolment.training_id != training.id:
         abort(404)
-    attended = request.form.get("attended") == "yes"
-    run_button(ButtonForm(), lambda: services.record_attendance(current_user, enrolment, attended),
-               _("Attendance is recorded."))  # fmt: skip
+    answer = request.form.get("attended")
+
+    def record():
+        if answer not in ("yes", "no"):
+            raise RuleViolation(_("Choose attended or did not attend."))
+        return services.record_attendance(current_user, enrolment, answer == "yes")
+
+    run_button(ButtonForm(), record, _("Attendance is recorded."))
+    return _back(training)
+
+
+@bp.route("/staff-training/<int:training_id>/add", methods=["POST"])
+@require(*STAFF_ROLES)
+def add_staff(training_id: int):
+    """An organiser gives a staff member a place, by their e-mail address."""
+    training = _training_or_404(training_id)
+    form = AddStaffForm()
+    run_button(form, lambda: services.enrol_staff(current_user, training, form.email.data or ""),
+               lambda place: _("%(name)s has a place.", name=place.user.display_name))  # fmt: skip
     return _back(training)
 
 
@@ -153,7 +189,6 @@ def ward_progress(ward: Ward):
     one comes first."""
     staff = queries.ward_progress(ward)
     return render_template(
-        "staff_training/ward.html", ward=ward, staff=staff,
+        "staff_training/ward.html", ward=ward, staff=staff, counts=queries.ward_counts(ward),
         not_yet=[person for person in staff if not person.literacy],
-        leaders=sum(person.dx_leader for person in staff),
     )  # fmt: skip

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from inclusion import clock
-from inclusion.targets import metrics, services
+from inclusion.targets import metrics, report, services
 from inclusion.targets.metrics import Scope
 from inclusion.targets.models import Metric
 from inclusion.wards.services import find_ward
@@ -22,16 +22,25 @@ def year_option(help_text: str):
 @targets_cli.command("report")
 @year_option("Fiscal year (年度), named by the year it starts in; default: this one.")
 @click.option("--ward", "ward_key", default=None, help="Ward code or romanised name.")
-def report_command(year: int | None, ward_key: str | None) -> None:
+@click.option(
+    "--xlsx", "xlsx_path", type=click.Path(dir_okay=False, writable=True), default=None,
+    help="Write the fiscal year's report as a spreadsheet here instead: a sheet for all "
+    "wards, then one per ward (or the ward's only).",
+)  # fmt: skip
+def report_command(year: int | None, ward_key: str | None, xlsx_path: str | None) -> None:
     """Print every metric for a fiscal year, for one ward or all wards."""
     year = year or clock.fiscal_year(clock.today())
-    ward_ids: tuple[int, ...] = ()
+    ward = None
     if ward_key:
         ward = find_ward(ward_key)
         if ward is None:
             raise click.ClickException(f"no ward {ward_key!r}")
-        ward_ids = (ward.id,)
-    scope = Scope(year, ward_ids=ward_ids)
+    if xlsx_path:
+        with open(xlsx_path, "wb") as file:
+            file.write(report.workbook(report.fiscal_report(year, ward)))
+        click.echo(f"FY{year} report ({ward_key or 'all wards'}) written to {xlsx_path}")
+        return
+    scope = Scope(year, ward_ids=(ward.id,) if ward else ())
     click.echo(f"FY{year} ({ward_key or 'all wards'})")
     for metric in Metric:
         value = metrics.figures(metric, scope).value()

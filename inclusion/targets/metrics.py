@@ -351,7 +351,8 @@ def dx_leaders(scope: Scope) -> Figures:
     rows = db.session.execute(
         sa.select(User.ward_id, month, sa.literal(""), sa.func.count(), None, sa.func.count())
         .join(User, User.id == first.c.user_id)
-        .where(User.role == Role.WARD_STAFF, _in_wards(User.ward_id, scope))
+        # Whoever took it did so as ward staff: still counted if their role changed since.
+        .where(User.ward_id.is_not(None), _in_wards(User.ward_id, scope))
         .group_by(User.ward_id, month)
     )
     return Figures(Metric.DX_LEADERS).add(rows)

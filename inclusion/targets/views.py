@@ -19,11 +19,12 @@ from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.loans.figures import loan_figures
-from inclusion.targets import services
+from inclusion.targets import report, services
 from inclusion.targets.charts import monthly_chart
 from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
 from inclusion.targets.metrics import Figures, Scope
 from inclusion.targets.models import Metric, Target
+from inclusion.targets.report import rows_behind
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.wards.views import STAFF_ROLES
@@ -41,8 +42,6 @@ WARD_TABLE_METRICS = (
     Metric.ONLINE_PROCEDURE_SHARE,
     Metric.STAFF_LITERACY,
 )
-#: Metrics whose number is made of sessions: they link to the session list behind it.
-SESSION_METRICS = {Metric.SESSIONS_HELD: "", Metric.CONSULTATIONS_HELD: "consultation"}
 
 
 def chosen_year() -> int:
@@ -61,24 +60,12 @@ def _monthly(figures: Figures, year: int, ward: Ward | None):
 
 def _drill_down(metric: Metric, row, ward: Ward | None) -> tuple[str, str] | None:
     """Where the rows behind a number are listed, and the link's words."""
-    if metric == Metric.STAFF_LITERACY and ward is not None:
-        return (url_for("staff_training.ward_progress", ward=ward.slug),
-                _("The staff behind this number"))  # fmt: skip
-    if metric not in SESSION_METRICS:
+    url = rows_behind(metric, row, ward)
+    if url is None:
         return None
-    return _sessions_behind(metric, row, ward), _("The sessions behind this number")
-
-
-def _sessions_behind(metric: Metric, row, ward: Ward | None) -> str:
-    args = {
-        "date_from": row.scope.first_day.isoformat(),
-        "date_to": row.scope.last_day.isoformat(),
-    }
-    if SESSION_METRICS[metric]:
-        args["kind"] = SESSION_METRICS[metric]
-    if ward is None:
-        return url_for("sessions.all_wards", **args)
-    return url_for("sessions.index", ward=ward.slug, **args)
+    if metric == Metric.STAFF_LITERACY:
+        return url, _("The staff behind this number")
+    return url, _("The sessions behind this number")
 
 
 def _render(year: int, ward: Ward | None):
@@ -202,6 +189,46 @@ def all_wards_csv():
 @require(*STAFF_ROLES)
 def ward_csv(ward: Ward):
     return _csv(chosen_year(), ward)
+
+
+def _report_page(year: int, ward: Ward | None):
+    return render_template("targets/report.html", report=report.fiscal_report(year, ward),
+                           ward=ward)  # fmt: skip
+
+
+def _report_file(year: int, ward: Ward | None):
+    name = f"report-{ward.slug if ward else 'all-wards'}-{year}.xlsx"
+    return attachment(report.workbook(report.fiscal_report(year, ward)), name, XLSX)
+
+
+#: The spreadsheet's media type.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/targets/report")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards_report():
+    """The fiscal year's report, all wards and each ward, to print."""
+    return _report_page(chosen_year(), None)
+
+
+@bp.route("/targets/report.xlsx")
+@require(Role.ADMIN, Role.COORDINATOR)
+def all_wards_report_file():
+    """The same as a spreadsheet: a sheet for all wards, then one per ward."""
+    return _report_file(chosen_year(), None)
+
+
+@bp.route("/manage/<ward>/targets/report")
+@require(*STAFF_ROLES)
+def ward_report(ward: Ward):
+    return _report_page(chosen_year(), ward)
+
+
+@bp.route("/manage/<ward>/targets/report.xlsx")
+@require(*STAFF_ROLES)
+def ward_report_file(ward: Ward):
+    return _report_file(chosen_year(), ward)
 
 
 @bp.route("/targets/settings", methods=["GET", "POST"])

@@ -19,7 +19,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 MAX_PAGES = 80
 #: Links to files, not pages: nothing for axe to read.
-DOWNLOADS = (".csv", ".ics", ".json")
+DOWNLOADS = (".csv", ".ics", ".json", ".xlsx")
 
 PERSONAS = {
     "anonymous": None,

@@ -22,6 +22,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from openpyxl import load_workbook
 from werkzeug.routing import Rule
 
 from inclusion import clock
@@ -214,8 +215,17 @@ def reads_logged_since(mark: int, actor: User, ward: Ward) -> bool:
     )
 
 
+#: A spreadsheet's media type: its cells are read as a person opening it would.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def readable(response) -> str:
-    """The body as a person reads it: JSON's \\uXXXX escapes written out as characters."""
+    """The body as a person reads it: JSON's \\uXXXX escapes written out as characters, a
+    spreadsheet's cells one per line."""
+    if response.mimetype == XLSX:
+        book = load_workbook(io.BytesIO(response.data))
+        return "\n".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)  # fmt: skip
     body = response.get_data(as_text=True)
     if response.is_json and body:
         return json.dumps(json.loads(body), ensure_ascii=False)
@@ -245,6 +255,10 @@ def problems_in(response, caller: Caller, world: list[WardRecords], mark: int) -
         elif caller.user is not None and not reads_logged_since(mark, caller.user, records.ward):
             found.append(f"shows a resident of {records.ward.slug} with no audit entry")
     kind = response.mimetype
+    if kind == XLSX:
+        for cell in body.split("\n"):
+            if cell.startswith(FORMULA_START):
+                found.append(f"a spreadsheet cell that would run: {cell[:40]!r}")
     if kind == "text/csv":
         for row in csv.reader(io.StringIO(body)):
             for cell in row:

@@ -83,8 +83,8 @@ def test_ward_staff_organise_their_own_ward_s_only(client, users, shibuya, shina
 
 
 def started_training(ward=None, course=StaffCourse.LITERACY, capacity=30) -> StaffTraining:
-    """A training that began an hour ago (rows only)."""
-    starts = clock.now() - timedelta(hours=1)
+    """A training that ended an hour ago (rows only)."""
+    starts = clock.now() - timedelta(hours=3)
     training = StaffTraining(course=course, title=course.label, place="研修室",
                              ward_id=ward.id if ward else None, starts_dt=starts,
                              ends_dt=starts + timedelta(hours=2), capacity=capacity)  # fmt: skip
@@ -96,22 +96,41 @@ def started_training(ward=None, course=StaffCourse.LITERACY, capacity=30) -> Sta
 def test_attendance_is_completion_and_the_ward_sees_who_is_yet_to_complete(client, users,
                                                                            shibuya):  # fmt: skip
     training = started_training(shibuya)
-    done, late = users["ward_staff"], factories.make_user(ward=shibuya, display_name="未受講 次郎")
+    done = factories.make_user(ward=shibuya, display_name="修了 花子")
+    late = factories.make_user(ward=shibuya, display_name="未受講 次郎")
+    came = factories.make_user(ward=shibuya, display_name="飛込 三郎", email="walkin@example.jp")
+    organiser = users["ward_staff"]
     places = {user.id: StaffEnrolment(training_id=training.id, user_id=user.id)
-              for user in (done, late)}  # fmt: skip
+              for user in (done, late, organiser)}  # fmt: skip
     db.session.add_all(places.values())
     db.session.flush()
-    log_in(client, users["ward_staff"])
+    log_in(client, organiser)
+    # Held, it is listed for its organisers to record attendance.
+    assert "最近開催した研修" in text(client.get("/staff-training"))
     page = f"/staff-training/{training.id}"
     assert "出席" in text(client.get(page))
     client.post(f"{page}/places/{places[done.id].id}", data={"attended": "yes"})
     client.post(f"{page}/places/{places[late.id].id}", data={"attended": "no"})
+    # Junk changes nothing; one's own attendance is for another organiser to record.
+    junk = client.post(f"{page}/places/{places[done.id].id}", data={"attended": "maybe"},
+                       follow_redirects=True)  # fmt: skip
+    assert "出席か欠席を選んでください" in text(junk)
+    own = client.post(f"{page}/places/{places[organiser.id].id}", data={"attended": "yes"},
+                      follow_redirects=True)  # fmt: skip
+    assert "ほかの主催者" in text(own) and places[organiser.id].completed_on is None
+    # Someone who came without a place is added, then marked.
+    added = client.post(f"{page}/add", data={"email": "WALKIN@example.jp"}, follow_redirects=True)
+    assert "飛込 三郎さんを申込みに加えました" in text(added)
+    walk_in = db.session.scalar(sa.select(StaffEnrolment).where(StaffEnrolment.user_id == came.id))
+    client.post(f"{page}/places/{walk_in.id}", data={"attended": "yes"})
+    assert walk_in.status == EnrolmentStatus.ATTENDED
     assert places[done.id].completed_on == clock.to_local(training.starts_dt).date()
     assert places[late.id].status == EnrolmentStatus.ABSENT
     assert places[late.id].completed_on is None
     progress = text(client.get("/manage/shibuya/staff-training"))
-    before, after = progress.split("受講済み", 1)[0], progress.split("受講済み", 1)[-1]
-    assert "未受講 次郎" in before and done.display_name in after
+    before, after = progress.split("必須研修の修了者", 1)
+    assert "未受講 次郎" in before and done.display_name in after and "飛込 三郎" in after
+    assert "職員4人のうち2人" in progress
     # Another ward's staff cannot record it, even for a training of every ward.
     every = started_training()
     theirs = StaffEnrolment(training_id=every.id, user_id=done.id)
