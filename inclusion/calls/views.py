@@ -118,6 +118,10 @@ def _said(call: Call) -> str:
     """What the operator is told: the call is logged, and what the booking became."""
     if call.enrolment is not None or call.booking is not None:
         booked, _kind = what_was_booked(call.resident, call.enrolment or call.booking)
+        session = call.booking.session if call.booking else None
+        if session is not None:
+            booked += " " + _("(%(title)s, %(when)s)", title=session.title,
+                              when=local_datetime(session.starts_dt))  # fmt: skip
         return _("The call is logged.") + " " + booked
     return _("The call is logged.")
 

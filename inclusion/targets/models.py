@@ -177,8 +177,8 @@ METRIC_LABELS = {
     Metric.STAFF_LITERACY: (
         _l("Staff who completed digital literacy training"),
         _l(
-            "Of the ward's active staff accounts, the share who attended a digital literacy "
-            "training by the end of the year (or today); counted in the month it is counted."
+            "Of the ward's active staff accounts, the share who have attended a digital "
+            "literacy training, as it stands at the end of the year (or today)."
         ),
     ),  # fmt: skip
     Metric.DX_LEADERS: (

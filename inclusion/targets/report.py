@@ -22,6 +22,7 @@ from inclusion import clock
 from inclusion.calls.figures import call_figures
 from inclusion.csvfile import neutral
 from inclusion.extensions import db
+from inclusion.i18n import local_datetime
 from inclusion.loans.figures import loan_figures
 from inclusion.targets import services
 from inclusion.targets.metrics import Scope
@@ -64,6 +65,8 @@ class Line:
     definition: str
     #: The page listing its rows (its whole address), when there is one.
     rows_at: str | None
+    #: The fiscal years a target covers, when more than one (2026–2028).
+    target_years: str = ""
 
     @property
     def written(self) -> str:
@@ -101,12 +104,12 @@ def fiscal_report(year: int, ward: Ward | None) -> FiscalReport:
     for each in shown:
         # All wards' figures hold each ward's cells: one count serves every sheet.
         ward_id = each.id if each else None
-        lines = [
-            Line(str(row.metric.label), row.figures.value(ward_id), row.metric.unit,
-                 _target(row, own_targets, ward_id), str(row.metric.definition),
-                 rows_behind(row.metric, row, each, public_url))
-            for row in rows
-        ]  # fmt: skip
+        lines = []
+        for row in rows:
+            target, years = _target(row, own_targets, ward_id)
+            lines.append(Line(str(row.metric.label), row.figures.value(ward_id), row.metric.unit,
+                              target, str(row.metric.definition),
+                              rows_behind(row.metric, row, each, public_url), years))  # fmt: skip
         lines += _loan_lines(loans.of(ward_id), each) + _call_lines(calls.of(ward_id), each)
         parts.append(Part(each, lines))
     counted = services.counted_at(rows) or clock.now()
@@ -122,10 +125,16 @@ def _wards_targets(year: int) -> dict[tuple[int, Metric], Target]:
     return {(target.ward_id, target.metric): target for target in rows}
 
 
-def _target(row: services.MetricRow, own: dict, ward_id: int | None) -> float | None:
-    """All wards' target for all wards; a ward's own target (it has none of all wards')."""
+def _target(row: services.MetricRow, own: dict, ward_id: int | None) -> tuple:
+    """All wards' target for all wards; a ward's own target (it has none of all wards'):
+    its value, and its years when it covers several."""
     target = row.target if ward_id is None else own.get((ward_id, row.metric))
-    return float(target.value) if target is not None else None
+    if target is None:
+        return None, ""
+    years = (
+        f"{target.first_year}–{target.last_year}" if target.last_year > target.first_year else ""
+    )
+    return float(target.value), years
 
 
 def _loan_lines(figures, ward: Ward | None) -> list[Line]:
@@ -152,6 +161,10 @@ def _call_lines(figures, ward: Ward | None) -> list[Line]:
     ]
 
 
+#: How a spreadsheet shows each kind of figure: whole counts, percentages and hours to
+#: one decimal place.
+NUMBER_FORMATS = {Unit.COUNT: "#,##0", Unit.PERCENT: "0.0", Unit.HOURS: "#,##0.0"}
+
 #: A sheet's name may hold 31 characters, none of these.
 SHEET_NAME_FORBIDDEN = str.maketrans({char: "_" for char in "[]:*?/\\"})
 
@@ -160,24 +173,30 @@ def workbook(report: FiscalReport) -> bytes:
     """The report as an xlsx file: a sheet per part, each figure a number in its cell."""
     book = Workbook()
     book.remove(book.active)
-    headers = [_("Figure"), _("Value"), _("Unit"), _("Target"), _("Definition"),
-               _("Where its rows are listed")]  # fmt: skip
+    headers = [_("Figure"), _("Value"), _("Unit"), _("Target"), _("Target's fiscal years"),
+               _("Definition"), _("Where its rows are listed")]  # fmt: skip
     for part in report.parts:
         sheet = book.create_sheet(part.name.translate(SHEET_NAME_FORBIDDEN)[:31])
         sheet.append([neutral(_("Digital support programme: the fiscal year's report"))])
-        sheet.append([neutral(f"{part.name} ・ {report.year_label}"),
-                      neutral(_("as of %(day)s", day=clock.to_local(report.counted_dt)
-                                .strftime("%Y-%m-%d %H:%M")))])  # fmt: skip
+        sheet.append(
+            [
+                neutral(f"{part.name} ・ {report.year_label}"),
+                neutral(_("as of %(day)s", day=local_datetime(report.counted_dt))),
+            ]
+        )
         sheet.append([])
         sheet.append([neutral(header) for header in headers])
         for cell in sheet[4]:
             cell.font = Font(bold=True)
         for line in part.lines:
             sheet.append([neutral(line.label), line.value, UNIT_NAMES[line.unit], line.target,
-                          neutral(line.definition), neutral(line.rows_at or "")])  # fmt: skip
+                          line.target_years, neutral(line.definition),
+                          neutral(line.rows_at or "")])  # fmt: skip
+            for column in (2, 4):
+                sheet.cell(sheet.max_row, column).number_format = NUMBER_FORMATS[line.unit]
         sheet.column_dimensions["A"].width = 36
-        sheet.column_dimensions["E"].width = 60
-        sheet.column_dimensions["F"].width = 50
+        sheet.column_dimensions["F"].width = 60
+        sheet.column_dimensions["G"].width = 50
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()

@@ -55,7 +55,8 @@ def test_an_operator_finds_the_caller_by_number_and_books_them(client, users, sh
     assert (call.ward_id, call.booking_id, call.outcome) == (shibuya.id, booking.id,
                                                               CallOutcome.BOOKED)  # fmt: skip
     assert call.operator_id == users["operator"].id and call.is_resolved
-    assert "予約を受け付けました" in text(client.get("/calls"))
+    told = text(client.get("/calls"))
+    assert "予約を受け付けました" in told and "（はじめてのスマホ教室、" in told
     actions = set(db.session.scalars(sa.select(AuditLog.action)))
     assert {"call.create", "booking.create", "call.search"} <= actions
     # The ward's audit log shows the call centre looked at its resident.

@@ -44,6 +44,8 @@ def programme(shibuya, shinagawa, year):
                value=Decimal(1000)),
         Target(metric=Metric.CONSULTATIONS_HELD, ward_id=shibuya.id, first_year=year,
                last_year=year, value=Decimal(40)),
+        Target(metric=Metric.VOLUNTEERS_TRAINED, first_year=year, last_year=year + 2,
+               value=Decimal(2000)),
     ])  # fmt: skip
     db.session.commit()
 
@@ -51,7 +53,7 @@ def programme(shibuya, shinagawa, year):
 def sheet_values(sheet) -> dict[str, tuple]:
     """Figure → (value, target, where its rows are) of a report sheet."""
     rows = sheet.iter_rows(min_row=5, values_only=True)
-    return {row[0]: (row[1], row[3], row[5]) for row in rows}
+    return {row[0]: (row[1], row[3], row[6]) for row in rows}
 
 
 def test_the_spreadsheet_has_a_sheet_per_ward_and_the_dashboard_s_totals(
@@ -80,6 +82,11 @@ def test_the_spreadsheet_has_a_sheet_per_ward_and_the_dashboard_s_totals(
     )
     assert everyone["貸出スマホを借りた区民"][0] == 1 and ward_sheet["通話数"][0] == 1
     assert everyone["通話数"][0] == 2 and everyone["1回の電話で解決"][0] == 1
+    # Shares read to one decimal place; a target over years says which.
+    formats = {row[0].value: row[1].number_format for row in book["全区"].iter_rows(min_row=5)}
+    assert formats["区民の無断欠席率"] == "0.0" and formats[consultations] == "#,##0"
+    years = {row[0]: row[4] for row in book["全区"].iter_rows(min_row=5, values_only=True)}
+    assert years["養成した支援員"] == f"{year}–{year + 2}" and years[consultations] is None
 
 
 def test_the_printable_page_and_a_ward_s_own(client, users, programme, year):
