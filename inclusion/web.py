@@ -101,10 +101,15 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def as_id(value: str | None) -> int | None:
+    """A row id written as text, or None if it is not a possible one."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+
+
 def id_arg(name: str) -> int | None:
     """A row id from the query string, or None if missing or not a possible id."""
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+    return as_id(request.args.get(name))
 
 
 def ward_or_404(key: str) -> Ward:

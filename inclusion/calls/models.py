@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inclusion.auth.models import User
@@ -104,10 +105,15 @@ class Call(db.Model):
     )
     handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
 
-    @property
+    @hybrid_property
     def is_waiting(self) -> bool:
         """Passed to the ward and not yet taken care of."""
         return self.outcome == CallOutcome.PASSED and self.handled_dt is None
+
+    @is_waiting.inplace.expression
+    @classmethod
+    def _is_waiting_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.outcome == CallOutcome.PASSED, cls.handled_dt.is_(None))
 
     def __repr__(self) -> str:
         return f"<Call {self.id} {self.outcome.value}>"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
-from inclusion.calls.models import Call, CallOutcome
+from inclusion.calls.models import Call
 from inclusion.extensions import db
 from inclusion.residents.models import SEATED, Booking, Resident
 from inclusion.sessions.models import Session, SessionKind, SessionStatus
@@ -35,12 +35,17 @@ def waiting_calls(ward: Ward) -> list[Call]:
     """Calls passed to the ward and not yet taken care of, the oldest first."""
     query = (
         sa.select(Call)
-        .where(Call.ward_id == ward.id, Call.outcome == CallOutcome.PASSED,
-               Call.handled_dt.is_(None))
+        .where(Call.ward_id == ward.id, Call.is_waiting)
         .order_by(Call.received_dt, Call.id)
         .limit(SHOWN)
     )  # fmt: skip
     return list(db.session.scalars(_with_people(query)))
+
+
+def count_waiting(ward: Ward) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Call.ward_id == ward.id, Call.is_waiting)
+    )
 
 
 def handled_lately(ward: Ward, limit: int = 20) -> list[Call]:

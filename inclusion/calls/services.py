@@ -96,7 +96,7 @@ def mark_handled(actor: User, call: Call) -> Call:
     """The ward took care of a call passed to it; done once (two staff at once: one)."""
     done = db.session.execute(
         sa.update(Call)
-        .where(Call.id == call.id, Call.outcome == CallOutcome.PASSED, Call.handled_dt.is_(None))
+        .where(Call.id == call.id, Call.is_waiting)
         .values(handled_dt=clock.now(), handled_by_id=actor.id)
         .execution_options(synchronize_session=False)
     ).rowcount

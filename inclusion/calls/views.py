@@ -27,7 +27,7 @@ from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
 from inclusion.web import (
-    MAX_ID,
+    as_id,
     form_status,
     get_in_ward_or_404,
     id_arg,
@@ -44,9 +44,7 @@ FOUND, MIN_SEARCH = 20, 2
 
 
 def _caller(resident_id: int | None) -> Resident | None:
-    if resident_id is None or not 0 < resident_id <= MAX_ID:
-        return None
-    resident = db.session.get(Resident, resident_id)
+    resident = db.session.get(Resident, resident_id) if resident_id else None
     return None if resident is None or resident.is_anonymised else resident
 
 
@@ -74,7 +72,7 @@ def screen():
     too_short = bool(text) and len(text) < MIN_SEARCH
     found = search_residents(None, text, FOUND) if text and not too_short else None
     form = CallForm()
-    caller = _caller(id_arg("resident") if request.method == "GET" else _posted_id(form))
+    caller = _caller(id_arg("resident") if request.method == "GET" else as_id(form.resident.data))
     wards = list_wards()
     form.ward.choices = [SelectChoice(0, _("Choose a ward"))] + [
         SelectChoice(ward.id, ward.name) for ward in wards
@@ -97,11 +95,6 @@ def screen():
     )  # fmt: skip
     _record_reads([*(found or []), *([caller] if caller else [])])
     return page, form_status(form)
-
-
-def _posted_id(form: CallForm) -> int | None:
-    value = form.resident.data or ""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 def _draft(form: CallForm, caller, sessions: list[Session], wards: list[Ward]):

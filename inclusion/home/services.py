@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inclusion import clock
-from inclusion.calls.models import Call, CallOutcome
+from inclusion.calls.queries import count_waiting
 from inclusion.cover.queries import alerts
 from inclusion.extensions import db
 from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
@@ -123,14 +123,6 @@ def _unreached(ward: Ward) -> tuple[list[Reminder], int]:
     return list(shown), count
 
 
-def count_waiting_calls(ward: Ward) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(Call.ward_id == ward.id,
-                                         Call.outcome == CallOutcome.PASSED,
-                                         Call.handled_dt.is_(None))
-    )  # fmt: skip
-
-
 def ward_day(ward: Ward) -> WardDay:
     """Everything the ward's home page shows, for today in the programme's time zone."""
     today = clock.today()
@@ -157,6 +149,6 @@ def ward_day(ward: Ward) -> WardDay:
         missing_phone=bool(wards_missing_phone(ward)),
         cover_alerts=cover_alerts,
         swaps_waiting=swaps_waiting,
-        calls_waiting=count_waiting_calls(ward),
+        calls_waiting=count_waiting(ward),
         figures=figures,
     )  # fmt: skip
