@@ -373,6 +373,19 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     # days after it while it is still out (0: not at all).
     for name, default in (("LOAN_REMINDER_DAYS_BEFORE", "7"), ("LOAN_OVERDUE_DAYS_AFTER", "1")):
         settings[name] = parse_int(name, get(name, default))
+    # Surveys: the automatic first ask has this many days before staff call instead; it is
+    # made for follow-ups that came due within the window (older ones are staff's).
+    settings["SURVEY_AUTO_DAYS"] = parse_int(
+        "SURVEY_AUTO_DAYS", get("SURVEY_AUTO_DAYS", "3"), minimum=1
+    )
+    settings["SURVEY_FOLLOW_UP_WINDOW_DAYS"] = parse_int(
+        "SURVEY_FOLLOW_UP_WINDOW_DAYS", get("SURVEY_FOLLOW_UP_WINDOW_DAYS", "14")
+    )
+    # Carriers in Japan may drop an SMS with a link from an international sender: only
+    # when the ward's sender is known to get through does a survey go by SMS link.
+    settings["SURVEY_SMS_LINKS"] = parse_bool("SURVEY_SMS_LINKS", get("SURVEY_SMS_LINKS", "false"))
+    if settings["SURVEY_SMS_LINKS"] and not base_url:
+        raise ConfigError("SURVEY_SMS_LINKS=true needs PUBLIC_BASE_URL: the link points there")
     settings["REMINDER_CALL_HOURS"] = parse_hours(
         "REMINDER_CALL_HOURS", get("REMINDER_CALL_HOURS", "09:00-20:00")
     )

@@ -143,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.residents.views import bp as residents_bp
     from inclusion.sessions.views import bp as sessions_bp
     from inclusion.staff_training.views import bp as staff_training_bp
+    from inclusion.surveys.views import bp as surveys_bp
+    from inclusion.surveys.webhooks import bp as survey_calls_bp
     from inclusion.targets.views import bp as targets_bp
     from inclusion.venues.views import bp as venues_bp
     from inclusion.volunteers.views import bp as volunteers_bp
@@ -162,8 +164,10 @@ def register_blueprints(app: Flask) -> None:
         loans_bp,
         calls_bp,
         staff_training_bp,
+        surveys_bp,
         reminders_bp,
         twilio_bp,
+        survey_calls_bp,
         calendar_bp,
         targets_bp,
         api_keys_bp,

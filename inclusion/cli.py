@@ -28,6 +28,7 @@ from inclusion.residents.cli import residents_cli
 from inclusion.residents.demo import add_demo_residents
 from inclusion.sessions.demo import add_demo_programme
 from inclusion.staff_training.demo import add_demo_staff_training
+from inclusion.surveys.demo import add_demo_surveys
 from inclusion.targets.cli import targets_cli
 from inclusion.targets.services import refresh_figures, seed_programme_targets, snapshot_keys
 from inclusion.venues.cli import venues_cli
@@ -142,6 +143,9 @@ def demo_command(scale: str | None, logins: bool, api_key: bool) -> None:
     residents = add_demo_residents()
     if residents:
         programme.append(f"{residents} resident(s) with bookings, a waiting list and follow-ups")
+    asked = add_demo_surveys()
+    if asked:
+        programme.append(f"{asked} resident(s) asked a survey: answers by call and to staff")
     devices = add_demo_loans()
     if devices:
         programme.append(f"{devices} loan smartphone(s), two lent (one overdue)")

@@ -19,6 +19,8 @@ from inclusion.residents.models import (
     Booking,
     BookingSource,
     BookingStatus,
+    Consent,
+    ConsentMethod,
     FollowUp,
     ReminderChannel,
     Resident,
@@ -26,6 +28,7 @@ from inclusion.residents.models import (
 )
 from inclusion.sessions.models import HolidayRule, Session, SessionKind, Topic
 from inclusion.staff_training.models import StaffCourse, StaffEnrolment, StaffTraining
+from inclusion.surveys.models import SurveyAsk, SurveyKind
 from inclusion.venues.models import Venue, VenueKind
 from inclusion.volunteers.models import (
     Shift,
@@ -451,3 +454,28 @@ def make_staff_enrolment(ward: Ward) -> StaffEnrolment:
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
+
+
+def make_consent(resident: Resident, scopes: tuple[str, ...] = ("record", "reminders"),
+                 given_on: date | None = None) -> Consent:  # fmt: skip
+    """A consent of ``resident`` to ``scopes``, given today unless told."""
+    given_on = given_on or clock.today()
+    consent = Consent(resident_id=resident.id, fiscal_year=clock.fiscal_year(given_on),
+                      scopes=sorted(scopes), method=ConsentMethod.COUNTER,
+                      given_on=given_on)  # fmt: skip
+    db.session.add(consent)
+    db.session.flush()
+    return consent
+
+
+def make_survey_ask(ward: Ward, resident: Resident | None = None, **fields) -> SurveyAsk:
+    """A resident of ``ward`` drawn today for this year's survey; rows only."""
+    resident = resident or make_resident(ward)
+    ask = SurveyAsk(kind=fields.pop("kind", SurveyKind.YEARLY), ward_id=ward.id,
+                    resident_id=resident.id, fiscal_year=clock.fiscal_year(clock.today()),
+                    asked_on=fields.pop("asked_on", clock.today()),
+                    link_token=fields.pop("link_token", f"t{next(_numbers):010d}"),
+                    **fields)  # fmt: skip
+    db.session.add(ask)
+    db.session.flush()
+    return ask

@@ -43,6 +43,8 @@ from inclusion.sessions.models import (
     SessionStatus,
     Topic,
 )
+from inclusion.surveys import services as survey_services
+from inclusion.surveys.models import SurveyOutcome
 from inclusion.venues import services as venue_services
 from inclusion.venues.models import VenueKind
 from inclusion.volunteers import services as volunteer_services
@@ -133,6 +135,9 @@ NOT_EDIT_FORMS = {
     "targets.survey": "enters a month's figure; entered figures are listed",
     "targets.ward_recount": "a button",
     "twilio.answered": "Twilio's webhook",
+    "survey_calls.keypad": "Twilio's webhook",
+    "surveys.answer": "the resident's answer page: answered once, then it only thanks",
+    "surveys.draw": "draws residents for the survey",
     "twilio.inbound_sms": "Twilio's webhook",
     "twilio.keypad": "Twilio's webhook",
     "twilio.status": "Twilio's webhook",
@@ -377,14 +382,28 @@ def reminded_resident(users, shibuya, shinagawa) -> tuple[str, str]:
 
 def follow_up(users, shibuya, shinagawa) -> tuple[str, str]:
     answered = factories.make_follow_up(_resident(users, shibuya))
-    bookings.record_follow_up(
+    survey_services.record_follow_up_by_staff(
         users["ward_staff"],
         answered,
         FollowUpAnswer.YES,
         "マイナポータルで転出届",
         "娘さんと一緒に\nできた",
+        satisfaction=4,
     )
     path = f"/manage/shibuya/follow-ups/{answered.id}"
+    return path, path
+
+
+def survey_answer(users, shibuya, shinagawa) -> tuple[str, str]:
+    ask = factories.make_survey_ask(shibuya, _resident(users, shibuya))
+    survey_services.record_by_staff(
+        users["ward_staff"],
+        ask,
+        SurveyOutcome.ANSWERED,
+        {"used_online": False, "resolved": False, "satisfaction": 2},
+        "電話で\n聞き取り",
+    )
+    path = f"/manage/shibuya/surveys/{ask.id}"
     return path, path
 
 
@@ -449,6 +468,7 @@ CASES: dict[str, list[Case]] = {
         Case("ward_staff", reminded_resident, frozenset({"reason"})),
     ],
     "residents.record_follow_up": [Case("ward_staff", follow_up)],
+    "surveys.record": [Case("ward_staff", survey_answer)],
     "reminders.policy": [Case("ward_staff", quiet_hours)],
     "reminders.update_step": [Case("ward_staff", reminder_step)],
     "reminders.edit_text": [Case("ward_staff", own_text), Case("ward_staff", standard_text)],

@@ -110,6 +110,9 @@ ACTION_LABELS = {
     "target.set": _l("Target set"),
     "target.delete": _l("Target removed"),
     "survey.enter": _l("Survey figure entered"),
+    "survey.draw": _l("Yearly survey's sample drawn"),
+    "survey.answer": _l("Survey answer recorded"),
+    "survey.list": _l("Survey residents to call viewed"),
     "api_key.create": _l("API key made"),
     "api_key.revoke": _l("API key revoked"),
     "webhook.create": _l("Webhook endpoint added"),
@@ -136,6 +139,7 @@ READ_ACTIONS = frozenset(
         "loan.list",
         "call.search",
         "call.list",
+        "survey.list",
     }
 )
 

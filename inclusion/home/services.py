@@ -21,6 +21,7 @@ from inclusion.reminders.services import count_waiting_replies, wards_missing_ph
 from inclusion.residents.queries import booking_counts, count_due_follow_ups
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sessions.queries import sessions_between
+from inclusion.surveys.queries import count_calls_to_make
 from inclusion.targets.services import MetricRow, dashboard
 from inclusion.volunteers.models import ShiftRole
 from inclusion.volunteers.queries import fill_counts
@@ -67,6 +68,8 @@ class WardDay:
     swaps_waiting: int = 0
     #: Calls the call centre passed to the ward, not yet taken care of.
     calls_waiting: int = 0
+    #: Residents of this year's survey whom the automatic call did not reach.
+    survey_calls: int = 0
     figures: list[MetricRow] = field(default_factory=list)
 
 
@@ -150,5 +153,6 @@ def ward_day(ward: Ward) -> WardDay:
         cover_alerts=cover_alerts,
         swaps_waiting=swaps_waiting,
         calls_waiting=count_waiting(ward),
+        survey_calls=count_calls_to_make(ward, clock.fiscal_year(today), clock.now()),
         figures=figures,
     )  # fmt: skip

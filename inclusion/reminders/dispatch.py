@@ -58,6 +58,7 @@ from inclusion.residents.models import (
 )
 from inclusion.residents.services import stop_number
 from inclusion.sessions.models import Session
+from inclusion.surveys.models import SurveyAsk
 from inclusion.volunteers.models import Shift, ShiftRole
 from inclusion.wards.models import Ward
 
@@ -210,11 +211,12 @@ def _lock_batch(now: datetime, limit: int, ahead: list[int]) -> list[int]:
 @dataclass
 class Subjects:
     """What a batch's messages are about, each loaded once: sessions (with their venue,
-    ward and series), loans (with their device), and the wards of messages about no
-    session."""
+    ward and series), loans (with their device), the answer pages of surveys, and the
+    wards of messages about no session."""
 
     sessions: dict[int, Session]
     loans: dict[int, Loan]
+    survey_tokens: dict[int, str]
     wards: dict[int, Ward]
 
 
@@ -244,10 +246,19 @@ def _subjects(rows: list) -> Subjects:
         if loan_ids
         else []
     )
+    ask_ids = {row.survey_ask_id for row in rows if row.survey_ask_id is not None}
+    tokens = (
+        db.session.execute(
+            sa.select(SurveyAsk.id, SurveyAsk.link_token).where(among(SurveyAsk.id, ask_ids))
+        ).all()
+        if ask_ids
+        else []
+    )
     wards = db.session.scalars(sa.select(Ward).where(among(Ward.id, ward_ids))) if ward_ids else []
     return Subjects(
         {session.id: session for session in sessions},
         {loan.id: loan for loan in loans},
+        dict(tokens),
         {ward.id: ward for ward in wards},
     )
 
@@ -257,6 +268,13 @@ def loan_text(loan: Loan, ward: Ward, channel: Medium, kind: str) -> str:
     name = "voice_loan.txt" if channel == Medium.VOICE else "sms_loan.txt"
     due = clock.local_day_bounds(loan.due_on, loan.due_on)[0]
     return messages.text(ward, name, due, "", "", kind=kind, device=loan.device.model)
+
+
+def survey_text(token: str, ward: Ward, channel: Medium, kind: str) -> str:
+    """What a survey's first ask says: an SMS with its answer page, or a call's opening
+    (the questions follow on the call)."""
+    name = "voice_survey.txt" if channel == Medium.VOICE else "sms_survey.txt"
+    return messages.text(ward, name, clock.now(), "", "", kind=kind, survey_token=token)
 
 
 def claim(
@@ -273,9 +291,9 @@ def claim(
     # Plain rows with only what a message needs, and each session once (a batch holds a
     # few classes' residents): loaded as records, they were most of the dispatcher's time.
     rows = db.session.execute(
-        sa.select(Reminder.id, Reminder.session_id, Reminder.loan_id, Reminder.ward_id,
-                  Reminder.deadline_dt, Reminder.recipient, Reminder.channel, Reminder.kind,
-                  Reminder.to_e164, Booking.place, Shift.role, Resident.call_from,
+        sa.select(Reminder.id, Reminder.session_id, Reminder.loan_id, Reminder.survey_ask_id,
+                  Reminder.ward_id, Reminder.deadline_dt, Reminder.recipient, Reminder.channel,
+                  Reminder.kind, Reminder.to_e164, Booking.place, Shift.role, Resident.call_from,
                   Resident.call_until, User.email)
         .outerjoin(Booking, Booking.id == Reminder.booking_id)
         .outerjoin(Shift, Shift.id == Reminder.shift_id)
@@ -331,8 +349,11 @@ def claim(
             if session:
                 text = message_text(session, row.channel, row.recipient, row.kind,
                                     role=row.role, place=row.place, batch=batch)  # fmt: skip
-            else:
+            elif row.loan_id is not None:
                 text = loan_text(subjects.loans[row.loan_id], ward, row.channel, row.kind)
+            else:
+                token = subjects.survey_tokens[row.survey_ask_id]
+                text = survey_text(token, ward, row.channel, row.kind)
             # A mail goes to the address the volunteer has now (``to_e164`` names them).
             to = row.email if row.channel == Medium.EMAIL else row.to_e164
             sequence = session.sequence if session else None

@@ -38,6 +38,8 @@ def sms_segments(text: str) -> int:
 
 
 WEEKDAYS = "月火水木金土日"
+#: An answer page's token as long as a real one, for previews.
+SAMPLE_TOKEN = "x" * 11
 
 
 def _ward_texts(ward_id: int) -> dict[tuple[str, str], str]:
@@ -97,12 +99,13 @@ def _prepared(
     course: str | None = None,
     role: str = "",
     device: str = "",
+    survey_token: str = SAMPLE_TOKEN,
     draft: dict[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The words of ``name``'s ``kind`` (from ``draft``, wording being tried in the editor,
     when given) and what their places hold, but the session's name and venue: in an SMS,
     or as said on a call. A loan's message is about the day ``starts_dt`` falls on and the
-    ``device`` lent."""
+    ``device`` lent; a survey's, its answer page (``survey_token``)."""
     words = (draft if draft is not None else words_in_use(ward, name))[kind]
     two_way = not spoken and current_app.config["REMINDER_SMS_TWO_WAY"]
     part = course.replace("/", "、") if spoken and course else course
@@ -120,6 +123,9 @@ def _prepared(
         "リンク": public_url("cover.mine"),
         "返却期限": spoken_day(starts_dt) if spoken else short_day(starts_dt),
         "機種": device,
+        "回答ページ": public_url("surveys.answer", token=survey_token)
+        if "回答ページ" in MESSAGES[name].places
+        else "",
     }
 
 

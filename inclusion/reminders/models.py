@@ -17,6 +17,7 @@ from inclusion.loans.models import Loan
 from inclusion.reminders.media import Medium
 from inclusion.residents.models import Booking, ReminderChannel, Resident
 from inclusion.sessions.models import Session, SessionStatus
+from inclusion.surveys.models import SurveyAsk, SurveyKind
 from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
 
@@ -155,10 +156,13 @@ STORED_TEXTS.update({
 
 #: A resident's messages about a smartphone lent to them: the due date is near, or passed.
 LOAN_DUE, LOAN_OVERDUE = "loan_due", "loan_overdue"
+#: A resident asked a survey's questions: the kind of row is ``survey_`` and the survey's.
+SURVEY_KINDS = {kind: f"survey_{kind.value}" for kind in SurveyKind}
 
 
 class Reminder(db.Model):
-    """One message to one person about one booking, shift or loan: planned, then sent once."""
+    """One message to one person about one booking, shift, loan or survey: planned, then
+    sent once."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -168,6 +172,7 @@ class Reminder(db.Model):
         sa.Index("ix_reminders_shift_id", "shift_id"),
         sa.Index("ix_reminders_resident_id", "resident_id"),
         sa.Index("ix_reminders_loan_id", "loan_id"),
+        sa.Index("ix_reminders_survey_ask_id", "survey_ask_id"),
         # One message at a time per number: each batch asks which of its numbers are busy.
         sa.Index("ix_reminders_to_e164_status", "to_e164", "status"),
         # Only rows whose last try failed: /metrics counts them at every scrape.
@@ -191,11 +196,14 @@ class Reminder(db.Model):
     #: What makes a message unique, e.g. ``b123:morning:resident``: a second plan finds it.
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
-    #: The session it is about; null for a message about something else (a loan).
+    #: The session it is about; null for a message about something else (a loan, a survey).
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sessions.id", ondelete="CASCADE")
     )
     loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loans.id", ondelete="CASCADE"))
+    survey_ask_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_asks.id", ondelete="CASCADE")
+    )
     booking_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("bookings.id", ondelete="CASCADE")
     )
@@ -242,6 +250,7 @@ class Reminder(db.Model):
     ward: Mapped[Ward] = relationship()
     session: Mapped[Session | None] = relationship()
     loan: Mapped[Loan | None] = relationship()
+    survey_ask: Mapped[SurveyAsk | None] = relationship()
     booking: Mapped[Booking | None] = relationship()
     resident: Mapped[Resident | None] = relationship()
     shift: Mapped[Shift | None] = relationship()
@@ -267,9 +276,9 @@ class Reminder(db.Model):
 
 
 #: What a copy of a message keeps from the original.
-COPIED = ("ward_id", "session_id", "loan_id", "booking_id", "shift_id", "resident_id",
-          "user_id", "step_id", "recipient", "kind", "channel", "to_e164", "due_dt",
-          "deadline_dt")  # fmt: skip
+COPIED = ("ward_id", "session_id", "loan_id", "survey_ask_id", "booking_id", "shift_id",
+          "resident_id", "user_id", "step_id", "recipient", "kind", "channel", "to_e164",
+          "due_dt", "deadline_dt")  # fmt: skip
 
 
 class StaffDigest(db.Model):

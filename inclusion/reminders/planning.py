@@ -37,6 +37,7 @@ from inclusion.reminders.models import (
 from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import date_text, local_due
+from inclusion.surveys.models import SurveyAsk
 from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile, volunteer_wards
 from inclusion.wards.models import Ward
 
@@ -320,8 +321,8 @@ def _plan_loans(now: datetime) -> int:
 
 def stale() -> sa.ColumnElement[bool]:
     """A row that must no longer go: its session, booking or shift is gone, its loan
-    smartphone is back, or whoever it is for asked for no more messages (the resident,
-    their contact person, a volunteer).
+    smartphone is back, its survey answered, or whoever it is for asked for no more
+    messages (the resident, their contact person, a volunteer).
 
     The one rule: planning cancels waiting rows by it, dispatch claimed ones just before
     sending."""
@@ -338,6 +339,10 @@ def stale() -> sa.ColumnElement[bool]:
     loan = sa.select(Loan.id).where(
         Loan.id == Reminder.loan_id,
         sa.or_(Loan.returned_on.is_not(None), sa.not_(Reminder.key.startswith(loan_key(Loan)))),
+    )
+    # A survey answered meanwhile (by staff, on the page): asking again would be a nuisance.
+    survey = sa.select(SurveyAsk.id).where(
+        SurveyAsk.id == Reminder.survey_ask_id, SurveyAsk.outcome.is_not(None)
     )
     # Correlated to the row asked about, two levels up (left to itself, SQLAlchemy read
     # ``reminders`` anew here: any message to one of her numbers made the old one "hers").
@@ -415,7 +420,13 @@ def stale() -> sa.ColumnElement[bool]:
         # The notice that a session was cancelled is what its cancellation must send.
         sa.and_(
             Reminder.kind != CANCELLED_NOTICE,
-            sa.or_(sa.exists(session), sa.exists(booking), sa.exists(shift), sa.exists(loan)),
+            sa.or_(
+                sa.exists(session),
+                sa.exists(booking),
+                sa.exists(shift),
+                sa.exists(loan),
+                sa.exists(survey),
+            ),
         ),
         # Nobody who said stop hears from us again, not even of a cancellation.
         sa.exists(stopped),
@@ -464,6 +475,8 @@ def readdress(now: datetime, resident_id: int) -> int:
                 Reminder.status == ReminderStatus.PENDING,
                 Reminder.resident_id == resident_id,
                 Reminder.recipient == recipient,
+                # A survey asks by call unless links may go by SMS: its channel is its own.
+                Reminder.survey_ask_id.is_(None),
                 sa.exists(reachable),
                 sa.or_(
                     Reminder.to_e164 != _row_resident(to),

@@ -108,6 +108,9 @@ def try_again_or_contact(reminder: Reminder, now: datetime) -> Reminder | None:
             reminder.key + RETRY_SUFFIX, reminder.to_e164, reminder.channel, Recipient.RESIDENT,
             now + wait,
         )  # fmt: skip
+    elif reminder.survey_ask_id is not None:
+        # A survey asks the resident alone: one try more, then staff call.
+        return None
     elif (
         resident.proxy_phone_e164
         and not resident.proxy_gets_reminders

@@ -34,6 +34,8 @@ KIND_LABELS = {
     "swap_asked": _l("Asked to swap shifts"),
     "loan_due": _l("A loan smartphone's due date is near"),
     "loan_overdue": _l("A loan smartphone's due date has passed"),
+    "survey_follow_up": _l("The follow-up survey, three months on"),
+    "survey_yearly": _l("The yearly survey"),
 }
 
 

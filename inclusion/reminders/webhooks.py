@@ -21,6 +21,7 @@ from inclusion.reminders.channels import (
     machine_twiml,
 )
 from inclusion.reminders.models import COVER_OFFER, Recipient, Reminder
+from inclusion.surveys.voice import ABOUT_SURVEY, question_twiml
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
@@ -88,6 +89,10 @@ def answered(reminder_id: int):
                 messages.spoken_number(ward.booking_phone), ward.name_ja, voice, _about(reminder)
             )
         )
+    if reminder.survey_ask is not None:
+        first = url_for("survey_calls.keypad", reminder_id=reminder.id, step=0, _external=True)
+        return _xml(question_twiml(reminder.survey_ask.kind, 0, voice, _public(first),
+                                   opening=reminder.body))  # fmt: skip
     keypad = url_for("twilio.keypad", reminder_id=reminder.id, _external=True)
     return _xml(call_twiml(reminder.body, voice, _public(keypad), _prompt(reminder)))
 
@@ -101,6 +106,8 @@ ABOUT_LOAN = "お貸ししているスマートフォンについて"
 def _about(reminder: Reminder) -> str:
     if reminder.loan_id is not None:
         return ABOUT_LOAN
+    if reminder.survey_ask_id is not None:
+        return ABOUT_SURVEY
     return ABOUT_HELP if reminder.recipient == Recipient.VOLUNTEER else ABOUT_BOOKING
 
 

@@ -29,6 +29,7 @@ PLACEHOLDERS = {
     "リンク": _l("The address of the volunteer's page for cover and swaps"),
     "返却期限": _l("The day a loan smartphone is due back (read out on a call)"),
     "機種": _l("The loan smartphone's model"),
+    "回答ページ": _l("The address of the survey's answer page"),
 }
 
 _COMMON = ("区名", "日時", "名前", "会場", "回", "区の電話")
@@ -207,6 +208,30 @@ MESSAGES = {
             "loan_overdue": (
                 "こちらは{区名}です。お貸ししているスマートフォン、{機種}の、返却期限の、"
                 "{返却期限}が、過ぎました。お手数ですが、{区の電話}まで、お電話ください。"
+            ),
+        },
+    ),
+    "sms_survey.txt": Message(
+        _l("SMS asking a resident to answer a survey"),
+        True,
+        ("区名", "回答ページ", "区の電話"),
+        {
+            "survey_follow_up": "【{区名}】スマホ教室のアンケートのお願い {回答ページ}",
+            "survey_yearly": "【{区名}】手続きのアンケートのお願い {回答ページ}",
+        },
+    ),
+    "voice_survey.txt": Message(
+        _l("The start of a survey call to a resident"),
+        False,
+        ("区名", "区の電話"),
+        {
+            "survey_follow_up": (
+                "こちらは{区名}です。スマホ教室に参加された方に、短いアンケートを、"
+                "お願いしています。質問は2つです。電話のボタンを押して、お答えください。"
+            ),
+            "survey_yearly": (
+                "こちらは{区名}です。オンラインの手続きについて、年に1度のアンケートを、"
+                "お願いしています。質問は3つです。電話のボタンを押して、お答えください。"
             ),
         },
     ),

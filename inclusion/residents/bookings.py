@@ -432,9 +432,10 @@ def record_follow_up(
     procedure: str = "",
     note: str = "",
 ) -> FollowUp:
-    """Record what the resident said on the follow-up call."""
+    """Record what the resident said on the follow-up call (``actor`` None: by keypad or
+    the answer page, which cannot ask which procedure)."""
     procedure = procedure.strip()
-    if answer == FollowUpAnswer.YES and not procedure:
+    if actor is not None and answer == FollowUpAnswer.YES and not procedure:
         raise RuleViolation(_l("Say which online procedure they used."), "procedure")
     wanted = (answer, procedure[:200] if answer == FollowUpAnswer.YES else "", note.strip())
     if (follow_up.answer, follow_up.procedure, follow_up.note) == wanted:

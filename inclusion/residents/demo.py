@@ -16,7 +16,6 @@ from inclusion.residents.models import (
     BookingStatus,
     ConsentMethod,
     ConsentScope,
-    FollowUpAnswer,
     ReminderChannel,
     Resident,
 )
@@ -120,7 +119,8 @@ def _past_class(ward, venue_id: int, days_ago: int) -> Session:
 
 
 def _history(ward, residents: list[Resident]) -> None:
-    """A class four months ago: attendance, and follow-up calls now due, two answered."""
+    """A class four months ago: attendance, and follow-up calls now due (the surveys'
+    demo answers some)."""
     upcoming = db.session.scalar(
         sa.select(Session).where(Session.ward_id == ward.id).order_by(Session.id).limit(1)
     )
@@ -139,12 +139,8 @@ def _history(ward, residents: list[Resident]) -> None:
         )
     past.status, past.headcount = SessionStatus.HELD, 5
     db.session.flush()
-    follow_ups = [bookings.sync_follow_up(resident.id, ward.id) for resident in residents[:6]]
-    answered = [follow_up for follow_up in follow_ups if follow_up is not None][:2]
-    bookings.record_follow_up(None, answered[0], FollowUpAnswer.YES, "マイナポータルで転出届")
-    bookings.record_follow_up(
-        None, answered[1], FollowUpAnswer.NO, note="また教室に来たいとのこと"
-    )
+    for resident in residents[:6]:
+        bookings.sync_follow_up(resident.id, ward.id)
 
 
 def _upcoming(ward, residents: list[Resident]) -> None:

@@ -34,6 +34,7 @@ from inclusion.residents.models import (
 )
 from inclusion.residents.services import ResidentDraft
 from inclusion.sessions.forms import DATE_FORMAT_HINT, NUMBER_HINT, TIME_FORMAT_HINT
+from inclusion.surveys.questions import SATISFACTION
 
 
 def _text(label, max_length: int, required: bool = False, **kwargs) -> StringField:
@@ -286,7 +287,7 @@ class WalkInForm(FlaskForm):
 
 
 class FollowUpForm(EditForm):
-    """``FollowUpForm.of(follow_up)``: the answer recorded so far."""
+    """``FollowUpForm.of((follow_up, ask))``: the answer recorded so far."""
 
     answer = RadioField(
         _l("Used an online procedure since the class?"),
@@ -296,8 +297,25 @@ class FollowUpForm(EditForm):
     procedure = _text(
         _l("Which procedure"), 200, description=_l("For example マイナポータルで転出届.")
     )
+    satisfaction = RadioField(
+        SATISFACTION.label,
+        choices=[SelectChoice(str(score), label) for score, label in SATISFACTION.choices],
+        validators=[Optional()],
+    )
     note = TextAreaField(_l("Note"), filters=[strip_whitespace], validators=[Length(max=1000)])
     submit = SubmitField(_l("Save the answer"))
+
+    @classmethod
+    def stored_values(cls, record):
+        """``record`` is the follow-up and its survey ask (None before any), which keeps
+        the satisfaction score."""
+        follow_up, ask = record
+        return {
+            "answer": follow_up.answer,
+            "procedure": follow_up.procedure,
+            "note": follow_up.note,
+            "satisfaction": ask.satisfaction if ask else None,
+        }
 
 
 class ExportForm(FlaskForm):

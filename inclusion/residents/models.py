@@ -50,6 +50,7 @@ class ConsentScope(LabelledEnum):
     RECORD = "record"
     REMINDERS = "reminders"
     FOLLOW_UP = "follow_up"
+    SURVEY = "survey"
 
 
 class OptOutSource(LabelledEnum):
@@ -101,6 +102,7 @@ _LABELS: dict[type, dict] = {
         ConsentScope.RECORD: _l("Keep their details for the programme"),
         ConsentScope.REMINDERS: _l("Reminders by phone call or SMS"),
         ConsentScope.FOLLOW_UP: _l("A follow-up call three months later"),
+        ConsentScope.SURVEY: _l("The yearly survey, by phone or SMS"),
     },
     OptOutSource: {
         OptOutSource.STAFF: _l("Asked the ward office"),

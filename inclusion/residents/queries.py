@@ -21,6 +21,7 @@ from inclusion.residents.models import (
 )
 from inclusion.sessions.models import Session
 from inclusion.sessions.queries import Cursor, keyset_page
+from inclusion.surveys.queries import follow_up_waiting
 from inclusion.wards.models import Ward
 
 #: Order on a roster: seated first by seat or slot, then the waiting list in order.
@@ -113,10 +114,13 @@ def page_of_resident_bookings(
 
 
 def _unanswered_by(today: date) -> list[sa.ColumnElement[bool]]:
+    """Follow-ups staff are to call: due, unanswered, and not waiting for the automatic
+    call or SMS link to be answered."""
     return [
         FollowUp.answer.is_(None),
         FollowUp.due_on <= today,
         Resident.anonymised_dt.is_(None),
+        ~follow_up_waiting(clock.now()),
     ]
 
 

@@ -54,6 +54,8 @@ from inclusion.residents.models import (
     Resident,
 )
 from inclusion.sessions.models import Session, SessionKind
+from inclusion.surveys import queries as survey_queries
+from inclusion.surveys import services as survey_services
 from inclusion.wards.models import Ward
 from inclusion.web import (
     MAX_ID,
@@ -607,15 +609,16 @@ def record_follow_up(ward: Ward, follow_up_id: int):
     follow_up = get_in_ward_or_404(FollowUp, follow_up_id, ward)
     if follow_up.resident.is_anonymised:
         abort(404)
-    form = FollowUpForm.of(follow_up)
+    form = FollowUpForm.of((follow_up, survey_queries.ask_of_follow_up(follow_up)))
     if form.validate_on_submit():
         try:
-            bookings.record_follow_up(
+            survey_services.record_follow_up_by_staff(
                 current_user,
                 follow_up,
                 FollowUpAnswer(form.answer.data),
                 form.procedure.data or "",
                 form.note.data or "",
+                int(form.satisfaction.data) if form.satisfaction.data else None,
             )
         except RuleViolation as violation:
             db.session.rollback()

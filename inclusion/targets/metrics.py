@@ -28,6 +28,7 @@ from inclusion.sqltime import date_month, local_month, minutes_between
 from inclusion.staff_training.models import EnrolmentStatus as StaffEnrolmentStatus
 from inclusion.staff_training.models import StaffCourse, StaffEnrolment, StaffTraining
 from inclusion.staff_training.services import completed
+from inclusion.surveys.models import SurveyAsk, SurveyKind
 from inclusion.targets.models import Metric, SurveyFigure, Unit
 from inclusion.volunteers.models import Shift, ShiftStatus, TrainingRecord, volunteer_wards
 
@@ -160,6 +161,16 @@ class Figures:
 
     def count(self, ward_id: int | None = None, group: str | None = None) -> int:
         return int(self._sum(ward_id, None, group)[2])
+
+    def answered(self, ward_id: int | None = None) -> int:
+        """A sampled metric's residents who answered (its denominator)."""
+        return int(self._sum(ward_id, None, None)[1])
+
+    def response_rate(self, ward_id: int | None = None) -> float | None:
+        """A sampled metric's share of those asked (its count) who answered, as a
+        percentage; None when nobody was asked."""
+        _numerator, answered, asked = self._sum(ward_id, None, None)
+        return min(100.0, answered / asked * 100) if asked else None
 
     def months(self) -> list[str]:
         return sorted({month for _ward, month, _group in self.cells})
@@ -489,8 +500,49 @@ def course_completion(scope: Scope, now: datetime) -> Figures:
     return Figures(Metric.COURSE_COMPLETION).add(rows)
 
 
+def _asked_in(scope: Scope, *conditions) -> list:
+    return [
+        SurveyAsk.asked_on >= scope.first_day,
+        SurveyAsk.asked_on <= scope.last_day,
+        _in_wards(SurveyAsk.ward_id, scope),
+        *conditions,
+    ]
+
+
+def _share_of_answers(
+    answered: sa.ColumnElement, yes: sa.ColumnElement, conditions: list, per_yes: int = 1
+) -> sa.Select:
+    """Rows of the residents asked: ``per_yes`` for each ``yes``, out of those
+    ``answered``; the count is everyone asked (the sample), so the response rate can stand
+    beside the share."""
+    count = sa.func.count()
+    return (
+        sa.select(
+            SurveyAsk.ward_id,
+            date_month(SurveyAsk.asked_on),
+            sa.literal(""),
+            per_yes * sa.func.sum(sa.case((yes, 1), else_=0)),
+            sa.func.sum(sa.case((answered, 1), else_=0)),
+            count,
+        )
+        .where(*conditions)
+        .group_by(SurveyAsk.ward_id, date_month(SurveyAsk.asked_on))
+    )
+
+
+def satisfaction(scope: Scope) -> Figures:
+    """Of the satisfaction scores given in either survey, the share of 4 and 5."""
+    rows = db.session.execute(
+        _share_of_answers(
+            SurveyAsk.satisfaction.is_not(None), SurveyAsk.satisfaction >= 4, _asked_in(scope)
+        )
+    )
+    return Figures(Metric.SATISFACTION).add(rows)
+
+
 def survey(metric: Metric, scope: Scope) -> Figures:
-    """Entered percentages, weighted by respondents (a month with none weighs one)."""
+    """Entered percentages, weighted by respondents (a month with none weighs one); the
+    divide's share adds the yearly survey's answers."""
     weight = sa.case((SurveyFigure.respondents > 0, SurveyFigure.respondents), else_=1)
     month = date_month(SurveyFigure.month)
     conditions = [
@@ -511,7 +563,13 @@ def survey(metric: Metric, scope: Scope) -> Figures:
         .where(*conditions)
         .group_by(SurveyFigure.ward_id, month)
     )
-    return Figures(metric).add(rows)
+    figures = Figures(metric).add(rows)
+    if metric == Metric.DIVIDE_RESOLUTION_RATE:
+        asked = _asked_in(scope, SurveyAsk.kind == SurveyKind.YEARLY)
+        # Entered shares are percentages already: each yes is worth 100 of them.
+        answered, yes = SurveyAsk.resolved.is_not(None), SurveyAsk.resolved.is_(True)
+        figures.add(db.session.execute(_share_of_answers(answered, yes, asked, 100)))
+    return figures
 
 
 def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figures:
@@ -534,5 +592,6 @@ def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figure
         Metric.COURSE_COMPLETION: lambda: course_completion(scope, now),
         Metric.STAFF_LITERACY: lambda: staff_literacy(scope),
         Metric.DX_LEADERS: lambda: dx_leaders(scope),
+        Metric.SATISFACTION: lambda: satisfaction(scope),
     }
     return compute[metric]()

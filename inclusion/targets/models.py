@@ -51,6 +51,7 @@ class Metric(enum.StrEnum):
     COURSE_COMPLETION = "course_completion"
     ONLINE_COMPLETION_RATE = "online_completion_rate"
     DIVIDE_RESOLUTION_RATE = "divide_resolution_rate"
+    SATISFACTION = "satisfaction"
     STAFF_LITERACY = "staff_literacy"
     DX_LEADERS = "dx_leaders"
 
@@ -78,6 +79,10 @@ class Metric(enum.StrEnum):
         return self in SURVEY_METRICS
 
     @property
+    def is_sampled(self) -> bool:
+        return self in SAMPLED_METRICS
+
+    @property
     def lower_is_better(self) -> bool:
         return self in (Metric.RESIDENT_NO_SHOW_RATE, Metric.VOLUNTEER_NO_SHOW_RATE)
 
@@ -93,8 +98,12 @@ METRIC_UNITS = {
     Metric.DIVIDE_RESOLUTION_RATE: Unit.PERCENT,
     Metric.VOLUNTEER_HOURS: Unit.HOURS,
     Metric.STAFF_LITERACY: Unit.PERCENT,
+    Metric.SATISFACTION: Unit.PERCENT,
 }
 SURVEY_METRICS = (Metric.ONLINE_COMPLETION_RATE, Metric.DIVIDE_RESOLUTION_RATE)
+#: Metrics counted from residents asked: shown with how many were asked and answered.
+SAMPLED_METRICS = (Metric.ONLINE_PROCEDURE_SHARE, Metric.DIVIDE_RESOLUTION_RATE,
+                   Metric.SATISFACTION)  # fmt: skip
 
 METRIC_LABELS = {
     Metric.SESSIONS_HELD: (
@@ -132,8 +141,9 @@ METRIC_LABELS = {
     Metric.ONLINE_PROCEDURE_SHARE: (
         _l("Used an online procedure within 3 months"),
         _l(
-            "Of the follow-up calls answered yes or no, the share answered yes; calls not yet "
-            "made or answered 'not known' are shown apart."
+            "Of the follow-ups answered yes or no (by the automatic call, the answer page or "
+            "staff), the share answered yes; those not yet asked or answered 'not known' are "
+            "shown apart."
         ),
     ),  # fmt: skip
     Metric.VOLUNTEER_HOURS: (
@@ -172,7 +182,18 @@ METRIC_LABELS = {
     ),
     Metric.DIVIDE_RESOLUTION_RATE: (
         _l("Digital divide resolved (survey)"),
-        _l("Entered by staff from the programme's survey, per ward and month."),
+        _l(
+            "Of the residents in the yearly survey who answered, the share who can do the "
+            "procedures they need online without trouble; with the results of surveys run "
+            "outside the app, as entered, weighted by their respondents."
+        ),
+    ),
+    Metric.SATISFACTION: (
+        _l("Satisfied with the support"),
+        _l(
+            "Of the residents who gave a satisfaction score (1 to 5) in the follow-up or the "
+            "yearly survey, the share who gave 4 or 5."
+        ),
     ),
     Metric.STAFF_LITERACY: (
         _l("Staff who completed digital literacy training"),

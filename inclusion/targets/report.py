@@ -43,6 +43,9 @@ def rows_behind(
     makes its address (``public_url`` for a file read away from the site)."""
     if metric == Metric.STAFF_LITERACY:
         return build("staff_training.ward_progress", ward=ward.slug) if ward else None
+    if metric.is_sampled:
+        year = row.scope.years[1]
+        return build("surveys.ward_surveys", ward=ward.slug, year=year) if ward else None
     if metric not in SESSION_METRICS:
         return None
     args = {"date_from": row.scope.first_day.isoformat(),
@@ -67,6 +70,9 @@ class Line:
     rows_at: str | None
     #: The fiscal years a target covers, when more than one (2026–2028).
     target_years: str = ""
+    #: A survey's figure: residents asked, and the share who answered.
+    asked: int | None = None
+    response_rate: float | None = None
 
     @property
     def written(self) -> str:
@@ -107,9 +113,12 @@ def fiscal_report(year: int, ward: Ward | None) -> FiscalReport:
         lines = []
         for row in rows:
             target, years = _target(row, own_targets, ward_id)
-            lines.append(Line(str(row.metric.label), row.figures.value(ward_id), row.metric.unit,
+            figures, sampled = row.figures, row.metric.is_sampled
+            lines.append(Line(str(row.metric.label), figures.value(ward_id), row.metric.unit,
                               target, str(row.metric.definition),
-                              rows_behind(row.metric, row, each, public_url), years))  # fmt: skip
+                              rows_behind(row.metric, row, each, public_url), years,
+                              figures.count(ward_id) if sampled else None,
+                              figures.response_rate(ward_id) if sampled else None))  # fmt: skip
         lines += _loan_lines(loans.of(ward_id), each) + _call_lines(calls.of(ward_id), each)
         parts.append(Part(each, lines))
     counted = services.counted_at(rows) or clock.now()
@@ -174,7 +183,8 @@ def workbook(report: FiscalReport) -> bytes:
     book = Workbook()
     book.remove(book.active)
     headers = [_("Figure"), _("Value"), _("Unit"), _("Target"), _("Target's fiscal years"),
-               _("Definition"), _("Where its rows are listed")]  # fmt: skip
+               _("Definition"), _("Where its rows are listed"), _("Residents asked"),
+               _("Response rate (%)")]  # fmt: skip
     for part in report.parts:
         sheet = book.create_sheet(part.name.translate(SHEET_NAME_FORBIDDEN)[:31])
         sheet.append([neutral(_("Digital support programme: the fiscal year's report"))])
@@ -190,10 +200,12 @@ def workbook(report: FiscalReport) -> bytes:
             cell.font = Font(bold=True)
         for line in part.lines:
             sheet.append([neutral(line.label), line.value, UNIT_NAMES[line.unit], line.target,
-                          line.target_years, neutral(line.definition),
-                          neutral(line.rows_at or "")])  # fmt: skip
+                          line.target_years, neutral(line.definition), neutral(line.rows_at or ""),
+                          line.asked, line.response_rate])  # fmt: skip
             for column in (2, 4):
                 sheet.cell(sheet.max_row, column).number_format = NUMBER_FORMATS[line.unit]
+            sheet.cell(sheet.max_row, 8).number_format = NUMBER_FORMATS[Unit.COUNT]
+            sheet.cell(sheet.max_row, 9).number_format = NUMBER_FORMATS[Unit.PERCENT]
         sheet.column_dimensions["A"].width = 36
         sheet.column_dimensions["F"].width = 60
         sheet.column_dimensions["G"].width = 50

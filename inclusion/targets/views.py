@@ -23,7 +23,7 @@ from inclusion.targets import report, services
 from inclusion.targets.charts import monthly_chart
 from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
 from inclusion.targets.metrics import Figures, Scope
-from inclusion.targets.models import Metric, Target
+from inclusion.targets.models import SAMPLED_METRICS, Metric, Target
 from inclusion.targets.report import rows_behind
 from inclusion.wards.models import Ward
 from inclusion.wards.services import list_wards
@@ -65,6 +65,8 @@ def _drill_down(metric: Metric, row, ward: Ward | None) -> tuple[str, str] | Non
         return None
     if metric == Metric.STAFF_LITERACY:
         return url, _("The staff behind this number")
+    if metric.is_sampled:
+        return url, _("The survey's residents and answers")
     return url, _("The sessions behind this number")
 
 
@@ -97,6 +99,7 @@ def _render(year: int, ward: Ward | None):
         panels=panels,
         wards=wards,
         ward_table=[by_metric[metric] for metric in WARD_TABLE_METRICS],
+        survey_table=[by_metric[metric] for metric in SAMPLED_METRICS],
         cover=cover_figures(scope),
         loans=loan_figures(scope),
         calls=call_figures(scope),

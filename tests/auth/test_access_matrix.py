@@ -71,11 +71,13 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "call_id": lambda ward: factories.make_call(ward).id,
     "training_id": lambda ward: factories.make_staff_training(ward).id,
     "place_id": lambda ward: factories.make_staff_enrolment(ward).id,
+    "ask_id": lambda ward: factories.make_survey_ask(ward).id,
     "answer": lambda ward: "agree",
     "decision": lambda ward: "approve",
+    "step": lambda ward: 0,
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
-SHARED_ARGUMENTS = {"ward", "name", "answer", "decision"}
+SHARED_ARGUMENTS = {"ward", "name", "answer", "decision", "step"}
 
 #: Form data for POST routes so an allowed request does real work.
 POST_DATA = {

@@ -115,6 +115,7 @@ def records_of(ward: Ward, mark: str, kana: str, number: str) -> WardRecords:
             "call_id": factories.make_call(ward, resident).id,
             "training_id": factories.make_staff_training(ward).id,
             "place_id": factories.make_staff_enrolment(ward).id,
+            "ask_id": factories.make_survey_ask(ward, resident).id,
             "import_id": factories.make_calendar_import(ward).id,
             "step_id": db.session.scalar(
                 sa.select(ReminderStep.id).where(ReminderStep.ward_id == ward.id).limit(1)
@@ -176,7 +177,7 @@ def world(app, users, shibuya, shinagawa):
 
 #: Values of URL arguments that are not a ward's record.
 SHARED_VALUES = {"name": "sms_resident.txt", "token": "not-a-live-token", "feed": "volunteer",
-                 "answer": "agree", "decision": "approve"}  # fmt: skip
+                 "answer": "agree", "decision": "approve", "step": 0}  # fmt: skip
 
 
 def path_of(rule: Rule, records: WardRecords, shared: WardRecords) -> str:

@@ -1,0 +1,131 @@
+"""What the survey pages and the follow-up list read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from inclusion.extensions import db
+from inclusion.reminders.media import Medium
+from inclusion.reminders.models import Reminder, ReminderStatus
+from inclusion.residents.models import FollowUp, Resident
+from inclusion.surveys.models import SurveyAsk, SurveyKind, SurveyOutcome, SurveyVia
+from inclusion.wards.models import Ward
+
+
+def waiting(now: datetime) -> sa.ColumnElement[bool]:
+    """The ask in the query waits for its automatic ask: a call not yet made or still
+    going on, or an SMS link sent, while its days last. Else staff call."""
+    live = sa.or_(
+        Reminder.status.in_((ReminderStatus.PENDING, ReminderStatus.SENDING,
+                             ReminderStatus.SENT)),
+        sa.and_(Reminder.channel == Medium.SMS, Reminder.status == ReminderStatus.DELIVERED),
+    )  # fmt: skip
+    return sa.exists().where(
+        Reminder.survey_ask_id == SurveyAsk.id, Reminder.deadline_dt > now, live
+    )
+
+
+def follow_up_waiting(now: datetime) -> sa.ColumnElement[bool]:
+    """The follow-up in the query waits for its automatic ask."""
+    return sa.exists().where(SurveyAsk.follow_up_id == FollowUp.id, waiting(now))
+
+
+def to_call(ward: Ward, year: int, now: datetime) -> sa.Select:
+    """The ward's yearly-survey residents whom staff are to call: not answered, and not
+    waiting for the automatic ask."""
+    return (
+        sa.select(SurveyAsk)
+        .join(Resident, Resident.id == SurveyAsk.resident_id)
+        .where(
+            SurveyAsk.ward_id == ward.id,
+            SurveyAsk.kind == SurveyKind.YEARLY,
+            SurveyAsk.fiscal_year == year,
+            SurveyAsk.outcome.is_(None),
+            Resident.anonymised_dt.is_(None),
+            ~waiting(now),
+        )
+    )
+
+
+def ask_of_follow_up(follow_up: FollowUp) -> SurveyAsk | None:
+    return db.session.scalar(sa.select(SurveyAsk).where(SurveyAsk.follow_up_id == follow_up.id))
+
+
+def calls_to_make(ward: Ward, year: int, now: datetime, limit: int = 100) -> list[SurveyAsk]:
+    """The first ``limit`` residents staff are to call, in the order they were drawn."""
+    return list(
+        db.session.scalars(
+            to_call(ward, year, now)
+            .options(joinedload(SurveyAsk.resident))
+            .order_by(SurveyAsk.asked_on, SurveyAsk.id)
+            .limit(limit)
+        )
+    )
+
+
+def count_calls_to_make(ward: Ward, year: int, now: datetime) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(to_call(ward, year, now).subquery())
+    )
+
+
+@dataclass
+class Summary:
+    """Where one survey stands in a ward and year: everyone asked, by what came of it."""
+
+    kind: SurveyKind
+    asked: int = 0
+    waiting: int = 0
+    to_call: int = 0
+    by_outcome: dict[SurveyOutcome, int] = field(default_factory=dict)
+    by_via: dict[SurveyVia, int] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> int:
+        return self.by_outcome.get(SurveyOutcome.ANSWERED, 0)
+
+    @property
+    def no_answer(self) -> int:
+        return self.by_outcome.get(SurveyOutcome.NO_ANSWER, 0)
+
+    @property
+    def declined(self) -> int:
+        return self.by_outcome.get(SurveyOutcome.DECLINED, 0)
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.asked * 100 if self.asked else None
+
+
+def summaries(ward: Ward, year: int, now: datetime) -> dict[SurveyKind, Summary]:
+    """Each survey's summary for the ward and year, in one query."""
+    asks = (
+        sa.select(SurveyAsk.kind, SurveyAsk.outcome, SurveyAsk.via,
+                  waiting(now).label("is_waiting"))
+        .where(SurveyAsk.ward_id == ward.id, SurveyAsk.fiscal_year == year)
+        .subquery()
+    )  # fmt: skip
+    rows = db.session.execute(
+        sa.select(
+            asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting, sa.func.count()
+        ).group_by(asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting)
+    )
+    found = {kind: Summary(kind) for kind in SurveyKind}
+    for kind, outcome, via, is_waiting, count in rows:
+        summary = found[SurveyKind(kind)]
+        summary.asked += count
+        if outcome is not None:
+            outcome = SurveyOutcome(outcome)
+            summary.by_outcome[outcome] = summary.by_outcome.get(outcome, 0) + count
+            if outcome == SurveyOutcome.ANSWERED and via is not None:
+                via = SurveyVia(via)
+                summary.by_via[via] = summary.by_via.get(via, 0) + count
+        elif is_waiting:
+            summary.waiting += count
+        else:
+            summary.to_call += count
+    return found
