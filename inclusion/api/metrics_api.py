@@ -24,6 +24,10 @@ def metrics(year: int | None = None, ward: str | None = None):
     year = year or clock.fiscal_year(clock.today())
     ward_row = ward_asked(ward)
     rows = target_services.dashboard(year, ward_row)
+    ward_id = ward_row.id if ward_row else None
     for row in rows:
         row.by_month = target_services.by_month(row.figures, year, ward_row)
+        sampled = row.metric.is_sampled
+        row.residents_asked = row.figures.count(ward_id) if sampled else None
+        row.response_rate = row.figures.response_rate(ward_id) if sampled else None
     return {"fiscal_year": year, "ward": ward_row.slug if ward_row else None, "figures": rows}

@@ -29,6 +29,8 @@ class ApiScope(enum.StrEnum):
     REMINDERS_READ = "reminders:read"
     VOLUNTEERS_READ = "volunteers:read"
     METRICS_READ = "metrics:read"
+    LOANS_READ = "loans:read"
+    CALLS_READ = "calls:read"
     WARDS_WRITE = "wards:write"
 
     @property
@@ -46,7 +48,9 @@ SCOPE_LABELS = {
     ApiScope.RESIDENTS_WRITE: _l("Register and correct residents; change consent (personal data)"),
     ApiScope.REMINDERS_READ: _l("Read reminder outcomes and replies"),
     ApiScope.VOLUNTEERS_READ: _l("Read volunteers, their training and hours (personal data)"),
-    ApiScope.METRICS_READ: _l("Read the programme's figures"),
+    ApiScope.METRICS_READ: _l("Read the programme's figures and surveys' progress"),
+    ApiScope.LOANS_READ: _l("Read loan smartphones and loans (residents by id only)"),
+    ApiScope.CALLS_READ: _l("Read the call centre's calls (no numbers, no notes)"),
     ApiScope.WARDS_WRITE: _l("Change a ward's booking phone and hours (for administrators)"),
 }
 

@@ -11,9 +11,12 @@ from inclusion import clock
 from inclusion.api.disclosure import disclose
 from inclusion.api.models import ApiScope
 from inclusion.api.problems import both_languages
+from inclusion.calls.models import CallOutcome, CallTopic
 from inclusion.courses.models import EnrolmentStatus
 from inclusion.courses.services import course_waitlist_position, enrolment_booking_ids
 from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
+from inclusion.loans.models import DeviceState, ReturnCondition
+from inclusion.loans.queries import LOAN_STATES
 from inclusion.phones import PhoneKind, without_numbers
 from inclusion.reminders.models import ReminderStatus, ReplyOutcome
 from inclusion.residents.bookings import waitlist_position
@@ -29,6 +32,7 @@ from inclusion.residents.models import (
 from inclusion.residents.services import age_band
 from inclusion.sessions.models import HolidayRule, Level, SessionKind, SessionStatus, Topic
 from inclusion.sessions.services import SLOT_MINUTES
+from inclusion.staff_training.models import StaffCourse
 from inclusion.venues.models import VenueKind
 from inclusion.volunteers.models import ShiftOrigin, ShiftRole, ShiftStatus, Skill, TrainingLevel
 
@@ -835,6 +839,12 @@ class MetricFigure(Out):
     on_track = fields.Bool(allow_none=True)
     by_month = fields.Dict(keys=fields.Str(), values=fields.Float(allow_none=True))
     counted_at = moment("figures.counted_dt", allow_none=True)
+    residents_asked = fields.Int(
+        allow_none=True, metadata={"description": "A survey's figure: its sample; else null."}
+    )
+    response_rate = fields.Float(
+        allow_none=True, metadata={"description": "A survey's figure: percent who answered."}
+    )
 
 
 class Metrics(Out):
@@ -908,3 +918,136 @@ class Enrolment(Out):
             "items": {"type": "integer"},
         },  # fmt: skip
     )
+
+
+# -- the rest of the programme: loan smartphones, the call centre, staff training, surveys --
+
+
+class Device(Out):
+    """A loan smartphone of a ward's stock; its SIM's number is never given."""
+
+    id = fields.Int()
+    ward = ward_slug()
+    model = fields.Str()
+    serial = fields.Str(metadata={"description": "Serial number or IMEI."})
+    plan = fields.Str(metadata={"description": "The SIM's plan."})
+    state = fields.Enum(DeviceState, by_value=True)
+
+
+class DevicePage(Page):
+    items = fields.List(fields.Nested(Device))
+
+
+class DeviceArgs(PageArgs):
+    ward = Text(validate=validate.Length(max=40))
+    state = fields.Enum(DeviceState, by_value=True)
+
+
+class Loan(Out):
+    """A device lent to a resident, named by id only (residents:read reads the record)."""
+
+    id = fields.Int()
+    ward = ward_slug()
+    device = fields.Nested(Device)
+    resident_id = fields.Int()
+    starts_on = fields.Date()
+    due_on = fields.Date()
+    agreement_signed_on = fields.Date()
+    returned_on = fields.Date(allow_none=True)
+    condition = fields.Enum(ReturnCondition, by_value=True, allow_none=True)
+    overdue = typed("boolean", lambda loan: loan.is_overdue(clock.today()))
+
+
+class LoanPage(Page):
+    items = fields.List(fields.Nested(Loan))
+
+
+class LoanArgs(PageArgs):
+    ward = Text(validate=validate.Length(max=40))
+    state = fields.Str(
+        load_default="out", validate=validate.OneOf(LOAN_STATES),
+        metadata={"description": "out (default), overdue, returned or all."},
+    )  # fmt: skip
+
+
+class Call(Out):
+    """A call to the joint call centre: what it was about and what came of it. The
+    caller's number and the operator's note are never given."""
+
+    id = fields.Int()
+    ward = ward_slug()
+    received_at = moment("received_dt")
+    topic = fields.Enum(CallTopic, by_value=True)
+    outcome = fields.Enum(CallOutcome, by_value=True)
+    resolved = fields.Bool(attribute="is_resolved")
+    resident_id = fields.Int(allow_none=True, metadata={"description": "Null: not named."})
+    booking_id = fields.Int(allow_none=True)
+    enrolment_id = fields.Int(allow_none=True)
+    waiting = typed(
+        "boolean", lambda call: call.is_waiting,
+        metadata={"description": "Passed to the ward, not yet taken care of."},
+    )  # fmt: skip
+    handled_at = moment("handled_dt", allow_none=True)
+
+
+class CallPage(Page):
+    items = fields.List(fields.Nested(Call))
+
+
+class CallArgs(PageArgs):
+    ward = Text(validate=validate.Length(max=40))
+    waiting = fields.Bool(
+        load_default=False,
+        metadata={"description": "true: only calls passed to a ward and still waiting."},
+    )
+
+
+class StaffTraining(Out):
+    """A training date for ward staff (no names of who takes it)."""
+
+    id = fields.Int()
+    course = fields.Enum(StaffCourse, by_value=True)
+    title = fields.Str()
+    ward = ward_slug(allow_none=True, metadata={"description": "Null: for every ward's staff."})
+    place = fields.Str()
+    starts_at = moment("starts_dt")
+    ends_at = moment("ends_dt")
+    capacity = fields.Int()
+    places_taken = fields.Int()
+    cancelled = typed("boolean", lambda training: training.cancelled_dt is not None)
+
+
+class StaffTrainingPage(Page):
+    items = fields.List(fields.Nested(StaffTraining))
+
+
+class StaffTrainingArgs(UpcomingArgs):
+    ward = Text(validate=validate.Length(max=40))
+
+
+class SurveySummary(Out):
+    """Where one survey stands in a ward and fiscal year."""
+
+    survey = typed("string", lambda summary: summary.kind.value,
+                   metadata={"description": "follow_up (3 months on) or yearly."})  # fmt: skip
+    asked = fields.Int(metadata={"description": "Residents asked: the sample."})
+    answered = fields.Int()
+    response_rate = fields.Float(allow_none=True, metadata={"description": "Percent."})
+    waiting = fields.Int(metadata={"description": "Waiting for the automatic call or link."})
+    to_call = fields.Int(metadata={"description": "Left for staff to call."})
+    no_answer = fields.Int()
+    declined = fields.Int()
+    answered_by = typed(
+        "object", lambda summary: {via.value: count for via, count in summary.by_via.items()},
+        metadata={"description": "How the answers came: call, link or staff."},
+    )  # fmt: skip
+
+
+class WardSurveys(Out):
+    ward = fields.Str()
+    surveys = fields.List(fields.Nested(SurveySummary))
+
+
+class Surveys(Out):
+    fiscal_year = fields.Int()
+    wards = fields.List(fields.Nested(WardSurveys))

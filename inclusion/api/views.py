@@ -16,6 +16,7 @@ from inclusion.api.metrics_api import metrics_bp
 from inclusion.api.models import ApiScope
 from inclusion.api.openapi import Blueprint, init_app, operations, spec
 from inclusion.api.problems import PROBLEMS, SPECIFIC_CODES, api_name, problem
+from inclusion.api.programme_api import programme_bp
 from inclusion.api.reminders_api import reminders_bp
 from inclusion.api.residents_api import residents_bp
 from inclusion.api.sessions_api import sessions_bp
@@ -31,7 +32,7 @@ PREFIX = "/api/v1"
 
 docs_bp = Blueprint("api_docs", __name__, url_prefix=PREFIX)
 BLUEPRINTS = [wards_bp, sessions_bp, residents_bp, bookings_bp, reminders_bp, volunteers_bp,
-              metrics_bp]  # fmt: skip
+              metrics_bp, programme_bp]  # fmt: skip
 
 
 # -- the description and errors --------------------------------------------------------------

@@ -12,6 +12,7 @@ from inclusion.calls.models import Call
 from inclusion.extensions import db
 from inclusion.residents.models import SEATED, Booking, Resident
 from inclusion.sessions.models import Session, SessionKind, SessionStatus
+from inclusion.sessions.queries import Cursor, keyset_page
 from inclusion.wards.models import Ward
 
 #: Rows a list shows at most.
@@ -90,3 +91,18 @@ def bookable_sessions(ward: Ward) -> list[Session]:
             .limit(SHOWN)
         )
     )  # fmt: skip
+
+
+def page_of_calls(
+    ward_ids: list[int] | None, waiting: bool, after: Cursor | None, size: int
+) -> tuple[list[Call], Cursor | None]:
+    """Calls about the wards (None: every ward), the newest first; ``waiting``: only those
+    passed to a ward and not yet taken care of."""
+    query = sa.select(Call).options(joinedload(Call.ward))
+    if ward_ids is not None:
+        query = query.where(Call.ward_id.in_(ward_ids))
+    if waiting:
+        query = query.where(Call.is_waiting)
+    rows, next_cursor = keyset_page(query, after, size, key=(Call.received_dt, Call.id),
+                                    newest_first=True)  # fmt: skip
+    return [row[0] for row in rows], next_cursor

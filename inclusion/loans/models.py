@@ -108,6 +108,7 @@ class Loan(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    ward: Mapped[Ward] = relationship()
     device_id: Mapped[int] = mapped_column(sa.ForeignKey("devices.id"), index=True)
     device: Mapped[Device] = relationship()
     resident_id: Mapped[int] = mapped_column(

@@ -11,6 +11,7 @@ from inclusion.loans.models import Device, DeviceState, Loan
 from inclusion.reminders.models import Reminder
 from inclusion.residents.models import SEATED, Booking, Resident
 from inclusion.sessions.models import Session
+from inclusion.sessions.queries import Cursor, keyset_page
 from inclusion.wards.models import Ward
 
 #: Rows a list shows at most; the figures count them all.
@@ -115,3 +116,42 @@ def messages_of(loan: Loan) -> list[Reminder]:
             .order_by(Reminder.due_dt, Reminder.id)
         )
     )  # fmt: skip
+
+
+#: Which loans a list asks for: still out, out past their due date, back, or all.
+LOAN_STATES = ("out", "overdue", "returned", "all")
+
+
+def page_of_loans(
+    ward_ids: list[int] | None, state: str, after: Cursor | None, size: int
+) -> tuple[list[Loan], Cursor | None]:
+    """Loans of the wards (None: every ward) in the order they were made, with their
+    device; ``state`` one of ``LOAN_STATES``."""
+    query = (
+        sa.select(Loan)
+        .join(Device, Device.id == Loan.device_id)
+        .options(contains_eager(Loan.device), joinedload(Loan.ward))
+    )
+    if ward_ids is not None:
+        query = query.where(Loan.ward_id.in_(ward_ids))
+    if state in ("out", "overdue"):
+        query = query.where(Loan.returned_on.is_(None))
+    if state == "overdue":
+        query = query.where(Loan.due_on < clock.today())
+    if state == "returned":
+        query = query.where(Loan.returned_on.is_not(None))
+    rows, next_cursor = keyset_page(query, after, size, key=(Loan.created_dt, Loan.id))
+    return [row[0] for row in rows], next_cursor
+
+
+def page_of_devices(
+    ward_ids: list[int] | None, state: DeviceState | None, after: Cursor | None, size: int
+) -> tuple[list[Device], Cursor | None]:
+    """Devices of the wards (None: every ward), of one state if asked, as they were added."""
+    query = sa.select(Device).options(joinedload(Device.ward))
+    if ward_ids is not None:
+        query = query.where(Device.ward_id.in_(ward_ids))
+    if state is not None:
+        query = query.where(Device.state == state)
+    rows, next_cursor = keyset_page(query, after, size, key=(Device.created_dt, Device.id))
+    return [row[0] for row in rows], next_cursor

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
+from inclusion.sessions.queries import Cursor, keyset_page
 from inclusion.staff_training.models import (
     EnrolmentStatus,
     StaffCourse,
@@ -132,3 +133,25 @@ def ward_progress(ward: Ward) -> list[StaffProgress]:
         .limit(SHOWN * 5)
     )
     return [StaffProgress(user, bool(done), bool(lead)) for user, done, lead in rows]
+
+
+def page_of_trainings(
+    ward_id: int | None, upcoming_only: bool, after: Cursor | None, size: int
+) -> tuple[list[StaffTraining], Cursor | None]:
+    """Trainings for a ward's staff (theirs and every ward's; None: all), those to come
+    soonest first, or those over most recent first; each with its places taken."""
+    now = clock.now()
+    query = sa.select(StaffTraining).options(joinedload(StaffTraining.ward))
+    if ward_id is not None:
+        query = query.where(sa.or_(StaffTraining.ward_id.is_(None),
+                                   StaffTraining.ward_id == ward_id))  # fmt: skip
+    query = query.where(StaffTraining.ends_dt > now if upcoming_only
+                        else StaffTraining.ends_dt <= now)  # fmt: skip
+    rows, next_cursor = keyset_page(query, after, size,
+                                    key=(StaffTraining.starts_dt, StaffTraining.id),
+                                    newest_first=not upcoming_only)  # fmt: skip
+    trainings = [row[0] for row in rows]
+    taken = places_taken([training.id for training in trainings])
+    for training in trainings:
+        training.places_taken = taken.get(training.id, 0)
+    return trainings, next_cursor

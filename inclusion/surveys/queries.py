@@ -101,22 +101,22 @@ class Summary:
         return self.answered / self.asked * 100 if self.asked else None
 
 
-def summaries(ward: Ward, year: int, now: datetime) -> dict[SurveyKind, Summary]:
-    """Each survey's summary for the ward and year, in one query."""
-    asks = (
-        sa.select(SurveyAsk.kind, SurveyAsk.outcome, SurveyAsk.via,
-                  waiting(now).label("is_waiting"))
-        .where(SurveyAsk.ward_id == ward.id, SurveyAsk.fiscal_year == year)
-        .subquery()
-    )  # fmt: skip
-    rows = db.session.execute(
-        sa.select(
-            asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting, sa.func.count()
-        ).group_by(asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting)
-    )
-    found = {kind: Summary(kind) for kind in SurveyKind}
-    for kind, outcome, via, is_waiting, count in rows:
-        summary = found[SurveyKind(kind)]
+def summaries_by_ward(
+    ward_ids: list[int] | None, year: int, now: datetime
+) -> dict[int, dict[SurveyKind, Summary]]:
+    """Each survey's summary for each ward (None: every ward) and year, in one query."""
+    asks = sa.select(SurveyAsk.ward_id, SurveyAsk.kind, SurveyAsk.outcome, SurveyAsk.via,
+                     waiting(now).label("is_waiting"))  # fmt: skip
+    asks = asks.where(SurveyAsk.fiscal_year == year)
+    if ward_ids is not None:
+        asks = asks.where(SurveyAsk.ward_id.in_(ward_ids))
+    asks = asks.subquery()
+    columns = (asks.c.ward_id, asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting)
+    rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
+    found: dict[int, dict[SurveyKind, Summary]] = {}
+    for ward_id, kind, outcome, via, is_waiting, count in rows:
+        of_ward = found.setdefault(ward_id, empty_summaries())
+        summary = of_ward[SurveyKind(kind)]
         summary.asked += count
         if outcome is not None:
             outcome = SurveyOutcome(outcome)
@@ -129,3 +129,12 @@ def summaries(ward: Ward, year: int, now: datetime) -> dict[SurveyKind, Summary]
         else:
             summary.to_call += count
     return found
+
+
+def empty_summaries() -> dict[SurveyKind, Summary]:
+    return {kind: Summary(kind) for kind in SurveyKind}
+
+
+def summaries(ward: Ward, year: int, now: datetime) -> dict[SurveyKind, Summary]:
+    """Each survey's summary for one ward and year."""
+    return summaries_by_ward([ward.id], year, now).get(ward.id) or empty_summaries()

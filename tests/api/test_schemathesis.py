@@ -12,6 +12,7 @@ import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
 from inclusion import clock
@@ -104,6 +105,14 @@ def with_real_ids(case, pools: dict[str, list], turn: int) -> None:
             values["phones"] = [f"03-5555-{9000 + turn % 1000:04d}"][: len(values["phones"])]
 
 
+def only_the_key_is_wrong(case) -> bool:
+    """Whether the only data generated not to fit is a header: the Authorization the test
+    replaces with a real key."""
+    wrong = {location for location, info in case.meta.components.items()
+             if info.mode == GenerationMode.NEGATIVE}  # fmt: skip
+    return wrong == {ParameterLocation.HEADER}
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_the_api_keeps_its_description_with_a_key_of_each_permission(api_schema, mode):
     schema, keys, needs, pools, app = api_schema
@@ -127,6 +136,8 @@ def test_the_api_keeps_its_description_with_a_key_of_each_permission(api_schema,
             suppress_health_check=list(HealthCheck),
         )
         def check(case) -> None:
+            if mode == GenerationMode.NEGATIVE and only_the_key_is_wrong(case):
+                return  # the key is sent as the test's own, right one: nothing wrong is left
             sent = dict(headers)
             if mode == GenerationMode.POSITIVE:
                 with_real_ids(case, pools, next(turns))
