@@ -15,6 +15,8 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -74,6 +76,27 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+#: Values one INSERT may carry: SQLite takes at most 32,766, PostgreSQL 65,535.
+INSERT_VALUES = 30_000
+
+
+def insert_new(model: type, rows: list[dict], unique: list[str] | None = None) -> int:
+    """Insert ``rows``, leaving alone any that a unique constraint (``unique``'s, or any)
+    already holds; in parts that fit one statement. Returns how many were added."""
+    from inclusion.extensions import db  # extensions imports this module's Base
+
+    if not rows:
+        return 0
+    insert = postgresql_insert if _on_postgresql() else sqlite_insert
+    part = max(1, INSERT_VALUES // len(rows[0]))
+    added = 0
+    for start in range(0, len(rows), part):
+        statement = insert(model).values(rows[start : start + part])
+        statement = statement.on_conflict_do_nothing(index_elements=unique)
+        added += db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return added
 
 
 def lock_row(model: type, row_id: object) -> None:

@@ -28,6 +28,6 @@ def metrics(year: int | None = None, ward: str | None = None):
     for row in rows:
         row.by_month = target_services.by_month(row.figures, year, ward_row)
         sampled = row.metric.is_sampled
-        row.residents_asked = row.figures.count(ward_id) if sampled else None
+        row.residents_asked = row.figures.asked(ward_id) if sampled else None
         row.response_rate = row.figures.response_rate(ward_id) if sampled else None
     return {"fiscal_year": year, "ward": ward_row.slug if ward_row else None, "figures": rows}

@@ -1035,6 +1035,7 @@ class SurveySummary(Out):
     response_rate = fields.Float(allow_none=True, metadata={"description": "Percent."})
     waiting = fields.Int(metadata={"description": "Waiting for the automatic call or link."})
     to_call = fields.Int(metadata={"description": "Left for staff to call."})
+    stopped = fields.Int(metadata={"description": "Not to be asked: stopped calls or consent."})
     no_answer = fields.Int()
     declined = fields.Int()
     answered_by = typed(

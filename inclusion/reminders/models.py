@@ -17,7 +17,7 @@ from inclusion.loans.models import Loan
 from inclusion.reminders.media import Medium
 from inclusion.residents.models import Booking, ReminderChannel, Resident
 from inclusion.sessions.models import Session, SessionStatus
-from inclusion.surveys.models import SurveyAsk, SurveyKind
+from inclusion.surveys.models import SurveyAsk
 from inclusion.volunteers.models import Shift
 from inclusion.wards.models import Ward
 
@@ -156,8 +156,6 @@ STORED_TEXTS.update({
 
 #: A resident's messages about a smartphone lent to them: the due date is near, or passed.
 LOAN_DUE, LOAN_OVERDUE = "loan_due", "loan_overdue"
-#: A resident asked a survey's questions: the kind of row is ``survey_`` and the survey's.
-SURVEY_KINDS = {kind: f"survey_{kind.value}" for kind in SurveyKind}
 
 
 class Reminder(db.Model):

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from inclusion import clock
 from inclusion.auth.models import User
 from inclusion.cover.models import CoverOffer, CoverRequest, CoverStatus, SwapRequest, SwapStatus
-from inclusion.db import UTCDateTime
+from inclusion.db import UTCDateTime, insert_new
 from inclusion.extensions import db
 from inclusion.loans.models import Loan
 from inclusion.reminders.models import (
@@ -38,6 +38,7 @@ from inclusion.residents.models import Booking, BookingStatus, Resident, Residen
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import date_text, local_due
 from inclusion.surveys.models import SurveyAsk
+from inclusion.surveys.queries import agreed_to_survey
 from inclusion.volunteers.models import Shift, ShiftStatus, VolunteerProfile, volunteer_wards
 from inclusion.wards.models import Ward
 
@@ -73,11 +74,9 @@ def insert_rows(select: sa.Select, columns: list[str]) -> int:
 
 
 def insert_values(rows: list[dict]) -> int:
-    """Queue rows made one by one (a few offers, a notice); keys already there are kept."""
-    if not rows:
-        return 0
-    statement = _insert_new().values(rows).execution_options(preserve_rowcount=True)
-    return db.session.execute(statement).rowcount
+    """Queue rows made one by one (offers, a notice, survey calls); keys already there are
+    kept."""
+    return insert_new(Reminder, rows, ["key"])
 
 
 def _text(value) -> sa.ColumnElement:
@@ -181,6 +180,16 @@ def reach(recipient: Recipient) -> tuple[sa.ColumnElement, sa.ColumnElement, sa.
             first.is_not(None),
         ),
     )
+
+
+def survey_reach() -> tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement]:
+    """How a survey's automatic ask reaches the resident in a query: as their reminders do
+    where the SMS sender may carry links (``SURVEY_SMS_LINKS``), else by a call to their
+    first number (a mobile takes calls too)."""
+    channel, to, allowed = reach(Recipient.RESIDENT)
+    if current_app.config["SURVEY_SMS_LINKS"]:
+        return channel, to, allowed
+    return sa.literal("voice"), _first_number(mobile=False), allowed
 
 
 def may_message_residents() -> list[sa.ColumnElement]:
@@ -340,9 +349,14 @@ def stale() -> sa.ColumnElement[bool]:
         Loan.id == Reminder.loan_id,
         sa.or_(Loan.returned_on.is_not(None), sa.not_(Reminder.key.startswith(loan_key(Loan)))),
     )
-    # A survey answered meanwhile (by staff, on the page): asking again would be a nuisance.
-    survey = sa.select(SurveyAsk.id).where(
-        SurveyAsk.id == Reminder.survey_ask_id, SurveyAsk.outcome.is_not(None)
+    # A survey answered meanwhile (by staff, on the page), or no longer agreed to.
+    survey = (
+        sa.select(SurveyAsk.id)
+        .join(Resident, Resident.id == SurveyAsk.resident_id)
+        .where(
+            SurveyAsk.id == Reminder.survey_ask_id,
+            sa.or_(SurveyAsk.outcome.is_not(None), sa.not_(agreed_to_survey())),
+        )
     )
     # Correlated to the row asked about, two levels up (left to itself, SQLAlchemy read
     # ``reminders`` anew here: any message to one of her numbers made the old one "hers").
@@ -463,8 +477,12 @@ def readdress(now: datetime, resident_id: int) -> int:
     send them (the new number, a call for a landline). Rows no contact should get any more
     are left to ``cancel_stale``."""
     moved = 0
-    for recipient in (Recipient.RESIDENT, Recipient.PROXY):
-        channel, to, allowed = reach(recipient)
+    is_survey = Reminder.survey_ask_id.is_not(None)
+    # A survey's ask has a way of its own (a call unless links may go by SMS).
+    ways = ((Recipient.RESIDENT, reach(Recipient.RESIDENT), sa.not_(is_survey)),
+            (Recipient.PROXY, reach(Recipient.PROXY), sa.true()),
+            (Recipient.RESIDENT, survey_reach(), is_survey))  # fmt: skip
+    for recipient, (channel, to, allowed), of_kind in ways:
         if recipient == Recipient.PROXY:
             # A contact called because the resident was not reached is reached all the same.
             allowed = Resident.proxy_phone_e164.is_not(None)
@@ -475,8 +493,7 @@ def readdress(now: datetime, resident_id: int) -> int:
                 Reminder.status == ReminderStatus.PENDING,
                 Reminder.resident_id == resident_id,
                 Reminder.recipient == recipient,
-                # A survey asks by call unless links may go by SMS: its channel is its own.
-                Reminder.survey_ask_id.is_(None),
+                of_kind,
                 sa.exists(reachable),
                 sa.or_(
                     Reminder.to_e164 != _row_resident(to),

@@ -259,6 +259,21 @@ def answer_keypad(reminder: Reminder, answer: str, digits: str) -> Handled:
     return handled
 
 
+def _last_sms_was_a_survey(from_e164: str) -> bool:
+    """Whether the last SMS that went to the number asked a survey (by its link)."""
+    last = db.session.execute(
+        sa.select(Reminder.survey_ask_id)
+        .where(
+            Reminder.to_e164 == from_e164,
+            Reminder.channel == ReminderChannel.SMS,
+            Reminder.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
+        )
+        .order_by(Reminder.sent_dt.desc(), Reminder.id.desc())
+        .limit(1)
+    ).first()
+    return last is not None and last.survey_ask_id is not None
+
+
 def _sms_candidates(from_e164: str) -> list[Reminder]:
     """The latest SMS to the number for each booking whose session is still to come."""
     sent = db.session.scalars(
@@ -330,6 +345,15 @@ def answer_sms(from_e164: str, body: str) -> Handled:
             told = f"今後、{_names(contacts)}へのお知らせは送りません。"
             handled = Handled(ReplyOutcome.STOPPED, told)
         _log(ReminderChannel.SMS, from_e164, body, handled, residents)
+        return handled
+    if answer is not None and _last_sms_was_a_survey(from_e164):
+        # A 1 or 2 after a survey's link may mean an answer to it, not to a booking.
+        contacts = contacts_of_number(from_e164)
+        known = [resident for resident, _contact in contacts]
+        wards = list({resident.ward_id: resident.ward for resident in known}.values())
+        told = "アンケートはリンク先でお答えください。何も変えていません。"
+        handled = Handled(ReplyOutcome.NOT_UNDERSTOOD, told + _call_the_ward(wards))
+        _log(ReminderChannel.SMS, from_e164, body, handled, known)
         return handled
     candidates = _sms_candidates(from_e164)
     residents = [reminder.resident for reminder in candidates]

@@ -53,6 +53,11 @@ class Message:
     def kinds(self) -> tuple[str, ...]:
         return tuple(self.standard)
 
+    @property
+    def about_session(self) -> bool:
+        """Whether it names a session (so a preview is of the ward's next one)."""
+        return "名前" in self.places
+
 
 #: Every message, by its name in URLs and in ``reminder_texts``.
 MESSAGES = {
@@ -227,11 +232,11 @@ MESSAGES = {
         {
             "survey_follow_up": (
                 "こちらは{区名}です。スマホ教室に参加された方に、短いアンケートを、"
-                "お願いしています。質問は2つです。電話のボタンを押して、お答えください。"
+                "お願いしています。電話のボタンを押して、お答えください。"
             ),
             "survey_yearly": (
                 "こちらは{区名}です。オンラインの手続きについて、年に1度のアンケートを、"
-                "お願いしています。質問は3つです。電話のボタンを押して、お答えください。"
+                "お願いしています。電話のボタンを押して、お答えください。"
             ),
         },
     ),

@@ -300,6 +300,7 @@ class FollowUpForm(EditForm):
     satisfaction = RadioField(
         SATISFACTION.label,
         choices=[SelectChoice(str(score), label) for score, label in SATISFACTION.choices],
+        filters=[strip_whitespace],
         validators=[Optional()],
     )
     note = TextAreaField(_l("Note"), filters=[strip_whitespace], validators=[Length(max=1000)])

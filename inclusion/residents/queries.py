@@ -16,12 +16,13 @@ from inclusion.residents.models import (
     Booking,
     BookingStatus,
     Consent,
+    ConsentScope,
     FollowUp,
     Resident,
 )
 from inclusion.sessions.models import Session
 from inclusion.sessions.queries import Cursor, keyset_page
-from inclusion.surveys.queries import follow_up_waiting
+from inclusion.surveys.queries import consented, follow_up_waiting
 from inclusion.wards.models import Ward
 
 #: Order on a roster: seated first by seat or slot, then the waiting list in order.
@@ -114,13 +115,15 @@ def page_of_resident_bookings(
 
 
 def _unanswered_by(today: date) -> list[sa.ColumnElement[bool]]:
-    """Follow-ups staff are to call: due, unanswered, and not waiting for the automatic
-    call or SMS link to be answered."""
+    """Follow-ups staff are to call: due, unanswered, not waiting for the automatic call
+    or SMS link to be answered, of a resident who agreed to it and did not stop calls."""
     return [
         FollowUp.answer.is_(None),
         FollowUp.due_on <= today,
         Resident.anonymised_dt.is_(None),
         ~follow_up_waiting(clock.now()),
+        Resident.opted_out_dt.is_(None),
+        consented(ConsentScope.FOLLOW_UP),
     ]
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from inclusion import clock
 from inclusion.auth.models import Role, User
 from inclusion.extensions import db
-from inclusion.residents import bookings
 from inclusion.residents.models import FollowUp, FollowUpAnswer
 from inclusion.surveys import services
 from inclusion.surveys.models import SurveyAsk, SurveyKind, SurveyOutcome, SurveyVia
@@ -28,13 +26,11 @@ def add_demo_surveys() -> int:
     ).all()
     for follow_up, answer, score in zip(follow_ups, (FollowUpAnswer.YES, FollowUpAnswer.NO),
                                         (5, 3), strict=False):  # fmt: skip
-        ask = services.ask_of_follow_up(follow_up)
         if answer == FollowUpAnswer.YES:
             # Answered with the keys on the automatic call.
-            ask.used_online, ask.satisfaction = True, score
-            ask.outcome, ask.via, ask.answered_dt = (SurveyOutcome.ANSWERED, SurveyVia.CALL,
-                                                     clock.now())  # fmt: skip
-            bookings.record_follow_up(None, follow_up, answer)
+            services.record_answers(services.open_ask_of(follow_up),
+                                    {"used_online": True, "satisfaction": score},
+                                    SurveyVia.CALL)  # fmt: skip
         else:
             services.record_follow_up_by_staff(staff, follow_up, answer,
                                                note="また教室に来たいとのこと",
@@ -44,12 +40,9 @@ def add_demo_surveys() -> int:
         sa.select(SurveyAsk).where(SurveyAsk.kind == SurveyKind.YEARLY).order_by(SurveyAsk.id)
     ).all()
     if drawn:
-        first = drawn[0]
-        first.used_online, first.resolved, first.satisfaction = True, True, 4
-        first.outcome, first.via, first.answered_dt = (SurveyOutcome.ANSWERED, SurveyVia.CALL,
-                                                       clock.now())  # fmt: skip
+        services.record_answers(drawn[0], {"used_online": True, "resolved": True,
+                                           "satisfaction": 4}, SurveyVia.CALL)  # fmt: skip
     if len(drawn) > 1:
         services.record_by_staff(staff, drawn[1], SurveyOutcome.DECLINED, {},
                                  "電話は苦手とのこと")  # fmt: skip
-    db.session.flush()
     return db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAsk))

@@ -24,6 +24,7 @@ def _field(question: Question) -> RadioField:
     return RadioField(
         question.label,
         choices=[SelectChoice(_choice_value(value), label) for value, label in question.choices],
+        filters=[strip_whitespace],
         validators=[Optional()],
     )
 
@@ -62,10 +63,12 @@ class AnswerForm(FlaskForm):
 
 
 class ResidentAnswerForm(AnswerForm):
+    """The resident's own page: the first question must be answered."""
+
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if self.used_online.data is None:
+        if self.used_online.data not in ("yes", "no"):
             self.used_online.errors = [_l("Choose an answer.")]
             return False
         return True

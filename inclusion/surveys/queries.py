@@ -1,4 +1,5 @@
-"""What the survey pages and the follow-up list read."""
+"""Who is to be asked, by what, and where each survey stands: the rules the planner, the
+outbox, the staff's lists and the figures share."""
 
 from __future__ import annotations
 
@@ -11,9 +12,35 @@ from sqlalchemy.orm import joinedload
 from inclusion.extensions import db
 from inclusion.reminders.media import Medium
 from inclusion.reminders.models import Reminder, ReminderStatus
-from inclusion.residents.models import FollowUp, Resident
+from inclusion.residents.models import Consent, ConsentScope, FollowUp, Resident
 from inclusion.surveys.models import SurveyAsk, SurveyKind, SurveyOutcome, SurveyVia
 from inclusion.wards.models import Ward
+
+#: What each survey needs the resident to have agreed to.
+CONSENT = {SurveyKind.FOLLOW_UP: ConsentScope.FOLLOW_UP, SurveyKind.YEARLY: ConsentScope.SURVEY}
+
+
+def consented(scope: ConsentScope) -> sa.ColumnElement[bool]:
+    """The resident in the query agreed to ``scope`` in their latest consent (a later one
+    without it withdraws it). Scopes are stored as a JSON list of names: its text holds
+    the name in quotes on every database."""
+    latest = (
+        sa.select(Consent.scopes)
+        .where(Consent.resident_id == Resident.id)
+        .order_by(Consent.given_on.desc(), Consent.id.desc())
+        .limit(1)
+        .correlate_except(Consent)
+        .scalar_subquery()
+    )
+    return sa.cast(latest, sa.String).like(f'%"{scope.value}"%')
+
+
+def agreed_to_survey() -> sa.ColumnElement[bool]:
+    """The resident in the query agreed to the survey the ask in the query is of."""
+    return sa.case(
+        (SurveyAsk.kind == SurveyKind.FOLLOW_UP, consented(CONSENT[SurveyKind.FOLLOW_UP])),
+        else_=consented(CONSENT[SurveyKind.YEARLY]),
+    )
 
 
 def waiting(now: datetime) -> sa.ColumnElement[bool]:
@@ -34,9 +61,15 @@ def follow_up_waiting(now: datetime) -> sa.ColumnElement[bool]:
     return sa.exists().where(SurveyAsk.follow_up_id == FollowUp.id, waiting(now))
 
 
+def staff_may_call() -> sa.ColumnElement[bool]:
+    """Staff may ask the resident in the query the survey of the ask in the query: they
+    did not stop calls and still agree to it."""
+    return sa.and_(Resident.opted_out_dt.is_(None), agreed_to_survey())
+
+
 def to_call(ward: Ward, year: int, now: datetime) -> sa.Select:
-    """The ward's yearly-survey residents whom staff are to call: not answered, and not
-    waiting for the automatic ask."""
+    """The ward's yearly-survey residents whom staff are to call: not answered, not
+    waiting for the automatic ask, and ``staff_may_call``."""
     return (
         sa.select(SurveyAsk)
         .join(Resident, Resident.id == SurveyAsk.resident_id)
@@ -47,6 +80,7 @@ def to_call(ward: Ward, year: int, now: datetime) -> sa.Select:
             SurveyAsk.outcome.is_(None),
             Resident.anonymised_dt.is_(None),
             ~waiting(now),
+            staff_may_call(),
         )
     )
 
@@ -81,6 +115,8 @@ class Summary:
     asked: int = 0
     waiting: int = 0
     to_call: int = 0
+    #: Not answered, and no longer to be asked: they stopped calls or withdrew consent.
+    stopped: int = 0
     by_outcome: dict[SurveyOutcome, int] = field(default_factory=dict)
     by_via: dict[SurveyVia, int] = field(default_factory=dict)
 
@@ -101,38 +137,42 @@ class Summary:
         return self.answered / self.asked * 100 if self.asked else None
 
 
+def empty_summaries() -> dict[SurveyKind, Summary]:
+    return {kind: Summary(kind) for kind in SurveyKind}
+
+
+#: What an unanswered ask is, as the summaries count it: the staff's list's own rules.
+WAITING, TO_CALL, STOPPED = "waiting", "to_call", "stopped"
+
+
 def summaries_by_ward(
     ward_ids: list[int] | None, year: int, now: datetime
 ) -> dict[int, dict[SurveyKind, Summary]]:
     """Each survey's summary for each ward (None: every ward) and year, in one query."""
-    asks = sa.select(SurveyAsk.ward_id, SurveyAsk.kind, SurveyAsk.outcome, SurveyAsk.via,
-                     waiting(now).label("is_waiting"))  # fmt: skip
-    asks = asks.where(SurveyAsk.fiscal_year == year)
+    state = sa.case((waiting(now), WAITING), (staff_may_call(), TO_CALL), else_=STOPPED)
+    asks = (
+        sa.select(SurveyAsk.ward_id, SurveyAsk.kind, SurveyAsk.outcome, SurveyAsk.via,
+                  state.label("state"))
+        .join(Resident, Resident.id == SurveyAsk.resident_id)
+        .where(SurveyAsk.fiscal_year == year, Resident.anonymised_dt.is_(None))
+    )  # fmt: skip
     if ward_ids is not None:
         asks = asks.where(SurveyAsk.ward_id.in_(ward_ids))
     asks = asks.subquery()
-    columns = (asks.c.ward_id, asks.c.kind, asks.c.outcome, asks.c.via, asks.c.is_waiting)
+    columns = (asks.c.ward_id, asks.c.kind, asks.c.outcome, asks.c.via, asks.c.state)
     rows = db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))
     found: dict[int, dict[SurveyKind, Summary]] = {}
-    for ward_id, kind, outcome, via, is_waiting, count in rows:
-        of_ward = found.setdefault(ward_id, empty_summaries())
-        summary = of_ward[SurveyKind(kind)]
+    for ward_id, kind, outcome, via, unanswered, count in rows:
+        summary = found.setdefault(ward_id, empty_summaries())[SurveyKind(kind)]
         summary.asked += count
-        if outcome is not None:
-            outcome = SurveyOutcome(outcome)
-            summary.by_outcome[outcome] = summary.by_outcome.get(outcome, 0) + count
-            if outcome == SurveyOutcome.ANSWERED and via is not None:
-                via = SurveyVia(via)
-                summary.by_via[via] = summary.by_via.get(via, 0) + count
-        elif is_waiting:
-            summary.waiting += count
-        else:
-            summary.to_call += count
+        if outcome is None:  # the state is named as the summary's count of it
+            setattr(summary, unanswered, getattr(summary, unanswered) + count)
+            continue
+        outcome = SurveyOutcome(outcome)
+        summary.by_outcome[outcome] = summary.by_outcome.get(outcome, 0) + count
+        if outcome == SurveyOutcome.ANSWERED and via is not None:
+            summary.by_via[SurveyVia(via)] = summary.by_via.get(SurveyVia(via), 0) + count
     return found
-
-
-def empty_summaries() -> dict[SurveyKind, Summary]:
-    return {kind: Summary(kind) for kind in SurveyKind}
 
 
 def summaries(ward: Ward, year: int, now: datetime) -> dict[SurveyKind, Summary]:

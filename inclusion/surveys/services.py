@@ -11,30 +11,25 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload
 
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.db import UTCDateTime, insert_new, lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
-from inclusion.phones import PhoneKind
-from inclusion.reminders.media import Medium
-from inclusion.reminders.models import SURVEY_KINDS, Recipient, Reminder, ReminderStatus
-from inclusion.reminders.planning import insert_values
+from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.reminders.planning import insert_rows, may_message_residents, survey_reach
 from inclusion.residents import bookings
 from inclusion.residents.models import (
-    Consent,
     ConsentScope,
     FollowUp,
     FollowUpAnswer,
-    ReminderChannel,
     Resident,
     ResidentPhone,
 )
 from inclusion.surveys.models import SurveyAsk, SurveyKind, SurveyOutcome, SurveyVia
+from inclusion.surveys.queries import agreed_to_survey, consented
 from inclusion.surveys.questions import QUESTIONS, Question
 from inclusion.wards.models import Ward
 
@@ -42,12 +37,8 @@ log = logging.getLogger(__name__)
 
 #: When the automatic ask goes, local time: older residents are most often home then.
 SURVEY_CALL_AT = time(14)
-#: What each survey needs the resident to have agreed to.
-CONSENT = {SurveyKind.FOLLOW_UP: ConsentScope.FOLLOW_UP, SurveyKind.YEARLY: ConsentScope.SURVEY}
 #: The most residents one draw of the yearly sample may take.
 MAX_SAMPLE = 5000
-#: Asks added by one INSERT.
-INSERT_PART = 500
 #: The age the yearly survey's "older residents" start at.
 OLDER_FROM = 65
 
@@ -57,36 +48,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(8)
 
 
-def _insert_asks(rows: list[dict]) -> int:
-    """Add asks; one already there (the same survey, year and resident) is kept."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    added = 0
-    # In parts: SQLite takes at most 32,766 values in one statement.
-    for start in range(0, len(rows), INSERT_PART):
-        statement = insert(SurveyAsk).values(rows[start : start + INSERT_PART])
-        statement = statement.on_conflict_do_nothing()
-        added += db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
-    return added
-
-
-def consented(scope: ConsentScope) -> sa.ColumnElement[bool]:
-    """The resident in the query agreed to ``scope`` in their latest consent (a later one
-    without it withdraws it). Scopes are stored as a JSON list of names: its text holds
-    the name in quotes on every database."""
-    latest = (
-        sa.select(Consent.scopes)
-        .where(Consent.resident_id == Resident.id)
-        .order_by(Consent.given_on.desc(), Consent.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return sa.cast(latest, sa.String).like(f'%"{scope.value}"%')
+def _follow_up_ask(follow_up_id: int, ward_id: int, resident_id: int, due_on: date,
+                   now: datetime) -> dict:  # fmt: skip
+    """The row of a follow-up's ask: for the year and day it came due."""
+    return {"kind": SurveyKind.FOLLOW_UP, "ward_id": ward_id, "resident_id": resident_id,
+            "fiscal_year": clock.fiscal_year(due_on), "asked_on": due_on,
+            "follow_up_id": follow_up_id, "link_token": new_token(), "note": "",
+            "created_dt": now}  # fmt: skip
 
 
 def open_follow_up_asks(now: datetime) -> int:
     """An ask for each follow-up that came due lately and has none: the automatic call
-    asks those it can; the rest are on the staff's call list at once."""
+    asks those it can; the others are on the staff's call list at once."""
     today = clock.to_local(now).date()
     first = today - timedelta(days=current_app.config["SURVEY_FOLLOW_UP_WINDOW_DAYS"])
     due = db.session.execute(
@@ -99,66 +72,52 @@ def open_follow_up_asks(now: datetime) -> int:
             ~sa.exists().where(SurveyAsk.follow_up_id == FollowUp.id),
         )
     )
-    return _insert_asks([
-        {"kind": SurveyKind.FOLLOW_UP, "ward_id": row.ward_id, "resident_id": row.resident_id,
-         "fiscal_year": clock.fiscal_year(row.due_on), "asked_on": row.due_on,
-         "follow_up_id": row.id, "link_token": new_token(), "note": "", "created_dt": now}
-        for row in due
-    ])  # fmt: skip
+    return insert_new(SurveyAsk, [_follow_up_ask(*row, now) for row in due])
 
 
-def automatic_reach(resident: Resident) -> tuple[Medium, str] | None:
-    """How the automatic ask reaches a resident: an SMS link to the mobile of one who chose
-    SMS (where the sender allows links), else a call to their first number; None when
-    they take no messages."""
-    if resident.is_opted_out or resident.reminder_channel == ReminderChannel.NONE:
-        return None
-    if not resident.phones:
-        return None
-    mobile = next((p.e164 for p in resident.phones if p.kind == PhoneKind.MOBILE), None)
-    by_sms = resident.reminder_channel == ReminderChannel.SMS and mobile
-    if by_sms and current_app.config["SURVEY_SMS_LINKS"]:
-        return Medium.SMS, mobile
-    return Medium.VOICE, resident.phones[0].e164
+def open_ask_of(follow_up: FollowUp) -> SurveyAsk:
+    """The follow-up's ask, opened now when the automatic one never was."""
+    insert_new(SurveyAsk, [_follow_up_ask(follow_up.id, follow_up.ward_id,
+                                          follow_up.resident_id, follow_up.due_on,
+                                          clock.now())])  # fmt: skip
+    return db.session.scalar(sa.select(SurveyAsk).where(SurveyAsk.follow_up_id == follow_up.id))
+
+
+#: What a survey's outbox row is made of, in ``plan_survey_messages``' order.
+ROW_COLUMNS = ["key", "ward_id", "survey_ask_id", "resident_id", "recipient", "kind", "channel",
+               "to_e164", "body", "due_dt", "deadline_dt", "status", "attempts", "last_error",
+               "created_dt", "updated_dt"]  # fmt: skip
 
 
 def plan_survey_messages(now: datetime) -> int:
-    """An outbox row for each new ask the resident may be asked automatically: they agreed
-    to that survey, take messages, and the ward has a number to give them."""
-    days = current_app.config["SURVEY_AUTO_DAYS"]
-    today = clock.to_local(now).date()
-    due = max(now, clock.to_utc(today, SURVEY_CALL_AT))
-    rows = []
-    for kind in SurveyKind:
-        asks = db.session.scalars(
-            sa.select(SurveyAsk)
-            .join(Resident, Resident.id == SurveyAsk.resident_id)
-            .join(Ward, Ward.id == SurveyAsk.ward_id)
-            .options(joinedload(SurveyAsk.resident))
-            .where(
-                SurveyAsk.kind == kind,
-                SurveyAsk.outcome.is_(None),
-                SurveyAsk.created_dt > now - timedelta(days=days),
-                Resident.anonymised_dt.is_(None),
-                Ward.booking_phone != "",
-                consented(CONSENT[kind]),
-                ~sa.exists().where(Reminder.survey_ask_id == SurveyAsk.id),
-            )
+    """An outbox row for each new ask whose resident may be asked automatically: they
+    agreed to that survey and take messages (``survey_reach``), and the ward has a number
+    to give them. One INSERT … SELECT: planning again adds nothing."""
+    days = timedelta(days=current_app.config["SURVEY_AUTO_DAYS"])
+    due = max(now, clock.to_utc(clock.to_local(now).date(), SURVEY_CALL_AT))
+    channel, to, allowed = survey_reach()
+    kind = sa.literal("survey_") + sa.cast(SurveyAsk.kind, sa.String)
+    select = (
+        sa.select(
+            sa.literal("q") + sa.cast(SurveyAsk.id, sa.String) + ":" + kind,
+            SurveyAsk.ward_id, SurveyAsk.id, SurveyAsk.resident_id,
+            sa.literal(Recipient.RESIDENT.value), kind, channel, to, sa.literal(""),
+            sa.literal(due, UTCDateTime()), sa.literal(due + days, UTCDateTime()),
+            sa.literal(ReminderStatus.PENDING.value), sa.literal(0), sa.literal(""),
+            sa.literal(now, UTCDateTime()), sa.literal(now, UTCDateTime()),
         )
-        for ask in asks:
-            reach = automatic_reach(ask.resident)
-            if reach is None:
-                continue
-            channel, to = reach
-            rows.append({
-                "key": f"q{ask.id}:{SURVEY_KINDS[kind]}", "ward_id": ask.ward_id,
-                "survey_ask_id": ask.id, "resident_id": ask.resident_id,
-                "recipient": Recipient.RESIDENT, "kind": SURVEY_KINDS[kind], "channel": channel,
-                "to_e164": to, "body": "", "due_dt": due,
-                "deadline_dt": due + timedelta(days=days), "status": ReminderStatus.PENDING,
-                "attempts": 0, "last_error": "", "created_dt": now, "updated_dt": now,
-            })  # fmt: skip
-    return insert_values(rows)
+        .join(Resident, Resident.id == SurveyAsk.resident_id)
+        .join(Ward, Ward.id == SurveyAsk.ward_id)
+        .where(
+            SurveyAsk.outcome.is_(None),
+            SurveyAsk.created_dt > now - days,
+            *may_message_residents(),
+            agreed_to_survey(),
+            allowed,
+            ~sa.exists().where(Reminder.survey_ask_id == SurveyAsk.id),
+        )
+    )  # fmt: skip
+    return insert_rows(select, ROW_COLUMNS)
 
 
 def plan(now: datetime) -> int:
@@ -174,8 +133,8 @@ def plan(now: datetime) -> int:
 
 
 def sample_candidates(ward: Ward, year: int, older_only: bool) -> sa.Select:
-    """The ward's residents the yearly survey may draw: they agreed to it, take messages,
-    have a number, and were not drawn this year."""
+    """The ward's residents the yearly survey may draw: they agreed to it, did not stop
+    calls, have a number, and were not drawn this year."""
     drawn = sa.exists().where(
         SurveyAsk.resident_id == Resident.id,
         SurveyAsk.kind == SurveyKind.YEARLY,
@@ -203,7 +162,8 @@ def count_candidates(ward: Ward, year: int) -> int:
 def draw_sample(
     actor: User, ward: Ward, size: int, older_only: bool, today: date | None = None
 ) -> int:
-    """Draw residents at random for this fiscal year's survey among ``sample_candidates``.
+    """Draw residents at random for this fiscal year's survey among ``sample_candidates``
+    and plan their automatic asks at once (staff then see only whom it cannot reach).
     Returns how many were drawn (fewer when fewer are left)."""
     today = today or clock.today()
     if not 1 <= size <= MAX_SAMPLE:
@@ -212,12 +172,13 @@ def draw_sample(
     candidates = sample_candidates(ward, year, older_only)
     chosen = db.session.scalars(candidates.order_by(sa.func.random()).limit(size)).all()
     now = clock.now()
-    added = _insert_asks([
+    added = insert_new(SurveyAsk, [
         {"kind": SurveyKind.YEARLY, "ward_id": ward.id, "resident_id": resident_id,
          "fiscal_year": year, "asked_on": today, "link_token": new_token(), "note": "",
          "created_by_id": actor.id, "created_dt": now}
         for resident_id in chosen
     ])  # fmt: skip
+    plan_survey_messages(now)
     record_event(actor, "survey.draw", None, ward,
                  {"fiscal_year": year, "asked_for": size, "drawn": added,
                   "older_only": older_only})  # fmt: skip
@@ -227,19 +188,14 @@ def draw_sample(
 # -- answers ---------------------------------------------------------------------------
 
 
-def _answered(ask: SurveyAsk, via: SurveyVia, actor: User | None, outcome: SurveyOutcome) -> None:
-    ask.outcome, ask.via = outcome, via
-    ask.answered_dt = clock.now()
-    ask.answered_by_id = actor.id if actor else None
-
-
 def _follow_up_heard(ask: SurveyAsk) -> None:
-    """A follow-up answered by the resident themselves gives the 80 % measure its answer,
-    unless staff recorded one."""
+    """A follow-up the resident answered themselves gives the 80 % measure its answer,
+    unless staff recorded one they heard (their "not known" gives way)."""
     follow_up = ask.follow_up
     if follow_up is None or ask.used_online is None:
         return
-    if follow_up.answer is not None and follow_up.answered_by_id is not None:
+    by_staff = follow_up.answered_by_id is not None
+    if by_staff and follow_up.answer not in (None, FollowUpAnswer.UNKNOWN):
         return
     answer = FollowUpAnswer.YES if ask.used_online else FollowUpAnswer.NO
     bookings.record_follow_up(None, follow_up, answer, note=follow_up.note)
@@ -247,42 +203,55 @@ def _follow_up_heard(ask: SurveyAsk) -> None:
 
 def may_answer_itself(ask: SurveyAsk, via: SurveyVia) -> bool:
     """Whether the resident's own answer (a key, the page) may still be written: not once
-    staff recorded one or the other way answered; "no answer" gives way to a late one."""
+    staff recorded one or the other way answered; "no answer" gives way to a late one;
+    more keys on the call that answered its first question."""
     if ask.outcome is None or ask.outcome == SurveyOutcome.NO_ANSWER:
         return True
-    return ask.outcome == SurveyOutcome.ANSWERED and ask.via == via and via == SurveyVia.CALL
+    return ask.outcome == SurveyOutcome.ANSWERED and ask.via == via == SurveyVia.CALL
+
+
+def record_answers(ask: SurveyAsk, answers: dict[str, bool | int | None], via: SurveyVia,
+                   actor: User | None = None,
+                   outcome: SurveyOutcome = SurveyOutcome.ANSWERED) -> SurveyAsk:  # fmt: skip
+    """Write what came of an ask, however it came; audit-logged. A follow-up answered by
+    the resident gives the 80 % measure its answer."""
+    for column, value in answers.items():
+        setattr(ask, column, value)
+    ask.outcome, ask.via = outcome, via
+    ask.answered_dt = clock.now()
+    ask.answered_by_id = actor.id if actor else None
+    db.session.flush()
+    if via != SurveyVia.STAFF:
+        _follow_up_heard(ask)
+    record_event(actor, "survey.answer", ask.resident, ask.ward,
+                 {"kind": ask.kind.value, "via": via.value, "outcome": outcome.value,
+                  "answered": sorted(column for column, value in answers.items()
+                                     if value is not None)})  # fmt: skip
+    return ask
 
 
 def record_key(ask: SurveyAsk, question: Question, value: bool | int, reminder: Reminder) -> bool:
     """A key pressed on the call for ``question``; pressed again, it changes nothing more.
-    The first question answered makes the ask answered. Returns whether it was taken."""
+    Returns whether it was taken."""
+    lock_row(SurveyAsk, ask.id)
+    db.session.refresh(ask)
     if not may_answer_itself(ask, SurveyVia.CALL):
         return False
     if ask.outcome == SurveyOutcome.ANSWERED and getattr(ask, question.column) == value:
         return True
-    setattr(ask, question.column, value)
-    if ask.outcome != SurveyOutcome.ANSWERED:
-        _answered(ask, SurveyVia.CALL, None, SurveyOutcome.ANSWERED)
+    record_answers(ask, {question.column: value}, SurveyVia.CALL)
+    if reminder.reply is None:
         reminder.reply, reminder.replied_dt = "answered", ask.answered_dt
-    db.session.flush()
-    _follow_up_heard(ask)
-    record_event(None, "survey.answer", ask.resident, ask.ward,
-                 {"kind": ask.kind.value, "via": SurveyVia.CALL.value,
-                  "question": question.column})  # fmt: skip
     return True
 
 
 def record_page(ask: SurveyAsk, answers: dict[str, bool | int | None]) -> bool:
     """The answers sent from the answer page, at once. Returns whether they were taken."""
+    lock_row(SurveyAsk, ask.id)
+    db.session.refresh(ask)
     if not may_answer_itself(ask, SurveyVia.LINK):
         return False
-    for column, value in answers.items():
-        setattr(ask, column, value)
-    _answered(ask, SurveyVia.LINK, None, SurveyOutcome.ANSWERED)
-    db.session.flush()
-    _follow_up_heard(ask)
-    record_event(None, "survey.answer", ask.resident, ask.ward,
-                 {"kind": ask.kind.value, "via": SurveyVia.LINK.value})  # fmt: skip
+    record_answers(ask, answers, SurveyVia.LINK)
     return True
 
 
@@ -309,26 +278,8 @@ def record_by_staff(
         getattr(ask, column) == value for column, value in wanted.items()
     ):
         return ask
-    for column, value in wanted.items():
-        setattr(ask, column, value)
     ask.note = note
-    _answered(ask, SurveyVia.STAFF, actor, outcome)
-    db.session.flush()
-    record_event(actor, "survey.answer", ask.resident, ask.ward,
-                 {"kind": ask.kind.value, "via": SurveyVia.STAFF.value,
-                  "outcome": outcome.value})  # fmt: skip
-    return ask
-
-
-def ask_of_follow_up(follow_up: FollowUp) -> SurveyAsk:
-    """The follow-up's ask, opened now when the automatic one never was."""
-    _insert_asks([{
-        "kind": SurveyKind.FOLLOW_UP, "ward_id": follow_up.ward_id,
-        "resident_id": follow_up.resident_id, "fiscal_year": clock.fiscal_year(follow_up.due_on),
-        "asked_on": follow_up.due_on, "follow_up_id": follow_up.id, "link_token": new_token(),
-        "note": "", "created_dt": clock.now(),
-    }])  # fmt: skip
-    return db.session.scalar(sa.select(SurveyAsk).where(SurveyAsk.follow_up_id == follow_up.id))
+    return record_answers(ask, wanted, SurveyVia.STAFF, actor, outcome)
 
 
 #: What a staff's follow-up answer makes of the ask.
@@ -350,7 +301,7 @@ def record_follow_up_by_staff(
     """The follow-up call made by staff: the 80 % measure's answer and the satisfaction
     score, on the follow-up and its ask alike."""
     bookings.record_follow_up(actor, follow_up, answer, procedure, note)
-    ask = ask_of_follow_up(follow_up)
+    ask = open_ask_of(follow_up)
     outcome, used = FOLLOW_UP_OUTCOMES[answer]
     if satisfaction is not None:
         outcome = SurveyOutcome.ANSWERED

@@ -128,6 +128,6 @@ def answer(token: str):
         done = True
     page = render_template(
         "surveys/answer.html", ward=ward, ask=ask, form=form, done=done,
-        questions=QUESTIONS[ask.kind],
+        answered=ask.outcome == SurveyOutcome.ANSWERED, questions=QUESTIONS[ask.kind],
     )  # fmt: skip
     return page, form_status(form)

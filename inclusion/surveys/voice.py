@@ -13,9 +13,13 @@ from inclusion.surveys.questions import AGAIN, QUESTIONS
 #: What a survey call is about, as an answering machine is told.
 ABOUT_SURVEY = "アンケートのお願いについて"
 THANKS = "ご協力、ありがとうございました。"
-#: Said when the answers came another way first (staff, the answer page): nothing changed.
-ALREADY = "このアンケートには、もうお答えをいただいています。ありがとうございました。"
+#: Said when the survey was closed another way first (answered to staff or on the page,
+#: or declined): nothing changed.
+CLOSED = "このアンケートは、もう受け付けを終えています。ありがとうございました。"
+#: No key for the first question: nothing was answered.
 NO_KEY = "お答えがなかったので、お電話を終わります。区の職員から、改めてお電話することがあります。"
+#: No key for a later question: what was answered before is kept.
+NO_MORE_KEY = "ここまでのお答えを、受け付けました。ありがとうございました。"
 
 
 def question_twiml(kind: SurveyKind, step: int, voice: str, action_url: str,
@@ -31,7 +35,7 @@ def question_twiml(kind: SurveyKind, step: int, voice: str, action_url: str,
         gather = Gather(num_digits=1, action=action_url, method="POST", timeout=8)
         gather.say(question.spoken[kind] + AGAIN, language="ja-JP", voice=voice)
         response.append(gather)
-    response.say(NO_KEY, language="ja-JP", voice=voice)
+    response.say(NO_MORE_KEY if step else NO_KEY, language="ja-JP", voice=voice)
     response.say(GOODBYE, language="ja-JP", voice=voice)
     return str(response)
 

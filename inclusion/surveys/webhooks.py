@@ -9,7 +9,7 @@ from inclusion.extensions import csrf, db
 from inclusion.reminders.webhooks import _public, _reminder, _xml, valid_signature
 from inclusion.surveys import services
 from inclusion.surveys.questions import QUESTIONS
-from inclusion.surveys.voice import ALREADY, question_twiml, thanks_twiml
+from inclusion.surveys.voice import CLOSED, question_twiml, thanks_twiml
 
 bp = Blueprint("survey_calls", __name__, url_prefix="/twilio/survey")
 csrf.exempt(bp)
@@ -39,7 +39,7 @@ def keypad(reminder_id: int, step: int):
     taken = services.record_key(ask, question, question.keys[digits], reminder)
     db.session.commit()
     if not taken:
-        return _xml(thanks_twiml(voice, ALREADY))
+        return _xml(thanks_twiml(voice, CLOSED))
     if step + 1 == len(QUESTIONS[ask.kind]):
         return _xml(thanks_twiml(voice))
     return _xml(question_twiml(ask.kind, step + 1, voice, key_url(reminder.id, step + 1)))

@@ -162,15 +162,25 @@ class Figures:
     def count(self, ward_id: int | None = None, group: str | None = None) -> int:
         return int(self._sum(ward_id, None, group)[2])
 
+    def _asked(self, ward_id: int | None) -> list[float]:
+        """A sampled metric's sums over the residents asked: the survey's own rows where a
+        metric also holds figures entered from outside (the divide's), else all."""
+        group = ASKED if self.metric == Metric.DIVIDE_RESOLUTION_RATE else None
+        return self._sum(ward_id, None, group)
+
+    def asked(self, ward_id: int | None = None) -> int:
+        """A sampled metric's residents asked (its sample)."""
+        return int(self._asked(ward_id)[2])
+
     def answered(self, ward_id: int | None = None) -> int:
         """A sampled metric's residents who answered (its denominator)."""
-        return int(self._sum(ward_id, None, None)[1])
+        return int(self._asked(ward_id)[1])
 
     def response_rate(self, ward_id: int | None = None) -> float | None:
-        """A sampled metric's share of those asked (its count) who answered, as a
-        percentage; None when nobody was asked."""
-        _numerator, answered, asked = self._sum(ward_id, None, None)
-        return min(100.0, answered / asked * 100) if asked else None
+        """A sampled metric's share of those asked who answered, as a percentage; None
+        when nobody was asked."""
+        _numerator, answered, asked = self._asked(ward_id)
+        return answered / asked * 100 if asked else None
 
     def months(self) -> list[str]:
         return sorted({month for _ward, month, _group in self.cells})
@@ -275,14 +285,15 @@ def participants(scope: Scope) -> Figures:
     return Figures(Metric.PARTICIPANTS).add(rows)
 
 
-def online_procedure_share(scope: Scope) -> Figures:
-    """Follow-ups due in the period: yes / (yes + no); the rest counted by answer."""
+def online_procedure_share(scope: Scope, now: datetime) -> Figures:
+    """Follow-ups come due in the period (by now): yes / (yes + no); the rest counted by
+    answer."""
     month = date_month(FollowUp.due_on)
     answer = sa.func.coalesce(sa.cast(FollowUp.answer, sa.String), "pending")
     count = sa.func.count()
     conditions = [
         FollowUp.due_on >= scope.first_day,
-        FollowUp.due_on <= scope.last_day,
+        FollowUp.due_on <= min(scope.last_day, clock.to_local(now).date()),
         _in_wards(FollowUp.ward_id, scope),
     ]
     rows = db.session.execute(
@@ -447,6 +458,8 @@ def reminder_reach(scope: Scope) -> Figures:
         Reminder.due_dt < scope.end_dt,
         Reminder.status.in_(ATTEMPTED),
         _in_wards(Reminder.ward_id, scope),
+        # A survey's ask is no reminder: its reach is the survey's response rate.
+        Reminder.survey_ask_id.is_(None),
     ]
     rows = db.session.execute(
         sa.select(
@@ -509,6 +522,11 @@ def _asked_in(scope: Scope, *conditions) -> list:
     ]
 
 
+#: The group of a survey metric's rows counted from the residents asked (the divide's
+#: entered figures are rows of their own, beside them).
+ASKED = "asked"
+
+
 def _share_of_answers(
     answered: sa.ColumnElement, yes: sa.ColumnElement, conditions: list, per_yes: int = 1
 ) -> sa.Select:
@@ -520,7 +538,7 @@ def _share_of_answers(
         sa.select(
             SurveyAsk.ward_id,
             date_month(SurveyAsk.asked_on),
-            sa.literal(""),
+            sa.literal(ASKED),
             per_yes * sa.func.sum(sa.case((yes, 1), else_=0)),
             sa.func.sum(sa.case((answered, 1), else_=0)),
             count,
@@ -583,7 +601,7 @@ def figures(metric: Metric, scope: Scope, now: datetime | None = None) -> Figure
         Metric.VOLUNTEERS_TRAINED: lambda: volunteers_trained(scope),
         Metric.ATTENDANCES: lambda: attendances(scope, now),
         Metric.PARTICIPANTS: lambda: participants(scope),
-        Metric.ONLINE_PROCEDURE_SHARE: lambda: online_procedure_share(scope),
+        Metric.ONLINE_PROCEDURE_SHARE: lambda: online_procedure_share(scope, now),
         Metric.VOLUNTEER_HOURS: lambda: volunteer_hours(scope),
         Metric.SHIFT_FILL_RATE: lambda: shift_fill_rate(scope, now),
         Metric.RESIDENT_NO_SHOW_RATE: lambda: resident_no_show_rate(scope),

@@ -117,7 +117,7 @@ def fiscal_report(year: int, ward: Ward | None) -> FiscalReport:
             lines.append(Line(str(row.metric.label), figures.value(ward_id), row.metric.unit,
                               target, str(row.metric.definition),
                               rows_behind(row.metric, row, each, public_url), years,
-                              figures.count(ward_id) if sampled else None,
+                              figures.asked(ward_id) if sampled else None,
                               figures.response_rate(ward_id) if sampled else None))  # fmt: skip
         lines += _loan_lines(loans.of(ward_id), each) + _call_lines(calls.of(ward_id), each)
         parts.append(Part(each, lines))

@@ -106,7 +106,10 @@ def test_staff_training_dates_of_a_ward_and_of_every_ward(client, make_key, shib
 
 
 def test_where_the_surveys_stand_and_the_figures_sample(client, make_key, shibuya, shinagawa):
-    asks = [factories.make_survey_ask(shibuya) for _ in range(4)]
+    residents = [factories.make_resident(shibuya) for _ in range(4)]
+    for resident in residents:
+        factories.make_consent(resident, ("record", "survey"))
+    asks = [factories.make_survey_ask(shibuya, resident) for resident in residents]
     asks[0].outcome, asks[0].via, asks[0].resolved = (SurveyOutcome.ANSWERED, SurveyVia.CALL,
                                                       True)  # fmt: skip
     asks[1].outcome, asks[1].via, asks[1].resolved = (SurveyOutcome.ANSWERED, SurveyVia.STAFF,

@@ -12,9 +12,14 @@ import sqlalchemy as sa
 from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.extensions import db
-from inclusion.reminders import dispatch
+from inclusion.reminders import dispatch, planning, replies
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
-from inclusion.residents.models import FollowUpAnswer, OptOutSource, ReminderChannel
+from inclusion.residents.models import (
+    BookingStatus,
+    FollowUpAnswer,
+    OptOutSource,
+    ReminderChannel,
+)
 from inclusion.residents.queries import count_due_follow_ups, due_follow_ups
 from inclusion.residents.services import set_opt_out
 from inclusion.surveys import queries, services
@@ -123,6 +128,10 @@ def test_a_follow_up_come_due_is_asked_by_a_call_answered_with_keys(client, ward
     assert ask.outcome is None
     second = twiml(signed_post(client, f"/twilio/survey/{row.id}/0", {"Digits": "1"}))
     assert "どのくらい満足していますか" in said(second)
+    # No key for the first question ends the call saying nothing was taken; for a later
+    # one, that the answers so far were.
+    assert "お答えがなかったので" in said(opening) and "ここまでのお答え" not in said(opening)
+    assert "ここまでのお答えを、受け付けました" in said(second)
     assert second.find("Gather").get("action") == f"{PUBLIC}/twilio/survey/{row.id}/1"
     assert (ask.outcome, ask.via, ask.used_online) == (
         SurveyOutcome.ANSWERED,
@@ -140,7 +149,7 @@ def test_a_follow_up_come_due_is_asked_by_a_call_answered_with_keys(client, ward
     # No question beyond the survey's last.
     assert signed_post(client, f"/twilio/survey/{row.id}/2", {"Digits": "1"}).status_code == 404
     scope = Scope(*(clock.fiscal_year(today()),) * 2)
-    assert metrics.online_procedure_share(scope).value(ward.id) == 100
+    assert metrics.online_procedure_share(scope, clock.now()).value(ward.id) == 100
     assert metrics.satisfaction(scope).value(ward.id) == 100
     assert count_due_follow_ups(ward, today()) == 0
 
@@ -156,10 +165,17 @@ def test_a_call_dropped_after_one_answer_keeps_it(client, ward, fake_twilio):
     assert (ask.outcome, ask.used_online, ask.satisfaction) == (SurveyOutcome.ANSWERED, False,
                                                                 None)  # fmt: skip
     scope = Scope(*(clock.fiscal_year(today()),) * 2)
-    assert metrics.online_procedure_share(scope).value(ward.id) == 0
+    assert metrics.online_procedure_share(scope, clock.now()).value(ward.id) == 0
     # Asked, but gave no score: in the sample, not among those who answered it.
     satisfaction = metrics.satisfaction(scope)
     assert satisfaction.value(ward.id) is None and satisfaction.count(ward.id) == 1
+    # Staff then record what they heard: a key pressed after that is told so, and changes
+    # nothing.
+    services.record_by_staff(factories.make_user(ward=ward), ask, SurveyOutcome.ANSWERED,
+                             {"used_online": True, "satisfaction": 4})  # fmt: skip
+    late = twiml(signed_post(client, f"/twilio/survey/{row.id}/1", {"Digits": "1"}))
+    assert "もう受け付けを終えています" in said(late)
+    assert (ask.via, ask.used_online, ask.satisfaction) == (SurveyVia.STAFF, True, 4)
 
 
 def test_nobody_answering_is_called_once_more_then_left_to_staff(client, ward, fake_twilio):
@@ -209,10 +225,32 @@ def test_without_consent_or_after_stop_nobody_is_called(ward):
     factories.make_consent(withdrawn.resident, ("record",), given_on=today())
     services.plan(morning())
     assert ask_rows() == []
-    # Each is asked (the sample stays whole) and is on the staff's list at once.
+    # Each is in the sample; staff call only one who agreed and did not stop calls.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAsk)) == 4
-    listed = {item.id for item in due_follow_ups(ward, today())}
-    assert listed == {no_consent.id, stopped.id, silent.id, withdrawn.id}
+    assert [item.id for item in due_follow_ups(ward, today())] == [silent.id]
+    summary = queries.summaries(ward, clock.fiscal_year(today()), clock.now())
+    follow_ups = summary[SurveyKind.FOLLOW_UP]
+    assert (follow_ups.asked, follow_ups.to_call, follow_ups.stopped) == (4, 1, 3)
+    assert {no_consent.id, stopped.id, withdrawn.id}
+
+
+def test_consent_withdrawn_after_the_call_was_planned_stops_it(ward, fake_twilio):
+    follow_up = participant(ward)
+    services.plan(morning())
+    [row] = ask_rows()
+    factories.make_consent(follow_up.resident, ("record", "reminders"))
+    assert dispatch.dispatch_once(afternoon()).sent == 0 and fake_twilio.posted == []
+    assert row.status == ReminderStatus.CANCELLED
+    assert due_follow_ups(ward, today()) == []
+
+
+def test_a_follow_up_not_yet_due_is_not_in_the_sample(ward):
+    participant(ward)
+    later = participant(ward)
+    later.due_on = today() + timedelta(days=20)
+    db.session.flush()
+    share = metrics.online_procedure_share(Scope(clock.fiscal_year(today())), clock.now())
+    assert share.count(ward.id) == 1
 
 
 def test_a_stop_or_a_staff_answer_before_the_call_cancels_it(ward, fake_twilio):
@@ -279,11 +317,61 @@ def test_where_links_are_allowed_an_sms_brings_the_answer_page(client, ward, fak
     assert client.get("/s/not-a-token").status_code == 404
 
 
+def test_the_answer_page_refuses_a_blank_and_says_when_it_is_closed(client, ward):
+    ask = factories.make_survey_ask(ward, agreed(ward))
+    for blank in ({"used_online": " "}, {"used_online": "", "satisfaction": " "}):
+        assert client.post(f"/s/{ask.link_token}", data=blank).status_code == 422
+    assert ask.outcome is None
+    services.record_by_staff(factories.make_user(ward=ward), ask, SurveyOutcome.DECLINED, {})
+    closed = client.get(f"/s/{ask.link_token}").get_data(as_text=True)
+    assert "この調査は終わりました" in closed
+    assert "回答を受け付けました" not in closed
+
+
+def test_a_late_answer_on_the_page_replaces_staff_s_not_known(client, ward, users):
+    follow_up = participant(ward)
+    services.record_follow_up_by_staff(users["ward_staff"], follow_up, FollowUpAnswer.UNKNOWN)
+    ask = queries.ask_of_follow_up(follow_up)
+    assert ask.outcome == SurveyOutcome.NO_ANSWER
+    client.post(f"/s/{ask.link_token}", data={"used_online": "no"})
+    assert (ask.outcome, ask.via, follow_up.answer) == (SurveyOutcome.ANSWERED, SurveyVia.LINK,
+                                                        FollowUpAnswer.NO)  # fmt: skip
+
+
 def test_without_links_an_sms_resident_is_called(ward):
     participant(ward, channel=ReminderChannel.SMS)
     services.plan(morning())
     [row] = ask_rows()
     assert (row.channel, row.to_e164) == ("voice", MOBILE)
+
+
+def test_a_resident_who_changes_to_calls_is_called_not_texted(ward, app):
+    app.config["SURVEY_SMS_LINKS"] = True  # the app is the test's own
+    follow_up = participant(ward, channel=ReminderChannel.SMS)
+    services.plan(morning())
+    [row] = ask_rows()
+    assert row.channel == "sms"
+    follow_up.resident.reminder_channel = ReminderChannel.VOICE
+    db.session.flush()
+    planning.readdress(clock.now(), follow_up.resident_id)
+    assert (row.channel, row.to_e164) == ("voice", MOBILE)
+
+
+def test_a_reply_to_the_survey_sms_changes_no_booking(ward, fake_twilio, app):
+    app.config["SURVEY_SMS_LINKS"] = True
+    follow_up = participant(ward, channel=ReminderChannel.SMS)
+    session = factories.make_session(factories.make_venue(ward),
+                                     starts_dt=clock.now() + timedelta(days=2))  # fmt: skip
+    booking = factories.make_booking(session, follow_up.resident)
+    factories.make_reminder(booking, channel="sms", to_e164=MOBILE,
+                            sent_dt=clock.now() - timedelta(days=1))  # fmt: skip
+    services.plan(morning())
+    [row] = ask_rows()
+    row.status, row.sent_dt = ReminderStatus.SENT, clock.now()
+    db.session.flush()
+    handled = replies.answer_sms(MOBILE, "2")
+    assert handled.outcome.needs_staff and "リンク先" in handled.told
+    assert booking.status == BookingStatus.BOOKED
 
 
 # -- the yearly survey --------------------------------------------------------------------
@@ -293,6 +381,19 @@ def agreed(ward, born: int | None = 1950, scopes=("record", "survey")):
     resident = factories.make_resident(ward, birth_year=born)
     factories.make_consent(resident, scopes)
     return resident
+
+
+def test_those_drawn_are_called_first_staff_call_the_rest(client, ward, users):
+    reachable = agreed(ward)
+    silent = agreed(ward)
+    silent.reminder_channel = ReminderChannel.NONE
+    db.session.flush()
+    log_in(client, users["ward_staff"])
+    client.post(f"/manage/{ward.slug}/surveys/draw", data={"size": "2"})
+    # The automatic call is planned with the draw: staff are not told to make it too.
+    assert [row.resident_id for row in ask_rows()] == [reachable.id]
+    listed = client.get(f"/manage/{ward.slug}/surveys").get_data(as_text=True)
+    assert silent.family_name in listed and reachable.family_name not in listed
 
 
 def test_a_sample_is_drawn_among_those_who_agreed_and_never_twice(client, ward, users):
@@ -391,6 +492,9 @@ def test_a_follow_up_recorded_by_staff_keeps_the_score(client, ward, users):
         SurveyOutcome.ANSWERED, SurveyVia.STAFF, True, 4)  # fmt: skip
     assert client.post(path, data={"answer": "yes", "procedure": "転出届",
                                    "satisfaction": "6"}).status_code == 422  # fmt: skip
+    # A space is no score: saved without one, never a server error.
+    spaced = client.post(path, data={"answer": "no", "procedure": "", "satisfaction": " "})
+    assert spaced.status_code == 302 and ask.satisfaction is None
     # A survey's page for a follow-up is its follow-up's form.
     moved = client.get(f"/manage/{ward.slug}/surveys/{ask.id}")
     assert moved.status_code == 302 and moved.headers["Location"].endswith(path)

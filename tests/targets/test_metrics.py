@@ -111,7 +111,7 @@ def test_follow_up_share_leaves_out_unknown_and_pending(shibuya):
                                              first_attended_on=date(2025, 5, 1))  # fmt: skip
         follow_up.answer = answer
     db.session.flush()
-    share = metrics.online_procedure_share(FY2025)
+    share = metrics.online_procedure_share(FY2025, clock.now())
     assert share.value() == pytest.approx(75.0)
     assert share.count(group="unknown") == 1 and share.count(group="pending") == 1
 
