@@ -6,6 +6,7 @@ import functools
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from inclusion import clock
@@ -223,6 +224,10 @@ def make_booking(
 
 
 def make_follow_up(resident: Resident, first_attended_on: date = date(2026, 5, 1)) -> FollowUp:
+    """A follow-up of ``resident``, who agreed to it when they came (unless a consent of
+    theirs is recorded already: that one stands)."""
+    if db.session.scalar(sa.select(Consent.id).where(Consent.resident_id == resident.id)) is None:
+        make_consent(resident, ("follow_up", "record", "reminders"), given_on=first_attended_on)
     follow_up = FollowUp(
         resident_id=resident.id,
         ward_id=resident.ward_id,

@@ -264,6 +264,8 @@ def record_by_staff(
 ) -> SurveyAsk:
     """What staff heard (or that nobody answered, or they would not): replaces what was
     recorded; answers go only with "answered", which needs one at least."""
+    lock_row(SurveyAsk, ask.id)
+    db.session.refresh(ask)
     first = QUESTIONS[ask.kind][0].column
     if outcome == SurveyOutcome.ANSWERED and all(value is None for value in answers.values()):
         raise RuleViolation(_l("Choose at least one of the resident's answers."), first)
