@@ -18,6 +18,8 @@ def two_to_ask(app) -> tuple[tuple[int, str, str], tuple[int, str]]:
         ward = find_ward("shibuya")
         on_page = factories.make_resident(ward, family_name="回答", given_name="花子")
         by_phone = factories.make_resident(ward, family_name="電話", given_name="一郎")
+        for resident in (on_page, by_phone):
+            factories.make_consent(resident, ("record", "survey"))
         asks = [factories.make_survey_ask(ward, resident) for resident in (on_page, by_phone)]
         db.session.commit()
         return (asks[0].id, asks[0].link_token, on_page.name), (asks[1].id, by_phone.name)
