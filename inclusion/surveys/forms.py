@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from inclusion.auth.forms import REQUIRED
 from inclusion.forms import WholeNumberField, strip_whitespace
 from inclusion.sessions.forms import NUMBER_HINT
-from inclusion.surveys.models import SurveyKind, SurveyOutcome
+from inclusion.surveys.models import LABELS, SurveyKind, SurveyOutcome
 from inclusion.surveys.questions import QUESTIONS, RESOLVED, SATISFACTION, USED_ONLINE, Question
 from inclusion.surveys.services import MAX_SAMPLE
 
@@ -77,7 +77,8 @@ class ResidentAnswerForm(AnswerForm):
 class StaffAnswerForm(AnswerForm):
     outcome = RadioField(
         _l("What came of the call"),
-        choices=[SelectChoice(outcome.value, outcome.label) for outcome in SurveyOutcome],
+        # The lazy labels: translated when shown, in the reader's language.
+        choices=[SelectChoice(outcome.value, LABELS[outcome]) for outcome in SurveyOutcome],
         validators=[InputRequired(REQUIRED)],
         default=SurveyOutcome.ANSWERED.value,
     )

@@ -30,16 +30,23 @@ def _surveys_page(ward: Ward, year: int, form: DrawForm) -> str:
     sample to draw (this year's), and the residents staff are to call."""
     now, this_year = clock.now(), clock.fiscal_year(clock.today())
     calls = queries.calls_to_make(ward, year, now)
+    candidates = services.count_candidates(ward, this_year) if year == this_year else 0
+    if not form.is_submitted():
+        form.size.data = min(form.size.default, candidates) or form.size.default
+    summaries = queries.summaries(ward, year, now)
+    # Follow-ups staff call are the follow-up list's, whichever year they came due in.
+    follow_ups_due = count_due_follow_ups(ward, clock.today())
+    summaries[SurveyKind.FOLLOW_UP].to_call = follow_ups_due
     page = render_template(
         "surveys/ward.html",
         ward=ward,
         year=year,
         this_year=this_year,
-        summaries=queries.summaries(ward, year, now),
+        summaries=summaries,
         calls=calls,
         call_count=queries.count_calls_to_make(ward, year, now),
-        follow_ups_due=count_due_follow_ups(ward, clock.today()),
-        candidates=services.count_candidates(ward, this_year) if year == this_year else 0,
+        follow_ups_due=follow_ups_due,
+        candidates=candidates,
         form=form,
     )
     record_view("survey.list", None, ward, [ask.resident_id for ask in calls])
