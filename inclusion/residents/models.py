@@ -364,7 +364,13 @@ class FollowUp(db.Model):
     """The call three months after a resident's first attended session (the 80 % KPI)."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (sa.Index("ix_follow_ups_ward_id_due_on", "ward_id", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_follow_ups_ward_id_due_on", "ward_id", "due_on"),
+        # The survey planner looks every few minutes for follow-ups come due, any ward.
+        sa.Index("ix_follow_ups_open_due_on", "due_on",
+                 postgresql_where=sa.text("answer IS NULL"),
+                 sqlite_where=sa.text("answer IS NULL")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(

@@ -69,6 +69,10 @@ def upgrade():
     )
     with op.batch_alter_table('survey_asks', schema=None) as batch_op:
         batch_op.create_index('ix_survey_asks_ward_id_fiscal_year', ['ward_id', 'fiscal_year'], unique=False)
+        batch_op.create_index('ix_survey_asks_open_created_dt', ['created_dt'], unique=False, postgresql_where=sa.text('outcome IS NULL'), sqlite_where=sa.text('outcome IS NULL'))
+
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_ups_open_due_on', ['due_on'], unique=False, postgresql_where=sa.text('answer IS NULL'), sqlite_where=sa.text('answer IS NULL'))
 
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('survey_ask_id', sa.Integer(), nullable=True))
@@ -90,7 +94,11 @@ def downgrade():
         batch_op.drop_index('ix_reminders_survey_ask_id')
         batch_op.drop_column('survey_ask_id')
 
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_ups_open_due_on', postgresql_where=sa.text('answer IS NULL'), sqlite_where=sa.text('answer IS NULL'))
+
     with op.batch_alter_table('survey_asks', schema=None) as batch_op:
+        batch_op.drop_index('ix_survey_asks_open_created_dt', postgresql_where=sa.text('outcome IS NULL'), sqlite_where=sa.text('outcome IS NULL'))
         batch_op.drop_index('ix_survey_asks_ward_id_fiscal_year')
 
     op.drop_table('survey_asks')
