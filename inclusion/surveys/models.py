@@ -71,9 +71,12 @@ class SurveyAsk(db.Model):
         sa.UniqueConstraint("kind", "fiscal_year", "resident_id"),
         sa.Index("ix_survey_asks_ward_id_fiscal_year", "ward_id", "fiscal_year"),
         # The planner looks every few minutes for asks opened lately and not answered.
-        sa.Index("ix_survey_asks_open_created_dt", "created_dt",
-                 postgresql_where=sa.text("outcome IS NULL"),
-                 sqlite_where=sa.text("outcome IS NULL")),
+        sa.Index(
+            "ix_survey_asks_open_created_dt",
+            "created_dt",
+            postgresql_where=sa.text("outcome IS NULL"),
+            sqlite_where=sa.text("outcome IS NULL"),
+        ),
         sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
     )
 
