@@ -70,6 +70,13 @@ def public_urls() -> MapAdapter:
     return current_app.url_map.bind("localhost")
 
 
+def twilio_url(url: str) -> str:
+    """A URL of ours as Twilio calls it: the path on the configured public address."""
+    parts = urlsplit(url)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+
+
 def public_url(endpoint: str, **values: object) -> str:
     return public_urls().build(endpoint, values, force_external=True)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -21,19 +19,13 @@ from inclusion.reminders.channels import (
     machine_twiml,
 )
 from inclusion.reminders.models import COVER_OFFER, Recipient, Reminder
-from inclusion.surveys.voice import ABOUT_SURVEY, question_twiml
+from inclusion.surveys.voice import ABOUT_SURVEY, key_url, question_twiml
+from inclusion.web import twilio_url
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 csrf.exempt(bp)
 
 KEYS = {"1": replies.CONFIRM, "2": replies.CANCEL}
-
-
-def _public(url: str) -> str:
-    """A URL of ours as Twilio calls it: the path on the configured public address."""
-    parts = urlsplit(url)
-    base = current_app.config["PUBLIC_BASE_URL"]
-    return f"{base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def valid_signature() -> bool:
@@ -46,7 +38,7 @@ def valid_signature() -> bool:
     if not token or not signature or not base:
         return False
     return RequestValidator(token).validate(
-        _public(request.url), request.form.to_dict(), signature
+        twilio_url(request.url), request.form.to_dict(), signature
     )
 
 
@@ -90,11 +82,10 @@ def answered(reminder_id: int):
             )
         )
     if reminder.survey_ask is not None:
-        first = url_for("survey_calls.keypad", reminder_id=reminder.id, step=0, _external=True)
-        return _xml(question_twiml(reminder.survey_ask.kind, 0, voice, _public(first),
+        return _xml(question_twiml(reminder.survey_ask.kind, 0, voice, key_url(reminder.id, 0),
                                    opening=reminder.body))  # fmt: skip
     keypad = url_for("twilio.keypad", reminder_id=reminder.id, _external=True)
-    return _xml(call_twiml(reminder.body, voice, _public(keypad), _prompt(reminder)))
+    return _xml(call_twiml(reminder.body, voice, twilio_url(keypad), _prompt(reminder)))
 
 
 #: What a volunteer's call, or one about a loan smartphone, is about, as an answering
@@ -134,7 +125,7 @@ def keypad(reminder_id: int):
     elif reminder.booking_id is not None and digits in KEYS:
         told = replies.answer_keypad(reminder, KEYS[digits], digits).told
     else:
-        return _xml(call_twiml(reminder.body, voice, _public(request.url), _prompt(reminder)))
+        return _xml(call_twiml(reminder.body, voice, twilio_url(request.url), _prompt(reminder)))
     db.session.commit()
     response = VoiceResponse()
     response.say(told, language="ja-JP", voice=voice)

@@ -4,11 +4,13 @@ keeps what was answered."""
 
 from __future__ import annotations
 
+from flask import url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from inclusion.reminders.channels import GOODBYE
 from inclusion.surveys.models import SurveyKind
 from inclusion.surveys.questions import AGAIN, QUESTIONS
+from inclusion.web import twilio_url
 
 #: What a survey call is about, as an answering machine is told.
 ABOUT_SURVEY = "アンケートのお願いについて"
@@ -20,6 +22,13 @@ CLOSED = "このアンケートは、もう受け付けを終えています。�
 NO_KEY = "お答えがなかったので、お電話を終わります。区の職員から、改めてお電話することがあります。"
 #: No key for a later question: what was answered before is kept.
 NO_MORE_KEY = "ここまでのお答えを、受け付けました。ありがとうございました。"
+
+
+def key_url(reminder_id: int, step: int) -> str:
+    """Where the keys for question ``step`` of a call go, as Twilio calls it."""
+    return twilio_url(
+        url_for("survey_calls.keypad", reminder_id=reminder_id, step=step, _external=True)
+    )
 
 
 def question_twiml(kind: SurveyKind, step: int, voice: str, action_url: str,

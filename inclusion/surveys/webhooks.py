@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, current_app, request
 
 from inclusion.auth.access import signed_webhook
 from inclusion.extensions import csrf, db
-from inclusion.reminders.webhooks import _public, _reminder, _xml, valid_signature
+from inclusion.reminders.webhooks import _reminder, _xml, valid_signature
 from inclusion.surveys import services
 from inclusion.surveys.questions import QUESTIONS
-from inclusion.surveys.voice import CLOSED, question_twiml, thanks_twiml
+from inclusion.surveys.voice import CLOSED, key_url, question_twiml, thanks_twiml
 
 bp = Blueprint("survey_calls", __name__, url_prefix="/twilio/survey")
 csrf.exempt(bp)
-
-
-def key_url(reminder_id: int, step: int) -> str:
-    """Where the keys for question ``step`` of a call go, as Twilio calls it."""
-    return _public(
-        url_for("survey_calls.keypad", reminder_id=reminder_id, step=step, _external=True)
-    )
 
 
 @bp.route("/<int:reminder_id>/<int:step>", methods=["POST"])
