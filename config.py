@@ -133,6 +133,19 @@ def parse_rate(name: str, value: str) -> float:
     return rate
 
 
+def parse_yen(name: str, value: str) -> float:
+    """A price in yen, such as 3 or 2.5."""
+    try:
+        price = float(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be an amount in yen, such as 3 or 2.5, not {value!r}"
+        ) from None
+    if not 0 <= price <= 10_000:
+        raise ConfigError(f"{name} must be from 0 to 10000 yen, not {value!r}")
+    return price
+
+
 def parse_bool(name: str, value: str) -> bool:
     lowered = value.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -259,6 +272,73 @@ def telephony_warnings(config: Mapping[str, object]) -> list[str]:
     return warnings
 
 
+#: The name of the one LINE account that serves every ward without its own.
+SHARED_LINE_ACCOUNT = "shared"
+_LINE_SECRET_RE = re.compile(r"[0-9a-f]{32}")
+_LINE_BASIC_ID_RE = re.compile(r"@[0-9a-z._-]{3,30}")
+_WARD_SLUG_RE = re.compile(r"[a-z][a-z0-9-]{0,29}")
+
+
+def line_settings(get: Callable[..., str]) -> dict[str, object]:
+    """LINE official accounts: one shared by every ward (``LINE_CHANNEL_SECRET``,
+    ``LINE_CHANNEL_ACCESS_TOKEN``, ``LINE_BASIC_ID``), and one per ward named in
+    ``LINE_WARD_ACCOUNTS`` (the same three, ending ``_<SLUG>``). Tokens stay here, never in
+    the database."""
+    names = [name.strip() for name in get("LINE_WARD_ACCOUNTS").split(",") if name.strip()]
+    for name in names:
+        if not _WARD_SLUG_RE.fullmatch(name) or name == SHARED_LINE_ACCOUNT:
+            raise ConfigError(f"LINE_WARD_ACCOUNTS holds ward slugs such as shibuya, not {name!r}")
+    accounts: dict[str, dict[str, str]] = {}
+    for name, suffix in (
+        (SHARED_LINE_ACCOUNT, ""),
+        *((n, f"_{n.upper().replace('-', '_')}") for n in names),
+    ):
+        secret = get(f"LINE_CHANNEL_SECRET{suffix}")
+        token = get(f"LINE_CHANNEL_ACCESS_TOKEN{suffix}")
+        basic_id = get(f"LINE_BASIC_ID{suffix}")
+        if name == SHARED_LINE_ACCOUNT and not (secret or token or basic_id):
+            continue
+        if not (secret and token and basic_id):
+            raise ConfigError(
+                f"a LINE account needs LINE_CHANNEL_SECRET{suffix}, "
+                f"LINE_CHANNEL_ACCESS_TOKEN{suffix} and LINE_BASIC_ID{suffix}"
+            )
+        if not _LINE_SECRET_RE.fullmatch(secret):
+            raise ConfigError(f"LINE_CHANNEL_SECRET{suffix} is 32 hex digits (the channel secret)")
+        if not _LINE_BASIC_ID_RE.fullmatch(basic_id):
+            raise ConfigError(
+                f"LINE_BASIC_ID{suffix} looks like @123abcde (the account's basic ID)"
+            )
+        accounts[name] = {"secret": secret, "token": token, "basic_id": basic_id}
+    api_base = get("LINE_API_BASE_URL")
+    return {
+        "LINE_ACCOUNTS": accounts,
+        "LINE_API_BASE_URL": parse_base_url(api_base) if api_base else None,
+        "LINE_TIMEOUT_SECONDS": parse_rate(
+            "LINE_TIMEOUT_SECONDS", get("LINE_TIMEOUT_SECONDS", "10")
+        )
+        or 10.0,
+        # A reminder sent by LINE and not answered with a button by this many hours before
+        # the session goes by SMS or a call as well (0: only when LINE did not take it).
+        "LINE_FALLBACK_UNANSWERED_HOURS": parse_int(
+            "LINE_FALLBACK_UNANSWERED_HOURS", get("LINE_FALLBACK_UNANSWERED_HOURS", "0")
+        ),
+        # What one message costs, for the dashboard's cost per reminder: a ward sets its own
+        # contract's prices (LINE's additional messages, Twilio's rates to Japan).
+        **{
+            name: parse_yen(name, get(name, default))
+            for name, default in (
+                ("COST_PER_LINE_YEN", "3"),
+                ("COST_PER_SMS_YEN", "12"),
+                ("COST_PER_CALL_YEN", "20"),
+            )
+        },  # fmt: skip
+        "LINE_LINK_CODE_DAYS": parse_int(
+            "LINE_LINK_CODE_DAYS", get("LINE_LINK_CODE_DAYS", "14"), minimum=1
+        ),
+    }
+
+
 def instance_secret_key(instance_path: Path) -> str:
     """Read the instance folder's secret key, creating it on first start."""
     key_file = instance_path / "secret_key"
@@ -354,6 +434,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     if channel == "twilio" and not base_url:
         raise ConfigError("REMINDER_CHANNEL=twilio needs PUBLIC_BASE_URL: Twilio calls back to it")
     settings["REMINDER_CHANNEL"] = channel
+    settings.update(line_settings(get))
 
     settings["PARTICIPANTS_PER_ASSISTANT"] = parse_int(
         "PARTICIPANTS_PER_ASSISTANT", get("PARTICIPANTS_PER_ASSISTANT", "4"), minimum=1

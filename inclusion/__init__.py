@@ -134,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.calendar.views import bp as calendar_bp
     from inclusion.calls.views import bp as calls_bp
     from inclusion.cover.views import bp as cover_bp
+    from inclusion.line.views import bp as line_links_bp
+    from inclusion.line.webhooks import bp as line_bp
     from inclusion.loans.views import bp as loans_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.ops.views import bp as ops_bp
@@ -162,12 +164,14 @@ def register_blueprints(app: Flask) -> None:
         cover_bp,
         residents_bp,
         loans_bp,
+        line_links_bp,
         calls_bp,
         staff_training_bp,
         surveys_bp,
         reminders_bp,
         twilio_bp,
         survey_calls_bp,
+        line_bp,
         calendar_bp,
         targets_bp,
         api_keys_bp,
@@ -187,6 +191,7 @@ def register_listeners() -> None:
     import inclusion.caching.versions  # noqa: F401
     import inclusion.courses.listeners  # noqa: F401
     import inclusion.cover.listeners  # noqa: F401
+    import inclusion.line.listeners  # noqa: F401
     import inclusion.reminders.listeners  # noqa: F401
     import inclusion.webhooks.listeners  # noqa: F401
 

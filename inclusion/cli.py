@@ -21,6 +21,7 @@ from inclusion.auth.models import PERSON_ROLES, Role, User
 from inclusion.calls.demo import add_demo_calls
 from inclusion.cover.cli import cover_cli
 from inclusion.extensions import db
+from inclusion.line.accounts import check as line_check
 from inclusion.loans.demo import add_demo_loans
 from inclusion.reminders.cli import reminders_cli
 from inclusion.reminders.services import wards_missing_phone
@@ -222,6 +223,9 @@ def check_command() -> None:
         place = f"{config['TWILIO_REGION']} via {config['TWILIO_EDGE']}"
         click.echo(f"region:     {place if config['TWILIO_REGION'] else '(Twilio default)'}")
     warnings += telephony_warnings(config)
+    line_accounts, line_problems = line_check(config)
+    click.echo(f"LINE:       {', '.join(line_accounts) or '(no account)'}")
+    problems += line_problems
     # Wording files per ward were read before the wording became plain words per ward.
     templates = Path(current_app.template_folder)
     warnings += [

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
+import segno
 from flask import abort, current_app, flash, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.wrappers import Response
 
@@ -125,6 +127,14 @@ def ward_or_404(key: str) -> Ward:
     if ward is None:
         abort(404)
     return ward
+
+
+def qr_code(data: str, title: str) -> Markup:
+    """A QR code of ``data`` as inline SVG, an image with ``title`` as its name."""
+    svg = segno.make(data, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", omitsize=True, title=title
+    )
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def get_in_ward_or_404(model: type[Model], object_id: int, ward: Ward) -> Model:

@@ -63,6 +63,21 @@ def test_twilio_credentials_choose_the_twilio_channel(tmp_path):
     assert forced["REMINDER_CHANNEL"] == "console"
 
 
+def test_line_accounts_shared_and_per_ward(tmp_path):
+    config = settings(
+        tmp_path,
+        LINE_CHANNEL_SECRET="a" * 32, LINE_CHANNEL_ACCESS_TOKEN="shared-token",
+        LINE_BASIC_ID="@shared1", LINE_WARD_ACCOUNTS="shibuya",
+        LINE_CHANNEL_SECRET_SHIBUYA="b" * 32, LINE_CHANNEL_ACCESS_TOKEN_SHIBUYA="shibuya-token",
+        LINE_BASIC_ID_SHIBUYA="@shibuya1",
+    )  # fmt: skip
+    assert config["LINE_ACCOUNTS"] == {
+        "shared": {"secret": "a" * 32, "token": "shared-token", "basic_id": "@shared1"},
+        "shibuya": {"secret": "b" * 32, "token": "shibuya-token", "basic_id": "@shibuya1"},
+    }
+    assert settings(tmp_path)["LINE_ACCOUNTS"] == {}
+
+
 def test_quiet_hours_are_configurable(tmp_path):
     config = settings(tmp_path, REMINDER_CALL_HOURS="10:00-18:30")
     assert config["REMINDER_CALL_HOURS"] == (time(10), time(18, 30))
@@ -92,6 +107,26 @@ def test_quiet_hours_are_configurable(tmp_path):
         ({"CACHE_URL": "memcached://x"}, "CACHE_URL must be memory:// or redis://"),
         ({"CALENDAR_DOMAIN": "bad domain/"}, "CALENDAR_DOMAIN must be a host name"),
         ({"CALENDAR_ALARM_MINUTES": "soon"}, "must be a whole number"),
+        ({"LINE_CHANNEL_SECRET": "0" * 32}, "needs LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS"),
+        (
+            {
+                "LINE_CHANNEL_SECRET": "secret",
+                "LINE_CHANNEL_ACCESS_TOKEN": "t",
+                "LINE_BASIC_ID": "@abc123",
+            },
+            "LINE_CHANNEL_SECRET is 32 hex digits",
+        ),  # fmt: skip
+        (
+            {
+                "LINE_CHANNEL_SECRET": "0" * 32,
+                "LINE_CHANNEL_ACCESS_TOKEN": "t",
+                "LINE_BASIC_ID": "abc",
+            },
+            "LINE_BASIC_ID looks like @123abcde",
+        ),  # fmt: skip
+        ({"LINE_WARD_ACCOUNTS": "shibuya"}, "needs LINE_CHANNEL_SECRET_SHIBUYA"),
+        ({"LINE_WARD_ACCOUNTS": "Shibuya Ward"}, "LINE_WARD_ACCOUNTS holds ward slugs"),
+        ({"COST_PER_SMS_YEN": "twelve"}, "COST_PER_SMS_YEN must be an amount in yen"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(tmp_path, environ, message):

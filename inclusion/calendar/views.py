@@ -3,7 +3,6 @@ and the import of sessions planned elsewhere."""
 
 from __future__ import annotations
 
-import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -18,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response
@@ -46,6 +44,7 @@ from inclusion.web import (
     form_status,
     get_in_ward_or_404,
     public_url,
+    qr_code,
     run_button,
     run_form,
     ward_or_404,
@@ -314,15 +313,12 @@ def _issued(kind: FeedKind, raw: str):
     address = public_url(FEED_ENDPOINTS[kind], token=raw)
     # webcal:// asks a phone to subscribe; https:// would import the events once.
     webcal = address.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
-    qr_code = segno.make(webcal, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", omitsize=True, title=_("QR code of the address")
-    )
     return render_template(
         "calendar/issued.html",
         kind=kind,
         address=address,
         webcal=webcal,
-        qr_code=Markup(qr_code.replace("<svg ", '<svg role="img" ', 1)),
+        qr_code=qr_code(webcal, _("QR code of the address")),
     )
 
 

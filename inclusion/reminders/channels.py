@@ -39,6 +39,12 @@ class Outgoing:
     #: The session's ``sequence`` the text was written for: a later change rewrites it
     #: (None for a message about no session).
     session_sequence: int | None = 0
+    #: Which of our senders it leaves from, where there are several (a LINE account).
+    sender: str = ""
+    #: The answers it offers as buttons where the channel has them (``confirm``, ``cancel``).
+    answers: tuple[str, ...] = ()
+    #: The ward's number, for a button that calls it.
+    phone: str = ""
 
 
 class SendError(Exception):
@@ -265,19 +271,22 @@ class MailChannel:
 
 
 class ByMedium:
-    """Each message to the channel of its medium: mail to ``mail``, SMS and calls to
-    ``phone`` (Twilio, or the console)."""
+    """Each message to the channel of its medium: mail to ``mail``, LINE to ``line``, SMS
+    and calls to ``phone`` (Twilio, or the console)."""
 
-    def __init__(self, phone: Channel, mail: Channel) -> None:
-        self.phone, self.mail = phone, mail
+    def __init__(self, phone: Channel, mail: Channel, line: Channel) -> None:
+        self.by_medium = {Medium.EMAIL: mail, Medium.LINE: line}
+        self.phone = phone
         self.name = phone.name
 
     def send(self, message: Outgoing) -> str:
-        return (self.mail if message.channel == Medium.EMAIL else self.phone).send(message)
+        return self.by_medium.get(message.channel, self.phone).send(message)
 
 
 def configured_channel() -> Channel:
-    """The channels the settings ask for: Twilio (or the console) and the mail relay."""
+    """The channels the settings ask for: Twilio (or the console), LINE and the mail relay."""
+    from inclusion.line.channel import LineChannel  # LINE's channel builds on this module
+
     config = current_app.config
     phone = TwilioChannel(config) if config["REMINDER_CHANNEL"] == "twilio" else ConsoleChannel()
-    return ByMedium(phone, MailChannel(config))
+    return ByMedium(phone, MailChannel(config), LineChannel(config))

@@ -26,6 +26,8 @@ from inclusion.auth.models import User
 from inclusion.courses.services import course_part
 from inclusion.db import among, likely, texts_by_id
 from inclusion.extensions import db
+from inclusion.line import messages as line_messages
+from inclusion.line.queries import line_users
 from inclusion.loans.models import Loan
 from inclusion.reminders import messages, notices, planning, quiet
 from inclusion.reminders.channels import (
@@ -156,7 +158,8 @@ def message_text(
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
-    text = messages.text(session.ward, name, starts, session.title, session.venue.name, **extra)
+    text = messages.text(session.ward, name, starts, session.title, session.venue.name,
+                         line=channel == Medium.LINE, **extra)  # fmt: skip
     batch.texts[says] = text
     return text
 
@@ -218,6 +221,8 @@ class Subjects:
     loans: dict[int, Loan]
     survey_tokens: dict[int, str]
     wards: dict[int, Ward]
+    #: The LINE user and account of each link a row names (``L12``), while it lasts.
+    line_users: dict[str, tuple[str, str]]
 
 
 def _subjects(rows: list) -> Subjects:
@@ -260,6 +265,7 @@ def _subjects(rows: list) -> Subjects:
         {loan.id: loan for loan in loans},
         dict(tokens),
         {ward.id: ward for ward in wards},
+        line_users({row.to_e164 for row in rows if row.channel == Medium.LINE}),
     )
 
 
@@ -267,7 +273,8 @@ def loan_text(loan: Loan, ward: Ward, channel: Medium, kind: str) -> str:
     """What a message of ``kind`` about a loan smartphone says, in ``channel``."""
     name = "voice_loan.txt" if channel == Medium.VOICE else "sms_loan.txt"
     due = clock.local_day_bounds(loan.due_on, loan.due_on)[0]
-    return messages.text(ward, name, due, "", "", kind=kind, device=loan.device.model)
+    return messages.text(ward, name, due, "", "", line=channel == Medium.LINE, kind=kind,
+                         device=loan.device.model)  # fmt: skip
 
 
 def survey_text(token: str, ward: Ward, channel: Medium, kind: str) -> str:
@@ -293,8 +300,8 @@ def claim(
     rows = db.session.execute(
         sa.select(Reminder.id, Reminder.session_id, Reminder.loan_id, Reminder.survey_ask_id,
                   Reminder.ward_id, Reminder.deadline_dt, Reminder.recipient, Reminder.channel,
-                  Reminder.kind, Reminder.to_e164, Booking.place, Shift.role, Resident.call_from,
-                  Resident.call_until, User.email)
+                  Reminder.kind, Reminder.to_e164, Reminder.booking_id, Booking.place,
+                  Shift.role, Resident.call_from, Resident.call_until, User.email)
         .outerjoin(Booking, Booking.id == Reminder.booking_id)
         .outerjoin(Shift, Shift.id == Reminder.shift_id)
         .outerjoin(Resident, Resident.id == Reminder.resident_id)
@@ -354,10 +361,8 @@ def claim(
             else:
                 token = subjects.survey_tokens[row.survey_ask_id]
                 text = survey_text(token, ward, row.channel, row.kind)
-            # A mail goes to the address the volunteer has now (``to_e164`` names them).
-            to = row.email if row.channel == Medium.EMAIL else row.to_e164
             sequence = session.sequence if session else None
-            claimed.append(Outgoing(row.id, row.channel, to, text, sequence))
+            claimed.append(_outgoing(row, text, sequence, ward, subjects))
     for why, ids in skipped.items():
         db.session.execute(
             sa.update(Reminder)
@@ -378,6 +383,24 @@ def claim(
     _mark_sending(claimed, now)
     db.session.commit()
     return claimed, result
+
+
+def _outgoing(row, text: str, sequence: int | None, ward: Ward, subjects: Subjects) -> Outgoing:
+    """The message as its channel takes it. A mail goes to the address the volunteer has
+    now, a LINE message to the user of the link the row names (none if it ended); a
+    booking's reminder or notice offers its answers as buttons where there are some."""
+    if row.channel == Medium.EMAIL:
+        return Outgoing(row.id, row.channel, row.email, text, sequence)
+    if row.channel != Medium.LINE:
+        return Outgoing(row.id, row.channel, row.to_e164, text, sequence)
+    user, account = subjects.line_users.get(row.to_e164, ("", ""))
+    answers = (
+        (line_messages.CONFIRM, line_messages.CANCEL)
+        if row.booking_id is not None and row.kind != notices.CANCELLED
+        else ()
+    )
+    return Outgoing(row.id, row.channel, user, text, sequence, sender=account, answers=answers,
+                    phone=ward.booking_phone)  # fmt: skip
 
 
 def _mark_sending(claimed: list[Outgoing], now: datetime) -> None:

@@ -101,13 +101,15 @@ def _prepared(
     device: str = "",
     survey_token: str = SAMPLE_TOKEN,
     draft: dict[str, str] | None = None,
+    buttons: bool = False,
 ) -> tuple[str, dict[str, str]]:
     """The words of ``name``'s ``kind`` (from ``draft``, wording being tried in the editor,
     when given) and what their places hold, but the session's name and venue: in an SMS,
     or as said on a call. A loan's message is about the day ``starts_dt`` falls on and the
-    ``device`` lent; a survey's, its answer page (``survey_token``)."""
+    ``device`` lent; a survey's, its answer page (``survey_token``). A message with
+    ``buttons`` (LINE) is answered by them, not by a reply."""
     words = (draft if draft is not None else words_in_use(ward, name))[kind]
-    two_way = not spoken and current_app.config["REMINDER_SMS_TWO_WAY"]
+    two_way = not spoken and not buttons and current_app.config["REMINDER_SMS_TWO_WAY"]
     part = course.replace("/", "、") if spoken and course else course
     return words, {
         "区名": ward.name_ja,
@@ -129,10 +131,21 @@ def _prepared(
     }
 
 
-def text(ward: Ward, name: str, starts_dt: datetime, title: str, venue: str, **facts) -> str:
+def text(
+    ward: Ward,
+    name: str,
+    starts_dt: datetime,
+    title: str,
+    venue: str,
+    line: bool = False,
+    **facts,
+) -> str:
     """What message ``name`` says, by SMS or on a call as the message is; ``facts`` are
-    ``_prepared``'s: the kind, and the course part, role or draft where there is one."""
+    ``_prepared``'s: the kind, and the course part, role or draft where there is one. On
+    ``line`` an SMS's words are written out in full, to be answered by buttons."""
     message = MESSAGES[name]
+    if line:
+        return _in_full(ward, name, starts_dt, title, venue, False, buttons=True, **facts)
     write = mail_text if message.is_mail else sms_text if message.is_sms else voice_text
     return write(ward, name, starts_dt, title, venue, **facts)
 

@@ -15,7 +15,7 @@ from inclusion.extensions import db
 from inclusion.i18n import STORED_TEXTS
 from inclusion.loans.models import Loan
 from inclusion.reminders.media import Medium
-from inclusion.residents.models import Booking, ReminderChannel, Resident
+from inclusion.residents.models import Booking, Resident
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.surveys.models import SurveyAsk
 from inclusion.volunteers.models import Shift
@@ -386,9 +386,8 @@ class Reply(db.Model):
     #: Null when no ward could be told from the number: coordinators see it.
     ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
     ward: Mapped[Ward | None] = relationship()
-    channel: Mapped[ReminderChannel] = mapped_column(
-        string_enum(ReminderChannel, "reminder_channel")
-    )
+    channel: Mapped[Medium] = mapped_column(string_enum(Medium, "reminder_channel"))
+    #: The number it came from; for LINE, the link it came through (``L12``).
     from_e164: Mapped[str] = mapped_column(sa.String(20))
     #: What was sent, as sent (the SMS text, or the key pressed).
     body: Mapped[str] = mapped_column(sa.String(320))

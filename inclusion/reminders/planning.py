@@ -21,6 +21,7 @@ from inclusion.auth.models import User
 from inclusion.cover.models import CoverOffer, CoverRequest, CoverStatus, SwapRequest, SwapStatus
 from inclusion.db import UTCDateTime, insert_new
 from inclusion.extensions import db
+from inclusion.line.models import LineFriend, LineLink
 from inclusion.loans.models import Loan
 from inclusion.reminders.models import (
     COVER_KINDS,
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Keys of rows that try a resident's voice call again, or call their contact instead.
 RETRY_SUFFIX, FALLBACK_SUFFIX = ":retry", ":contact"
+#: Key of the row that reaches a resident by SMS or a call when LINE did not.
+PHONE_SUFFIX = ":phone"
 
 #: The kind of the notice sent when a session is cancelled (see ``notices``).
 CANCELLED_NOTICE = "cancelled"
@@ -152,12 +155,35 @@ def _first_number(mobile: bool) -> sa.ScalarSelect:
     return numbers.order_by(ResidentPhone.position).limit(1).scalar_subquery()
 
 
-def reach(recipient: Recipient) -> tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement]:
+def _line_link() -> sa.ScalarSelect | None:
+    """The resident's LINE link in a query, on an account the settings still hold; None
+    when there is no LINE account at all."""
+    names = sorted(current_app.config["LINE_ACCOUNTS"])
+    if not names:
+        return None
+    return (
+        sa.select(LineLink.id)
+        .join(LineFriend, LineFriend.id == LineLink.friend_id)
+        .where(
+            LineLink.resident_id == Resident.id,
+            LineLink.unlinked_dt.is_(None),
+            LineFriend.blocked_dt.is_(None),
+            LineFriend.account.in_(names),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def reach(
+    recipient: Recipient, line: bool = True
+) -> tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement]:
     """How one contact of the resident in a query is reached: (channel, number, allowed).
 
-    The resident: an SMS to their first mobile when they chose SMS, else a call to their
-    first number (a landline cannot take an SMS). The contact person: an SMS to a mobile,
-    else a call. ``allowed``: they may be messaged (not stopped, a number to use).
+    The resident: by LINE when they linked it (and ``line``), else an SMS to their first
+    mobile when they chose SMS, else a call to their first number (a landline cannot take
+    an SMS). The contact person: an SMS to a mobile, else a call. ``allowed``: they may be
+    messaged (not stopped, a LINE or a number to use).
     """
     if recipient == Recipient.PROXY:
         return (
@@ -171,13 +197,21 @@ def reach(recipient: Recipient) -> tuple[sa.ColumnElement, sa.ColumnElement, sa.
         )
     mobile, first = _first_number(mobile=True), _first_number(mobile=False)
     by_sms = sa.and_(Resident.reminder_channel == "sms", mobile.is_not(None))
+    channel = sa.case((by_sms, "sms"), else_="voice")
+    to = sa.case((by_sms, mobile), else_=first)
+    reachable = first.is_not(None)
+    link = _line_link() if line else None
+    if link is not None:
+        channel = sa.case((link.is_not(None), "line"), else_=channel)
+        to = sa.case((link.is_not(None), sa.literal("L") + _text(link)), else_=to)
+        reachable = sa.or_(link.is_not(None), reachable)
     return (
-        sa.case((by_sms, "sms"), else_="voice"),
-        sa.case((by_sms, mobile), else_=first),
+        channel,
+        to,
         sa.and_(
             Resident.opted_out_dt.is_(None),
             Resident.reminder_channel != "none",
-            first.is_not(None),
+            reachable,
         ),
     )
 
@@ -186,7 +220,7 @@ def survey_reach() -> tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement
     """How a survey's automatic ask reaches the resident in a query: as their reminders do
     where the SMS sender may carry links (``SURVEY_SMS_LINKS``), else by a call to their
     first number (a mobile takes calls too)."""
-    channel, to, allowed = reach(Recipient.RESIDENT)
+    channel, to, allowed = reach(Recipient.RESIDENT, line=False)
     if current_app.config["SURVEY_SMS_LINKS"]:
         return channel, to, allowed
     return sa.literal("voice"), _first_number(mobile=False), allowed
@@ -374,8 +408,9 @@ def stale() -> sa.ColumnElement[bool]:
                 sa.or_(
                     Resident.opted_out_dt.is_not(None),
                     Resident.reminder_channel == "none",
-                    # Their number changed: the old one may be someone else's now.
-                    sa.not_(sa.exists(own_number)),
+                    # Their number changed: the old one may be someone else's now. (A
+                    # LINE link that ended is met when sent: SMS or a call goes instead.)
+                    sa.and_(Reminder.channel != "line", sa.not_(sa.exists(own_number))),
                 ),
             ),
             sa.and_(
@@ -478,10 +513,14 @@ def readdress(now: datetime, resident_id: int) -> int:
     are left to ``cancel_stale``."""
     moved = 0
     is_survey = Reminder.survey_ask_id.is_not(None)
-    # A survey's ask has a way of its own (a call unless links may go by SMS).
-    ways = ((Recipient.RESIDENT, reach(Recipient.RESIDENT), sa.not_(is_survey)),
+    by_phone = Reminder.key.endswith(PHONE_SUFFIX)
+    # A survey's ask has a way of its own (a call unless links may go by SMS); a message
+    # sent by phone because LINE did not reach them stays on the phone.
+    ways = ((Recipient.RESIDENT, reach(Recipient.RESIDENT), sa.not_(sa.or_(is_survey, by_phone))),
             (Recipient.PROXY, reach(Recipient.PROXY), sa.true()),
-            (Recipient.RESIDENT, survey_reach(), is_survey))  # fmt: skip
+            (Recipient.RESIDENT, survey_reach(), is_survey),
+            (Recipient.RESIDENT, reach(Recipient.RESIDENT, line=False),
+             sa.and_(by_phone, sa.not_(is_survey))))  # fmt: skip
     for recipient, (channel, to, allowed), of_kind in ways:
         if recipient == Recipient.PROXY:
             # A contact called because the resident was not reached is reached all the same.

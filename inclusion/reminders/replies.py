@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from inclusion import clock
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
 from inclusion.reminders import messages
+from inclusion.reminders.media import Medium
 from inclusion.reminders.models import (
     ANSWERING_MACHINE,
     Recipient,
@@ -156,7 +158,7 @@ def _when(reminder: Reminder) -> str:
     return f"{messages.short_day(starts)} {clock.to_local(starts):%H:%M}"
 
 
-def _call_the_ward(wards: list[Ward]) -> str:
+def call_the_ward(wards: list[Ward]) -> str:
     """Whom to phone: the ward and its number when there is one ward, else the ward office."""
     if len(wards) != 1:
         return "お住まいの区へお電話ください。"
@@ -165,15 +167,15 @@ def _call_the_ward(wards: list[Ward]) -> str:
     return f"{ward.name_ja}{phone}へお電話ください。"
 
 
-def _names(contacts: list[tuple[Resident, Contact]]) -> str:
+def named(contacts: list[tuple[Resident, Contact]]) -> str:
     """山田様、佐藤様 — at most two names, then how many more."""
     names = list(dict.fromkeys(f"{resident.family_name}様" for resident, _contact in contacts))
     shown = "、".join(names[:2])
     return shown if len(names) <= 2 else f"{shown}ほか{len(names) - 2}名"
 
 
-def _log(
-    channel: ReminderChannel,
+def log_reply(
+    channel: Medium,
     from_e164: str,
     body: str,
     handled: Handled,
@@ -226,7 +228,7 @@ def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
         # Confirming a place that is no longer theirs: tell them, and let staff call.
         ward = [reminder.session.ward]
         told = SAID[ReplyOutcome.NO_BOOKING] if spoken else (
-            f"{when}のご予約は取り消されています。" + _call_the_ward(ward)
+            f"{when}のご予約は取り消されています。" + call_the_ward(ward)
         )  # fmt: skip
         return Handled(ReplyOutcome.NO_BOOKING, told)
     # The latest answer that took effect: a 2 after a 1 shows as a cancel in the log.
@@ -255,7 +257,14 @@ SAID = {
 def answer_keypad(reminder: Reminder, answer: str, digits: str) -> Handled:
     """A key pressed on a reminder call: the call is about one booking, so no guessing."""
     handled = _answer_booking(reminder, answer, spoken=True)
-    _log(ReminderChannel.VOICE, reminder.to_e164, digits, handled, [reminder.resident], reminder)
+    log_reply(Medium.VOICE, reminder.to_e164, digits, handled, [reminder.resident], reminder)
+    return handled
+
+
+def answer_button(reminder: Reminder, answer: str, label: str) -> Handled:
+    """A button tapped on a LINE message: it names its message, so no guessing either."""
+    handled = _answer_booking(reminder, answer, spoken=False)
+    log_reply(Medium.LINE, reminder.to_e164, label, handled, [reminder.resident], reminder)
     return handled
 
 
@@ -265,7 +274,7 @@ def _last_sms_was_a_survey(from_e164: str) -> bool:
         sa.select(Reminder.survey_ask_id)
         .where(
             Reminder.to_e164 == from_e164,
-            Reminder.channel == ReminderChannel.SMS,
+            Reminder.channel == Medium.SMS,
             Reminder.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
         )
         .order_by(Reminder.sent_dt.desc(), Reminder.id.desc())
@@ -274,14 +283,15 @@ def _last_sms_was_a_survey(from_e164: str) -> bool:
     return last is not None and last.survey_ask_id is not None
 
 
-def _sms_candidates(from_e164: str) -> list[Reminder]:
-    """The latest SMS to the number for each booking whose session is still to come."""
+def _candidates(channel: Medium, addresses: list[str]) -> list[Reminder]:
+    """The latest message by ``channel`` to ``addresses`` (a number, or a LINE user's
+    links) for each booking whose session is still to come."""
     sent = db.session.scalars(
         sa.select(Reminder)
         .join(Session, Session.id == Reminder.session_id)
         .where(
-            Reminder.to_e164 == from_e164,
-            Reminder.channel == ReminderChannel.SMS,
+            Reminder.to_e164.in_(addresses),
+            Reminder.channel == channel,
             Reminder.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
             Reminder.booking_id.is_not(None),
             Session.starts_dt > clock.now(),
@@ -310,18 +320,31 @@ def _sms_candidates(from_e164: str) -> list[Reminder]:
     return [reminder for booking_id, reminder in latest.items() if booking_id not in closed]
 
 
+#: What the answers are, told to someone whose words were not understood.
+ANSWERS_TAKEN = {
+    Medium.SMS: "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。",
+    Medium.LINE: "ボタンか、「参加します」「取り消す」「停止」のどれかで、お返事ください。",
+}
+#: Where a message that is not an answer was sent.
+ANSWERED_BY_MACHINE = {Medium.SMS: "このSMS", Medium.LINE: "このLINE"}
+
+
 def _not_understood(
-    contacts: list[tuple[Resident, Contact]], asked_about: int, wards: list[Ward]
+    channel: Medium,
+    contacts: list[tuple[Resident, Contact]],
+    asked_about: int,
+    wards: list[Ward],
 ) -> Handled:
     """Words we cannot act on. Only someone a reminder asked about one booking is told the
-    answers it takes (with two, a 1 or 2 could not be placed either); a number that said
+    answers it takes (with two, a 1 or 2 could not be placed either); someone who said
     停止 is sent nothing. Staff see the message either way."""
     if contacts and all(resident.stopped_dt(contact) for resident, contact in contacts):
         return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
     if asked_about == 1:
-        told = "1（参加します）、2（取り消し）、停止 のどれかで、お返事ください。"
+        told = ANSWERS_TAKEN[channel]
     else:
-        told = "このSMSには自動でお答えしています。ご用件は" + _call_the_ward(wards)
+        told = f"{ANSWERED_BY_MACHINE[channel]}には自動でお答えしています。ご用件は"
+        told += call_the_ward(wards)
     return Handled(ReplyOutcome.NOT_UNDERSTOOD, told)
 
 
@@ -342,9 +365,9 @@ def answer_sms(from_e164: str, body: str) -> Handled:
             told = "この電話番号あてのお知らせは、登録されていません。"
             handled = Handled(ReplyOutcome.STOPPED, told)
         else:
-            told = f"今後、{_names(contacts)}へのお知らせは送りません。"
+            told = f"今後、{named(contacts)}へのお知らせは送りません。"
             handled = Handled(ReplyOutcome.STOPPED, told)
-        _log(ReminderChannel.SMS, from_e164, body, handled, residents)
+        log_reply(Medium.SMS, from_e164, body, handled, residents)
         return handled
     if answer is not None and _last_sms_was_a_survey(from_e164):
         # A 1 or 2 after a survey's link may mean an answer to it, not to a booking.
@@ -352,29 +375,42 @@ def answer_sms(from_e164: str, body: str) -> Handled:
         known = [resident for resident, _contact in contacts]
         wards = list({resident.ward_id: resident.ward for resident in known}.values())
         told = "アンケートはリンク先でお答えください。何も変えていません。"
-        handled = Handled(ReplyOutcome.NOT_UNDERSTOOD, told + _call_the_ward(wards))
-        _log(ReminderChannel.SMS, from_e164, body, handled, known)
+        handled = Handled(ReplyOutcome.NOT_UNDERSTOOD, told + call_the_ward(wards))
+        log_reply(Medium.SMS, from_e164, body, handled, known)
         return handled
-    candidates = _sms_candidates(from_e164)
+    return answer_words(Medium.SMS, [from_e164], body, lambda: contacts_of_number(from_e164))
+
+
+def answer_words(
+    channel: Medium,
+    addresses: list[str],
+    body: str,
+    contacts: Callable[[], list[tuple[Resident, Contact]]],
+) -> Handled:
+    """Words sent back by SMS or typed on LINE, about the messages sent to ``addresses``:
+    a confirm or cancel is acted on only when one booking can be meant. ``contacts``
+    finds whom the words came from when no booking is found."""
+    answer = sms_answer(body)
+    candidates = _candidates(channel, addresses)
     residents = [reminder.resident for reminder in candidates]
     if answer is None or not candidates:
-        contacts = contacts_of_number(from_e164)
-        known = [resident for resident, _contact in contacts]
+        found = contacts()
+        known = [resident for resident, _contact in found]
         wards = list({resident.ward_id: resident.ward for resident in known}.values())
         if answer is None:
-            handled = _not_understood(contacts, len(candidates), wards)
+            handled = _not_understood(channel, found, len(candidates), wards)
         else:
-            told = "ご予約が見つかりません。" + _call_the_ward(wards)
+            told = "ご予約が見つかりません。" + call_the_ward(wards)
             handled = Handled(ReplyOutcome.NO_BOOKING, told)
-        _log(ReminderChannel.SMS, from_e164, body, handled, known)
+        log_reply(channel, addresses[0], body, handled, known)
         return handled
     if len(candidates) > 1:
         wards = list({r.ward_id: r.session.ward for r in candidates}.values())
         told = f"ご予約が{len(candidates)}件あり、どれか分からないため何も変えていません。"
-        handled = Handled(ReplyOutcome.AMBIGUOUS, told + _call_the_ward(wards))
-        _log(ReminderChannel.SMS, from_e164, body, handled, residents, candidates=candidates)
+        handled = Handled(ReplyOutcome.AMBIGUOUS, told + call_the_ward(wards))
+        log_reply(channel, addresses[0], body, handled, residents, candidates=candidates)
         return handled
     [reminder] = candidates
     handled = _answer_booking(reminder, answer, spoken=False)
-    _log(ReminderChannel.SMS, from_e164, body, handled, residents, reminder)
+    log_reply(channel, addresses[0], body, handled, residents, reminder)
     return handled

@@ -57,6 +57,7 @@ class OptOutSource(LabelledEnum):
     STAFF = "staff"
     SMS = "sms"
     VOICE = "voice"
+    LINE = "line"
 
 
 class Contact(LabelledEnum):
@@ -108,6 +109,7 @@ _LABELS: dict[type, dict] = {
         OptOutSource.STAFF: _l("Asked the ward office"),
         OptOutSource.SMS: _l("Replied STOP by SMS"),
         OptOutSource.VOICE: _l("Asked on a reminder call"),
+        OptOutSource.LINE: _l("Sent 停止 on LINE"),
     },
     Contact: {
         Contact.RESIDENT: _l("The resident"),

@@ -21,6 +21,7 @@ from inclusion.calls.models import Call
 from inclusion.db import lock_row
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
+from inclusion.line.models import LineLink, LineLinkCode, Unlinked
 from inclusion.loans.models import Loan
 from inclusion.phones import PhoneKind, parse_phone
 from inclusion.reminders.quiet import checked_window
@@ -732,6 +733,17 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
         # What they told the call centre, and the number they gave, go with their name.
         db.session.execute(
             sa.update(Call).where(Call.resident_id.in_(chunk)).values(note="", caller_e164=None)
+        )
+        # Their LINE no longer leads to them, and a code handed out links nobody.
+        db.session.execute(
+            sa.update(LineLink)
+            .where(LineLink.resident_id.in_(chunk), LineLink.unlinked_dt.is_(None))
+            .values(unlinked_dt=clock.now(), unlinked_why=Unlinked.ANONYMISED)
+        )
+        db.session.execute(
+            sa.update(LineLinkCode)
+            .where(LineLinkCode.resident_id.in_(chunk), LineLinkCode.closed_dt.is_(None))
+            .values(closed_dt=clock.now())
         )
     result = RetentionResult(len(delete_ids), len(anonymise_ids), cutoff)
     record_event(

@@ -23,6 +23,7 @@ from inclusion.db import writes_on_read
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.i18n import local_datetime
+from inclusion.line.queries import line_state
 from inclusion.loans import queries as loan_queries
 from inclusion.phones import display_phone
 from inclusion.reminders import services as reminder_services
@@ -191,6 +192,7 @@ def _detail_page(ward: Ward, resident: Resident, opt_out_form: OptOutForm):
         today=clock.today(),
         reminders=reminder_services.reminders_of_resident(resident.id),
         opt_out_form=opt_out_form,
+        line=line_state(resident),
         stopped_contacts=[contact for contact in Contact if resident.stopped_dt(contact)],
     )
     record_view("resident.view", resident, ward)

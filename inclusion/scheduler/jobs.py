@@ -77,12 +77,13 @@ class Leadership:
 def declared_jobs() -> list[JobSpec]:
     """Every feature's jobs (imported here: the features import ``JobSpec`` from us)."""
     from inclusion.cover.jobs import COVER_JOBS
+    from inclusion.line.jobs import LINE_JOBS
     from inclusion.reminders.jobs import REMINDER_JOBS
     from inclusion.surveys.jobs import SURVEY_JOBS
     from inclusion.targets.jobs import TARGET_JOBS
     from inclusion.webhooks.jobs import WEBHOOK_JOBS
 
-    return [*REMINDER_JOBS, *COVER_JOBS, *TARGET_JOBS, *WEBHOOK_JOBS, *SURVEY_JOBS]
+    return [*REMINDER_JOBS, *COVER_JOBS, *TARGET_JOBS, *WEBHOOK_JOBS, *SURVEY_JOBS, *LINE_JOBS]
 
 
 def build_scheduler(

@@ -18,6 +18,7 @@ from inclusion.csvfile import csv_text
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.forms import ButtonForm
+from inclusion.line.figures import PRICES, channel_figures
 from inclusion.loans.figures import loan_figures
 from inclusion.targets import report, services
 from inclusion.targets.charts import monthly_chart
@@ -102,6 +103,8 @@ def _render(year: int, ward: Ward | None):
         survey_table=[by_metric[metric] for metric in SAMPLED_METRICS],
         cover=cover_figures(scope),
         loans=loan_figures(scope),
+        channels=channel_figures(scope),
+        prices={medium: current_app.config[name] for medium, name in PRICES.items()},
         calls=call_figures(scope),
         calls_by_day=calls_by_day(scope),
         call_topics=list(CallTopic),

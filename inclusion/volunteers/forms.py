@@ -71,7 +71,12 @@ class ProfileForm(EditForm):
     is_paused = BooleanField(_l("Pause: take no new shifts for now"))
     offers_by = RadioField(
         _l("When another volunteer needs someone to take over, tell me by"),
-        choices=[SelectChoice(medium.value, label) for medium, label in MEDIUM_LABELS.items()],
+        # LINE reaches residents only: volunteers are not linked to an account.
+        choices=[
+            SelectChoice(medium.value, label)
+            for medium, label in MEDIUM_LABELS.items()
+            if medium != Medium.LINE
+        ],  # fmt: skip
         default=Medium.EMAIL.value,
         # Left out (a form saved before this choice existed): the choice stays as it was.
         validators=[Optional()],

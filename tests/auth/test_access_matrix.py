@@ -75,9 +75,10 @@ URL_SAMPLES: dict[str, Callable[[Ward], object]] = {
     "answer": lambda ward: "agree",
     "decision": lambda ward: "approve",
     "step": lambda ward: 0,
+    "account": lambda ward: "shared",
 }
 #: URL arguments that name the same thing in every ward, not one ward's record.
-SHARED_ARGUMENTS = {"ward", "name", "answer", "decision", "step"}
+SHARED_ARGUMENTS = {"ward", "name", "answer", "decision", "step", "account"}
 
 #: Form data for POST routes so an allowed request does real work.
 POST_DATA = {

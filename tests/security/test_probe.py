@@ -177,7 +177,8 @@ def world(app, users, shibuya, shinagawa):
 
 #: Values of URL arguments that are not a ward's record.
 SHARED_VALUES = {"name": "sms_resident.txt", "token": "not-a-live-token", "feed": "volunteer",
-                 "answer": "agree", "decision": "approve", "step": 0}  # fmt: skip
+                 "answer": "agree", "decision": "approve", "step": 0,
+                 "account": "shared"}  # fmt: skip
 
 
 def path_of(rule: Rule, records: WardRecords, shared: WardRecords) -> str:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from inclusion import clock
-from inclusion.extensions import db
+from inclusion.extensions import cache, db
 from inclusion.residents.models import (
     Booking,
     BookingSource,
@@ -122,6 +122,9 @@ def test_the_page_runs_the_same_queries_for_100_and_100000_bookings(
     log_in(client, users["coordinator"])
 
     def queries() -> tuple[int, str]:
+        # Each view counts as the first after a refresh: what is kept for the refresh
+        # time (the messages by channel) is counted in both.
+        cache.clear()
         with count_queries() as statements:
             page = client.get("/targets")
         assert page.status_code == 200
