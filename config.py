@@ -439,6 +439,11 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     settings["PARTICIPANTS_PER_ASSISTANT"] = parse_int(
         "PARTICIPANTS_PER_ASSISTANT", get("PARTICIPANTS_PER_ASSISTANT", "4"), minimum=1
     )
+    # A seat freed this near the session is offered to everyone waiting (first to say yes
+    # takes it) instead of given to the first in line; 0: always the first in line.
+    settings["WAITLIST_OFFER_HOURS"] = parse_int(
+        "WAITLIST_OFFER_HOURS", get("WAITLIST_OFFER_HOURS", "24")
+    )
     settings["SHIFT_RELEASE_CUTOFF_HOURS"] = parse_int(
         "SHIFT_RELEASE_CUTOFF_HOURS", get("SHIFT_RELEASE_CUTOFF_HOURS", "24")
     )

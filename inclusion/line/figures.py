@@ -57,9 +57,9 @@ ChannelTable = WardTable[ChannelFigures]
 
 def _counts(scope: Scope) -> dict[str, list[tuple[int, int]]]:
     in_wards = [Reminder.ward_id.in_(scope.ward_ids)] if scope.ward_ids else []
+    by_phone = sa.func.sum(sa.case((Reminder.key.endswith(PHONE_SUFFIX), 1), else_=0))
     sent = (
-        sa.select(Reminder.ward_id, Reminder.channel, Reminder.key.endswith(PHONE_SUFFIX),
-                  sa.func.count())
+        sa.select(Reminder.ward_id, Reminder.channel, sa.func.count(), by_phone)
         .where(
             # The outbox's index on (status, due time) reads only the year's sent rows.
             Reminder.status.in_(LEFT),
@@ -69,18 +69,13 @@ def _counts(scope: Scope) -> dict[str, list[tuple[int, int]]]:
             Reminder.channel.in_(tuple(PRICES)),
             *in_wards,
         )
-        .group_by(Reminder.ward_id, Reminder.channel, Reminder.key.endswith(PHONE_SUFFIX))
-    )  # fmt: skip
-    counts: dict[str, dict[int, int]] = {
-        name: {} for name in ("line", "sms", "calls", "fallbacks")
-    }
+        .group_by(Reminder.ward_id, Reminder.channel)
+    )
     field = {Medium.LINE: "line", Medium.SMS: "sms", Medium.VOICE: "calls"}
-    for ward_id, channel, by_phone, count in db.session.execute(sent):
-        counts[field[Medium(channel)]][ward_id] = (
-            counts[field[Medium(channel)]].get(ward_id, 0) + count
-        )
-        if by_phone:
-            counts["fallbacks"][ward_id] = counts["fallbacks"].get(ward_id, 0) + count
+    counts: dict[str, dict[int, int]] = {name: {} for name in (*field.values(), "fallbacks")}
+    for ward_id, channel, count, fallbacks in db.session.execute(sent):
+        counts[field[Medium(channel)]][ward_id] = count
+        counts["fallbacks"][ward_id] = counts["fallbacks"].get(ward_id, 0) + int(fallbacks or 0)
     linked = (
         sa.select(LineLink.ward_id, sa.func.count())
         .where(LineLink.unlinked_dt.is_(None),

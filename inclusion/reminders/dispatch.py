@@ -154,7 +154,7 @@ def message_text(
     if recipient == Recipient.VOLUNTEER:
         name = COVER_MESSAGES[channel] if kind in COVER_KINDS else "sms_volunteer.txt"
         extra["role"] = role.label if role else ""
-    elif kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED):
+    elif kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED, notices.OFFER):
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"
@@ -394,11 +394,12 @@ def _outgoing(row, text: str, sequence: int | None, ward: Ward, subjects: Subjec
     if row.channel != Medium.LINE:
         return Outgoing(row.id, row.channel, row.to_e164, text, sequence)
     user, account = subjects.line_users.get(row.to_e164, ("", ""))
-    answers = (
-        (line_messages.CONFIRM, line_messages.CANCEL)
-        if row.booking_id is not None and row.kind != notices.CANCELLED
-        else ()
-    )
+    if row.booking_id is None or row.kind == notices.CANCELLED:
+        answers = ()
+    elif row.kind == notices.OFFER:
+        answers = (line_messages.CONFIRM,)
+    else:
+        answers = (line_messages.CONFIRM, line_messages.CANCEL)
     return Outgoing(row.id, row.channel, user, text, sequence, sender=account, answers=answers,
                     phone=ward.booking_phone)  # fmt: skip
 

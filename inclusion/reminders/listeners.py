@@ -16,10 +16,12 @@ from inclusion.volunteers.signals import shift_released
 
 
 @booking_cancelled.connect
-def _booking_cancelled(booking, reason: str = "", **_extra) -> None:
+def _booking_cancelled(booking, reason: str = "", offered: bool = False, **_extra) -> None:
     planning.cancel_stale(clock.now(), [booking.session_id])
     if reason == SESSION_CANCELLED:
         notices.add_notice(booking, notices.CANCELLED, notices.CANCELLED)
+    if offered:
+        notices.add_offers(booking)
 
 
 @contact_stopped.connect
@@ -35,7 +37,11 @@ def _contacts_changed(resident, **_extra) -> None:
 
 
 @booking_promoted.connect
-def _booking_promoted(booking, **_extra) -> None:
+def _booking_promoted(booking, offered: bool = False, **_extra) -> None:
+    if offered:
+        # They said yes to the seat, and were told so: the others' offers are stale now.
+        planning.cancel_stale(clock.now(), [booking.session_id])
+        return
     notices.add_notice(booking, notices.PROMOTED, notices.PROMOTED)
 
 

@@ -342,6 +342,8 @@ class ReplyOutcome(enum.StrEnum):
     #: Nothing we sent to that number could be meant.
     NO_BOOKING = "no_booking"
     NOT_UNDERSTOOD = "not_understood"
+    #: A yes to a seat offered, after someone else took it (or the offer closed).
+    SEAT_GONE = "seat_gone"
 
     @property
     def label(self) -> str:
@@ -365,6 +367,7 @@ OUTCOME_LABELS = {
     ReplyOutcome.STOPPED: _l("Reminders stopped"),
     ReplyOutcome.NO_BOOKING: _l("No booking found: please call"),
     ReplyOutcome.NOT_UNDERSTOOD: _l("Not understood: please call"),
+    ReplyOutcome.SEAT_GONE: _l("Seat offered already taken: still waiting"),
 }
 
 

@@ -14,6 +14,8 @@ from inclusion.residents.models import Booking, Resident
 from inclusion.wards.models import Ward
 
 PROMOTED, CANCELLED, MOVED = "promoted", CANCELLED_NOTICE, "moved"
+#: A seat freed near the session, offered to everyone waiting: the first to say yes takes it.
+OFFER = planning.OFFER_NOTICE
 
 NOTICE_COLUMNS = [
     "key", "ward_id", "session_id", "booking_id", "resident_id", "recipient", "kind",
@@ -43,6 +45,17 @@ def add_notice(booking: Booking, kind: str, key: str) -> int:
         )  # fmt: skip
         queued += planning.insert_rows(rows, NOTICE_COLUMNS)
     return queued
+
+
+def add_offers(freed: Booking) -> int:
+    """Offer the seat ``freed`` left to everyone waiting for its session, each reached as
+    their reminders are; one offer per seat freed."""
+    waiting = db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == freed.session_id, Booking.status == "waitlisted")
+        .order_by(Booking.queued_dt, Booking.id)
+    )
+    return sum(add_notice(booking, OFFER, f"{OFFER}{freed.id}") for booking in waiting)
 
 
 def seated_bookings(session_id: int) -> list[Booking]:

@@ -35,7 +35,7 @@ from inclusion.reminders.models import (
     ReminderStatus,
     ReminderStep,
 )
-from inclusion.residents.models import Booking, BookingStatus, Resident, ResidentPhone
+from inclusion.residents.models import SEATED, Booking, BookingStatus, Resident, ResidentPhone
 from inclusion.sessions.models import Session, SessionStatus
 from inclusion.sqltime import date_text, local_due
 from inclusion.surveys.models import SurveyAsk
@@ -52,6 +52,8 @@ PHONE_SUFFIX = ":phone"
 
 #: The kind of the notice sent when a session is cancelled (see ``notices``).
 CANCELLED_NOTICE = "cancelled"
+#: The kind of the notice that offers a freed seat to those waiting (see ``notices``).
+OFFER_NOTICE = "offer"
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
 EXTRA_DAYS = 2
 
@@ -372,8 +374,24 @@ def stale() -> sa.ColumnElement[bool]:
     session = sa.select(Session.id).where(
         Session.id == Reminder.session_id, Session.status != SessionStatus.SCHEDULED
     )
+    # A booking's messages go while it holds its seat; an offer, while its resident waits
+    # and a seat is still free.
     booking = sa.select(Booking.id).where(
-        Booking.id == Reminder.booking_id, Booking.status != BookingStatus.BOOKED
+        Booking.id == Reminder.booking_id,
+        Booking.status
+        != sa.case(
+            (Reminder.kind == OFFER_NOTICE, BookingStatus.WAITLISTED.value),
+            else_=BookingStatus.BOOKED.value,
+        ),
+    )
+    seated = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(Booking.session_id == Reminder.session_id, Booking.status.in_(SEATED))
+        .scalar_subquery()
+    )
+    seat_gone = sa.select(Session.id).where(
+        Session.id == Reminder.session_id, Session.capacity <= seated
     )
     shift = sa.select(Shift.id).where(
         Shift.id == Reminder.shift_id, Shift.status != ShiftStatus.CLAIMED
@@ -481,6 +499,7 @@ def stale() -> sa.ColumnElement[bool]:
         sa.exists(stopped),
         sa.exists(no_sms),
         sa.and_(Reminder.kind == COVER_OFFER, sa.or_(sa.not_(sa.exists(offered)), closed_to_pool)),
+        sa.and_(Reminder.kind == OFFER_NOTICE, sa.exists(seat_gone)),
         sa.and_(Reminder.kind == SWAP_ASKED, sa.not_(sa.exists(swap_asked))),
     )
 

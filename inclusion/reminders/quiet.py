@@ -48,7 +48,8 @@ def window_for(
     the resident's own ``call_hours`` (``call_from``, ``call_until``) when set."""
     if channel == Medium.EMAIL:
         return time.min, time.max  # a mail waits in the inbox: it wakes nobody
-    if channel == ReminderChannel.SMS:
+    # A LINE message, like an SMS, waits on the phone: it keeps the SMS hours.
+    if channel in (ReminderChannel.SMS, Medium.LINE):
         start, end = current_app.config["REMINDER_SMS_HOURS"]
         return ward.sms_from or start, ward.sms_until or end
     start, end = current_app.config["REMINDER_CALL_HOURS"]

@@ -17,7 +17,7 @@ from flask import current_app
 from inclusion import clock
 from inclusion.extensions import db
 from inclusion.phones import PhoneKind
-from inclusion.reminders import messages
+from inclusion.reminders import messages, notices
 from inclusion.reminders.media import Medium
 from inclusion.reminders.models import (
     ANSWERING_MACHINE,
@@ -215,9 +215,39 @@ def log_reply(
     log.info("reply %s (reminder %s)", handled.outcome.value, reminder.id if reminder else None)
 
 
-def _answer_booking(reminder: Reminder, answer: str, spoken: bool) -> Handled:
-    """Confirm or cancel the booking a reminder was about, saying exactly what happened."""
+def _answer_offer(reminder: Reminder, booking: Booking, spoken: bool) -> Handled:
+    """A yes to a seat offered to those waiting: theirs if it is still free."""
+    taken = bookings.take_offer(None, booking)
+    when = "" if spoken else _when(reminder)
+    if taken == bookings.OfferAnswer.TAKEN:
+        reminder.reply, reminder.replied_dt = CONFIRM, clock.now()
+        told = (
+            SAID[ReplyOutcome.CONFIRMED]
+            if spoken
+            else f"{when}の席を予約しました。お待ちしています。"
+        )
+        return Handled(ReplyOutcome.CONFIRMED, "ご予約しました。" + told if spoken else told)
+    if taken == bookings.OfferAnswer.NOT_WAITING and booking.status == BookingStatus.BOOKED:
+        told = "すでにご予約しています。お待ちしております。" if spoken else (
+            f"{when}は、すでにご予約しています。お待ちしています。"
+        )  # fmt: skip
+        return Handled(ReplyOutcome.CONFIRMED, told)
+    if taken == bookings.OfferAnswer.NOT_WAITING:
+        return _answer_booking(reminder, CONFIRM, spoken, offer=False)
+    told = (
+        "申し訳ありません。空いた席は、ほかの方が先にご予約されました。キャンセル待ちは、そのままです。"
+        if taken == bookings.OfferAnswer.GONE
+        else "申し訳ありません。この空きの受け付けは終わりました。キャンセル待ちは、そのままです。"
+    )
+    return Handled(ReplyOutcome.SEAT_GONE, told)
+
+
+def _answer_booking(reminder: Reminder, answer: str, spoken: bool, offer: bool = True) -> Handled:
+    """Confirm or cancel the booking a reminder was about, saying exactly what happened; a
+    yes to a seat offered takes it if it is still free."""
     booking = db.session.get(Booking, reminder.booking_id)
+    if offer and reminder.kind == notices.OFFER and answer == CONFIRM:
+        return _answer_offer(reminder, booking, spoken)
     when = "" if spoken else _when(reminder)
     if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITLISTED):
         if answer == CANCEL:

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "morning": _l("On the morning"),
     "day_before": _l("The day before"),
     "promoted": _l("A seat freed for them"),
+    "offer": _l("A seat offered to those waiting"),
     "cancelled": _l("Session cancelled"),
     "moved": _l("Session moved"),
     "cover_offer": _l("Asked to take over a shift"),

@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from inclusion.auth.access import signed_webhook
 from inclusion.cover import services as cover
 from inclusion.extensions import csrf, db
-from inclusion.reminders import messages, replies
+from inclusion.reminders import messages, notices, replies
 from inclusion.reminders.channels import (
     ABOUT_BOOKING,
     GOODBYE,
@@ -102,6 +102,15 @@ def _about(reminder: Reminder) -> str:
     return ABOUT_HELP if reminder.recipient == Recipient.VOLUNTEER else ABOUT_BOOKING
 
 
+#: What a call offering a seat to those waiting asks: only a yes, the first to say it.
+OFFER_PROMPT = "ご参加の方は1を、もう一度お聞きになる方は9を押してください。"
+
+
+def _keys(reminder: Reminder) -> tuple[str, ...]:
+    """The keys that answer a resident's call: 1 and 2; an offer of a seat, 1 alone."""
+    return ("1",) if reminder.kind == notices.OFFER else tuple(KEYS)
+
+
 def _prompt(reminder: Reminder) -> str | None:
     """The keys a call offers: a resident's reminder 1 and 2, an offer to cover 1 and 2;
     a volunteer's other news and word about a loan smartphone none."""
@@ -109,7 +118,7 @@ def _prompt(reminder: Reminder) -> str | None:
         return cover.PROMPT
     if reminder.recipient == Recipient.VOLUNTEER or reminder.booking_id is None:
         return None
-    return PROMPT
+    return OFFER_PROMPT if reminder.kind == notices.OFFER else PROMPT
 
 
 @bp.route("/voice/<int:reminder_id>", methods=["POST"])
@@ -122,7 +131,7 @@ def keypad(reminder_id: int):
     digits = request.form.get("Digits", "")
     if reminder.kind == COVER_OFFER and digits in (cover.TAKE, cover.DECLINE):
         told = cover.answer_by_key(reminder, digits)
-    elif reminder.booking_id is not None and digits in KEYS:
+    elif reminder.booking_id is not None and digits in _keys(reminder):
         told = replies.answer_keypad(reminder, KEYS[digits], digits).told
     else:
         return _xml(call_twiml(reminder.body, voice, twilio_url(request.url), _prompt(reminder)))

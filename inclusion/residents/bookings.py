@@ -8,11 +8,13 @@ session's row lock (PostgreSQL) or the write lock (SQLite), and the unique index
 
 from __future__ import annotations
 
+import enum
 import logging
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -234,7 +236,8 @@ def cancel_booking(actor: User | None, booking: Booking, reason: str = "") -> Bo
     booking.cancel_reason = reason.strip()[:200]
     db.session.flush()
     session = booking.session
-    promoted = promote_waitlist(actor, session) if had_place else []
+    offered = had_place and offers_instead(session, clock.now())
+    promoted = promote_waitlist(actor, session) if had_place and not offered else []
     record_event(
         actor,
         "booking.cancel",
@@ -243,8 +246,63 @@ def cancel_booking(actor: User | None, booking: Booking, reason: str = "") -> Bo
         {"booking": booking.id, "resident": booking.resident_id, "reason": booking.cancel_reason},
     )
     first = promoted[0] if promoted else None
-    booking_cancelled.send(booking, actor=actor, reason=booking.cancel_reason, promoted=first)
+    booking_cancelled.send(
+        booking, actor=actor, reason=booking.cancel_reason, promoted=first, offered=offered
+    )
     return first
+
+
+#: A seat offered to those waiting can be taken until this long before the session.
+OFFER_CLOSES_BEFORE = timedelta(hours=1)
+
+
+def offers_instead(session: Session, now: datetime) -> bool:
+    """Whether a seat freed now is offered to everyone waiting (the first to say yes takes
+    it) rather than given to the first in line: when the session is near
+    (``WAITLIST_OFFER_HOURS``), the first in line may not be able to come at short notice."""
+    hours = current_app.config["WAITLIST_OFFER_HOURS"]
+    # A course's dates are booked as a whole: its waiting list moves up as a whole.
+    in_course = session.series is not None and session.series.is_course
+    return (
+        bool(hours)
+        and not in_course
+        and session.status == SessionStatus.SCHEDULED
+        and now < session.starts_dt - OFFER_CLOSES_BEFORE
+        and session.starts_dt - now <= timedelta(hours=hours)
+    )
+
+
+class OfferAnswer(enum.StrEnum):
+    TAKEN = "taken"
+    #: Someone else said yes first: no seat is free.
+    GONE = "gone"
+    #: Too near the session, or it was cancelled.
+    CLOSED = "closed"
+    #: Not waiting any more (cancelled, or booked meanwhile).
+    NOT_WAITING = "not_waiting"
+
+
+def take_offer(actor: User | None, booking: Booking) -> OfferAnswer:
+    """A waiting resident says yes to a seat offered: theirs if one is still free. Under the
+    session's lock, so of two at once the first takes it and the second hears it is gone."""
+    lock_row(Session, booking.session_id)
+    db.session.refresh(booking)
+    session = booking.session
+    db.session.refresh(session)
+    if booking.status != BookingStatus.WAITLISTED:
+        return OfferAnswer.NOT_WAITING
+    now = clock.now()
+    if session.status != SessionStatus.SCHEDULED or now >= session.starts_dt - OFFER_CLOSES_BEFORE:
+        return OfferAnswer.CLOSED
+    free = free_places(session)
+    if not free:
+        return OfferAnswer.GONE
+    booking.status, booking.place, booking.promoted_dt = BookingStatus.BOOKED, free[0], now
+    db.session.flush()
+    details = {"booking": booking.id, "resident": booking.resident_id, "offer": True}
+    record_event(actor, "booking.promote", session, session.ward, details)
+    booking_promoted.send(booking, actor=actor, offered=True)
+    return OfferAnswer.TAKEN
 
 
 def first_waiting(session: Session) -> Booking | None:

@@ -1,5 +1,6 @@
 """LINE: the friends of the wards' official accounts, their links to residents and the
-codes that make them; outbox rows and replies by LINE; a stop sent on LINE.
+codes that make them; outbox rows and replies by LINE; a stop sent on LINE; a reply that
+came after a seat offered to those waiting was taken.
 
 Revision ID: 0033
 Revises: 0032
@@ -16,12 +17,16 @@ down_revision = '0032'
 branch_labels = None
 depends_on = None
 
-#: (table, constraint, column, values before, values now) of the checks LINE widens.
+OUTCOMES = ('confirmed', 'cancelled', 'already_cancelled', 'ambiguous', 'stopped',
+            'no_booking', 'not_understood')
+#: (table, constraint, column, values before, values now) of the checks LINE and the seats
+#: offered to those waiting widen.
 CHECKS = (
     ('reminders', 'reminder_channel', 'channel', ('sms', 'voice', 'email'),
      ('sms', 'voice', 'email', 'line')),
     ('replies', 'reminder_channel', 'channel', ('sms', 'voice', 'none'),
      ('sms', 'voice', 'email', 'line')),
+    ('replies', 'reply_outcome', 'outcome', OUTCOMES, (*OUTCOMES, 'seat_gone')),
     ('residents', 'opt_out_source', 'opted_out_source', ('staff', 'sms', 'voice'),
      ('staff', 'sms', 'voice', 'line')),
     ('residents', 'proxy_opt_out_source', 'proxy_opted_out_source', ('staff', 'sms', 'voice'),
@@ -96,6 +101,7 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM reminders WHERE channel = 'line'")
     op.execute("DELETE FROM replies WHERE channel IN ('line', 'email')")
+    op.execute("UPDATE replies SET outcome = 'no_booking' WHERE outcome = 'seat_gone'")
     for column in ('opted_out', 'proxy_opted_out'):
         op.execute(
             f"UPDATE residents SET {column}_source = 'staff' WHERE {column}_source = 'line'"
