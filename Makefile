@@ -19,11 +19,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
-## run: set up, migrate, add demo data, start the web app and the scheduler (Ctrl-C stops both)
+## run: set up, migrate, add demo data, start the web app, the scheduler and a fake LINE (Ctrl-C stops them)
+# The demo's LINE account is a fake on 127.0.0.1:5010, with a page to chat as a resident.
+run: export LINE_CHANNEL_SECRET ?= 0123456789abcdef0123456789abcdef
+run: export LINE_CHANNEL_ACCESS_TOKEN ?= demo-token
+run: export LINE_BASIC_ID ?= @inclusion-demo
+run: export LINE_API_BASE_URL ?= http://127.0.0.1:5010
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@trap 'kill $$scheduler $$web 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	@trap 'kill $$scheduler $$web $$line 2>/dev/null; wait 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) line fake --port 5010 & line=$$!; \
 	$(FLASK) scheduler & scheduler=$$!; \
 	$(FLASK) run --host 127.0.0.1 --port 5000 & web=$$!; \
 	$(BIN)/python -c 'import socket, time; any(socket.socket().connect_ex(("127.0.0.1", 5000)) == 0 or time.sleep(0.2) for _ in range(150))'; \

@@ -17,7 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+import requests
+from markupsafe import escape
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -42,16 +45,23 @@ class FakeLine:
     #: Access tokens it accepts, and the basic ID each account answers with.
     basic_ids: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 2.0
+    port: int = 0
+    #: For the demo's chat page: where the app's webhook is, and the secret it checks.
+    webhook_url: str = ""
+    secret: str = ""
 
     def __post_init__(self) -> None:
         self.pushed: list[Pushed] = []
         self.replied: list[Replied] = []
+        #: The demo's chats in order: (user, who spoke, the message).
+        self.transcript: list[tuple[str, str, dict]] = []
+        self._reply_to: dict[str, str] = {}
         self.answers: list[object] = []
         self.accepted: dict[str, str] = {}
         self.released = threading.Event()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -66,6 +76,7 @@ class FakeLine:
             self.replied.clear()
             self.answers.clear()
             self.accepted.clear()
+            self.transcript.clear()
 
     def texts_to(self, line_user_id: str) -> list[str]:
         """What each push to a user said (a Flex message's words, its buttons' labels)."""
@@ -77,6 +88,8 @@ class FakeLine:
 
     def app(self, environ, start_response):
         request = Request(environ)
+        if self.webhook_url and not request.path.startswith("/v2/"):
+            return self._chat(request)(environ, start_response)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.basic_ids:
             return _json({"message": "Authentication failed"}, 401)(environ, start_response)
@@ -89,6 +102,8 @@ class FakeLine:
         if request.path == "/v2/bot/message/reply":
             with self._lock:
                 self.replied.append(Replied(body.get("replyToken", ""), body.get("messages", [])))
+                user = self._reply_to.pop(body.get("replyToken", ""), "")
+                self.transcript += [(user, "account", m) for m in body.get("messages", [])]
             sent = [
                 {"id": str(next(self._ids)), "quoteToken": "q"} for _ in body.get("messages", [])
             ]
@@ -117,8 +132,35 @@ class FakeLine:
             self.pushed.append(
                 Pushed(body.get("to", ""), body.get("messages", []), retry_key, token, request_id)
             )
+            self.transcript += [
+                (body.get("to", ""), "account", m) for m in body.get("messages", [])
+            ]
         return _json({"sentMessages": [{"id": request_id[-12:], "quoteToken": "q"}]}, 200,
                      {"x-line-request-id": request_id})  # fmt: skip
+
+    def _chat(self, request: Request) -> Response:
+        """The demo's phone: be a LINE user, send the account words, tap its buttons."""
+        user = request.values.get("user", "") or DEMO_USERS[0]
+        if request.method == "POST":
+            if request.form.get("data"):
+                event = postback(user, request.form["data"][:300])
+            elif request.form.get("do") == "follow":
+                event = follow(user)
+            elif request.form.get("do") == "block":
+                event = unfollow(user)
+            else:
+                event = text(user, request.form.get("words", "")[:300])
+            body = events(event)
+            with self._lock:
+                self.transcript.append(
+                    (user, "you", {"type": "text", "text": _event_words(event)})
+                )
+                self._reply_to[event.get("replyToken", "")] = user
+            requests.post(self.webhook_url, data=body.encode(), timeout=10,
+                          headers={"Content-Type": "application/json",
+                                   "X-Line-Signature": signed(self.secret, body)})  # fmt: skip
+            return Response(status=303, headers={"Location": f"/?user={quote(user)}"})
+        return Response(_chat_page(self, user), content_type="text/html; charset=utf-8")
 
     def __enter__(self) -> FakeLine:
         self.thread.start()
@@ -128,6 +170,47 @@ class FakeLine:
         self.released.set()
         self.server.shutdown()
         self.thread.join()
+
+
+#: The demo's LINE users: two residents' phones.
+DEMO_USERS = ("U" + "1" * 32, "U" + "2" * 32)
+
+
+def _event_words(event: dict) -> str:
+    if event["type"] == "message":
+        return event["message"]["text"]
+    if event["type"] == "postback":
+        return f"(tapped {event['postback']['data']})"
+    return f"({event['type']})"
+
+
+def _chat_page(fake: FakeLine, user: str) -> str:
+    """Everything said with ``user``, oldest first, and forms to say more."""
+    parts = []
+    for _user, who, message in [entry for entry in fake.transcript if entry[0] == user]:
+        buttons = "".join(
+            f'<form method="post"><input type="hidden" name="user" value="{escape(user)}">'
+            f'<button name="data" value="{escape(action["data"])}">{escape(action["label"])}'
+            "</button></form>"
+            for action in _actions(message)
+            if action.get("type") == "postback"
+        )
+        parts.append(f"<p>{who}: {escape(_words(message))}</p>{buttons}")
+    users = " ".join(f'<a href="/?user={quote(each)}">{escape(each[:6])}…</a>'
+                     for each in DEMO_USERS)  # fmt: skip
+    return (
+        '<!doctype html><html lang="ja"><meta charset="utf-8"><title>Fake LINE</title>'
+        f"<h1>Fake LINE: {escape(user[:6])}…</h1><p>Users: {users}</p>{''.join(parts)}"
+        f'<form method="post"><input type="hidden" name="user" value="{escape(user)}">'
+        '<label>Words <input name="words"></label> <button>Send</button> '
+        '<button name="do" value="follow">Add friend</button> '
+        '<button name="do" value="block">Block</button></form></html>'
+    )
+
+
+def _actions(message: dict) -> list[dict]:
+    footer = message.get("contents", {}).get("footer", {}).get("contents", [])
+    return [part["action"] for part in footer if "action" in part]
 
 
 def _json(data: dict, status: int = 200, headers: dict | None = None) -> Response:
