@@ -18,6 +18,7 @@ from inclusion.forms import EARLIEST_DAY, LATEST_DAY, unix_lines
 from inclusion.loans.models import DeviceState, ReturnCondition
 from inclusion.loans.queries import LOAN_STATES
 from inclusion.phones import PhoneKind, without_numbers
+from inclusion.reminders.media import Medium
 from inclusion.reminders.models import ReminderStatus, ReplyOutcome
 from inclusion.residents.bookings import waitlist_position
 from inclusion.residents.models import (
@@ -750,7 +751,7 @@ class Reminder(Out):
         metadata={"description": "resident, proxy (their contact person) or volunteer"}
     )
     kind = fields.Str()
-    channel = fields.Enum(ReminderChannel, by_value=True)
+    channel = fields.Enum(Medium, by_value=True)
     due_at = moment("due_dt")
     status = fields.Enum(ReminderStatus, by_value=True)
     sent_at = moment("sent_dt", allow_none=True)
@@ -763,7 +764,10 @@ class Reminder(Out):
     error_code = fields.Str(
         attribute="failure_code",
         allow_none=True,
-        metadata={"description": "Twilio's error number, or http-503, unreachable, timeout…"},
+        metadata={
+            "description": "Twilio's error number, LINE's status (line-400), or http-503, "
+            "unreachable, timeout…"
+        },
     )
 
 
@@ -780,7 +784,7 @@ class Reply(PersonalData):
 
     id = fields.Int()
     ward = ward_slug(allow_none=True)
-    channel = fields.Enum(ReminderChannel, by_value=True)
+    channel = fields.Enum(Medium, by_value=True)
     received_at = moment("received_dt")
     outcome = fields.Enum(ReplyOutcome, by_value=True)
     needs_follow_up = typed(

@@ -16,7 +16,7 @@ from inclusion.calls.queries import count_waiting
 from inclusion.cover.queries import alerts
 from inclusion.extensions import db
 from inclusion.reminders.models import NOT_REACHED, Reminder, ReminderStatus
-from inclusion.reminders.planning import stale
+from inclusion.reminders.planning import PHONE_SUFFIX, stale
 from inclusion.reminders.services import count_waiting_replies, wards_missing_phone
 from inclusion.residents.queries import booking_counts, count_due_follow_ups
 from inclusion.sessions.models import Session, SessionStatus
@@ -93,12 +93,18 @@ def _unreached(ward: Ward) -> tuple[list[Reminder], int]:
     booking, its latest such reminder, and how many bookings in all. Messages that must
     no longer go (cancelled, stopped) are not among them."""
     later = sa.orm.aliased(Reminder)
-    told_since = sa.exists().where(
-        later.booking_id == Reminder.booking_id,
-        later.recipient == Reminder.recipient,
-        later.status.in_([ReminderStatus.SENT, ReminderStatus.DELIVERED]),
-        later.due_dt >= Reminder.due_dt,
-        later.id != Reminder.id,
+    told_since = sa.or_(
+        sa.exists().where(
+            later.booking_id == Reminder.booking_id,
+            later.recipient == Reminder.recipient,
+            later.status.in_([ReminderStatus.SENT, ReminderStatus.DELIVERED]),
+            later.due_dt >= Reminder.due_dt,
+            later.id != Reminder.id,
+        ),
+        # The same message on its way by phone, as LINE did not take it.
+        sa.exists().where(
+            later.key == Reminder.key + PHONE_SUFFIX, later.status == ReminderStatus.PENDING
+        ),
     )
     to_come = sa.select(Session.id).where(
         Session.ward_id == ward.id, Session.starts_dt > clock.now()

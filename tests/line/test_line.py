@@ -230,6 +230,8 @@ def test_a_message_line_refuses_goes_by_sms_at_once(
         sa.select(Reminder).where(Reminder.key == reminder.key + planning.PHONE_SUFFIX)
     ).one()
     assert (phone.channel, phone.to_e164, phone.status) == ("sms", MOBILE, ReminderStatus.PENDING)
+    # Staff are not asked to call her: the SMS is on its way.
+    assert 'id="unreached"' not in client.get(f"/manage/{ward.slug}").get_data(as_text=True)
     # Due at once: sent with the next round, within the hours an SMS may go.
     assert phone.due_dt <= clock.now()
     assert dispatch.dispatch_once(reminder.due_dt).sent == 1
@@ -430,3 +432,25 @@ def test_anonymising_a_resident_ends_their_link(client, users, ward, booking, fa
     assert apply_retention(3).anonymised == 1
     db.session.refresh(link)
     assert link.unlinked_why == Unlinked.ANONYMISED
+
+
+def test_the_api_lists_line_messages_and_replies(
+    client, users, ward, booking, fake_line, make_key
+):
+    linked(client, users, fake_line, booking.resident)
+    reminder = planned(booking)
+    sent_now(reminder)
+    send(client, fake.postback(HANAKO, f"r={reminder.id}&a=confirm"))
+    headers = make_key()
+    listed = client.get(f"/api/v1/bookings/{booking.id}/reminders", headers=headers)
+    assert listed.status_code == 200, listed.get_data(as_text=True)
+    [shown] = [row for row in listed.get_json() if row["id"] == reminder.id]
+    push = fake_line.pushed[0]
+    assert (shown["channel"], shown["status"], shown["reply"]) == ("line", "sent", "confirmed")
+    replies = client.get("/api/v1/replies?waiting=false", headers=headers)
+    assert replies.status_code == 200
+    assert replies.get_json()["items"][0]["channel"] == "line"
+    # The session's reminder log shows it went by LINE, with LINE's request id.
+    log_page = client.get(f"/manage/{ward.slug}/sessions/{booking.session_id}/reminders")
+    html = log_page.get_data(as_text=True)
+    assert push.request_id in html and f">{reminder.to_e164}<" not in html
