@@ -483,6 +483,10 @@ def settings_from_env(environ: Mapping[str, str], instance_path: Path) -> dict[s
     )
     for name in ("REMINDER_SMS_PER_SECOND", "REMINDER_CALLS_PER_SECOND"):
         settings[name] = parse_rate(name, get(name, "1"))
+    # LINE takes thousands of pushes a second: unpaced unless a ward's contract says less.
+    settings["REMINDER_LINE_PER_SECOND"] = parse_rate(
+        "REMINDER_LINE_PER_SECOND", get("REMINDER_LINE_PER_SECOND", "0")
+    )
     settings.update(calendar_settings(get, base_url))
     settings["FOLLOW_UP_DIGEST_AT"] = parse_clock(
         "FOLLOW_UP_DIGEST_AT", get("FOLLOW_UP_DIGEST_AT", "08:30")

@@ -16,7 +16,7 @@ from linebot.v3.messaging import ApiException, PushMessageRequest
 
 from inclusion.line import messages
 from inclusion.line.accounts import LineAccount, accounts, client
-from inclusion.reminders.channels import NotSent, Outgoing, Refused
+from inclusion.reminders.channels import NotSent, Outgoing, Refused, SafeToRetry
 
 #: Retry keys are UUIDs: one per outbox row, the same for every try of it.
 RETRY_KEYS = uuid.UUID("6f1c2d0e-58b4-4c55-9a43-7c1f0e2b9d11")
@@ -39,11 +39,11 @@ class LineChannel:
         self.accounts: dict[str, LineAccount] = accounts(self.config)
 
     def send(self, message: Outgoing) -> str:
+        if not message.to:
+            raise Refused(UNLINKED, "line-unlinked")
         account = self.accounts.get(message.sender)
         if account is None:
             raise Refused(f"No LINE account {message.sender!r} in the settings.", "line-account")
-        if not message.to:
-            raise Refused(UNLINKED, "line-unlinked")
         request = PushMessageRequest(
             to=message.to,
             messages=[messages.message(message.reminder_id, message.body, message.answers,
@@ -61,14 +61,20 @@ class LineChannel:
                 # Taken by an earlier try of this row: it went once.
                 return headers["x-line-accepted-request-id"]
             code = f"line-{error.status}"
-            if error.status == 429 or error.status >= 500:
-                # Refused for now, or perhaps taken: the retry key makes another try safe.
-                raise NotSent(
+            if error.status == 429:
+                raise NotSent("LINE asked to slow down (429).", code) from None
+            if error.status >= 500:
+                # Perhaps taken: the retry key makes another try safe.
+                raise SafeToRetry(
                     f"LINE answered {error.status}; it will be tried again.", code
                 ) from None
             raise Refused(f"LINE refused it ({error.status}: {_reason(error)})", code) from None
         except urllib3.exceptions.HTTPError as error:
-            raise NotSent(f"Could not reach LINE: {type(error).__name__}", "unreachable") from None
+            if isinstance(error, urllib3.exceptions.NewConnectionError):
+                raise NotSent("Could not reach LINE.", "unreachable") from None
+            raise SafeToRetry(
+                f"No answer from LINE in time: {type(error).__name__}", "timeout"
+            ) from None
         return (sent.headers or {}).get("x-line-request-id", "")[:64]
 
 

@@ -19,6 +19,7 @@ from inclusion.db import UTCDateTime
 from inclusion.reminders import planning
 from inclusion.reminders.media import Medium
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
+from inclusion.reminders.planning import CANCELLED_NOTICE
 from inclusion.residents.models import Resident
 from inclusion.sessions.models import Session
 from inclusion.sqltime import minutes_between
@@ -68,12 +69,19 @@ def unanswered(now: datetime) -> int:
         Session.starts_dt > now, Session.starts_dt <= now + timedelta(hours=hours)
     )
 
+    answered = aliased(Reminder)
+
     def which(row):
         return sa.and_(
             row.session_id.in_(due),
             row.booking_id.is_not(None),
+            # Only a message with buttons can be answered (a cancelled session's notice
+            # has none).
+            row.kind != CANCELLED_NOTICE,
             row.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
-            row.reply.is_(None),
+            # Any answer about the booking, to this message or another, is an answer.
+            sa.not_(sa.exists().where(answered.booking_id == row.booking_id,
+                                      answered.reply.is_not(None))),
             minutes_between(row.sent_dt, sa.select(Session.starts_dt).where(
                 Session.id == row.session_id).scalar_subquery()) > hours * 60,
         )  # fmt: skip

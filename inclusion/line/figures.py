@@ -36,6 +36,8 @@ class ChannelFigures:
     calls: int = 0
     #: SMS and calls that went because LINE did not reach the resident.
     fallbacks: int = 0
+    #: Messages that reached someone by one channel or another, each counted once.
+    reminders: int = 0
 
     def cost(self, medium: Medium) -> float:
         count = {Medium.LINE: self.line, Medium.SMS: self.sms, Medium.VOICE: self.calls}[medium]
@@ -48,8 +50,7 @@ class ChannelFigures:
     @property
     def cost_per_reminder(self) -> float | None:
         """What reaching a resident once cost: a fallback adds to its reminder's cost."""
-        reminders = self.line + self.sms + self.calls - self.fallbacks
-        return self.total_cost / reminders if reminders else None
+        return self.total_cost / self.reminders if self.reminders else None
 
 
 ChannelTable = WardTable[ChannelFigures]
@@ -57,19 +58,34 @@ ChannelTable = WardTable[ChannelFigures]
 
 def _counts(scope: Scope) -> dict[str, list[tuple[int, int]]]:
     in_wards = [Reminder.ward_id.in_(scope.ward_ids)] if scope.ward_ids else []
-    by_phone = sa.func.sum(sa.case((Reminder.key.endswith(PHONE_SUFFIX), 1), else_=0))
+    by_phone = Reminder.key.endswith(PHONE_SUFFIX)
+    left = [
+        # The outbox's index on (status, due time) reads only the year's sent rows.
+        Reminder.status.in_(LEFT),
+        Reminder.due_dt >= scope.start_dt,
+        Reminder.due_dt < scope.end_dt,
+        Reminder.recipient != Recipient.VOLUNTEER,
+        Reminder.channel.in_(tuple(PRICES)),
+        *in_wards,
+    ]
     sent = (
-        sa.select(Reminder.ward_id, Reminder.channel, sa.func.count(), by_phone)
-        .where(
-            # The outbox's index on (status, due time) reads only the year's sent rows.
-            Reminder.status.in_(LEFT),
-            Reminder.due_dt >= scope.start_dt,
-            Reminder.due_dt < scope.end_dt,
-            Reminder.recipient != Recipient.VOLUNTEER,
-            Reminder.channel.in_(tuple(PRICES)),
-            *in_wards,
-        )
+        sa.select(Reminder.ward_id, Reminder.channel, sa.func.count(),
+                  sa.func.sum(sa.case((by_phone, 1), else_=0)))
+        .where(*left)
         .group_by(Reminder.ward_id, Reminder.channel)
+    )  # fmt: skip
+    # A message and the SMS or call that followed it by phone are one reminder.
+    own_key = sa.case(
+        (
+            by_phone,
+            sa.func.substr(Reminder.key, 1, sa.func.length(Reminder.key) - len(PHONE_SUFFIX)),
+        ),
+        else_=Reminder.key,
+    )
+    reminders = (
+        sa.select(Reminder.ward_id, sa.func.count(sa.distinct(own_key)))
+        .where(*left)
+        .group_by(Reminder.ward_id)
     )
     field = {Medium.LINE: "line", Medium.SMS: "sms", Medium.VOICE: "calls"}
     counts: dict[str, dict[int, int]] = {name: {} for name in (*field.values(), "fallbacks")}
@@ -83,6 +99,7 @@ def _counts(scope: Scope) -> dict[str, list[tuple[int, int]]]:
         .group_by(LineLink.ward_id)
     )  # fmt: skip
     found = {name: list(values.items()) for name, values in counts.items()}
+    found["reminders"] = [(ward_id, count) for ward_id, count in db.session.execute(reminders)]
     found["linked"] = [(ward_id, count) for ward_id, count in db.session.execute(linked)]
     return found
 

@@ -133,7 +133,7 @@ class LineLinkCode(db.Model):
     resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents.id", ondelete="CASCADE"))
     resident: Mapped[Resident] = relationship()
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
-    code: Mapped[str] = mapped_column(sa.String(6))
+    code: Mapped[str] = mapped_column(sa.String(8))
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     expires_dt: Mapped[datetime]
     #: Used, replaced by a newer code, or expired.

@@ -29,14 +29,16 @@ from inclusion.line.queries import active_link, links_of
 from inclusion.reminders import replies
 from inclusion.reminders.media import Medium
 from inclusion.reminders.models import Reminder, ReplyOutcome
-from inclusion.residents.models import Contact, OptOutSource, Resident
+from inclusion.residents.models import Contact, OptOutSource, ReminderChannel, Resident
 from inclusion.residents.services import set_opt_out
 from inclusion.residents.signals import contacts_changed
+from inclusion.sessions.models import SessionStatus
 from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
-CODE_DIGITS = 6
+#: Eight digits: guessing one of the few codes open is hopeless even for many LINE users.
+CODE_DIGITS = 8
 #: Wrong codes a LINE user may send in a day before codes from them are not even tried.
 WRONG_CODES_PER_DAY = 5
 #: Tries at a code no open one holds, before giving up (a million codes, few open).
@@ -129,8 +131,7 @@ def followed(account: LineAccount, line_user_id: str) -> str:
     found.followed_dt, found.blocked_dt = clock.now(), None
     ward = _ward_of(account)
     who = ward.name_ja if ward else "区"
-    if links_of(found):
-        return f"{who}のスマホ教室のお知らせを、またLINEでお送りします。"
+    # Blocking ended any link: a friend again links with a new code.
     return (
         f"友だち追加ありがとうございます。{who}のスマホ教室のお知らせを、LINEでお送りできます。"
         + _ask_for_code(account)
@@ -145,7 +146,7 @@ def blocked(account: LineAccount, line_user_id: str) -> int:
 
 
 def _code_in(words: str) -> str | None:
-    """The code in what they sent: six digits, full-width or not, spaces and dashes aside."""
+    """The code in what they sent: its digits, full-width or not, spaces and dashes aside."""
     plain = unicodedata.normalize("NFKC", words)
     digits = "".join(char for char in plain if char not in " -ー－　")
     return digits if len(digits) == CODE_DIGITS and digits.isascii() and digits.isdigit() else None
@@ -183,9 +184,13 @@ def _link_by_code(account: LineAccount, found: LineFriend, code: str) -> str:
     record_event(None, "line.link", resident, resident.ward, {"account": account.name})
     contacts_changed.send(resident, fields=["line"])
     linked = f"{resident.family_name}様のLINEとつながりました。"
-    if resident.is_opted_out:
-        # Linking is no way round a stop: only the ward restarts messages.
-        return linked + "ただ、お知らせを止めているため、今はお送りしません。"
+    if resident.is_opted_out or resident.reminder_channel == ReminderChannel.NONE:
+        # Linking is no way round a stop, or a choice of no messages: the ward changes it.
+        return (
+            linked
+            + "ただ、お知らせを受け取らない設定のため、今はお送りしません。"
+            + (replies.call_the_ward([resident.ward]).replace("お電話ください", "ご連絡ください"))
+        )
     return (
         linked
         + "これから教室のお知らせをLINEでお送りします。やめるときは「停止」と送ってください。"
@@ -234,5 +239,10 @@ def tapped(account: LineAccount, line_user_id: str, data: str) -> str:
         return "このお知らせには、ここからお答えできません。区へお電話ください。"
     if reminder.booking_id is None:
         return ""
+    session = reminder.session
+    if session.status != SessionStatus.SCHEDULED or session.starts_dt <= clock.now():
+        # Buttons stay in the chat: one tapped after its session, or after it was
+        # cancelled, changes nothing.
+        return "このお知らせの教室は、終わったか中止になりました。何も変えていません。"
     answer = replies.CONFIRM if parsed[1] == messages.CONFIRM else replies.CANCEL
     return replies.answer_button(reminder, answer, messages.LABELS[parsed[1]]).told

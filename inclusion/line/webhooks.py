@@ -36,6 +36,7 @@ csrf.exempt(bp)
 
 #: A webhook holds a few events; LINE's own are far smaller than this.
 MAX_BODY = 256 * 1024
+REPLY_TIMEOUT_SECONDS = 3.0
 
 
 def _account() -> LineAccount | None:
@@ -62,8 +63,14 @@ def webhook(account: str):
     except (ValueError, KeyError, TypeError):
         abort(400)
     for event in events:
-        told = _handle(found, event)
-        db.session.commit()
+        try:
+            told = _handle(found, event)
+            db.session.commit()
+        except Exception:
+            # One event that could not be handled leaves the others to be handled.
+            db.session.rollback()
+            log.exception("LINE event on %s not handled", found.name)
+            continue
         reply_token = getattr(event, "reply_token", None)
         if told and reply_token:
             _reply(found, reply_token, told)
@@ -93,8 +100,8 @@ def _reply(account: LineAccount, reply_token: str, told: str) -> None:
     an answer of a shape the SDK does not read) is only logged."""
     request_body = ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=told)])
     try:
-        client(account, current_app.config).reply_message(
-            request_body, _request_timeout=current_app.config["LINE_TIMEOUT_SECONDS"]
-        )
+        # LINE waits only a few seconds for the webhook's answer.
+        timeout = min(current_app.config["LINE_TIMEOUT_SECONDS"], REPLY_TIMEOUT_SECONDS)
+        client(account, current_app.config).reply_message(request_body, _request_timeout=timeout)
     except (ApiException, urllib3.exceptions.HTTPError, ValueError) as error:
         log.warning("LINE reply on %s not sent: %s", account.name, type(error).__name__)

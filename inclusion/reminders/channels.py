@@ -67,6 +67,11 @@ class MaybeSent(SendError):
     """The request may have reached the provider (timeout, 5xx): never sent again by itself."""
 
 
+class SafeToRetry(NotSent, MaybeSent):
+    """It may have gone, but the provider takes each message once (a retry key): tried
+    again later; when the tries run out, unknown rather than failed."""
+
+
 class Refused(SendError):
     """The provider refused for good (invalid number, opted out): the reason is kept."""
 

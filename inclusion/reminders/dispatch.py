@@ -347,8 +347,13 @@ def claim(
             ward, row.channel, (row.call_from, row.call_until) if own_hours else None
         )
         allowed = quiet.next_allowed(now, window)
-        if allowed >= (session.starts_dt if session else row.deadline_dt):
-            skipped.setdefault(OUTSIDE_HOURS if session else TOO_LATE, []).append(row.id)
+        # Of use until its session starts, or its own deadline if that comes first (a
+        # seat offered closes before the session).
+        ends = min(moment for moment in (session.starts_dt if session else None,
+                                         row.deadline_dt) if moment)  # fmt: skip
+        if allowed >= ends:
+            why = OUTSIDE_HOURS if session and ends == session.starts_dt else TOO_LATE
+            skipped.setdefault(why, []).append(row.id)
         elif allowed > now:
             deferred.setdefault(allowed, []).append(row.id)
         else:
@@ -570,7 +575,8 @@ def _record_outcome(
 
 
 #: The setting that paces each channel.
-PACED = {Medium.SMS: "REMINDER_SMS_PER_SECOND", Medium.VOICE: "REMINDER_CALLS_PER_SECOND"}
+PACED = {Medium.SMS: "REMINDER_SMS_PER_SECOND", Medium.VOICE: "REMINDER_CALLS_PER_SECOND",
+         Medium.LINE: "REMINDER_LINE_PER_SECOND"}  # fmt: skip
 
 
 def _pace(channel: Medium) -> float:

@@ -256,8 +256,10 @@ class Reminder(db.Model):
 
     @property
     def ends_dt(self) -> datetime:
-        """When it is of no more use: its session's start, else its own deadline."""
-        return self.session.starts_dt if self.session else self.deadline_dt
+        """When it is of no more use: its session's start or its own deadline, whichever
+        comes first."""
+        ends = [self.session.starts_dt if self.session else None, self.deadline_dt]
+        return min(moment for moment in ends if moment)
 
     def is_over(self, now: datetime) -> bool:
         """Whether its session was cancelled, or the time it was of use has passed."""
@@ -344,6 +346,8 @@ class ReplyOutcome(enum.StrEnum):
     NOT_UNDERSTOOD = "not_understood"
     #: A yes to a seat offered, after someone else took it (or the offer closed).
     SEAT_GONE = "seat_gone"
+    #: A no to a seat offered: nothing changes, they keep waiting.
+    SEAT_DECLINED = "seat_declined"
 
     @property
     def label(self) -> str:
@@ -368,6 +372,7 @@ OUTCOME_LABELS = {
     ReplyOutcome.NO_BOOKING: _l("No booking found: please call"),
     ReplyOutcome.NOT_UNDERSTOOD: _l("Not understood: please call"),
     ReplyOutcome.SEAT_GONE: _l("Seat offered already taken: still waiting"),
+    ReplyOutcome.SEAT_DECLINED: _l("Seat offered declined: still waiting"),
 }
 
 

@@ -8,9 +8,10 @@ from inclusion import clock
 from inclusion.db import UTCDateTime
 from inclusion.extensions import db
 from inclusion.reminders import planning
-from inclusion.reminders.models import Recipient, ReminderStatus
+from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 from inclusion.reminders.planning import CANCELLED_NOTICE
-from inclusion.residents.models import Booking, Resident
+from inclusion.residents.bookings import OFFER_CLOSES_BEFORE
+from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.wards.models import Ward
 
 PROMOTED, CANCELLED, MOVED = "promoted", CANCELLED_NOTICE, "moved"
@@ -19,43 +20,57 @@ OFFER = planning.OFFER_NOTICE
 
 NOTICE_COLUMNS = [
     "key", "ward_id", "session_id", "booking_id", "resident_id", "recipient", "kind",
-    "channel", "to_e164", "body", "due_dt", "status", "attempts", "last_error", "created_dt",
-    "updated_dt",
+    "channel", "to_e164", "body", "due_dt", "deadline_dt", "status", "attempts", "last_error",
+    "created_dt", "updated_dt",
 ]  # fmt: skip
 
 
-def add_notice(booking: Booking, kind: str, key: str) -> int:
-    """Queue a notice to the resident (and their contact, if asked), each reached as the
-    reminders reach them, unless they asked for none."""
+def _queue(bookings: sa.ColumnElement[bool], kind: str, key: str, deadline=None) -> int:
+    """Queue a notice about each booking ``bookings`` picks to its resident (and their
+    contact, if asked), each reached as the reminders reach them, unless they asked for
+    none; keyed ``b<booking>:<key>:<recipient>``, so none is queued twice."""
     now = sa.literal(clock.now(), UTCDateTime())
     queued = 0
     for recipient in (Recipient.RESIDENT, Recipient.PROXY):
         channel, to, allowed = planning.reach(recipient)
+        row_key = sa.literal("b") + sa.cast(Booking.id, sa.String) + f":{key}:{recipient.value}"
         rows = (
             sa.select(
-                sa.literal(f"b{booking.id}:{key}:{recipient.value}"), Booking.ward_id,
-                Booking.session_id, Booking.id, Resident.id, sa.literal(recipient.value),
-                sa.literal(kind), channel, to, sa.literal(""), now,
-                sa.literal(ReminderStatus.PENDING.value), sa.literal(0), sa.literal(""), now, now,
+                row_key, Booking.ward_id, Booking.session_id, Booking.id, Resident.id,
+                sa.literal(recipient.value), sa.literal(kind), channel, to, sa.literal(""), now,
+                sa.literal(deadline, UTCDateTime()), sa.literal(ReminderStatus.PENDING.value),
+                sa.literal(0), sa.literal(""), now, now,
             )
             .select_from(Booking)
             .join(Resident, Resident.id == Booking.resident_id)
             .join(Ward, Ward.id == Booking.ward_id)
-            .where(Booking.id == booking.id, allowed, *planning.may_message_residents())
+            .where(bookings, allowed, *planning.may_message_residents())
         )  # fmt: skip
         queued += planning.insert_rows(rows, NOTICE_COLUMNS)
     return queued
 
 
+def add_notice(booking: Booking, kind: str, key: str) -> int:
+    """Queue a notice about one booking (see ``_queue``)."""
+    return _queue(Booking.id == booking.id, kind, key)
+
+
 def add_offers(freed: Booking) -> int:
     """Offer the seat ``freed`` left to everyone waiting for its session, each reached as
-    their reminders are; one offer per seat freed."""
-    waiting = db.session.scalars(
-        sa.select(Booking)
-        .where(Booking.session_id == freed.session_id, Booking.status == "waitlisted")
-        .order_by(Booking.queued_dt, Booking.id)
+    their reminders are, until the offer closes. Someone whose offer of an earlier seat
+    has not gone yet is not sent a second."""
+    offer_waiting = sa.exists().where(
+        Reminder.booking_id == Booking.id,
+        Reminder.kind == OFFER,
+        Reminder.status == ReminderStatus.PENDING,
     )
-    return sum(add_notice(booking, OFFER, f"{OFFER}{freed.id}") for booking in waiting)
+    waiting = sa.and_(
+        Booking.session_id == freed.session_id,
+        Booking.status == BookingStatus.WAITLISTED,
+        sa.not_(offer_waiting),
+    )
+    closes = freed.session.starts_dt - OFFER_CLOSES_BEFORE
+    return _queue(waiting, OFFER, f"{OFFER}{freed.id}", deadline=closes)
 
 
 def seated_bookings(session_id: int) -> list[Booking]:

@@ -248,6 +248,10 @@ def _answer_booking(reminder: Reminder, answer: str, spoken: bool, offer: bool =
     booking = db.session.get(Booking, reminder.booking_id)
     if offer and reminder.kind == notices.OFFER and answer == CONFIRM:
         return _answer_offer(reminder, booking, spoken)
+    if reminder.kind == notices.OFFER and booking.status == BookingStatus.WAITLISTED:
+        # A no to the seat is not a wish to leave the queue.
+        told = "わかりました。キャンセル待ちは、そのままです。"
+        return Handled(ReplyOutcome.SEAT_DECLINED, told)
     when = "" if spoken else _when(reminder)
     if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITLISTED):
         if answer == CANCEL:

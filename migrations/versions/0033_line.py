@@ -17,6 +17,7 @@ down_revision = '0032'
 branch_labels = None
 depends_on = None
 
+MEDIA = ('sms', 'voice', 'email')
 OUTCOMES = ('confirmed', 'cancelled', 'already_cancelled', 'ambiguous', 'stopped',
             'no_booking', 'not_understood')
 #: (table, constraint, column, values before, values now) of the checks LINE and the seats
@@ -26,7 +27,9 @@ CHECKS = (
      ('sms', 'voice', 'email', 'line')),
     ('replies', 'reminder_channel', 'channel', ('sms', 'voice', 'none'),
      ('sms', 'voice', 'email', 'line')),
-    ('replies', 'reply_outcome', 'outcome', OUTCOMES, (*OUTCOMES, 'seat_gone')),
+    ('replies', 'reply_outcome', 'outcome', OUTCOMES, (*OUTCOMES, 'seat_gone', 'seat_declined')),
+    ('cover_offers', 'offer_medium', 'medium', MEDIA, (*MEDIA, 'line')),
+    ('volunteer_profiles', 'offer_medium', 'offers_by', MEDIA, (*MEDIA, 'line')),
     ('residents', 'opt_out_source', 'opted_out_source', ('staff', 'sms', 'voice'),
      ('staff', 'sms', 'voice', 'line')),
     ('residents', 'proxy_opt_out_source', 'proxy_opted_out_source', ('staff', 'sms', 'voice'),
@@ -60,7 +63,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('ward_id', sa.Integer(), nullable=False),
-    sa.Column('code', sa.String(length=6), nullable=False),
+    sa.Column('code', sa.String(length=8), nullable=False),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_dt', sa.DateTime(timezone=True), nullable=True),
@@ -101,7 +104,9 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM reminders WHERE channel = 'line'")
     op.execute("DELETE FROM replies WHERE channel IN ('line', 'email')")
-    op.execute("UPDATE replies SET outcome = 'no_booking' WHERE outcome = 'seat_gone'")
+    op.execute(
+        "UPDATE replies SET outcome = 'no_booking' WHERE outcome IN ('seat_gone', 'seat_declined')"
+    )
     for column in ('opted_out', 'proxy_opted_out'):
         op.execute(
             f"UPDATE residents SET {column}_source = 'staff' WHERE {column}_source = 'line'"

@@ -48,14 +48,14 @@ def test_staff_hand_over_a_code_and_the_resident_links_their_line(page, live_ser
     page.get_by_role("button", name="連携コードを作る").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("連携コード")
     problems += problems_on(page)
-    code = re.search(r"ばんごう（(\d{6})）", page.content()).group(1)
+    code = re.search(r"ばんごう（(\d{8})）", page.content()).group(1)
     expect(page.get_by_role("img", name="区のLINEアカウントを開くQRコード")).to_be_visible()
 
     # The resident's phone: the fake LINE's chat page.
     phone = page.context.new_page()
     phone.goto(f"{fake_line.url}/?user={fake.DEMO_USERS[0]}")
     phone.get_by_role("button", name="Add friend").click()
-    expect(phone.get_by_text("6けたの番号")).to_be_visible()
+    expect(phone.get_by_text("8けたの番号")).to_be_visible()
     phone.get_by_label("Words").fill(code)
     phone.get_by_role("button", name="Send").click()
     expect(phone.get_by_text("連携様のLINEとつながりました。")).to_be_visible()

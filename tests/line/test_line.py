@@ -78,7 +78,7 @@ def issue_code(client, users, resident) -> str:
     page = client.post(f"/manage/{resident.ward.slug}/residents/{resident.id}/line/code")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    code = re.search(r"ばんごう（(\d{6})）", html).group(1)
+    code = re.search(r"ばんごう（(\d{8})）", html).group(1)
     # The QR code opens the account's chat with the code written in.
     assert f"https://line.me/R/oaMessage/%40inclusion1/?{code}" in html and "<svg" in html
     return code
@@ -87,8 +87,8 @@ def issue_code(client, users, resident) -> str:
 def linked(client, users, fake_line, resident, user=HANAKO) -> LineLink:
     code = issue_code(client, users, resident)
     assert send(client, fake.follow(user)).status_code == 200
-    assert "6けたの番号" in said_back(fake_line)
-    assert send(client, fake.text(user, f"{code[:3]} {code[3:]}")).status_code == 200
+    assert "8けたの番号" in said_back(fake_line)
+    assert send(client, fake.text(user, f"{code[:4]} {code[4:]}")).status_code == 200
     assert said_back(fake_line).startswith("山田様のLINEとつながりました。")
     return db.session.scalars(sa.select(LineLink).where(LineLink.resident_id == resident.id)).one()
 
@@ -213,7 +213,7 @@ def test_blocking_the_account_unlinks_and_the_phone_takes_over(
     assert sms.form["To"] == MOBILE
     # Following again does not link again by itself: a new code does.
     send(client, fake.follow(HANAKO))
-    assert "6けたの番号" in said_back(fake_line)
+    assert "8けたの番号" in said_back(fake_line)
 
 
 def test_a_message_line_refuses_goes_by_sms_at_once(
@@ -269,7 +269,7 @@ def test_a_push_that_may_have_gone_is_tried_again_with_the_same_key(
 
 def test_wrong_codes_are_bounded(client, users, ward, booking, fake_line):
     code = issue_code(client, users, booking.resident)
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    wrong = f"{(int(code) + 1) % 100_000_000:08d}"
     for _ in range(5):
         send(client, fake.text(TARO, wrong))
         assert said_back(fake_line).startswith("番号が違うか、期限が切れています。")
@@ -363,6 +363,11 @@ def test_an_answered_reminder_is_not_asked_again(client, users, ward, booking, f
     sent_now(reminder)
     send(client, fake.postback(HANAKO, f"r={reminder.id}&a=confirm"))
     assert fallback.unanswered(booking.session.starts_dt - timedelta(hours=23)) == 0
+    # Nor a later message about the same booking: she answered.
+    later = factories.make_reminder(booking, channel="line", to_e164=reminder.to_e164,
+                                    kind="morning", sent_dt=reminder.sent_dt)  # fmt: skip
+    assert fallback.unanswered(booking.session.starts_dt - timedelta(hours=23)) == 0
+    assert later.reply is None
 
 
 def test_flask_check_asks_line_for_each_account(app, fake_line):
@@ -391,7 +396,7 @@ def test_a_wards_own_account_takes_only_its_residents_codes(
     staff = factories.make_user(role=users["ward_staff"].role, ward=shinagawa)
     log_in(client, staff)
     page = client.post(f"/manage/shinagawa/residents/{resident.id}/line/code")
-    code = re.search(r"ばんごう（(\d{6})）", page.get_data(as_text=True)).group(1)
+    code = re.search(r"ばんごう（(\d{8})）", page.get_data(as_text=True)).group(1)
     send(client, fake.text(HANAKO, code), account="shibuya")
     assert said_back(fake_line).startswith("番号が違うか")
     send(client, fake.text(HANAKO, code), account="shinagawa", secret="e" * 32)
@@ -415,8 +420,9 @@ def test_the_dashboard_counts_messages_by_channel_and_their_cost(
     section = html.split('id="channels-title"')[1].split("</section>")[0]
     row = re.search(rf'<th scope="row">{ward.name}</th>(.*?)</tr>', section, re.S).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
-    # Linked 1; LINE 0 (refused); SMS 1, of which 1 because LINE did not reach her; ¥12.
-    assert cells[:5] == ["1", "0", "1", "0", "1"] and "12" in cells[5]
+    # Linked 1; LINE 0 (refused); SMS 1, of which 1 because LINE did not reach her; ¥12,
+    # for one reminder.
+    assert cells[:5] == ["1", "0", "1", "0", "1"] and "12" in cells[5] and "12.0" in cells[6]
 
 
 def test_anonymising_a_resident_ends_their_link(client, users, ward, booking, fake_line):
@@ -454,3 +460,29 @@ def test_the_api_lists_line_messages_and_replies(
     log_page = client.get(f"/manage/{ward.slug}/sessions/{booking.session_id}/reminders")
     html = log_page.get_data(as_text=True)
     assert push.request_id in html and f">{reminder.to_e164}<" not in html
+
+
+def test_a_button_tapped_after_the_session_changes_nothing(
+    client, users, ward, booking, fake_line
+):
+    linked(client, users, fake_line, booking.resident)
+    reminder = planned(booking)
+    sent_now(reminder)
+    booking.session.starts_dt = clock.now() - timedelta(hours=2)
+    booking.session.ends_dt = clock.now() - timedelta(minutes=30)
+    db.session.flush()
+    send(client, fake.postback(HANAKO, f"r={reminder.id}&a=cancel"))
+    assert (
+        said_back(fake_line)
+        == "このお知らせの教室は、終わったか中止になりました。何も変えていません。"
+    )
+    assert booking.status == BookingStatus.BOOKED
+
+
+def test_linking_says_so_when_the_resident_takes_no_messages(client, users, ward, fake_line):
+    resident = factories.make_resident(ward, family_name="山田", channel=ReminderChannel.NONE)
+    code = issue_code(client, users, resident)
+    send(client, fake.text(HANAKO, code))
+    told = said_back(fake_line)
+    assert told.startswith("山田様のLINEとつながりました。ただ、お知らせを受け取らない設定")
+    assert "渋谷区（03-3463-1873）へご連絡ください" in told

@@ -221,3 +221,31 @@ def test_taps_at_once_take_the_seat_once(backend, tmp_path_factory, fake_line):
             outcomes = sorted(db.session.scalars(sa.select(Reply.outcome)))
             assert booked == 1
             assert outcomes == sorted([ReplyOutcome.CONFIRMED] + [ReplyOutcome.SEAT_GONE] * 4)
+
+
+def test_a_no_to_an_offer_keeps_the_place_in_the_queue(client, users, ward, fake_line):
+    session = soon(ward)
+    seated = factories.make_booking(session, factories.make_resident(ward))
+    first = waiting(session, "山田", "+819011110001")
+    linked(client, users, fake_line, first.resident, HANAKO)
+    bookings.cancel_booking(None, seated)
+    [row] = offers()
+    # The offer closes an hour before the class.
+    assert row.deadline_dt == session.starts_dt - bookings.OFFER_CLOSES_BEFORE
+    dispatch.dispatch_once(sending_moment())
+    send(client, fake.text(HANAKO, "2"))
+    assert said_back(fake_line) == "わかりました。キャンセル待ちは、そのままです。"
+    db.session.refresh(first)
+    assert first.status == BookingStatus.WAITLISTED
+    assert db.session.scalars(sa.select(Reply.outcome)).one() == ReplyOutcome.SEAT_DECLINED
+
+
+def test_an_offer_that_could_only_go_after_it_closes_is_not_sent(ward):
+    session = soon(ward)
+    seated = factories.make_booking(session, factories.make_resident(ward))
+    waiting(session, "山田", "+819011110001")
+    bookings.cancel_booking(None, seated)
+    [row] = offers()
+    result = dispatch.dispatch_once(row.deadline_dt + timedelta(minutes=1))
+    db.session.refresh(row)
+    assert result.sent == 0 and row.status == ReminderStatus.SKIPPED
