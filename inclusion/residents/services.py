@@ -614,6 +614,7 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
     if same_proxy and duplicate.proxy_opted_out_dt and not keep.proxy_opted_out_dt:
         keep.proxy_opted_out_dt = duplicate.proxy_opted_out_dt
         keep.proxy_opted_out_source = duplicate.proxy_opted_out_source
+    _merge_line_links(keep, duplicate)
     duplicate_id = duplicate.id
     db.session.delete(duplicate)
     db.session.flush()
@@ -626,6 +627,28 @@ def merge_residents(actor: User, keep: Resident, duplicate: Resident) -> Residen
         {"merged": duplicate_id, "bookings_moved": moved, "bookings_cancelled": clashing},
     )
     return keep
+
+
+def _merge_line_links(keep: Resident, duplicate: Resident) -> None:
+    """The duplicate's LINE links go to the record kept; if both had a LINE linked, the
+    kept record's stays and the other ends. A code handed out for the duplicate stops."""
+    now = clock.now()
+    kept_linked = sa.exists().where(
+        LineLink.resident_id == keep.id, LineLink.unlinked_dt.is_(None)
+    )
+    db.session.execute(
+        sa.update(LineLink)
+        .where(LineLink.resident_id == duplicate.id, LineLink.unlinked_dt.is_(None), kept_linked)
+        .values(unlinked_dt=now, unlinked_why=Unlinked.REPLACED)
+    )
+    db.session.execute(
+        sa.update(LineLink).where(LineLink.resident_id == duplicate.id).values(resident_id=keep.id)
+    )
+    db.session.execute(
+        sa.update(LineLinkCode)
+        .where(LineLinkCode.resident_id == duplicate.id, LineLinkCode.closed_dt.is_(None))
+        .values(closed_dt=now)
+    )
 
 
 def _merge_follow_up(keep: Resident, duplicate: Resident) -> None:

@@ -486,3 +486,14 @@ def test_linking_says_so_when_the_resident_takes_no_messages(client, users, ward
     told = said_back(fake_line)
     assert told.startswith("山田様のLINEとつながりました。ただ、お知らせを受け取らない設定")
     assert "渋谷区（03-3463-1873）へご連絡ください" in told
+
+
+def test_merging_a_duplicate_keeps_its_line_link(client, users, ward, booking, fake_line):
+    from inclusion.residents.services import merge_residents
+
+    duplicate = booking.resident
+    link = linked(client, users, fake_line, duplicate)
+    keep = factories.make_resident(ward, phones=(MOBILE,), family_name="山田")
+    merge_residents(users["ward_staff"], keep, duplicate)
+    db.session.refresh(link)
+    assert link.resident_id == keep.id and link.unlinked_dt is None
