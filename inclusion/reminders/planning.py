@@ -384,10 +384,12 @@ def stale() -> sa.ColumnElement[bool]:
             else_=BookingStatus.BOOKED.value,
         ),
     )
+    # Correlated to the row asked about, two levels up (as ``own_number`` below).
     seated = (
         sa.select(sa.func.count())
         .select_from(Booking)
         .where(Booking.session_id == Reminder.session_id, Booking.status.in_(SEATED))
+        .correlate_except(Booking)
         .scalar_subquery()
     )
     seat_gone = sa.select(Session.id).where(

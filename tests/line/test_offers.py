@@ -249,3 +249,21 @@ def test_an_offer_that_could_only_go_after_it_closes_is_not_sent(ward):
     result = dispatch.dispatch_once(row.deadline_dt + timedelta(minutes=1))
     db.session.refresh(row)
     assert result.sent == 0 and row.status == ReminderStatus.SKIPPED
+
+
+def test_offers_go_while_other_sessions_are_full_of_bookings_and_messages(ward):
+    """The check that a seat is still free counts the offer's own session only."""
+    other = factories.make_session(factories.make_venue(ward), capacity=3)
+    for place in range(1, 4):
+        seat = factories.make_booking(other, factories.make_resident(ward), place=place)
+        factories.make_reminder(seat, status=ReminderStatus.PENDING)
+    session = soon(ward, capacity=2)
+    seated = factories.make_booking(session, factories.make_resident(ward))
+    factories.make_booking(session, factories.make_resident(ward), place=2)
+    queued = waiting(session, "山田", "+819011110001")
+    bookings.cancel_booking(None, seated)
+    [row] = offers()
+    assert row.booking_id == queued.id
+    assert dispatch.dispatch_once(sending_moment()).sent >= 1
+    db.session.refresh(row)
+    assert row.status == ReminderStatus.SENT
