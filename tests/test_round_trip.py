@@ -139,7 +139,7 @@ NOT_EDIT_FORMS = {
     "surveys.answer": "the resident's answer page: answered once, then it only thanks",
     "surveys.draw": "draws residents for the survey",
     "line.webhook": "LINE's webhook",
-    "line_links.code": "makes a new LINE code: nothing is edited",
+    "line_links.new_code": "makes a new LINE code: nothing is edited",
     "line_links.unlink": "a button that ends a LINE link",
     "twilio.inbound_sms": "Twilio's webhook",
     "twilio.keypad": "Twilio's webhook",

@@ -144,17 +144,17 @@ class FakeLine:
         if request.method == "POST":
             if request.form.get("data"):
                 event = postback(user, request.form["data"][:300])
+                event["shown"] = request.form.get("label", "")[:40]
             elif request.form.get("do") == "follow":
                 event = follow(user)
             elif request.form.get("do") == "block":
                 event = unfollow(user)
             else:
                 event = text(user, request.form.get("words", "")[:300])
+            words = _event_words(event)
             body = events(event)
             with self._lock:
-                self.transcript.append(
-                    (user, "you", {"type": "text", "text": _event_words(event)})
-                )
+                self.transcript.append((user, "you", {"type": "text", "text": words}))
                 self._reply_to[event.get("replyToken", "")] = user
             requests.post(self.webhook_url, data=body.encode(), timeout=10,
                           headers={"Content-Type": "application/json",
@@ -180,7 +180,7 @@ def _event_words(event: dict) -> str:
     if event["type"] == "message":
         return event["message"]["text"]
     if event["type"] == "postback":
-        return f"(tapped {event['postback']['data']})"
+        return event.pop("shown", "") or event["postback"]["data"]
     return f"({event['type']})"
 
 
@@ -190,6 +190,7 @@ def _chat_page(fake: FakeLine, user: str) -> str:
     for _user, who, message in [entry for entry in fake.transcript if entry[0] == user]:
         buttons = "".join(
             f'<form method="post"><input type="hidden" name="user" value="{escape(user)}">'
+            f'<input type="hidden" name="label" value="{escape(action["label"])}">'
             f'<button name="data" value="{escape(action["data"])}">{escape(action["label"])}'
             "</button></form>"
             for action in _actions(message)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from inclusion import clock
 from inclusion.db import among
 from inclusion.extensions import db
 from inclusion.line.accounts import LineAccount, account_for
-from inclusion.line.models import LineFriend, LineLink, link_ref
+from inclusion.line.models import LineFriend, LineLink, LineLinkCode, link_ref
 from inclusion.residents.models import Resident
 
 
@@ -61,6 +62,8 @@ class LineState:
     link: LineLink | None
     #: Links that ended, newest first.
     ended: list[LineLink]
+    #: A code handed out and not used yet.
+    code: LineLinkCode | None
 
 
 #: Ended links a resident's page lists.
@@ -78,4 +81,15 @@ def line_state(resident: Resident) -> LineState:
     )
     current = next((link for link in links if link.unlinked_dt is None), None)
     ended = [link for link in links if link.unlinked_dt is not None][:ENDED_SHOWN]
-    return LineState(account_for(resident.ward), current, ended)
+    return LineState(account_for(resident.ward), current, ended, open_code(resident))
+
+
+def open_code(resident: Resident) -> LineLinkCode | None:
+    """The code handed out to the resident that still works."""
+    return db.session.scalar(
+        sa.select(LineLinkCode).where(
+            LineLinkCode.resident_id == resident.id,
+            LineLinkCode.closed_dt.is_(None),
+            LineLinkCode.expires_dt > clock.now(),
+        )
+    )

@@ -7,10 +7,10 @@ sends reveals anyone else's details.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,16 +45,7 @@ WRONG_CODES_PER_DAY = 5
 CODE_DRAWS = 20
 
 
-@dataclass(frozen=True)
-class IssuedCode:
-    code: str
-    expires_dt: datetime
-    #: Opens the account's chat with the code written in: what the QR code holds.
-    url: str
-    account: LineAccount
-
-
-def issue_code(actor: User, resident: Resident) -> IssuedCode:
+def issue_code(actor: User, resident: Resident) -> LineLinkCode:
     """A new code for the resident to send the ward's LINE account; older ones stop working."""
     account = account_for(resident.ward)
     if account is None:
@@ -79,11 +70,16 @@ def issue_code(actor: User, resident: Resident) -> IssuedCode:
                "created_dt": now, "expires_dt": expires, "created_by_id": actor.id}  # fmt: skip
         # The open codes' unique index decides: a code someone holds is drawn again.
         if insert_new(LineLinkCode, [row]):
+            made = db.session.scalars(
+                sa.select(LineLinkCode).where(
+                    LineLinkCode.code == code, LineLinkCode.closed_dt.is_(None)
+                )
+            ).one()
             break
     else:
         raise RuleViolation(_l("No code could be made just now. Please try again."))
     record_event(actor, "line.code", resident, resident.ward, {"expires": expires.isoformat()})
-    return IssuedCode(code, expires, account.message_url(code), account)
+    return made
 
 
 def unlink(actor: User | None, link: LineLink, why: Unlinked) -> bool:
@@ -146,10 +142,13 @@ def blocked(account: LineAccount, line_user_id: str) -> int:
 
 
 def _code_in(words: str) -> str | None:
-    """The code in what they sent: its digits, full-width or not, spaces and dashes aside."""
-    plain = unicodedata.normalize("NFKC", words)
-    digits = "".join(char for char in plain if char not in " -ー－　")
-    return digits if len(digits) == CODE_DIGITS and digits.isascii() and digits.isdigit() else None
+    """The code in what they sent: its digits, full-width or not, spaces and dashes aside,
+    alone or in a sentence (番号は1234 5678です)."""
+    plain = re.sub(r"(?<=\d)[\s\-ー－]+(?=\d)", "", unicodedata.normalize("NFKC", words))
+    runs = re.findall(r"\d+", plain)
+    return (
+        runs[0] if len(runs) == 1 and len(runs[0]) == CODE_DIGITS and runs[0].isascii() else None
+    )
 
 
 def _link_by_code(account: LineAccount, found: LineFriend, code: str) -> str:
@@ -168,6 +167,9 @@ def _link_by_code(account: LineAccount, found: LineFriend, code: str) -> str:
         .with_for_update()
     ).first()
     resident = db.session.get(Resident, row.resident_id) if row else None
+    if row is None and _linked_by(found, code):
+        # Sent again after it worked: it still works, and is no wrong guess.
+        return "このLINEとは、すでにつながっています。"
     if resident is None or resident.is_anonymised or not serves(account, resident.ward):
         found.wrong_codes += 1
         return "番号が違うか、期限が切れています。もう一度お確かめください。"
@@ -197,6 +199,26 @@ def _link_by_code(account: LineAccount, found: LineFriend, code: str) -> str:
     )
 
 
+def _linked_by(found: LineFriend, code: str) -> bool:
+    """Whether ``code`` is the one that linked this LINE user to a resident they are
+    still linked to."""
+    used = sa.select(LineLinkCode.resident_id).where(
+        LineLinkCode.code == code, LineLinkCode.used_dt.is_not(None)
+    )
+    return db.session.scalar(
+        sa.select(sa.exists().where(
+            LineLink.friend_id == found.id,
+            LineLink.unlinked_dt.is_(None),
+            LineLink.resident_id.in_(used),
+        ))
+    )  # fmt: skip
+
+
+#: Why a LINE user's link ended, told when they write again (blocking ends it too, but
+#: they then see nothing until they add the account again).
+ENDED_BY_WARD = (Unlinked.STAFF, Unlinked.ANONYMISED)
+
+
 def _stop(links: list[LineLink]) -> str:
     contacts = [(link.resident, Contact.RESIDENT) for link in links]
     for link in links:
@@ -218,6 +240,8 @@ def said(account: LineAccount, line_user_id: str, words: str) -> str:
     if (code := _code_in(words)) is not None:
         return _link_by_code(account, found, code)
     links = links_of(found)
+    if not links and _ended_by_ward(found):
+        return "このLINEの連携は、区で解除しました。もう一度つなぐときは、区へご連絡ください。"
     if not links:
         return _ask_for_code(account) + "番号がないときは、区へお電話ください。"
     if replies.sms_answer(words) == replies.STOP:
@@ -226,6 +250,17 @@ def said(account: LineAccount, line_user_id: str, words: str) -> str:
     handled = replies.answer_words(Medium.LINE, [link.ref for link in links], words,
                                    lambda: contacts)  # fmt: skip
     return handled.told
+
+
+def _ended_by_ward(found: LineFriend) -> bool:
+    """Whether this LINE user's last link was ended by the ward, not by them."""
+    last = db.session.scalar(
+        sa.select(LineLink.unlinked_why)
+        .where(LineLink.friend_id == found.id)
+        .order_by(LineLink.linked_dt.desc(), LineLink.id.desc())
+        .limit(1)
+    )
+    return last in ENDED_BY_WARD
 
 
 def tapped(account: LineAccount, line_user_id: str, data: str) -> str:

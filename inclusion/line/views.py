@@ -10,23 +10,15 @@ from flask_login import current_user
 from inclusion.audit.services import record_view
 from inclusion.auth.access import require
 from inclusion.db import writes_on_read
-from inclusion.errors import RuleViolation
-from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.line import services
+from inclusion.line.accounts import account_for
 from inclusion.line.models import Unlinked
-from inclusion.line.queries import active_link
+from inclusion.line.queries import active_link, open_code
 from inclusion.residents.models import Resident
 from inclusion.residents.views import RESIDENT_ROLES
 from inclusion.wards.models import Ward
-from inclusion.web import (
-    ConfirmFirst,
-    flash_errors,
-    flash_violation,
-    get_in_ward_or_404,
-    qr_code,
-    run_button,
-)
+from inclusion.web import ConfirmFirst, get_in_ward_or_404, qr_code, run_button
 
 bp = Blueprint("line_links", __name__)
 
@@ -37,28 +29,41 @@ def _back(ward: Ward, resident: Resident):
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/line/code", methods=["POST"])
 @require(*RESIDENT_ROLES)
-def code(ward: Ward, resident_id: int):
-    """A new code, shown once: to read out, to print, or to scan."""
+def new_code(ward: Ward, resident_id: int):
+    """A new code (an older one stops working), then the page that shows it."""
     resident = get_in_ward_or_404(Resident, resident_id, ward)
-    form = ButtonForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
+    made = run_button(
+        ButtonForm(),
+        lambda: services.issue_code(current_user, resident),
+        _("A new LINE code was made; an older one no longer works."),
+    )
+    if made is None:
         return _back(ward, resident)
-    try:
-        issued = services.issue_code(current_user, resident)
-    except RuleViolation as violation:
-        db.session.rollback()
-        flash_violation(violation)
+    return redirect(url_for("line_links.code", ward=ward.slug, resident_id=resident.id))
+
+
+@bp.route("/manage/<ward>/residents/<int:resident_id>/line/code")
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def code(ward: Ward, resident_id: int):
+    """The code that works now: to read out, to print, or to scan; shown again on reload."""
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    issued = open_code(resident)
+    account = account_for(ward)
+    if issued is None or account is None:
         return _back(ward, resident)
-    record_view("resident.view", resident, ward)
-    db.session.commit()
-    return render_template(
+    url = account.message_url(issued.code)
+    page = render_template(
         "line/code.html",
         ward=ward,
         resident=resident,
         issued=issued,
-        qr_code=qr_code(issued.url, _("QR code that opens the ward's LINE account")),
+        account=account,
+        url=url,
+        qr_code=qr_code(url, _("QR code that opens the ward's LINE account")),
     )
+    record_view("resident.view", resident, ward)
+    return page
 
 
 @bp.route("/manage/<ward>/residents/<int:resident_id>/line/unlink", methods=["POST"])

@@ -119,8 +119,9 @@ def _prepared(
         "区の電話": spoken_number(ward.booking_phone) if spoken else ward.booking_phone,
         "回": (f"の{part}" if spoken else part) if course else "",
         "全日程": "全日程を" if course else "",
-        # Only a number (not a sender name) lets residents answer the SMS.
-        "返信": "「2」と返信か" if two_way else "",
+        # Only a number (not a sender name) lets residents answer the SMS; on LINE, a
+        # button does.
+        "返信": "「2」と返信か" if two_way else "「取り消す」ボタンか" if buttons else "",
         "役割": role,
         "リンク": public_url("cover.mine"),
         "返却期限": spoken_day(starts_dt) if spoken else short_day(starts_dt),

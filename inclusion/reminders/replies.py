@@ -66,7 +66,7 @@ SMS_WORDS = {
     "参加します": CONFIRM,
     "2": CANCEL, "キャンセル": CANCEL, "キャンセルします": CANCEL, "cancel": CANCEL,
     "取り消し": CANCEL, "取消": CANCEL, "取り消す": CANCEL, "取り消します": CANCEL,
-    "停止": STOP, "stop": STOP, "ストップ": STOP,
+    "停止": STOP, "stop": STOP, "ストップ": STOP, "ていし": STOP, "すとっぷ": STOP,
 }  # fmt: skip
 
 
@@ -228,8 +228,8 @@ def _answer_offer(reminder: Reminder, booking: Booking, spoken: bool) -> Handled
         )
         return Handled(ReplyOutcome.CONFIRMED, "ご予約しました。" + told if spoken else told)
     if taken == bookings.OfferAnswer.NOT_WAITING and booking.status == BookingStatus.BOOKED:
-        told = "すでにご予約しています。お待ちしております。" if spoken else (
-            f"{when}は、すでにご予約しています。お待ちしています。"
+        told = "ご予約済みです。お待ちしております。" if spoken else (
+            f"{when}は、ご予約済みです。お待ちしています。"
         )  # fmt: skip
         return Handled(ReplyOutcome.CONFIRMED, told)
     if taken == bookings.OfferAnswer.NOT_WAITING:
@@ -373,7 +373,13 @@ def _not_understood(
     answers it takes (with two, a 1 or 2 could not be placed either); someone who said
     停止 is sent nothing. Staff see the message either way."""
     if contacts and all(resident.stopped_dt(contact) for resident, contact in contacts):
-        return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
+        if channel != Medium.LINE:
+            return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
+        # In a chat they are still talking to us, and an answer costs nothing.
+        told = "お知らせは止めています。また受け取るときは、" + call_the_ward(wards)
+        return Handled(
+            ReplyOutcome.NOT_UNDERSTOOD, told.replace("お電話ください", "ご連絡ください")
+        )
     if asked_about == 1:
         told = ANSWERS_TAKEN[channel]
     else:

@@ -438,7 +438,13 @@ def _cancelling(booking: Booking) -> ConfirmFirst:
              "about it stop and no message tells them it was cancelled.", name=name,
              title=session.title, when=local_datetime(session.starts_dt))  # fmt: skip
     nexts = bookings.first_waiting(session) if booking.status == BookingStatus.BOOKED else None
-    if nexts is not None:
+    if nexts is not None and _offered(session):
+        waiting = queries.booking_counts([session.id]).get(session.id, (0, 0))[1]
+        said += " " + _("The session is near: the place is offered to all %(count)d on the "
+                        "waiting list, and the first to say yes takes it.",
+                        count=waiting)  # fmt: skip
+        nexts = None
+    elif nexts is not None:
         said += " " + _("The place goes to the first on the waiting list, %(next)s, who is "
                         "told.", next=nexts.resident.name)  # fmt: skip
     shown = (booking.resident_id, *([nexts.resident_id] if nexts else []))
@@ -461,9 +467,18 @@ def cancel_booking(ward: Ward, booking_id: int):
     )
     if promoted is not None:
         flash(_("%(name)s moved up from the waiting list.", name=promoted.resident.name), "info")
+    elif booking.status == BookingStatus.CANCELLED and _offered(booking.session):
+        flash(_("The place is offered to those on the waiting list: the first to say yes "
+                "takes it."), "info")  # fmt: skip
     return redirect_back(
         url_for("residents.roster", ward=ward.slug, session_id=booking.session_id)
     )
+
+
+def _offered(session: Session) -> bool:
+    """Whether a place freed now goes out as an offer to the waiting list."""
+    waiting = queries.booking_counts([session.id]).get(session.id, (0, 0))[1]
+    return bool(waiting) and bookings.offers_instead(session, clock.now())
 
 
 @bp.route("/manage/<ward>/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])

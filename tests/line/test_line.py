@@ -75,10 +75,15 @@ def said_back(fake_line) -> str:
 def issue_code(client, users, resident) -> str:
     """Staff make a code on the resident's page, as they would to hand it over."""
     log_in(client, users["ward_staff"])
-    page = client.post(f"/manage/{resident.ward.slug}/residents/{resident.id}/line/code")
+    path = f"/manage/{resident.ward.slug}/residents/{resident.id}/line/code"
+    made = client.post(path)
+    assert made.status_code == 302 and made.headers["Location"].endswith(path)
+    page = client.get(path)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     code = re.search(r"ばんごう（(\d{8})）", html).group(1)
+    # Shown again, the same code: one read out or printed keeps working.
+    assert f"ばんごう（{code}）" in client.get(path).get_data(as_text=True)
     # The QR code opens the account's chat with the code written in.
     assert f"https://line.me/R/oaMessage/%40inclusion1/?{code}" in html and "<svg" in html
     return code
@@ -395,7 +400,8 @@ def test_a_wards_own_account_takes_only_its_residents_codes(
     resident = factories.make_resident(shinagawa, family_name="佐藤")
     staff = factories.make_user(role=users["ward_staff"].role, ward=shinagawa)
     log_in(client, staff)
-    page = client.post(f"/manage/shinagawa/residents/{resident.id}/line/code")
+    client.post(f"/manage/shinagawa/residents/{resident.id}/line/code")
+    page = client.get(f"/manage/shinagawa/residents/{resident.id}/line/code")
     code = re.search(r"ばんごう（(\d{8})）", page.get_data(as_text=True)).group(1)
     send(client, fake.text(HANAKO, code), account="shibuya")
     assert said_back(fake_line).startswith("番号が違うか")
@@ -497,3 +503,35 @@ def test_merging_a_duplicate_keeps_its_line_link(client, users, ward, booking, f
     merge_residents(users["ward_staff"], keep, duplicate)
     db.session.refresh(link)
     assert link.resident_id == keep.id and link.unlinked_dt is None
+
+
+def test_the_same_code_sent_again_says_they_are_linked(client, users, ward, booking, fake_line):
+    code = issue_code(client, users, booking.resident)
+    send(client, fake.text(HANAKO, f"番号は{code[:4]}-{code[4:]}です"))
+    assert said_back(fake_line).startswith("山田様のLINEとつながりました。")
+    send(client, fake.text(HANAKO, code))
+    assert said_back(fake_line) == "このLINEとは、すでにつながっています。"
+    friend = db.session.scalars(sa.select(LineLink)).one().friend
+    assert friend.wrong_codes == 0
+
+
+def test_after_staff_end_the_link_the_resident_is_told_so(client, users, ward, booking, fake_line):
+    link = linked(client, users, fake_line, booking.resident)
+    from inclusion.line.services import unlink
+
+    unlink(users["ward_staff"], link, Unlinked.STAFF)
+    send(client, fake.text(HANAKO, "はい"))
+    assert said_back(fake_line).startswith("このLINEの連携は、区で解除しました。")
+
+
+def test_stop_in_kana_and_a_stopped_resident_still_hears_back(
+    client, users, ward, booking, fake_line
+):
+    linked(client, users, fake_line, booking.resident)
+    send(client, fake.text(HANAKO, "ていし"))
+    assert said_back(fake_line).startswith("今後、山田様へのお知らせは送りません。")
+    send(client, fake.text(HANAKO, "こんにちは"))
+    assert said_back(fake_line).startswith("お知らせは止めています。また受け取るときは、渋谷区")
+    page = client.get(f"/manage/{ward.slug}/residents/{booking.resident_id}")
+    html = page.get_data(as_text=True)
+    assert "LINE, else" not in html and "LINE（" not in html

@@ -108,7 +108,7 @@ def test_the_first_yes_takes_the_seat_and_the_next_is_told_it_is_gone(
     assert outcomes == [ReplyOutcome.CONFIRMED, ReplyOutcome.SEAT_GONE]
     # Tapped again: already theirs, and said so; no second seat.
     send(client, fake.postback(TARO, f"r={rows[1].id}&a=confirm"))
-    assert "すでにご予約しています" in said_back(fake_line)
+    assert "ご予約済みです" in said_back(fake_line)
     assert db.session.scalar(
         sa.select(sa.func.count()).where(Booking.session_id == session.id,
                                          Booking.status == BookingStatus.BOOKED)
@@ -267,3 +267,20 @@ def test_offers_go_while_other_sessions_are_full_of_bookings_and_messages(ward):
     assert dispatch.dispatch_once(sending_moment()).sent >= 1
     db.session.refresh(row)
     assert row.status == ReminderStatus.SENT
+
+
+def test_staff_are_told_a_seat_freed_near_the_session_is_offered(client, users, ward):
+    from tests.conftest import log_in
+
+    session = soon(ward)
+    seated = factories.make_booking(session, factories.make_resident(ward))
+    waiting(session, "山田", "+819011110001")
+    waiting(session, "佐藤", "+819011110002")
+    log_in(client, users["ward_staff"])
+    path = f"/manage/{ward.slug}/bookings/{seated.id}/cancel"
+    asked = client.post(path, data={"reason": "体調不良"}).get_data(as_text=True)
+    assert "キャンセル待ちの2人全員にお知らせし" in asked and "1人目" not in asked
+    done = client.post(
+        path, data={"reason": "体調不良", "confirmed": "yes"}, follow_redirects=True
+    )
+    assert "空いた席をキャンセル待ちの方にお知らせします" in done.get_data(as_text=True)
