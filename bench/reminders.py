@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import flask
 import flask_migrate
 import requests
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from inclusion import create_app  # noqa: E402
 from inclusion.extensions import db  # noqa: E402
+from inclusion.line.models import LineFriend, LineLink  # noqa: E402
 from inclusion.reminders import dispatch, planning  # noqa: E402
 from inclusion.reminders.models import Reminder  # noqa: E402
 from inclusion.residents.models import Booking, Resident, ResidentPhone  # noqa: E402
@@ -117,11 +119,45 @@ def fake_twilio_process() -> Iterator[str]:
         server.stdout.close()
 
 
+def plan_with_line(share: int, without_line: float) -> None:
+    """The same plan again with a LINE account set up and ``share`` % of the residents
+    linked: what choosing LINE first adds to planning, as a ratio in the same run."""
+    app = flask.current_app
+    app.config["LINE_ACCOUNTS"] = {"shared": {"secret": "0" * 32, "token": "bench",
+                                              "basic_id": "@bench"}}  # fmt: skip
+    db.session.execute(sa.delete(Reminder))
+    residents = db.session.scalars(sa.select(Resident.id).order_by(Resident.id)).all()
+    linked = residents[:: max(1, 100 // share)]
+    now = datetime.now(UTC)
+    friends = [{"id": n + 1, "account": "shared", "line_user_id": f"U{n:032x}",
+                "wrong_codes": 0, "created_dt": now} for n in range(len(linked))]  # fmt: skip
+    links = [{"friend_id": n + 1, "resident_id": resident_id, "ward_id": 1, "linked_dt": now}
+             for n, resident_id in enumerate(linked)]  # fmt: skip
+    for start in range(0, len(links), CHUNK):
+        db.session.execute(sa.insert(LineFriend), friends[start : start + CHUNK])
+        db.session.execute(sa.insert(LineLink), links[start : start + CHUNK])
+    db.session.commit()
+    began = time.perf_counter()
+    result = planning.plan(datetime.now(UTC))
+    db.session.commit()
+    took = time.perf_counter() - began
+    by_line = db.session.scalar(sa.select(sa.func.count()).where(Reminder.channel == "line"))
+    print(f"plan with LINE ({len(linked):,} linked): {result.planned:,} rows, {by_line:,} by "
+          f"LINE, in {took:.1f} s; {took / without_line:.2f} × the plan without LINE")  # fmt: skip
+    app.config["LINE_ACCOUNTS"] = {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bookings", type=int, default=1_000_000)
     parser.add_argument("--sends", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--line-share",
+        type=int,
+        default=10,
+        help="percent of residents linked to LINE for a second plan (0: none)",
+    )
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     with fake_twilio_process() as fake_url:
@@ -219,6 +255,9 @@ def main() -> None:
                     sent, seconds = ours(ids)
                     bare_seconds = bare(len(ids))
                 timed.append((sent, seconds, bare_seconds))
+            if args.line_share:
+                # Last: the sends above are of SMS alone.
+                plan_with_line(args.line_share, planned_in)
     sent = sum(round_sent for round_sent, _, _ in timed)
     ours_rate = sent / sum(seconds for _, seconds, _ in timed)
     bare_rate = sent / sum(seconds for _, _, seconds in timed)
