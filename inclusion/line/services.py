@@ -191,7 +191,7 @@ def _link_by_code(account: LineAccount, found: LineFriend, code: str) -> str:
         return (
             linked
             + "ただ、お知らせを受け取らない設定のため、今はお送りしません。"
-            + (replies.call_the_ward([resident.ward]).replace("お電話ください", "ご連絡ください"))
+            + replies.call_the_ward([resident.ward], replies.CONTACT_US)
         )
     return (
         linked

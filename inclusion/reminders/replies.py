@@ -158,13 +158,18 @@ def _when(reminder: Reminder) -> str:
     return f"{messages.short_day(starts)} {clock.to_local(starts):%H:%M}"
 
 
-def call_the_ward(wards: list[Ward]) -> str:
-    """Whom to phone: the ward and its number when there is one ward, else the ward office."""
+#: What someone is asked when the ward must change a setting for them.
+CONTACT_US = "ご連絡ください"
+
+
+def call_the_ward(wards: list[Ward], ask: str = "お電話ください") -> str:
+    """Whom to phone: the ward and its number when there is one ward, else the ward office;
+    ``ask`` is what they are asked to do (ご連絡ください where the ward will change a setting)."""
     if len(wards) != 1:
-        return "お住まいの区へお電話ください。"
+        return f"お住まいの区へ{ask}。"
     ward = wards[0]
     phone = f"（{ward.booking_phone}）" if ward.booking_phone else ""
-    return f"{ward.name_ja}{phone}へお電話ください。"
+    return f"{ward.name_ja}{phone}へ{ask}。"
 
 
 def named(contacts: list[tuple[Resident, Contact]]) -> str:
@@ -376,10 +381,8 @@ def _not_understood(
         if channel != Medium.LINE:
             return Handled(ReplyOutcome.NOT_UNDERSTOOD, "")
         # In a chat they are still talking to us, and an answer costs nothing.
-        told = "お知らせは止めています。また受け取るときは、" + call_the_ward(wards)
-        return Handled(
-            ReplyOutcome.NOT_UNDERSTOOD, told.replace("お電話ください", "ご連絡ください")
-        )
+        told = "お知らせは止めています。また受け取るときは、" + call_the_ward(wards, CONTACT_US)
+        return Handled(ReplyOutcome.NOT_UNDERSTOOD, told)
     if asked_about == 1:
         told = ANSWERS_TAKEN[channel]
     else:
