@@ -242,6 +242,23 @@ def telephony_settings(get: Callable[..., str]) -> dict[str, object]:
             f"Google.ja-JP-Neural2-B, not {voice!r}"
         )
     settings["REMINDER_VOICE"] = voice
+    line_voice = get("PHONE_LINE_VOICE", voice)
+    if line_voice not in JAPANESE_VOICES:
+        raise ConfigError(
+            f"PHONE_LINE_VOICE must be a Japanese voice such as Polly.Mizuki, not {line_voice!r}"
+        )
+    settings["PHONE_LINE_VOICE"] = line_voice
+    english = get("PHONE_LINE_ENGLISH_VOICE", "Polly.Joanna")
+    if not re.fullmatch(r"(Polly|Google)\.[A-Za-z0-9-]+", english):
+        raise ConfigError(
+            "PHONE_LINE_ENGLISH_VOICE must be a Twilio voice such as Polly.Joanna, "
+            f"not {english!r}"
+        )
+    settings["PHONE_LINE_ENGLISH_VOICE"] = english
+    rate = get("PHONE_LINE_RATE", "90")
+    settings["PHONE_LINE_RATE"] = parse_int("PHONE_LINE_RATE", rate.rstrip("%"), minimum=50)
+    if settings["PHONE_LINE_RATE"] > 150:
+        raise ConfigError(f"PHONE_LINE_RATE must be from 50 to 150 (per cent), not {rate!r}")
     return settings
 
 

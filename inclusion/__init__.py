@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.loans.views import bp as loans_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.ops.views import bp as ops_bp
+    from inclusion.phoneline.views import bp as phoneline_bp
     from inclusion.public.views import bp as public_bp
     from inclusion.reminders.views import bp as reminders_bp
     from inclusion.reminders.webhooks import bp as twilio_bp
@@ -172,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
         reminders_bp,
         twilio_bp,
         survey_calls_bp,
+        phoneline_bp,
         line_bp,
         calendar_bp,
         targets_bp,

@@ -714,13 +714,20 @@ class SessionBookingArgs(PageArgs):
     )  # fmt: skip
 
 
+#: Staff and integrations name how a booking came; only the phone line books as itself.
+NOT_PHONE_LINE = validate.NoneOf(
+    [BookingSource.PHONE_LINE], error="Only the phone line books as itself."
+)
+
+
 class BookingInput(Strict):
     resident_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
     place = fields.Int(
         allow_none=True, load_default=None, validate=validate.Range(1, 1000),
         metadata={"description": "A consultation slot; the first free one if left out."},
     )  # fmt: skip
-    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE)
+    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE,
+                         validate=NOT_PHONE_LINE)  # fmt: skip
 
 
 class BookingCancellation(Strict):
@@ -901,7 +908,8 @@ class CourseInput(SessionInput):
 
 class EnrolmentInput(Strict):
     resident_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
-    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE)
+    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE,
+                         validate=NOT_PHONE_LINE)  # fmt: skip
 
 
 class Enrolment(Out):

@@ -76,8 +76,8 @@ def upcoming_bookings(resident: Resident) -> list[Booking]:
     )  # fmt: skip
 
 
-def bookable_sessions(ward: Ward) -> list[Session]:
-    """The ward's sessions of the coming weeks that a caller may be booked on."""
+def bookable_sessions(ward: Ward, days: int = BOOKABLE_DAYS) -> list[Session]:
+    """The ward's sessions of the coming ``days`` that a caller may be booked on."""
     now = clock.now()
     return list(
         db.session.scalars(
@@ -86,7 +86,7 @@ def bookable_sessions(ward: Ward) -> list[Session]:
             .where(Session.ward_id == ward.id, Session.status == SessionStatus.SCHEDULED,
                    Session.kind != SessionKind.SALON,
                    Session.starts_dt > now,
-                   Session.starts_dt < now + timedelta(days=BOOKABLE_DAYS))
+                   Session.starts_dt < now + timedelta(days=days))
             .order_by(Session.starts_dt, Session.id)
             .limit(SHOWN)
         )

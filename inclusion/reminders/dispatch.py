@@ -154,7 +154,7 @@ def message_text(
     if recipient == Recipient.VOLUNTEER:
         name = COVER_MESSAGES[channel] if kind in COVER_KINDS else "sms_volunteer.txt"
         extra["role"] = role.label if role else ""
-    elif kind in (notices.PROMOTED, notices.CANCELLED, notices.MOVED, notices.OFFER):
+    elif kind in notices.KINDS:
         name = "voice_notice.txt" if voice else "sms_notice.txt"
     else:
         name = "voice_resident.txt" if voice else "sms_resident.txt"

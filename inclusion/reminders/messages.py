@@ -6,7 +6,7 @@ one row per message and kind); otherwise the standard wording in ``wording`` is 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -191,13 +191,17 @@ def spoken_day(moment: datetime) -> str:
     return f"{local.month}月{local.day}日、{WEEKDAYS[local.weekday()]}曜日"
 
 
-def spoken_when(moment: datetime) -> str:
-    """12月10日、木曜日、午前10時半: the date and time as said on a call."""
-    local = clock.to_local(moment)
+def spoken_time(local: time) -> str:
+    """午前10時半: a time of day as said on a call."""
     half = "午前" if local.hour < 12 else "午後"
     hour = local.hour if local.hour <= 12 else local.hour - 12
     minutes = "" if local.minute == 0 else "半" if local.minute == 30 else f"{local.minute}分"
-    return f"{spoken_day(moment)}、{half}{_SPOKEN_HOURS.get(hour, hour)}時{minutes}"
+    return f"{half}{_SPOKEN_HOURS.get(hour, hour)}時{minutes}"
+
+
+def spoken_when(moment: datetime) -> str:
+    """12月10日、木曜日、午前10時半: the date and time as said on a call."""
+    return f"{spoken_day(moment)}、{spoken_time(clock.to_local(moment).time())}"
 
 
 _DIGITS = dict(

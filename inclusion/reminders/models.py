@@ -348,6 +348,10 @@ class ReplyOutcome(enum.StrEnum):
     SEAT_GONE = "seat_gone"
     #: A no to a seat offered: nothing changes, they keep waiting.
     SEAT_DECLINED = "seat_declined"
+    #: A message left on the phone line: call back.
+    MESSAGE = "message"
+    #: A booking on the phone line by a caller not on record: call back to confirm.
+    PROVISIONAL = "provisional"
 
     @property
     def label(self) -> str:
@@ -360,6 +364,8 @@ class ReplyOutcome(enum.StrEnum):
             ReplyOutcome.AMBIGUOUS,
             ReplyOutcome.NO_BOOKING,
             ReplyOutcome.NOT_UNDERSTOOD,
+            ReplyOutcome.MESSAGE,
+            ReplyOutcome.PROVISIONAL,
         )
 
 
@@ -373,6 +379,8 @@ OUTCOME_LABELS = {
     ReplyOutcome.NOT_UNDERSTOOD: _l("Not understood: please call"),
     ReplyOutcome.SEAT_GONE: _l("Seat offered already taken: still waiting"),
     ReplyOutcome.SEAT_DECLINED: _l("Seat offered declined: still waiting"),
+    ReplyOutcome.MESSAGE: _l("Message on the phone line: please call back"),
+    ReplyOutcome.PROVISIONAL: _l("Booked on the phone line, not on record: call back to confirm"),
 }
 
 

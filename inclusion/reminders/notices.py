@@ -8,6 +8,7 @@ from inclusion import clock
 from inclusion.db import UTCDateTime
 from inclusion.extensions import db
 from inclusion.reminders import planning
+from inclusion.reminders.media import Medium
 from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 from inclusion.reminders.planning import CANCELLED_NOTICE
 from inclusion.residents.bookings import OFFER_CLOSES_BEFORE
@@ -17,6 +18,10 @@ from inclusion.wards.models import Ward
 PROMOTED, CANCELLED, MOVED = "promoted", CANCELLED_NOTICE, "moved"
 #: A seat freed near the session, offered to everyone waiting: the first to say yes takes it.
 OFFER = planning.OFFER_NOTICE
+#: What a resident did on the phone line, confirmed in writing.
+BOOKED, WAITLISTED, WITHDRAWN = "booked", planning.WAITLISTED_NOTICE, planning.WITHDRAWN_NOTICE
+#: Every kind of notice, as the wording editor and the dispatcher know them.
+KINDS = (PROMOTED, CANCELLED, MOVED, OFFER, BOOKED, WAITLISTED, WITHDRAWN)
 
 NOTICE_COLUMNS = [
     "key", "ward_id", "session_id", "booking_id", "resident_id", "recipient", "kind",
@@ -25,14 +30,19 @@ NOTICE_COLUMNS = [
 ]  # fmt: skip
 
 
-def _queue(bookings: sa.ColumnElement[bool], kind: str, key: str, deadline=None) -> int:
+def _queue(
+    bookings: sa.ColumnElement[bool], kind: str, key: str, deadline=None, written: bool = False
+) -> int:
     """Queue a notice about each booking ``bookings`` picks to its resident (and their
     contact, if asked), each reached as the reminders reach them, unless they asked for
-    none; keyed ``b<booking>:<key>:<recipient>``, so none is queued twice."""
+    none; ``written``: only those reached by SMS or LINE. Keyed
+    ``b<booking>:<key>:<recipient>``, so none is queued twice."""
     now = sa.literal(clock.now(), UTCDateTime())
     queued = 0
     for recipient in (Recipient.RESIDENT, Recipient.PROXY):
         channel, to, allowed = planning.reach(recipient)
+        if written:
+            allowed = sa.and_(allowed, channel != Medium.VOICE.value)
         row_key = sa.literal("b") + sa.cast(Booking.id, sa.String) + f":{key}:{recipient.value}"
         rows = (
             sa.select(
@@ -53,6 +63,12 @@ def _queue(bookings: sa.ColumnElement[bool], kind: str, key: str, deadline=None)
 def add_notice(booking: Booking, kind: str, key: str) -> int:
     """Queue a notice about one booking (see ``_queue``)."""
     return _queue(Booking.id == booking.id, kind, key)
+
+
+def add_confirmation(booking: Booking, kind: str, key: str) -> int:
+    """Confirm in writing what was just done on the phone line, to whoever reads the
+    resident's messages (they heard it read back: nobody is called to hear it again)."""
+    return _queue(Booking.id == booking.id, kind, key, written=True)
 
 
 def add_offers(freed: Booking) -> int:

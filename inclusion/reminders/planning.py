@@ -54,6 +54,9 @@ PHONE_SUFFIX = ":phone"
 CANCELLED_NOTICE = "cancelled"
 #: The kind of the notice that offers a freed seat to those waiting (see ``notices``).
 OFFER_NOTICE = "offer"
+#: The kinds of the notices that confirm, in writing, a place on a waiting list taken and a
+#: booking cancelled on the phone line (see ``notices``): they go while that is still so.
+WAITLISTED_NOTICE, WITHDRAWN_NOTICE = "waitlisted", "withdrawn"
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
 EXTRA_DAYS = 2
 
@@ -375,12 +378,16 @@ def stale() -> sa.ColumnElement[bool]:
         Session.id == Reminder.session_id, Session.status != SessionStatus.SCHEDULED
     )
     # A booking's messages go while it holds its seat; an offer, while its resident waits
-    # and a seat is still free.
+    # and a seat is still free; a word that it was cancelled, while it is.
     booking = sa.select(Booking.id).where(
         Booking.id == Reminder.booking_id,
         Booking.status
         != sa.case(
-            (Reminder.kind == OFFER_NOTICE, BookingStatus.WAITLISTED.value),
+            (
+                Reminder.kind.in_((OFFER_NOTICE, WAITLISTED_NOTICE)),
+                BookingStatus.WAITLISTED.value,
+            ),
+            (Reminder.kind == WITHDRAWN_NOTICE, BookingStatus.CANCELLED.value),
             else_=BookingStatus.BOOKED.value,
         ),
     )

@@ -187,9 +187,11 @@ def log_reply(
     residents: list[Resident],
     reminder: Reminder | None = None,
     candidates: list[Reminder] | None = None,
-) -> None:
+    ward_id: int | None = None,
+) -> list[Reply]:
     """Put the reply in each concerned ward's inbox, with what the person was told back;
-    only that ward's people and bookings are named."""
+    only that ward's people and bookings are named. ``ward_id``: whose inbox gets it when
+    it names nobody (else the coordinators')."""
     now = clock.now()
     by_ward: dict[int | None, tuple[list[int], list[int]]] = {}
     for resident in residents:
@@ -197,11 +199,11 @@ def log_reply(
     for candidate in candidates or []:
         by_ward.setdefault(candidate.ward_id, ([], []))[1].append(candidate.booking_id)
     replies = []
-    for ward_id, (resident_ids, booking_ids) in (by_ward or {None: ([], [])}).items():
+    for inbox, (resident_ids, booking_ids) in (by_ward or {ward_id: ([], [])}).items():
         replies.append(
             Reply(
                 received_dt=now,
-                ward_id=ward_id,
+                ward_id=inbox,
                 channel=channel,
                 from_e164=from_e164,
                 body=body[:320],
@@ -218,6 +220,7 @@ def log_reply(
     for reply in replies:
         reply_received.send(reply)
     log.info("reply %s (reminder %s)", handled.outcome.value, reminder.id if reminder else None)
+    return replies
 
 
 def _answer_offer(reminder: Reminder, booking: Booking, spoken: bool) -> Handled:

@@ -244,7 +244,7 @@ class BookingForm(FlaskForm):
     )
     source = SelectField(
         _l("Booked by"),
-        choices=[c for c in BookingSource.choices() if c.value != BookingSource.WALK_IN],
+        choices=[c for c in BookingSource.choices() if c.value in BookingSource.staff_given()],
         default=BookingSource.PHONE.value,
     )
     place = SelectField(_l("Slot"), coerce=int, validate_choice=True)

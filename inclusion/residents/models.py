@@ -80,6 +80,14 @@ class BookingSource(LabelledEnum):
     COUNTER = "counter"
     WEB = "web"
     WALK_IN = "walk_in"
+    #: Booked by the resident on the ward's phone line, with no staff.
+    PHONE_LINE = "phone_line"
+
+    @classmethod
+    def staff_given(cls) -> tuple[str, ...]:
+        """The sources staff (and integrations) name: walk-ins are recorded at the door, and
+        only the phone line books as itself."""
+        return (cls.PHONE, cls.COUNTER, cls.WEB)
 
 
 class FollowUpAnswer(LabelledEnum):
@@ -127,6 +135,7 @@ _LABELS: dict[type, dict] = {
         BookingSource.COUNTER: _l("Counter"),
         BookingSource.WEB: _l("Web"),
         BookingSource.WALK_IN: _l("Walk-in"),
+        BookingSource.PHONE_LINE: _l("Phone line"),
     },
     FollowUpAnswer: {
         FollowUpAnswer.YES: _l("Yes, used an online procedure"),
@@ -195,6 +204,9 @@ class Resident(db.Model):
     proxy_opted_out_source: Mapped[OptOutSource | None] = mapped_column(
         string_enum(OptOutSource, "proxy_opt_out_source")
     )
+    #: Set when a caller the records did not know booked on the phone line: staff call
+    #: back to confirm who they are, then clear it.
+    provisional_dt: Mapped[datetime | None]
     #: Set by the retention command: names, numbers and notes are gone, counts remain.
     anonymised_dt: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(
@@ -212,7 +224,14 @@ class Resident(db.Model):
 
     @property
     def name(self) -> str:
-        return f"{self.family_name} {self.given_name}".strip()
+        name = f"{self.family_name} {self.given_name}".strip()
+        if not name and self.is_provisional:
+            return str(_l("Name not yet known"))
+        return name
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.provisional_dt is not None
 
     @property
     def kana(self) -> str:

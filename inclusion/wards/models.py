@@ -32,6 +32,13 @@ class Ward(db.Model):
     calls_until: Mapped[time | None]
     sms_from: Mapped[time | None]
     sms_until: Mapped[time | None]
+    #: Where the phone line puts a caller through to staff (E.164); none: callers leave
+    #: a message.
+    phone_line_forward_e164: Mapped[str | None] = mapped_column(sa.String(20))
+    #: When staff answer the phone (JST) on office days: outside these hours the phone
+    #: line takes a message instead of putting the caller through.
+    desk_opens: Mapped[time] = mapped_column(default=time(8, 30), server_default="08:30:00")
+    desk_closes: Mapped[time] = mapped_column(default=time(17, 15), server_default="17:15:00")
     #: The ward office, for the pool's "how far will you travel" (straight-line km).
     office_lat: Mapped[float | None]
     office_lon: Mapped[float | None]
