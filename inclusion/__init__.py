@@ -140,7 +140,8 @@ def register_blueprints(app: Flask) -> None:
     from inclusion.loans.views import bp as loans_bp
     from inclusion.main.views import bp as main_bp
     from inclusion.ops.views import bp as ops_bp
-    from inclusion.phoneline.views import bp as phoneline_bp
+    from inclusion.phoneline.views import bp as phoneline_staff_bp
+    from inclusion.phoneline.webhooks import bp as phoneline_bp
     from inclusion.public.views import bp as public_bp
     from inclusion.reminders.views import bp as reminders_bp
     from inclusion.reminders.webhooks import bp as twilio_bp
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         loans_bp,
         line_links_bp,
         calls_bp,
+        phoneline_staff_bp,
         staff_training_bp,
         surveys_bp,
         reminders_bp,

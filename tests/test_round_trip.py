@@ -29,6 +29,7 @@ from inclusion.auth.models import Role
 from inclusion.extensions import db
 from inclusion.loans import services as loan_services
 from inclusion.loans.models import DeviceState
+from inclusion.phoneline import services as phone_line_services
 from inclusion.reminders import services as reminder_services
 from inclusion.reminders.models import ReminderStep
 from inclusion.residents import bookings
@@ -139,6 +140,10 @@ NOT_EDIT_FORMS = {
     "surveys.answer": "the resident's answer page: answered once, then it only thanks",
     "surveys.draw": "draws residents for the survey",
     "line.webhook": "LINE's webhook",
+    "phoneline.incoming": "Twilio's webhook: a call comes in",
+    "phoneline.step": "Twilio's webhook: a key pressed on a call",
+    "phoneline.status": "Twilio's webhook: a call ended",
+    "phoneline_staff.confirm": "a button that confirms a provisional record",
     "line_links.new_code": "makes a new LINE code: nothing is edited",
     "line_links.unlink": "a button that ends a LINE link",
     "twilio.inbound_sms": "Twilio's webhook",
@@ -444,6 +449,13 @@ def feed_choice(users, shibuya, shinagawa) -> tuple[str, str]:
     return "/me/calendar", "/me/calendar/coordinator/choice"
 
 
+def phone_line(users, shibuya, shinagawa) -> tuple[str, str]:
+    phone_line_services.update_phone_line(
+        users["ward_staff"], shibuya, "03-3463-1000", time(9, 15), time(16, 45)
+    )
+    return "/manage/shibuya/phone-line", "/manage/shibuya/phone-line"
+
+
 def standard_text(users, shibuya, shinagawa) -> tuple[str, str]:
     path = "/manage/shibuya/reminders/texts/sms_resident.txt"
     return path, path
@@ -476,6 +488,7 @@ CASES: dict[str, list[Case]] = {
     "reminders.update_step": [Case("ward_staff", reminder_step)],
     "reminders.edit_text": [Case("ward_staff", own_text), Case("ward_staff", standard_text)],
     "calendar.choose": [Case("coordinator", feed_choice)],
+    "phoneline_staff.calls": [Case("ward_staff", phone_line)],
 }
 
 

@@ -33,7 +33,7 @@ from inclusion.extensions import db
 from inclusion.phones import parse_phone
 from inclusion.residents import bookings
 from inclusion.residents import services as resident_services
-from inclusion.residents.models import Booking, OptOutSource, Resident
+from inclusion.residents.models import Booking, BookingSource, OptOutSource, Resident
 from inclusion.sessions import services as session_services
 from inclusion.sessions.models import Series, Session
 from inclusion.wards.models import Ward
@@ -191,7 +191,11 @@ def book(values: dict, session_id: int):
     session = reachable(Session, session_id)
     resident = _resident_to_book(values["resident_id"])
     booking = bookings.book_resident(
-        current_key().user, resident, session, values["source"], place=values["place"]
+        current_key().user,
+        resident,
+        session,
+        BookingSource(values["source"]),
+        place=values["place"],
     )
     db.session.commit()
     return booking
@@ -273,7 +277,9 @@ def enrol(values: dict, series_id: int):
     a date is full: all or nothing, race-safe."""
     series = course_reachable(series_id)
     resident = _resident_to_book(values["resident_id"])
-    enrolment = courses.enrol_resident(current_key().user, resident, series, values["source"])
+    enrolment = courses.enrol_resident(
+        current_key().user, resident, series, BookingSource(values["source"])
+    )
     db.session.commit()
     return enrolment
 

@@ -714,10 +714,8 @@ class SessionBookingArgs(PageArgs):
     )  # fmt: skip
 
 
-#: Staff and integrations name how a booking came; only the phone line books as itself.
-NOT_PHONE_LINE = validate.NoneOf(
-    [BookingSource.PHONE_LINE], error="Only the phone line books as itself."
-)
+#: How a booking came, as staff and integrations name it: only the phone line books as itself.
+GIVEN_SOURCES = [source.value for source in BookingSource if source != BookingSource.PHONE_LINE]
 
 
 class BookingInput(Strict):
@@ -726,8 +724,8 @@ class BookingInput(Strict):
         allow_none=True, load_default=None, validate=validate.Range(1, 1000),
         metadata={"description": "A consultation slot; the first free one if left out."},
     )  # fmt: skip
-    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE,
-                         validate=NOT_PHONE_LINE)  # fmt: skip
+    source = fields.String(load_default=BookingSource.PHONE.value,
+                           validate=validate.OneOf(GIVEN_SOURCES))  # fmt: skip
 
 
 class BookingCancellation(Strict):
@@ -908,8 +906,8 @@ class CourseInput(SessionInput):
 
 class EnrolmentInput(Strict):
     resident_id = fields.Int(required=True, validate=validate.Range(1, 2**31 - 1))
-    source = fields.Enum(BookingSource, by_value=True, load_default=BookingSource.PHONE,
-                         validate=NOT_PHONE_LINE)  # fmt: skip
+    source = fields.String(load_default=BookingSource.PHONE.value,
+                           validate=validate.OneOf(GIVEN_SOURCES))  # fmt: skip
 
 
 class Enrolment(Out):

@@ -89,6 +89,11 @@ ACTION_LABELS = {
     "call.handled": _l("Call passed to the ward taken care of"),
     "call.search": _l("Callers looked up by the call centre"),
     "call.list": _l("Calls and their callers viewed"),
+    "phone_line.call": _l("Call to the phone line"),
+    "phone_line.bookings_heard": _l("Bookings read out on the phone line"),
+    "phone_line.list": _l("Phone line calls viewed"),
+    "ward.phone_line": _l("Phone line settings changed"),
+    "resident.confirm": _l("Provisional record confirmed"),
     "staff_training.create": _l("Staff training added"),
     "staff_training.cancel": _l("Staff training cancelled"),
     "staff_training.enrol": _l("Place taken at a staff training"),
@@ -142,6 +147,8 @@ READ_ACTIONS = frozenset(
         "loan.list",
         "call.search",
         "call.list",
+        "phone_line.list",
+        "phone_line.bookings_heard",
         "survey.list",
     }
 )

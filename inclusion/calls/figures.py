@@ -61,17 +61,24 @@ def call_figures(scope: Scope) -> CallTable:
     return table
 
 
-def calls_by_day(scope: Scope, days: int = DAYS_SHOWN) -> list[tuple[date, int]]:
-    """Calls a day in the scope's wards, for the last ``days`` days of the year up to today."""
+def calls_by_day(
+    scope: Scope,
+    days: int = DAYS_SHOWN,
+    received: sa.ColumnElement = Call.received_dt,
+    ward: sa.ColumnElement = Call.ward_id,
+) -> list[tuple[date, int]]:
+    """Calls a day in the scope's wards, for the last ``days`` days of the year up to today:
+    those logged by the call centre, or the rows of another table of calls (``received``
+    and ``ward`` its columns)."""
     last = min(clock.today(), scope.last_day)
     first = max(last - timedelta(days=days - 1), scope.first_day)
     since, until = clock.local_day_bounds(first, last)
-    on_day = local_day(Call.received_dt, sa.literal(current_app.config["INCLUSION_TIMEZONE"]))
-    wards = [Call.ward_id.in_(scope.ward_ids)] if scope.ward_ids else []
+    on_day = local_day(received, sa.literal(current_app.config["INCLUSION_TIMEZONE"]))
+    wards = [ward.in_(scope.ward_ids)] if scope.ward_ids else []
     counts = dict(
         db.session.execute(
             sa.select(on_day, sa.func.count())
-            .where(Call.received_dt >= since, Call.received_dt < until, *wards)
+            .where(received >= since, received < until, *wards)
             .group_by(on_day)
         ).all()
     )

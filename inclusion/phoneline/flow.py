@@ -182,7 +182,7 @@ def _spoken_name(resident: Resident) -> str:
 def menu(turn: Turn, at: At | None = None) -> str:
     services.walk(turn.call, "menu")
     turn.ask(dataclasses.replace(at or At(), step="menu", item=0))
-    person = script.TO_PERSON if desk_open(turn.ward) else script.TO_MESSAGE
+    person = script.TO_PERSON if services.desk_open(turn.ward) else script.TO_MESSAGE
     turn.say(script.MENU, person=person.of(turn.language))
     if turn.language != "en":
         turn.say_english(script.FOR_ENGLISH)
@@ -197,17 +197,6 @@ def who(turn: Turn, known: list[Resident], at: At | None = None) -> str:
         turn.say(script.WHO_ONE, name=_spoken_name(resident), key=key)
     turn.say(script.PRESS)
     return turn.twiml()
-
-
-def desk_open(ward, now: datetime | None = None) -> bool:
-    """Whether staff answer the phone now: an office day, within the ward's desk hours, and
-    a number to put callers through to."""
-    local = clock.to_local(now or clock.now())
-    return (
-        bool(ward.phone_line_forward_e164)
-        and clock.is_office_day(local.date())
-        and ward.desk_opens <= local.time() < ward.desk_closes
-    )
 
 
 def answer(call: PhoneLineCall, number: int, at: At, digits: str, said: str, form) -> str:
@@ -622,7 +611,7 @@ def take_offer(turn: Turn, at: At) -> str:
 def put_through(turn: Turn) -> str:
     """To staff while the desk is open; else (or when nobody answers) a message."""
     ward = turn.ward
-    if not desk_open(ward):
+    if not services.desk_open(ward):
         turn.say(script.DESK_CLOSED, opens=turn.hour(ward.desk_opens),
                  closes=turn.hour(ward.desk_closes))  # fmt: skip
         return ask_message(turn)

@@ -67,8 +67,10 @@ class PhoneLineCall(db.Model):
         sa.ForeignKey("residents.id", ondelete="SET NULL"), index=True
     )
     resident: Mapped[Resident | None] = relationship()
-    #: The steps taken, in order (at most ``MAX_STEPS``), e.g. ``["menu", "classes", "booked"]``.
+    #: The steps taken, in order (at most ``MAX_STEPS``), e.g. ``["menu", "class", "booked"]``.
     path: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The step the caller was at last: where a call that was dropped was left.
+    last_step: Mapped[str] = mapped_column(sa.String(20), default="")
     #: Bookings made (a course counts once), places on waiting lists, cancellations.
     booked: Mapped[int] = mapped_column(default=0)
     waitlisted: Mapped[int] = mapped_column(default=0)
@@ -77,10 +79,6 @@ class PhoneLineCall(db.Model):
     left_message: Mapped[bool] = mapped_column(default=False)
     #: Set when the call ended.
     result: Mapped[CallResult | None] = mapped_column(string_enum(CallResult, "call_result"))
-
-    @property
-    def last_step(self) -> str:
-        return self.path[-1] if self.path else ""
 
     def __repr__(self) -> str:
         return f"<PhoneLineCall {self.id}>"

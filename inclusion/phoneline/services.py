@@ -4,20 +4,23 @@ each step in one transaction, so a call that drops leaves nothing half-done."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from inclusion import clock
 from inclusion.audit.services import record_event
+from inclusion.auth.models import User
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment
+from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phoneline.models import CallResult, PhoneLineCall, PhoneLineStep
 from inclusion.phones import parse_phone
 from inclusion.reminders import notices
 from inclusion.reminders.media import Medium
-from inclusion.reminders.models import ReplyOutcome
+from inclusion.reminders.models import Reply, ReplyOutcome
 from inclusion.reminders.replies import Handled, log_reply
 from inclusion.residents import bookings
 from inclusion.residents.models import (
@@ -111,8 +114,20 @@ def clean_speech(text: str) -> str:
     return "".join(char for char in text if char.isprintable())[:SPOKEN_LIMIT].strip()
 
 
+def desk_open(ward: Ward, now: datetime | None = None) -> bool:
+    """Whether staff answer the phone now: an office day, within the ward's desk hours, and
+    a number to put callers through to."""
+    local = clock.to_local(now or clock.now())
+    return (
+        bool(ward.phone_line_forward_e164)
+        and clock.is_office_day(local.date())
+        and ward.desk_opens <= local.time() < ward.desk_closes
+    )
+
+
 def walk(call: PhoneLineCall, step: str) -> None:
     """Note the step the caller is at (the figures count where calls end)."""
+    call.last_step = step
     if len(call.path) < MAX_STEPS:
         call.path = [*call.path, step]
 
@@ -235,3 +250,49 @@ def end_call(call: PhoneLineCall, duration: int | None, ended: datetime | None =
         call.result = CallResult.MESSAGE
     else:
         call.result = CallResult.DROPPED
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+def update_phone_line(
+    actor: User, ward: Ward, forward_text: str, opens: time, closes: time
+) -> Ward:
+    """Where the ward's phone line puts callers through to staff, and in which hours (on
+    office days); audited."""
+    parsed = parse_phone(forward_text, "forward_phone") if forward_text else None
+    if opens >= closes:
+        raise RuleViolation(_l("The end must come after the start."), "desk_closes")
+    wanted = (parsed[0] if parsed else None, opens, closes)
+    before = (ward.phone_line_forward_e164, ward.desk_opens, ward.desk_closes)
+    if wanted == before:
+        return ward
+    ward.phone_line_forward_e164, ward.desk_opens, ward.desk_closes = wanted
+    details = {"forward": bool(wanted[0]), "hours": [opens.strftime("%H:%M"),
+                                                     closes.strftime("%H:%M")]}  # fmt: skip
+    record_event(actor, "ward.phone_line", ward, ward, details)
+    return ward
+
+
+def confirm_provisional(actor: User, resident: Resident) -> Resident:
+    """Staff called back a caller who booked on the phone line and wrote down who they
+    are: the record is an ordinary one now, and its calls in the inbox are followed up."""
+    if not resident.is_provisional:
+        raise RuleViolation(_l("This record is already confirmed."))
+    if not (resident.family_name and resident.kana_key):
+        raise RuleViolation(_l("Enter the resident's name and kana first (Change)."))
+    resident.provisional_dt = None
+    waiting = db.session.scalars(
+        sa.select(Reply).where(
+            Reply.ward_id == resident.ward_id,
+            Reply.outcome == ReplyOutcome.PROVISIONAL,
+            Reply.handled_dt.is_(None),
+        )
+    )
+    now = clock.now()
+    for reply in waiting:
+        if resident.id in reply.resident_ids:
+            reply.handled_dt, reply.handled_by_id = now, actor.id
+    db.session.flush()
+    record_event(actor, "resident.confirm", resident, resident.ward)
+    return resident

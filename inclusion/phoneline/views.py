@@ -1,86 +1,73 @@
-"""The phone line's webhooks: Twilio asks what to say when a call comes in to a ward's
-programme number, after each key, and tells us when the call ends. Refused (403) unless
-signed by Twilio for our public address."""
+"""Staff's side of the phone line: its calls and figures, where callers are put through,
+and confirming a caller who booked without being on record."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, request
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from inclusion.auth.access import signed_webhook
-from inclusion.extensions import csrf, db
-from inclusion.phoneline import flow, services
-from inclusion.phoneline.models import PhoneLineCall
-from inclusion.reminders.webhooks import valid_signature
-from inclusion.web import ward_or_404
+from inclusion import clock
+from inclusion.audit.services import record_view
+from inclusion.auth.access import require
+from inclusion.db import writes_on_read
+from inclusion.forms import ButtonForm
+from inclusion.phoneline import figures, queries, services
+from inclusion.phoneline.forms import PhoneLineForm
+from inclusion.residents.models import Resident
+from inclusion.residents.views import RESIDENT_ROLES
+from inclusion.targets.metrics import Scope
+from inclusion.wards.models import Ward
+from inclusion.web import form_status, get_in_ward_or_404, public_url, run_button, run_form
 
-bp = Blueprint("phoneline", __name__, url_prefix="/twilio/phone")
-csrf.exempt(bp)
-
-
-def _xml(twiml: str) -> Response:
-    return Response(twiml, mimetype="text/xml")
-
-
-def _sid() -> str:
-    return request.form.get("CallSid", "")[:64]
+bp = Blueprint("phoneline_staff", __name__)
 
 
-@bp.route("/<ward>", methods=["POST"])
-@signed_webhook(valid_signature)
-def incoming(ward: str):
-    """A call came in: greet the caller."""
-    return _step(ward, 0)
-
-
-@bp.route("/<ward>/<int:number>", methods=["POST"])
-@signed_webhook(valid_signature)
-def step(ward: str, number: int):
-    """The caller pressed a key (or spoke) at step ``number``."""
-    return _step(ward, number)
-
-
-def _step(ward_key: str, number: int) -> Response:
-    ward = ward_or_404(ward_key)
-    sid = _sid()
-    if not sid:
-        return Response(status=400)
-    before = services.answered_before(sid, number)
-    if before is not None:
-        return _xml(before)
-    call = services.start_call(ward, sid, request.form.get("From", ""))
-    digits = "".join(
-        char for char in request.form.get("Digits", "")[:10] if char in "0123456789*#"
+@bp.route("/manage/<ward>/phone-line", methods=["GET", "POST"])
+@require(*RESIDENT_ROLES)
+@writes_on_read
+def calls(ward: Ward):
+    """The ward's phone line: how to connect it, where callers are put through, its latest
+    calls and this year's figures."""
+    form = PhoneLineForm.of(ward)
+    saved = run_form(
+        form,
+        lambda: services.update_phone_line(
+            current_user, ward, form.forward_phone.data or "", form.desk_opens.data,
+            form.desk_closes.data,
+        ),
+        _("Saved."),
+    )  # fmt: skip
+    if saved:
+        return redirect(url_for("phoneline_staff.calls", ward=ward.slug))
+    scope = Scope(clock.fiscal_year(clock.today()), ward_ids=(ward.id,))
+    shown = queries.recent_calls(ward)
+    page = render_template(
+        "phoneline/calls.html",
+        ward=ward,
+        form=form,
+        calls=shown,
+        figures=figures.line_figures(scope).of(ward.id),
+        by_day=figures.line_calls_by_day(scope),
+        drop_outs=figures.drop_outs(scope),
+        step_labels=figures.STEP_LABELS,
+        incoming_url=public_url("phoneline.incoming", ward=ward.slug),
+        status_url=public_url("phoneline.status", ward=ward.slug),
+        desk_open=services.desk_open(ward),
     )
-    claimed = services.claim_step(call, number, digits)
-    if claimed is None:
-        # The same step, asked again while we answered it: the first answer stands.
-        db.session.rollback()
-        return _xml(services.answered_before(sid, number) or "")
-    if number == 0:
-        twiml = flow.greet(call)
-    else:
-        said = services.clean_speech(request.form.get("SpeechResult", ""))
-        twiml = flow.answer(call, number, flow.At.read(request.args), digits, said, request.form)
-    claimed.twiml = twiml
-    db.session.commit()
-    return _xml(twiml)
+    record_view("phone_line.list", None, ward,
+                [call.resident_id for call in shown if call.resident_id])  # fmt: skip
+    return page, form_status(form)
 
 
-@bp.route("/<ward>/status", methods=["POST"])
-@signed_webhook(valid_signature)
-def status(ward: str):
-    """Twilio reports the call's end: its length, and so what came of it."""
-    found = ward_or_404(ward)
-    call = db.session.scalar(
-        sa.select(PhoneLineCall).where(
-            PhoneLineCall.sid == _sid(), PhoneLineCall.ward_id == found.id
-        )
+@bp.route("/manage/<ward>/residents/<int:resident_id>/confirm", methods=["POST"])
+@require(*RESIDENT_ROLES)
+def confirm(ward: Ward, resident_id: int):
+    """A caller who booked on the phone line was called back: their record is confirmed."""
+    resident = get_in_ward_or_404(Resident, resident_id, ward)
+    run_button(
+        ButtonForm(),
+        lambda: services.confirm_provisional(current_user, resident),
+        _("The record is confirmed."),
     )
-    if call is not None and request.form.get("CallStatus") in services.ENDED:
-        duration = request.form.get("CallDuration", "")
-        services.end_call(
-            call, int(duration) if duration.isdigit() and len(duration) < 7 else None
-        )
-        db.session.commit()
-    return Response(status=204)
+    return redirect(url_for("residents.detail", ward=ward.slug, resident_id=resident.id))

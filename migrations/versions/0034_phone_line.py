@@ -49,6 +49,7 @@ def upgrade():
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=True),
     sa.Column('path', sa.JSON(), nullable=False),
+    sa.Column('last_step', sa.String(length=20), nullable=False),
     sa.Column('booked', sa.Integer(), nullable=False),
     sa.Column('waitlisted', sa.Integer(), nullable=False),
     sa.Column('cancelled', sa.Integer(), nullable=False),
