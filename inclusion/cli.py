@@ -24,6 +24,7 @@ from inclusion.extensions import db
 from inclusion.line.accounts import check as line_check
 from inclusion.line.cli import line_cli
 from inclusion.loans.demo import add_demo_loans
+from inclusion.phoneline.cli import phone_line_cli
 from inclusion.reminders.cli import reminders_cli
 from inclusion.reminders.services import wards_missing_phone
 from inclusion.residents.cli import residents_cli
@@ -63,6 +64,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(cover_cli)
     app.cli.add_command(line_cli)
+    app.cli.add_command(phone_line_cli)
     app.cli.add_command(targets_cli)
     app.cli.add_command(api_keys_cli)
     app.cli.add_command(wards_cli)

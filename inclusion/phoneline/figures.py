@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from inclusion.calls.figures import DAYS_SHOWN, calls_by_day
 from inclusion.extensions import db
 from inclusion.phoneline.models import CallResult, PhoneLineCall
+from inclusion.sqltime import local_day
 from inclusion.targets.metrics import Scope, WardTable
 
 #: The steps of a call, as staff read where callers hung up.
@@ -45,6 +47,8 @@ class LineFigures:
     #: Seconds on the line, over the calls whose length Twilio reported.
     seconds: int = 0
     timed: int = 0
+    #: Calls on the day with the most (in the ward, or in all wards together).
+    busiest_day: int = 0
 
     @property
     def average_minutes(self) -> float | None:
@@ -81,18 +85,49 @@ def line_figures(scope: Scope) -> LineTable:
     ).all()
     for index, name in enumerate(counted, start=1):
         table.set_each(name, [(row[0], int(row[index])) for row in rows])
+    _busiest_days(scope, table)
     return table
 
 
-def drop_outs(scope: Scope) -> list[tuple[str, str, int]]:
-    """Where callers hung up with nothing done, the most first: (step, its label, calls)."""
+def _busiest_days(scope: Scope, table: LineTable) -> None:
+    """Calls on each ward's busiest day, and on the wards' busiest day together."""
+    day = local_day(PhoneLineCall.started_dt, sa.literal(current_app.config["INCLUSION_TIMEZONE"]))
+    per_ward = (
+        sa.select(PhoneLineCall.ward_id, sa.func.count().label("calls"))
+        .where(*_in_scope(scope))
+        .group_by(PhoneLineCall.ward_id, day)
+        .subquery()
+    )
+    for ward_id, busiest in db.session.execute(
+        sa.select(per_ward.c.ward_id, sa.func.max(per_ward.c.calls)).group_by(per_ward.c.ward_id)
+    ):
+        table.row(ward_id).busiest_day = busiest
+    together = sa.select(sa.func.count().label("calls")).where(*_in_scope(scope)).group_by(day)
+    table.row(None).busiest_day = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(together.subquery().c.calls), 0))
+    )
+
+
+DropOuts = dict[int | None, list[tuple[str, str, int]]]
+
+
+def drop_outs(scope: Scope) -> DropOuts:
+    """Where callers hung up with nothing done, per ward and in all (under None), the most
+    first: (step, its label, calls)."""
     rows = db.session.execute(
-        sa.select(PhoneLineCall.last_step, sa.func.count())
+        sa.select(PhoneLineCall.ward_id, PhoneLineCall.last_step, sa.func.count())
         .where(*_in_scope(scope), PhoneLineCall.result == CallResult.DROPPED)
-        .group_by(PhoneLineCall.last_step)
-        .order_by(sa.func.count().desc(), PhoneLineCall.last_step)
+        .group_by(PhoneLineCall.ward_id, PhoneLineCall.last_step)
     ).all()
-    return [(step, str(STEP_LABELS.get(step, step)), count) for step, count in rows]
+    counts: dict[int | None, dict[str, int]] = {None: {}}
+    for ward_id, step, count in rows:
+        counts.setdefault(ward_id, {})[step] = count
+        counts[None][step] = counts[None].get(step, 0) + count
+    return {
+        ward_id: [(step, str(STEP_LABELS.get(step, step)), count)
+                  for step, count in sorted(steps.items(), key=lambda item: (-item[1], item[0]))]
+        for ward_id, steps in counts.items()
+    }  # fmt: skip
 
 
 def line_calls_by_day(scope: Scope, days: int = DAYS_SHOWN) -> list[tuple[date, int]]:

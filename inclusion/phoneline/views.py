@@ -49,7 +49,7 @@ def calls(ward: Ward):
         calls=shown,
         figures=figures.line_figures(scope).of(ward.id),
         by_day=figures.line_calls_by_day(scope),
-        drop_outs=figures.drop_outs(scope),
+        drop_outs=figures.drop_outs(scope).get(ward.id, []),
         step_labels=figures.STEP_LABELS,
         incoming_url=public_url("phoneline.incoming", ward=ward.slug),
         status_url=public_url("phoneline.status", ward=ward.slug),

@@ -24,6 +24,7 @@ from inclusion.csvfile import neutral
 from inclusion.extensions import db
 from inclusion.i18n import local_datetime
 from inclusion.loans.figures import loan_figures
+from inclusion.phoneline.figures import drop_outs, line_figures
 from inclusion.targets import services
 from inclusion.targets.metrics import Scope
 from inclusion.targets.models import Metric, Target, Unit
@@ -104,6 +105,7 @@ def fiscal_report(year: int, ward: Ward | None) -> FiscalReport:
     rows = services.dashboard(year, ward)
     scope = Scope(year, ward_ids=(ward.id,) if ward else ())
     loans, calls = loan_figures(scope), call_figures(scope)
+    phone_line, dropped = line_figures(scope), drop_outs(scope)
     shown = [ward] if ward else [None, *list_wards()]
     own_targets = _wards_targets(year)
     parts = []
@@ -120,6 +122,7 @@ def fiscal_report(year: int, ward: Ward | None) -> FiscalReport:
                               figures.asked(ward_id) if sampled else None,
                               figures.response_rate(ward_id) if sampled else None))  # fmt: skip
         lines += _loan_lines(loans.of(ward_id), each) + _call_lines(calls.of(ward_id), each)
+        lines += _phone_line_lines(phone_line.of(ward_id), dropped.get(ward_id, []), each)
         parts.append(Part(each, lines))
     counted = services.counted_at(rows) or clock.now()
     return FiscalReport(year, services.fiscal_year_label(year), counted, parts)
@@ -168,6 +171,28 @@ def _call_lines(figures, ward: Ward | None) -> list[Line]:
             _("Bookings made by the call centre"), figures.booked, Unit.COUNT, None, said, rows_at
         ),  # fmt: skip
     ]
+
+
+def _phone_line_lines(figures, dropped, ward: Ward | None) -> list[Line]:
+    rows_at = public_url("phoneline_staff.calls", ward=ward.slug) if ward else None
+    said = _("Calls to the ward's phone line, answered by the app.")
+    counts = [
+        (_("Phone line calls"), figures.calls),
+        (_("Bookings made by callers on the phone line, without staff"), figures.booked),
+        (_("Places on waiting lists taken on the phone line"), figures.waitlisted),
+        (_("Bookings cancelled on the phone line"), figures.cancelled),
+        (_("Phone line calls put through to staff"), figures.handed_over),
+        (_("Messages left on the phone line"), figures.messages),
+        (_("Phone line calls hung up with nothing done"), figures.dropped),
+        (_("Phone line calls on the busiest day"), figures.busiest_day),
+    ]
+    lines = [Line(label, value, Unit.COUNT, None, said, rows_at) for label, value in counts]
+    lines += [
+        Line(_("Hung up with nothing done at: %(step)s", step=label), count, Unit.COUNT, None,
+             said, rows_at)
+        for _step, label, count in dropped
+    ]  # fmt: skip
+    return lines
 
 
 #: How a spreadsheet shows each kind of figure: whole counts, percentages and hours to

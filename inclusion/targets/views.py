@@ -20,6 +20,7 @@ from inclusion.extensions import db
 from inclusion.forms import ButtonForm
 from inclusion.line.figures import PRICES, channel_figures
 from inclusion.loans.figures import loan_figures
+from inclusion.phoneline.figures import drop_outs, line_calls_by_day, line_figures
 from inclusion.targets import report, services
 from inclusion.targets.charts import monthly_chart
 from inclusion.targets.forms import MONTH_HINT, SurveyForm, TargetForm
@@ -107,6 +108,9 @@ def _render(year: int, ward: Ward | None):
         prices={medium: current_app.config[name] for medium, name in PRICES.items()},
         calls=call_figures(scope),
         calls_by_day=calls_by_day(scope),
+        phone_line=line_figures(scope),
+        phone_line_by_day=line_calls_by_day(scope),
+        drop_outs=drop_outs(scope),
         call_topics=list(CallTopic),
     )
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask_babel import gettext
 
 from inclusion.extensions import db
 from inclusion.phoneline import figures
@@ -13,6 +14,7 @@ from inclusion.phoneline.models import CallResult, PhoneLineCall
 from inclusion.reminders.models import Reply
 from inclusion.residents.models import Resident
 from inclusion.targets.metrics import Scope
+from inclusion.targets.report import fiscal_report
 from tests import factories
 from tests.conftest import log_in
 from tests.phoneline.caller import PUBLIC, TOKEN, Caller
@@ -71,7 +73,8 @@ def test_figures_count_what_callers_did_and_where_they_hung_up(client, shibuya):
     counted = figures.line_figures(scope).of(shibuya.id)
     assert (counted.calls, counted.booked, counted.dropped, counted.timed) == (3, 2, 2, 3)
     assert counted.average_minutes == round((30 + 31 + 32) / 3 / 60, 1)
-    assert figures.drop_outs(scope) == [("menu", "The menu", 2)]
+    assert figures.drop_outs(scope) == {None: [("menu", "The menu", 2)],
+                                        shibuya.id: [("menu", "The menu", 2)]}  # fmt: skip
     assert dict(figures.line_calls_by_day(scope))[datetime(2026, 12, 8).date()] == 3
 
 
@@ -121,3 +124,35 @@ def test_a_provisional_record_is_confirmed_after_the_call_back(client, users, sh
     assert not resident.is_provisional
     reply = db.session.scalar(sa.select(Reply))
     assert reply.handled_dt is not None and reply.handled_by_id == users["ward_staff"].id
+
+
+def test_the_dashboard_and_the_fiscal_report_count_the_phone_line(
+    client, users, shibuya, shinagawa
+):
+    _calls(client, shibuya, 3)
+    Caller(client, shinagawa.slug, "+81355559876").dial()
+    first = db.session.scalar(sa.select(sa.func.min(PhoneLineCall.id)))
+    db.session.execute(
+        sa.update(PhoneLineCall)
+        .where(PhoneLineCall.id == first)
+        .values(booked=1, handed_over=True, result=CallResult.ACTED)
+    )
+    report = fiscal_report(2026, None)
+    by_ward = {part.ward.slug if part.ward else None: part for part in report.parts}
+
+    def value(part, label: str):
+        (line,) = [line for line in part.lines if line.label == str(label)]
+        return line.value
+
+    everyone, own = by_ward[None], by_ward["shibuya"]
+    assert value(everyone, gettext("Phone line calls")) == 4
+    assert value(own, gettext("Phone line calls")) == 3
+    assert value(own, gettext("Bookings made by callers on the phone line, without staff")) == 1
+    assert value(own, gettext("Phone line calls put through to staff")) == 1
+    assert value(own, gettext("Phone line calls on the busiest day")) == 3
+    assert value(everyone, gettext("Phone line calls on the busiest day")) == 4
+    hung_up = gettext("Hung up with nothing done at: %(step)s", step=gettext("The menu"))
+    assert value(own, hung_up) == 2
+    log_in(client, users["coordinator"])
+    page = client.get("/targets?year=2026").get_data(as_text=True)
+    assert "The phone line" in page and "Phone line calls a day" in page
