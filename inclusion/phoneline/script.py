@@ -73,7 +73,7 @@ COURSE = Words(
     "全{count}回の講座です。すべての回を、まとめて予約します。",
     "It is a course of {count} dates, booked together.",
 )
-SEATS_LEFT = Words("空いている席は、{count}席です。", "{count} places are free.")
+SEATS_LEFT = Words("空きは、あと{count}人分です。", "{count} places are free.")
 FULL = Words(
     "満席です。1を押すと、キャンセル待ちに、登録します。",
     "It is full. Press 1 to join its waiting list.",

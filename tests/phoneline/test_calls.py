@@ -99,7 +99,7 @@ def test_a_known_resident_books_a_class_and_is_told_by_voice_and_sms(
     heard = caller.press("1")
     assert "これから2週間の教室は、1件です" in heard
     assert "12月11日、金曜日、午前10時から。渋谷区民会館で、スマホ教室、はじめてのスマホ" in heard
-    assert "空いている席は、10席です" in heard
+    assert "空きは、あと10人分です" in heard
     heard = caller.press("1")
     said = "12月11日、金曜日、午前10時から、渋谷区民会館の、はじめてのスマホを、予約しました。"
     assert heard.count(said) == 2
