@@ -320,16 +320,22 @@ def read_class(turn: Turn, at: At) -> str:
     return turn.twiml()
 
 
-def on_class(turn: Turn, at: At, key: str) -> str:
-    if key == "1":
-        return start_booking(turn, at)
+def _on_item(turn: Turn, at: At, key: str, read, choices: dict) -> str:
+    """A key on an item of a list: one of its ``choices``, 2 the next item, 0 the menu;
+    9 (or any other key) ``read``s it again."""
+    if key in choices:
+        return choices[key](turn, at)
     if key == "2":
-        return read_class(turn, dataclasses.replace(at, item=at.item + 1))
+        return read(turn, dataclasses.replace(at, item=at.item + 1))
     if key == "0":
         return menu(turn)
     if key != "9":
         turn.say(script.NO_SUCH_KEY)
-    return read_class(turn, at)
+    return read(turn, at)
+
+
+def on_class(turn: Turn, at: At, key: str) -> str:
+    return _on_item(turn, at, key, read_class, {"1": start_booking})
 
 
 def _session(turn: Turn, at: At) -> Session | None:
@@ -518,17 +524,7 @@ def _chosen(turn: Turn, at: At) -> tuple[Booking | None, Enrolment | None]:
 
 
 def on_mine(turn: Turn, at: At, key: str) -> str:
-    if key == "1":
-        return ask_cancel(turn, at)
-    if key == "3":
-        return take_offer(turn, at)
-    if key == "2":
-        return read_booking(turn, dataclasses.replace(at, item=at.item + 1))
-    if key == "0":
-        return menu(turn)
-    if key != "9":
-        turn.say(script.NO_SUCH_KEY)
-    return read_booking(turn, at)
+    return _on_item(turn, at, key, read_booking, {"1": ask_cancel, "3": take_offer})
 
 
 def _what(turn: Turn, booking: Booking | None, enrolment: Enrolment | None) -> tuple[str, str]:

@@ -54,7 +54,7 @@ def test_the_page_lists_calls_and_figures_in_queries_that_do_not_grow(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "山田" in text and "https://inclusion.example.lg.jp/twilio/phone/shibuya" in text
-    assert "Before the menu" not in text
+    assert "メニューの前" not in text
     _calls(client, shibuya, 6)
     with count_queries() as many:
         assert client.get("/manage/shibuya/phone-line").status_code == 200
@@ -73,8 +73,8 @@ def test_figures_count_what_callers_did_and_where_they_hung_up(client, shibuya):
     counted = figures.line_figures(scope).of(shibuya.id)
     assert (counted.calls, counted.booked, counted.dropped, counted.timed) == (3, 2, 2, 3)
     assert counted.average_minutes == round((30 + 31 + 32) / 3 / 60, 1)
-    assert figures.drop_outs(scope) == {None: [("menu", "The menu", 2)],
-                                        shibuya.id: [("menu", "The menu", 2)]}  # fmt: skip
+    assert figures.drop_outs(scope) == {None: [("menu", "メニュー", 2)],
+                                        shibuya.id: [("menu", "メニュー", 2)]}  # fmt: skip
     assert dict(figures.line_calls_by_day(scope))[datetime(2026, 12, 8).date()] == 3
 
 
@@ -103,15 +103,15 @@ def test_a_provisional_record_is_confirmed_after_the_call_back(client, users, sh
     caller.press("1")
     caller.speak("")
     resident = db.session.scalar(sa.select(Resident).where(Resident.provisional_dt.is_not(None)))
-    assert resident.name == "Name not yet known" and resident.family_name == ""
+    assert resident.name == "氏名未確認" and resident.family_name == ""
     log_in(client, users["ward_staff"])
     page = client.get(f"/manage/shibuya/residents/{resident.id}").get_data(as_text=True)
-    assert "Booked on the phone line on" in page and "Confirm the record" in page
+    assert "記録にない方が電話自動受付で予約しました" in page and "記録を確認済みにする" in page
     inbox = client.get("/manage/shibuya/replies").get_data(as_text=True)
-    assert "Booked on the phone line, not on record" in inbox and session.title in inbox
+    assert "仮登録の方が電話自動受付で予約" in inbox and session.title in inbox
     confirm = f"/manage/shibuya/residents/{resident.id}/confirm"
     refused = client.post(confirm, follow_redirects=True).get_data(as_text=True)
-    assert "Enter the resident&#39;s name and kana first" in refused
+    assert "先に区民の氏名とふりがなを入力してください" in refused
     resident.family_name, resident.given_name = "山田", "花子"
     resident.family_kana, resident.given_kana, resident.kana_key = (
         "ヤマダ",
@@ -155,4 +155,4 @@ def test_the_dashboard_and_the_fiscal_report_count_the_phone_line(
     assert value(own, hung_up) == 2
     log_in(client, users["coordinator"])
     page = client.get("/targets?year=2026").get_data(as_text=True)
-    assert "The phone line" in page and "Phone line calls a day" in page
+    assert "電話自動受付" in page and "電話自動受付の日ごとの通話数" in page
