@@ -48,6 +48,8 @@ def by_phone(now: datetime, which) -> int:
         .join(Resident, Resident.id == line_row.resident_id)
         .join(Ward, Ward.id == line_row.ward_id)
         .where(line_row.channel == Medium.LINE, which(line_row), allowed,
+               # What the phone line confirms was heard on the call: not phoned again.
+               line_row.kind.not_in(planning.CONFIRMATION_NOTICES),
                *planning.may_message_residents())
     )  # fmt: skip
     return planning.insert_rows(rows, COLUMNS)

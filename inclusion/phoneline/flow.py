@@ -1,8 +1,10 @@
 """The phone line's menu: each answer Twilio asks for is worked out from where the caller
 is (carried in the next step's URL, which Twilio signs) and the key they pressed.
 
-A step never trusts what its URL names: a session must be the ward's and bookable, a
-booking the caller's (their own, or of a resident whose contact person they are).
+A step never trusts what its URL names: a session must be the ward's, a booking the
+resident's the call is about (their own number, or their contact person's), and someone
+chosen from a shared number one of those the number reaches now. Everything the line says
+before it waits for a key can be cut short by pressing one.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time
 from flask import current_app, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from inclusion import clock
-from inclusion.audit.services import record_event
-from inclusion.calls.queries import bookable_sessions, upcoming_bookings
+from inclusion.calls.queries import bookable_sessions
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.errors import Conflict, RuleViolation
@@ -26,8 +27,8 @@ from inclusion.phoneline import script, services
 from inclusion.phoneline.models import PhoneLineCall
 from inclusion.reminders import messages
 from inclusion.residents import bookings
-from inclusion.residents.models import Booking, BookingStatus, Resident
-from inclusion.sessions.models import Session
+from inclusion.residents.models import ACTIVE, Booking, BookingStatus, Resident
+from inclusion.sessions.models import Session, SessionKind
 from inclusion.web import as_id, twilio_url
 
 #: How far ahead the line reads classes.
@@ -38,6 +39,8 @@ MOST_CALLERS = 8
 MOST_SILENCES = 3
 #: Seconds a key is waited for; a phone line for older callers waits long.
 KEY_TIMEOUT = 8
+#: Words in a title that already say what kind of session it is.
+KIND_IN_TITLE = {SessionKind.CLASS: "教室", SessionKind.CONSULTATION: "相談"}
 
 
 @dataclass(frozen=True)
@@ -47,31 +50,37 @@ class At:
     #: ``menu``, ``who``, ``class``, ``name``, ``booked``, ``mine``, ``cancel``,
     #: ``cancelled``, ``message``, ``dialled``.
     step: str = "menu"
-    #: The item of a list the caller heard (from 0).
-    item: int = 0
-    #: The session heard, to book.
+    #: The session last heard: the next item of a list comes after it.
     session: int = 0
     #: The booking or course enrolment heard, to cancel (one of them).
     booking: int = 0
     enrolment: int = 0
     #: Only the full classes (joining a waiting list).
     full: bool = False
-    #: Silences in a row.
+    #: Silences in a row; tries at saying a name or a message.
     silences: int = 0
+    tries: int = 0
+    #: The residents offered by key from a shared number, in the order read out.
+    who: tuple[int, ...] = ()
 
     def query(self) -> dict[str, str]:
-        return {"at": self.step, "i": str(self.item), "s": str(self.session),
-                "b": str(self.booking), "e": str(self.enrolment), "f": "1" if self.full else "",
-                "q": str(self.silences)}  # fmt: skip
+        return {"at": self.step, "s": str(self.session), "b": str(self.booking),
+                "e": str(self.enrolment), "f": "1" if self.full else "",
+                "q": str(self.silences), "t": str(self.tries),
+                "w": ".".join(map(str, self.who))}  # fmt: skip
 
     @classmethod
     def read(cls, args) -> At:
-        def number(name: str) -> int:
-            return min(as_id(args.get(name)) or 0, 10_000)
+        def row(name: str) -> int:
+            return as_id(args.get(name)) or 0
 
-        return cls(step=args.get("at", "menu")[:20], item=number("i"), session=number("s"),
-                   booking=number("b"), enrolment=number("e"), full=args.get("f") == "1",
-                   silences=number("q"))  # fmt: skip
+        def count(name: str) -> int:
+            return min(row(name), 100)
+
+        who = tuple(as_id(part) or 0 for part in args.get("w", "").split(".")[:MOST_CALLERS])
+        return cls(step=args.get("at", "menu")[:20], session=row("s"), booking=row("b"),
+                   enrolment=row("e"), full=args.get("f") == "1", silences=count("q"),
+                   tries=count("t"), who=tuple(part for part in who if part))  # fmt: skip
 
 
 class Turn:
@@ -94,10 +103,9 @@ class Turn:
     def _say(self, text: str, japanese: bool) -> None:
         if not text:
             return
-        english = not japanese
         said = self.target.say(
-            language="en-US" if english else "ja-JP",
-            voice=self.english_voice if english else self.voice,
+            language="ja-JP" if japanese else "en-US",
+            voice=self.voice if japanese else self.english_voice,
         )
         said.prosody(text, rate=self.rate)
 
@@ -116,6 +124,11 @@ class Turn:
             return format_datetime(clock.to_local(moment), "EEEE d MMMM, h:mm a", locale="en")
         return messages.spoken_when(moment)
 
+    def day(self, moment: datetime) -> str:
+        if self.language == "en":
+            return format_date(clock.to_local(moment), "EEEE d MMMM", locale="en")
+        return messages.spoken_day(moment)
+
     def hour(self, moment: time) -> str:
         if self.language == "en":
             return format_time(moment, "h:mm a", locale="en")
@@ -129,22 +142,26 @@ class Turn:
 
     # -- asking ---------------------------------------------------------------------------
 
+    def url(self, at: At) -> str:
+        """The address of the next step, where the caller's answer to ``at`` goes."""
+        return twilio_url(url_for("phoneline.step", ward=self.ward.slug, number=self.number + 1,
+                                  **at.query(), _external=True))  # fmt: skip
+
     def ask(self, at: At, speech: bool = False) -> None:
-        """What is said from here on waits for a key (or words) that answer ``at``."""
-        action = twilio_url(
-            url_for("phoneline.step", ward=self.ward.slug, number=self.number + 1, **at.query(),
-                    _external=True)
-        )  # fmt: skip
+        """Wait for a key (or words) that answer ``at``: what was said so far, and what is
+        said from here on, can be cut short by it."""
         if speech:
-            self.target = Gather(
-                input="speech", action=action, method="POST", timeout=6, speech_timeout="auto",
-                language="en-US" if self.language == "en" else "ja-JP",
+            gather = Gather(
+                input="speech", action=self.url(at), method="POST", timeout=6,
+                speech_timeout="auto", language="en-US" if self.language == "en" else "ja-JP",
                 action_on_empty_result=True,
             )  # fmt: skip
         else:
-            self.target = Gather(num_digits=1, action=action, method="POST", timeout=KEY_TIMEOUT,
-                                 action_on_empty_result=True)  # fmt: skip
-        self.response.append(self.target)
+            gather = Gather(num_digits=1, action=self.url(at), method="POST",
+                            timeout=KEY_TIMEOUT, action_on_empty_result=True)  # fmt: skip
+        gather.verbs, self.response.verbs = self.response.verbs, []
+        self.response.append(gather)
+        self.target = gather
 
     def end(self, words: script.Words = script.GOODBYE) -> str:
         self.target = self.response
@@ -156,45 +173,80 @@ class Turn:
         return str(self.response)
 
 
+def _spoken_name(resident: Resident) -> str:
+    """Kana reads right; a name's kanji may not. A record the ward has not confirmed has
+    only what a caller said: it is never read back as a name."""
+    if resident.is_provisional:
+        return ""
+    return resident.kana.replace(" ", "") or resident.family_name
+
+
+def _greet_resident(turn: Turn, resident: Resident) -> None:
+    name = _spoken_name(resident)
+    if not name:
+        return
+    if services.is_contact_person(turn.call, resident):
+        turn.say(script.FOR_RESIDENT, name=name)
+    else:
+        turn.say(script.HELLO, name=name)
+
+
 # -- the steps ------------------------------------------------------------------------------
 
 
 def greet(call: PhoneLineCall) -> str:
-    """The first answer: who we are, the caller's name if we know it, and the menu (or, for
-    a number several residents share, whom the call is for)."""
+    """The first answer: who we are, whom the call is about if we know, and the menu (or,
+    for a number several residents share, whom the call is for)."""
     turn = Turn(call, 0)
-    turn.say(script.WELCOME, ward=turn.ward.name_ja, ward_en=turn.ward.name_en)
     known = services.callers(call)
     if len(known) > MOST_CALLERS:
+        turn.say(script.WELCOME, ward=turn.ward.name_ja, ward_en=turn.ward.name_en)
         return put_through(turn)
     if len(known) > 1:
-        return who(turn, known)
-    if known:
-        turn.say(script.HELLO, name=_spoken_name(known[0]))
-    return menu(turn)
+        return who(
+            turn, At(step="who", who=tuple(resident.id for resident in known)), welcome=True
+        )
+    return menu(turn, welcome=True)
 
 
-def _spoken_name(resident: Resident) -> str:
-    """Kana reads right; a name's kanji may not."""
-    return resident.kana.replace(" ", "") or resident.family_name or resident.name
+def _welcome(turn: Turn) -> None:
+    turn.say(script.WELCOME, ward=turn.ward.name_ja, ward_en=turn.ward.name_en)
+    turn.say_english(script.FOR_ENGLISH)
 
 
-def menu(turn: Turn, at: At | None = None) -> str:
+def menu(turn: Turn, welcome: bool = False, silences: int = 0) -> str:
     services.walk(turn.call, "menu")
-    turn.ask(dataclasses.replace(at or At(), step="menu", item=0))
+    turn.ask(At(step="menu", silences=silences))
+    if welcome:
+        _welcome(turn)
+        if turn.call.from_e164 is None:
+            turn.say(script.WITHHELD_HELLO)
+        elif turn.call.resident is not None:
+            _greet_resident(turn, turn.call.resident)
     person = script.TO_PERSON if services.desk_open(turn.ward) else script.TO_MESSAGE
-    turn.say(script.MENU, person=person.of(turn.language))
-    if turn.language != "en":
+    if turn.call.from_e164 is None:
+        shown = person if services.desk_open(turn.ward) else script.Words("", "")
+        turn.say(script.MENU_WITHHELD, person=shown.of(turn.language))
+    else:
+        turn.say(script.MENU, person=person.of(turn.language))
+    if turn.language != "en" and not welcome:
         turn.say_english(script.FOR_ENGLISH)
     return turn.twiml()
 
 
-def who(turn: Turn, known: list[Resident], at: At | None = None) -> str:
+def who(turn: Turn, at: At, welcome: bool = False) -> str:
+    """Whom the call is for, when several residents share the number: by key, in the order
+    ``at.who`` holds (ids checked again when a key comes)."""
     services.walk(turn.call, "who")
-    turn.ask(dataclasses.replace(at or At(), step="who"))
+    by_id = {resident.id: resident for resident in services.callers(turn.call)}
+    turn.ask(at)
+    if welcome:
+        _welcome(turn)
     turn.say(script.WHO)
-    for key, resident in enumerate(known, start=1):
-        turn.say(script.WHO_ONE, name=_spoken_name(resident), key=key)
+    for key, resident_id in enumerate(at.who, start=1):
+        if resident_id in by_id:
+            name = _spoken_name(by_id[resident_id]) or script.UNNAMED.of(turn.language)
+            turn.say(script.WHO_ONE, name=name, key=key)
     turn.say(script.PRESS)
     return turn.twiml()
 
@@ -204,16 +256,18 @@ def answer(call: PhoneLineCall, number: int, at: At, digits: str, said: str, for
     where ``at`` says they were."""
     turn = Turn(call, number)
     if len(call.path) >= services.MAX_STEPS:
+        services.walk(call, "too_long")
         return turn.end(script.TOO_LONG)
     if at.step == "dialled":
         return dialled(turn, form.get("DialCallStatus", ""))
     if at.step == "message":
-        return message_left(turn, said)
+        return message_left(turn, at, said)
     if at.step == "name":
         return named(turn, at, said)
     if not digits:
         if at.silences + 1 >= MOST_SILENCES:
-            return turn.end()
+            services.walk(call, "silence")
+            return turn.end(script.SILENT_END)
         turn.say(script.SILENCE)
         return again(turn, dataclasses.replace(at, silences=at.silences + 1))
     at = dataclasses.replace(at, silences=0)
@@ -224,7 +278,7 @@ def answer(call: PhoneLineCall, number: int, at: At, digits: str, said: str, for
 def again(turn: Turn, at: At) -> str:
     """Say again what was said at ``at``."""
     if at.step == "who":
-        return who(turn, services.callers(turn.call), at)
+        return who(turn, at)
     if at.step == "class":
         return read_class(turn, at)
     if at.step == "mine":
@@ -235,7 +289,7 @@ def again(turn: Turn, at: At) -> str:
         turn.ask(at)
         turn.say(script.AFTER_BOOKED if at.step == "booked" else script.AFTER_CANCELLED)
         return turn.twiml()
-    return menu(turn, at)
+    return menu(turn, silences=at.silences)
 
 
 def on_menu(turn: Turn, at: At, key: str) -> str:
@@ -256,30 +310,63 @@ def on_menu(turn: Turn, at: At, key: str) -> str:
 
 
 def on_who(turn: Turn, at: At, key: str) -> str:
-    known = services.callers(turn.call)
+    if key == "8":
+        turn.call.language = turn.language = "en"
+        return who(turn, at)
     chosen = int(key) if key.isdigit() else 0
-    if 1 <= chosen <= len(known):
-        services.choose_resident(turn.call, known[chosen - 1])
-        turn.say(script.HELLO, name=_spoken_name(known[chosen - 1]))
+    by_id = {resident.id: resident for resident in services.callers(turn.call)}
+    if 1 <= chosen <= len(at.who) and at.who[chosen - 1] in by_id:
+        resident = by_id[at.who[chosen - 1]]
+        services.choose_resident(turn.call, resident)
+        _greet_resident(turn, resident)
         return menu(turn)
     if key != "9":
         turn.say(script.NO_SUCH_KEY)
-    return who(turn, known, at)
+    return who(turn, at)
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+def _order(session: Session) -> tuple:
+    return (session.starts_dt, session.id)
+
+
+def _pick(items: list, order, anchor: Session | None, next_one: bool):
+    """The item heard again (the anchor's own, else the one after it), or the next one;
+    the first when nothing was heard yet. Lists change while a caller listens (a class
+    fills up, a booking is cancelled): the place is kept by time, not by count."""
+    if anchor is None:
+        return items[0] if items else None
+    mark = _order(anchor)
+    for item in items:
+        if order(item) > mark or (not next_one and order(item) == mark):
+            return item
+    return None
+
+
+def _anchor(turn: Turn, at: At) -> Session | None:
+    session = db.session.get(Session, at.session) if at.session else None
+    return session if session is not None and session.ward_id == turn.ward.id else None
 
 
 # -- classes --------------------------------------------------------------------------------
 
 
-def _classes(ward, full: bool) -> tuple[list[Session], dict[int, int]]:
-    """The ward's bookable sessions of the coming two weeks, a course once (by its next
-    date); ``full``: only those full now. With the places left of each."""
-    sessions = bookable_sessions(ward, days=DAYS_AHEAD)
+def _classes(turn: Turn, full: bool) -> tuple[list[Session], dict[int, int]]:
+    """The ward's bookable sessions of the coming two weeks that the caller does not hold
+    yet, a course once (by its next date); ``full``: only those full now. With the places
+    left of each."""
+    sessions = bookable_sessions(turn.ward, days=DAYS_AHEAD)
     left = courses.places_left(sessions)
+    held_sessions, held_courses = _held_now(turn.call.resident)
     shown, courses_seen = [], set()
     for session in sessions:
+        if session.id in held_sessions:
+            continue
         course = courses.course_of(session)
         if course is not None:
-            if course.id in courses_seen:
+            if course.id in courses_seen or course.id in held_courses:
                 continue
             courses_seen.add(course.id)
         if full == (left[session.id] <= 0):
@@ -287,28 +374,47 @@ def _classes(ward, full: bool) -> tuple[list[Session], dict[int, int]]:
     return shown, left
 
 
+def _held_now(resident: Resident | None) -> tuple[set[int], set[int]]:
+    """The sessions and courses the resident holds a place (or waits) for."""
+    if resident is None:
+        return set(), set()
+    sessions = db.session.scalars(
+        db.select(Booking.session_id).where(
+            Booking.resident_id == resident.id, Booking.status.in_(ACTIVE)
+        )
+    )
+    series = db.session.scalars(
+        db.select(Enrolment.series_id).where(
+            Enrolment.resident_id == resident.id, Enrolment.status != EnrolmentStatus.CANCELLED
+        )
+    )
+    return set(sessions), set(series)
+
+
 def list_classes(turn: Turn, full: bool) -> str:
-    shown, _left = _classes(turn.ward, full)
+    shown, _left = _classes(turn, full)
     if not shown:
         turn.say(script.NO_FULL_CLASSES if full else script.NO_CLASSES)
         return menu(turn)
     turn.say(script.FULL_CLASSES if full else script.CLASSES, count=len(shown))
-    return read_class(turn, At(step="class", item=0, full=full))
+    return read_class(turn, At(step="class", full=full))
 
 
-def read_class(turn: Turn, at: At) -> str:
-    """Say the class at ``at.item`` of the list, then ask what to do with it."""
-    shown, left = _classes(turn.ward, at.full)
-    if at.item >= len(shown):
+def read_class(turn: Turn, at: At, next_one: bool = False) -> str:
+    """Say a class of the list (see ``_pick``), then ask what to do with it."""
+    shown, left = _classes(turn, at.full)
+    session = _pick(shown, _order, _anchor(turn, at), next_one)
+    if session is None:
         turn.say(script.END_OF_LIST)
         return menu(turn)
-    session = shown[at.item]
     services.walk(turn.call, "class")
     turn.ask(dataclasses.replace(at, step="class", session=session.id))
-    turn.say(script.NUMBER, number=at.item + 1)
-    kind = script.KINDS[session.kind.value].of(turn.language)
-    turn.about(script.ITEM, session.title, session.venue.name,
-               when=turn.when(session.starts_dt), kind=kind)  # fmt: skip
+    turn.say(script.NUMBER, number=shown.index(session) + 1)
+    kind = "" if KIND_IN_TITLE[session.kind] in session.title else (
+        script.KINDS[session.kind.value].of(turn.language))  # fmt: skip
+    words = script.ITEM if kind else script.BOOKING
+    turn.about(words, session.title, session.venue.name, when=turn.when(session.starts_dt),
+               kind=kind)  # fmt: skip
     course = courses.course_of(session)
     if course is not None:
         turn.say(script.COURSE, count=len(courses.course_dates(course)))
@@ -316,7 +422,10 @@ def read_class(turn: Turn, at: At) -> str:
         turn.say(script.SEATS_LEFT, count=left[session.id])
     else:
         turn.say(script.FULL)
-    turn.say(script.CLASS_KEYS)
+    if turn.call.from_e164 is None:
+        turn.say(script.LISTEN_KEYS)
+    else:
+        turn.say(script.CLASS_KEYS if left[session.id] > 0 else script.FULL_KEYS)
     return turn.twiml()
 
 
@@ -326,7 +435,7 @@ def _on_item(turn: Turn, at: At, key: str, read, choices: dict) -> str:
     if key in choices:
         return choices[key](turn, at)
     if key == "2":
-        return read(turn, dataclasses.replace(at, item=at.item + 1))
+        return read(turn, at, next_one=True)
     if key == "0":
         return menu(turn)
     if key != "9":
@@ -338,52 +447,55 @@ def on_class(turn: Turn, at: At, key: str) -> str:
     return _on_item(turn, at, key, read_class, {"1": start_booking})
 
 
-def _session(turn: Turn, at: At) -> Session | None:
-    session = db.session.get(Session, at.session) if at.session else None
-    return session if session is not None and session.ward_id == turn.ward.id else None
-
-
 def start_booking(turn: Turn, at: At) -> str:
-    session = _session(turn, at)
+    session = _anchor(turn, at)
     if session is None:
         return read_class(turn, at)
-    resident = turn.call.resident
-    if resident is None:
-        if turn.call.from_e164 is None:
-            turn.say(script.WITHHELD)
-            return menu(turn)
+    if turn.call.from_e164 is None:
+        turn.say(script.WITHHELD)
+        return read_class(turn, at)
+    if turn.call.resident is None:
         # Someone the ward does not know: their name first, then the booking.
-        services.walk(turn.call, "name")
-        turn.ask(dataclasses.replace(at, step="name"), speech=True)
-        turn.say(script.ASK_NAME)
-        return turn.twiml()
-    return book(turn, at, session, resident)
+        return ask_name(turn, at, script.ASK_NAME)
+    return book(turn, at, session, turn.call.resident)
+
+
+def ask_name(turn: Turn, at: At, words: script.Words) -> str:
+    services.walk(turn.call, "name")
+    turn.ask(dataclasses.replace(at, step="name"), speech=True)
+    turn.say(words)
+    return turn.twiml()
 
 
 def named(turn: Turn, at: At, said: str) -> str:
-    session = _session(turn, at)
+    session = _anchor(turn, at)
     if session is None or turn.call.from_e164 is None:
         return menu(turn)
+    if not said and at.tries == 0:
+        return ask_name(turn, dataclasses.replace(at, tries=1), script.NOT_HEARD)
     return book(turn, at, session, turn.call.resident, said)
 
 
 def book(turn: Turn, at: At, session: Session, resident: Resident | None, said: str = "") -> str:
     call = turn.call
     try:
-        with db.session.begin_nested():
-            booked, written = services.book(call, resident, session, said)
+        booked, written = services.book(call, resident, session, said)
     except Conflict:
         turn.say(script.ALREADY)
-        return read_class(turn, at)
+        return read_class(turn, at, next_one=True)
     except RuleViolation:
         turn.say(script.CANNOT_BOOK)
-        return read_class(turn, at)
+        return read_class(turn, at, next_one=True)
     services.walk(call, "booked")
     told = read_back(turn, session, booked)
+    if services.is_waiting(booked):
+        turn.say(script.WAIT_CHECK)
     if written:
         turn.say(script.IN_WRITING)
     if resident is None:
         services.note_provisional(call, call.resident, booked, told)
+        if not said:
+            turn.say(script.NAME_LATER)
         turn.say(script.CALL_BACK)
     turn.ask(dataclasses.replace(at, step="booked"))
     turn.say(script.AFTER_BOOKED)
@@ -391,20 +503,19 @@ def book(turn: Turn, at: At, session: Session, resident: Resident | None, said: 
 
 
 def read_back(turn: Turn, session: Session, booked: Booking | Enrolment) -> str:
-    """Say what was booked, twice (the second time, slowly enough to note it down); return
-    it as said in Japanese, for the inbox."""
+    """Say what was booked, twice (the second time to note it down); a course's dates
+    too. Return it as said in Japanese, for the inbox."""
     venue, title = session.venue.name, session.title
+    dates: list[Session] = []
     if isinstance(booked, Enrolment):
-        count = len(courses.course_dates(booked.series))
-        first = courses.bookings_to_come(booked)
-        when_dt = first[0].session.starts_dt if first else session.starts_dt
+        dates = courses.course_dates(booked.series)
+        when_dt = dates[0].starts_dt if dates else session.starts_dt
+        values: dict[str, object] = {"count": len(dates)}
         if booked.status == EnrolmentStatus.WAITLISTED:
-            words, values = (
-                script.COURSE_WAITLISTED,
-                {"count": count, "position": courses.course_waitlist_position(booked)},
-            )
+            words = script.COURSE_WAITLISTED
+            values["position"] = courses.course_waitlist_position(booked)
         else:
-            words, values = script.COURSE_BOOKED, {"count": count}
+            words = script.COURSE_BOOKED
     elif booked.status == BookingStatus.WAITLISTED:
         when_dt = session.starts_dt
         words, values = script.WAITLISTED, {"position": bookings.waitlist_position(booked)}
@@ -413,12 +524,15 @@ def read_back(turn: Turn, session: Session, booked: Booking | Enrolment) -> str:
         words, values = script.BOOKED, {}
     for _ in range(2):
         turn.about(words, title, venue, when=turn.when(when_dt), **values)
+        if len(dates) > 1:
+            turn.say(script.COURSE_DATES,
+                     dates="、".join(turn.day(date.starts_dt) for date in dates))  # fmt: skip
     return words.ja.format(title=title, venue=venue, when=messages.spoken_when(when_dt), **values)
 
 
 def on_booked(turn: Turn, at: At, key: str) -> str:
     if key == "2":
-        return read_class(turn, dataclasses.replace(at, step="class", item=at.item + 1))
+        return read_class(turn, dataclasses.replace(at, step="class"), next_one=True)
     if key == "0":
         return menu(turn)
     return again(turn, at)
@@ -427,75 +541,35 @@ def on_booked(turn: Turn, at: At, key: str) -> str:
 # -- the caller's bookings ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Held:
-    """One of the caller's bookings as read out: a single session's, or a whole course's."""
-
-    session: Session
-    booking: Booking | None
-    enrolment: Enrolment | None
-    #: Place on the waiting list, when waiting.
-    position: int | None
-    #: A seat is offered to those waiting, and one is free.
-    offered: bool
-
-
-def _held(resident: Resident) -> list[Held]:
-    held, seen = [], set()
-    now = clock.now()
-    for booking in upcoming_bookings(resident):
-        if booking.enrolment_id is not None:
-            if booking.enrolment_id in seen:
-                continue
-            seen.add(booking.enrolment_id)
-            enrolment = db.session.get(Enrolment, booking.enrolment_id)
-            held.append(Held(booking.session, None, enrolment, None, False))
-            continue
-        waiting = booking.status == BookingStatus.WAITLISTED
-        offered = (waiting and bookings.offers_instead(booking.session, now)
-                   and bool(bookings.free_places(booking.session)))  # fmt: skip
-        position = bookings.waitlist_position(booking) if waiting else None
-        held.append(Held(booking.session, booking, None, position, offered))
-    for enrolment, position in courses.waiting_courses(resident):
-        dates = courses.course_dates(enrolment.series)
-        if dates:
-            held.append(Held(dates[0], None, enrolment, position, False))
-    return held
-
-
 def list_bookings(turn: Turn) -> str:
-    resident = turn.call.resident
-    if resident is None:
+    if turn.call.resident is None:
         turn.say(script.NOT_KNOWN)
         return menu(turn)
-    held = _held(resident)
-    record_event(None, "phone_line.bookings_heard", resident, turn.ward,
-                 {"call": turn.call.id, "count": len(held)})  # fmt: skip
+    held = services.hear_bookings(turn.call)
     if not held:
         turn.say(script.NO_BOOKINGS)
         return menu(turn)
     turn.say(script.YOUR_BOOKINGS, count=len(held))
-    return read_booking(turn, At(step="mine", item=0))
+    return read_booking(turn, At(step="mine"))
 
 
-def read_booking(turn: Turn, at: At) -> str:
-    resident = turn.call.resident
-    held = _held(resident) if resident is not None else []
-    if at.item >= len(held):
+def read_booking(turn: Turn, at: At, next_one: bool = False) -> str:
+    held = services.held_by(turn.call)
+    one = _pick(held, lambda item: item.order, _anchor(turn, at), next_one)
+    if one is None:
         turn.say(script.END_OF_LIST)
         return menu(turn)
-    one = held[at.item]
     services.walk(turn.call, "mine")
     turn.ask(dataclasses.replace(
-        at, step="mine", booking=one.booking.id if one.booking else 0,
+        at, step="mine", session=one.session.id, booking=one.booking.id if one.booking else 0,
         enrolment=one.enrolment.id if one.enrolment else 0,
     ))  # fmt: skip
-    turn.say(script.NUMBER, number=at.item + 1)
+    turn.say(script.NUMBER, number=held.index(one) + 1)
     session = one.session
     when = messages.arrival(session, one.booking.place if one.booking else None)
     turn.about(script.BOOKING, session.title, session.venue.name, when=turn.when(when))
     if one.enrolment is not None:
-        turn.say(script.COURSE, count=len(courses.course_dates(one.enrolment.series)))
+        turn.say(script.COURSE_HELD, count=len(courses.course_dates(one.enrolment.series)))
     if one.position is not None:
         turn.say(script.IS_WAITING, position=one.position)
     else:
@@ -506,70 +580,55 @@ def read_booking(turn: Turn, at: At) -> str:
     return turn.twiml()
 
 
-def _chosen(turn: Turn, at: At) -> tuple[Booking | None, Enrolment | None]:
-    """The booking or course the step names, if it is the caller's and still open."""
-    resident = turn.call.resident
-    if resident is None:
-        return None, None
-    if at.enrolment:
-        enrolment = db.session.get(Enrolment, at.enrolment)
-        if (enrolment is not None and enrolment.resident_id == resident.id
-                and enrolment.status != EnrolmentStatus.CANCELLED):  # fmt: skip
-            return None, enrolment
-        return None, None
-    booking = db.session.get(Booking, at.booking) if at.booking else None
-    if booking is not None and booking.resident_id == resident.id and booking.is_open:
-        return booking, None
-    return None, None
-
-
 def on_mine(turn: Turn, at: At, key: str) -> str:
     return _on_item(turn, at, key, read_booking, {"1": ask_cancel, "3": take_offer})
 
 
 def _what(turn: Turn, booking: Booking | None, enrolment: Enrolment | None) -> tuple[str, str]:
-    """What a cancellation is of, in the call's language and in Japanese (for the log)."""
+    """What a cancellation is of, in the call's language and in Japanese, and its title."""
     if enrolment is not None:
-        title, when_dt = enrolment.series.title, None
-        words = script.THE_WAIT if enrolment.status == EnrolmentStatus.WAITLISTED else (
-            script.THE_COURSE)  # fmt: skip
+        waiting = enrolment.status == EnrolmentStatus.WAITLISTED
+        words = script.THE_COURSE_WAIT if waiting else script.THE_COURSE
+        title, when = enrolment.series.title, ""
     else:
+        waiting = booking.status == BookingStatus.WAITLISTED
+        words = script.THE_WAIT if waiting else script.THE_BOOKING
         title = booking.session.title
-        words = (
-            script.THE_WAIT if booking.status == BookingStatus.WAITLISTED else script.THE_BOOKING
-        )
-        when_dt = messages.arrival(booking.session, booking.place)
-    when = turn.when(when_dt) if when_dt else ""
-    spoken = messages.spoken_when(when_dt) if when_dt else ""
-    return words.of(turn.language, title=title, when=when), words.ja.format(
-        title=title, when=spoken
-    )
+        when = turn.when(messages.arrival(booking.session, booking.place))
+    return words.of(turn.language, title=title, when=when), title
 
 
 def ask_cancel(turn: Turn, at: At) -> str:
-    booking, enrolment = _chosen(turn, at)
+    booking, enrolment = services.chosen(turn.call, at.booking, at.enrolment)
     if booking is None and enrolment is None:
         return read_booking(turn, at)
     services.walk(turn.call, "cancel")
     turn.ask(dataclasses.replace(at, step="cancel"))
-    what, _japanese = _what(turn, booking, enrolment)
-    turn.say(script.CANCEL_ASK, what=what)
+    what, title = _what(turn, booking, enrolment)
+    turn.about(script.CANCEL_ASK, title if turn.language == "en" else "", what=what)
     return turn.twiml()
 
 
 def on_cancel(turn: Turn, at: At, key: str) -> str:
     if key == "2":
         turn.say(script.KEPT)
-        return read_booking(turn, dataclasses.replace(at, step="mine"))
+        return read_booking(turn, at)
     if key != "1":
         return ask_cancel(turn, at)
-    booking, enrolment = _chosen(turn, at)
+    booking, enrolment = services.chosen(turn.call, at.booking, at.enrolment)
     if booking is None and enrolment is None:
-        return read_booking(turn, dataclasses.replace(at, step="mine"))
-    what, _japanese = _what(turn, booking, enrolment)
-    services.cancel(turn.call, booking, enrolment)
+        turn.say(script.ALREADY_CANCELLED)
+        return read_booking(turn, at, next_one=True)
+    what, title = _what(turn, booking, enrolment)
+    try:
+        written = services.cancel(turn.call, booking, enrolment)
+    except RuleViolation:
+        turn.say(script.ALREADY_CANCELLED)
+        return read_booking(turn, at, next_one=True)
     services.walk(turn.call, "cancelled")
-    turn.say(script.CANCELLED, what=what)
+    turn.about(script.CANCELLED, title if turn.language == "en" else "", what=what)
+    if written:
+        turn.say(script.IN_WRITING)
     turn.ask(dataclasses.replace(at, step="cancelled"))
     turn.say(script.AFTER_CANCELLED)
     return turn.twiml()
@@ -577,28 +636,30 @@ def on_cancel(turn: Turn, at: At, key: str) -> str:
 
 def on_cancelled(turn: Turn, at: At, key: str) -> str:
     if key == "2":
-        # The cancelled booking left the list: the next one is at the same place.
-        return read_booking(turn, dataclasses.replace(at, step="mine"))
+        return read_booking(turn, at, next_one=True)
     if key == "0":
         return menu(turn)
     return again(turn, at)
 
 
 def take_offer(turn: Turn, at: At) -> str:
-    booking, _enrolment = _chosen(turn, at)
+    booking, _enrolment = services.chosen(turn.call, at.booking, at.enrolment)
     if booking is None or booking.status != BookingStatus.WAITLISTED:
         return read_booking(turn, at)
     taken, written = services.take_offer(turn.call, booking)
-    if taken == bookings.OfferAnswer.TAKEN:
-        services.walk(turn.call, "booked")
-        session = booking.session
+    if taken != bookings.OfferAnswer.TAKEN:
+        turn.say(script.SEAT_GONE if taken == bookings.OfferAnswer.GONE else script.SEAT_CLOSED)
+        return read_booking(turn, at, next_one=True)
+    services.walk(turn.call, "booked")
+    session = booking.session
+    for _ in range(2):
         turn.about(script.SEAT_TAKEN, session.title, session.venue.name,
                    when=turn.when(messages.arrival(session, booking.place)))  # fmt: skip
-        if written:
-            turn.say(script.IN_WRITING)
-    else:
-        turn.say(script.SEAT_GONE if taken == bookings.OfferAnswer.GONE else script.SEAT_CLOSED)
-    return read_booking(turn, dataclasses.replace(at, item=at.item + 1))
+    if written:
+        turn.say(script.IN_WRITING)
+    turn.ask(dataclasses.replace(at, step="cancelled"))
+    turn.say(script.AFTER_CANCELLED)
+    return turn.twiml()
 
 
 # -- a person -------------------------------------------------------------------------------
@@ -607,18 +668,16 @@ def take_offer(turn: Turn, at: At) -> str:
 def put_through(turn: Turn) -> str:
     """To staff while the desk is open; else (or when nobody answers) a message."""
     ward = turn.ward
-    if not services.desk_open(ward):
+    if services.desk_open(ward):
+        services.walk(turn.call, "person")
+        turn.say(script.PUTTING_THROUGH)
+        dial = turn.response.dial(action=turn.url(At(step="dialled")), method="POST", timeout=25)
+        dial.number(ward.phone_line_forward_e164)
+        return turn.twiml()
+    if ward.phone_line_forward_e164:
         turn.say(script.DESK_CLOSED, opens=turn.hour(ward.desk_opens),
                  closes=turn.hour(ward.desk_closes))  # fmt: skip
-        return ask_message(turn)
-    services.walk(turn.call, "person")
-    turn.say(script.PUTTING_THROUGH)
-    action = twilio_url(url_for("phoneline.step", ward=ward.slug, number=turn.number + 1,
-                                **At(step="dialled").query(), _external=True))  # fmt: skip
-    turn.response.dial(action=action, method="POST", timeout=25).number(
-        ward.phone_line_forward_e164
-    )
-    return turn.twiml()
+    return ask_message(turn, At(step="message"), script.ASK_MESSAGE)
 
 
 def dialled(turn: Turn, status: str) -> str:
@@ -627,26 +686,45 @@ def dialled(turn: Turn, status: str) -> str:
         turn.response.hangup()
         return turn.twiml()
     turn.say(script.DESK_BUSY)
-    return ask_message(turn)
+    return ask_message(turn, At(step="message"), script.ASK_MESSAGE)
 
 
-def ask_message(turn: Turn) -> str:
+def ask_message(turn: Turn, at: At, words: script.Words) -> str:
     if turn.call.from_e164 is None:
-        turn.say(script.NO_CALL_BACK, phone=messages.spoken_number(turn.ward.booking_phone))
+        phone = turn.ward.booking_phone
+        spoken = messages.spoken_number(phone) if phone and turn.language != "en" else phone
+        turn.say(script.NO_CALL_BACK, phone=spoken or turn.ward.name_ja)
+        services.walk(turn.call, "withheld")
         return turn.end()
     services.walk(turn.call, "message")
-    turn.ask(At(step="message"), speech=True)
-    turn.say(script.ASK_MESSAGE)
+    turn.ask(at, speech=True)
+    turn.say(words)
     return turn.twiml()
 
 
-def message_left(turn: Turn, said: str) -> str:
-    told = script.MESSAGE_TAKEN.ja
-    if turn.call.from_e164 is not None:
-        services.leave_message(turn.call, said, told)
+def message_left(turn: Turn, at: At, said: str) -> str:
+    if turn.call.from_e164 is None:
+        return turn.end()
+    if not said and at.tries == 0:
+        return ask_message(turn, dataclasses.replace(at, tries=1), script.NOT_HEARD)
+    # Nothing heard twice: the caller asked for a person, so staff call back all the same.
+    words = script.MESSAGE_TAKEN if said else script.MESSAGE_UNHEARD
+    services.leave_message(turn.call, said, words.ja)
     services.walk(turn.call, "message_left")
-    turn.say(script.MESSAGE_TAKEN)
+    turn.say(words)
     return turn.end()
+
+
+def apology(ward) -> str:
+    """What a caller hears when a step could not be answered."""
+    response = VoiceResponse()
+    phone = messages.spoken_number(ward.booking_phone) if ward.booking_phone else ward.name_ja
+    said = response.say(language="ja-JP", voice=current_app.config["PHONE_LINE_VOICE"])
+    said.prosody(
+        script.SORRY.ja.format(phone=phone), rate=f"{current_app.config['PHONE_LINE_RATE']}%"
+    )
+    response.hangup()
+    return str(response)
 
 
 STEPS = {

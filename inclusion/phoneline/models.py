@@ -27,6 +27,11 @@ class CallResult(enum.StrEnum):
     ACTED = "acted"
     HANDED_OVER = "handed_over"
     MESSAGE = "message"
+    #: Heard their bookings, and did nothing more.
+    HEARD = "heard"
+    #: The line ended the call: nothing pressed, too long, a withheld number that could
+    #: do nothing more.
+    ENDED = "ended"
     #: Hung up with nothing done: the step they left at is kept.
     DROPPED = "dropped"
 
@@ -39,6 +44,8 @@ RESULT_LABELS = {
     CallResult.ACTED: _l("Booked or cancelled by phone"),
     CallResult.HANDED_OVER: _l("Put through to staff"),
     CallResult.MESSAGE: _l("Left a message"),
+    CallResult.HEARD: _l("Heard their bookings"),
+    CallResult.ENDED: _l("Ended by the line"),
     CallResult.DROPPED: _l("Hung up"),
 }
 

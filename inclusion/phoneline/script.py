@@ -23,7 +23,12 @@ WELCOME = Words(
     "お電話ありがとうございます。{ward}の、スマホ教室の、予約の電話です。",
     "Thank you for calling the smartphone classes of {ward_en}.",
 )
-HELLO = Words("{name}様、こんにちは。", "Hello, {name}.")
+HELLO = Words("{name}様ですね。", "This is for {name}.")
+FOR_RESIDENT = Words("{name}様の、ご用件ですね。", "This call is about {name}.")
+WITHHELD_HELLO = Words(
+    "お電話番号が、非通知のため、予約と伝言は、できません。教室の予定は、お聞きになれます。",
+    "Your number is withheld: you can hear the classes, but not book or leave a message.",
+)
 #: Said in English whatever the call's language: it is for those who do not follow Japanese.
 FOR_ENGLISH = "For English, press 8."
 MENU = Words(
@@ -38,20 +43,28 @@ MENU = Words(
     "{person}"
     "To hear this again, press 9.",
 )
+MENU_WITHHELD = Words(
+    "教室の予定を聞くときは、1を。{person}もう一度聞くときは、9を、押してください。",
+    "To hear the classes, press 1. {person}To hear this again, press 9.",
+)
 TO_PERSON = Words("係の者と話すときは、0を。", "To speak to a person, press 0. ")
 TO_MESSAGE = Words("伝言を残すときは、0を。", "To leave a message, press 0. ")
 WHO = Words("どなたの、ご用件ですか。", "Who is this call for?")
-WHO_ONE = Words("{name}様は、{key}を。", "For {name}, press {key}.")
-PRESS = Words("押してください。", "")
+WHO_ONE = Words("{name}様のご用件は、{key}を。", "For {name}, press {key}.")
+UNNAMED = Words("お名前を、まだうかがっていない方", "the person not yet named")
+PRESS = Words(
+    "押してください。もう一度聞くときは、9を、押してください。", "To hear this again, press 9."
+)
 NO_SUCH_KEY = Words("その番号は、ありません。", "That key is not on the menu.")
 SILENCE = Words("ボタンが、押されませんでした。", "We did not hear a key.")
 
 CLASSES = Words(
-    "これから2週間の教室は、{count}件です。", "There are {count} classes in the next two weeks."
+    "これから2週間に、予約できる教室は、{count}件です。",
+    "Classes you can book in the next two weeks: {count}.",
 )
 FULL_CLASSES = Words(
     "満席で、キャンセル待ちができる教室は、{count}件です。",
-    "{count} full classes take a waiting list.",
+    "Full classes with a waiting list: {count}.",
 )
 NO_CLASSES = Words(
     "これから2週間に、予約できる教室は、ありません。",
@@ -74,9 +87,17 @@ COURSE = Words(
     "It is a course of {count} dates, booked together.",
 )
 SEATS_LEFT = Words("空きは、あと{count}人分です。", "{count} places are free.")
-FULL = Words(
-    "満席です。1を押すと、キャンセル待ちに、登録します。",
-    "It is full. Press 1 to join its waiting list.",
+COURSE_HELD = Words("全{count}回の講座です。", "It is a course of {count} dates.")
+FULL = Words("満席です。", "It is full.")
+FULL_KEYS = Words(
+    "キャンセル待ちに登録するときは1を、次の教室は2を、もう一度聞くときは9を、"
+    "メニューに戻るときは0を、押してください。",
+    "To join its waiting list, press 1. For the next class, press 2. To hear it again, "
+    "press 9. For the menu, press 0.",
+)
+LISTEN_KEYS = Words(
+    "次の教室は2を、もう一度聞くときは9を、メニューに戻るときは0を、押してください。",
+    "For the next class, press 2. To hear it again, press 9. For the menu, press 0.",
 )
 CLASS_KEYS = Words(
     "予約するときは1を、次の教室は2を、もう一度聞くときは9を、"
@@ -90,6 +111,14 @@ ASK_NAME = Words(
     "ご予約のため、お名前を、ゆっくり、お話しください。",
     "To book, please say your name slowly.",
 )
+NOT_HEARD = Words(
+    "お話しが、聞き取れませんでした。もう一度、ゆっくり、お話しください。",
+    "We did not catch that. Please say it again, slowly.",
+)
+NAME_LATER = Words(
+    "お名前は、係の者が、折り返しのお電話で、うかがいます。",
+    "Staff will ask your name when they call you back.",
+)
 WITHHELD = Words(
     "お電話番号が、非通知のため、この電話では、予約ができません。"
     "番号を通知して、おかけ直しください。",
@@ -101,11 +130,14 @@ COURSE_BOOKED = Words(
     "全{count}回の講座、{title}を、すべて予約しました。1回目は、{when}から、{venue}です。",
     "You are booked on all {count} dates of the course. The first is {when}, ",
 )
+COURSE_DATES = Words("日にちは、{dates}です。", "The dates are {dates}.")
 WAITLISTED = Words(
-    "満席のため、{when}からの、{title}の、キャンセル待ちに、登録しました。{position}番目です。"
-    "席が空いたら、順番に、ご予約になります。",
-    "It is full, so you are number {position} on the waiting list for {when}. "
-    "When a place comes free, it goes to the first in line. ",
+    "満席のため、{when}からの、{title}の、キャンセル待ちに、登録しました。{position}番目です。",
+    "It is full, so you are number {position} on the waiting list for {when}. ",
+)
+WAIT_CHECK = Words(
+    "席が空いたかどうかは、この電話の2番で、いつでも、確かめられます。",
+    "You can hear whether a place came free with key 2 on this line, at any time.",
 )
 COURSE_WAITLISTED = Words(
     "満席のため、全{count}回の講座、{title}の、キャンセル待ちに、登録しました。"
@@ -154,14 +186,24 @@ CANCEL_ASK = Words(
 )
 THE_BOOKING = Words("{when}からの、{title}の、ご予約", "your booking for {when}")
 THE_COURSE = Words("講座、{title}の、すべての回のご予約", "every date of the course")
-THE_WAIT = Words("{when}からの、{title}の、キャンセル待ち", "your place on the waiting list")
+THE_WAIT = Words(
+    "{when}からの、{title}の、キャンセル待ち", "your place on the waiting list for {when}"
+)
+THE_COURSE_WAIT = Words(
+    "講座、{title}の、キャンセル待ち", "your place on the waiting list of the course"
+)
+ALREADY_CANCELLED = Words(
+    "このご予約は、すでに取り消されています。", "This was already cancelled."
+)
 CANCELLED = Words("{what}を、取り消しました。", "Done: we cancelled {what}.")
 KEPT = Words("取り消しませんでした。", "Nothing was cancelled.")
 AFTER_CANCELLED = Words(
     "ほかのご予約を聞くときは2を、メニューに戻るときは0を、押してください。",
     "For your other bookings, press 2. For the menu, press 0.",
 )
-SEAT_TAKEN = Words("{when}からの、{title}の、席を、予約しました。", "You have the place: {when}, ")
+SEAT_TAKEN = Words(
+    "{when}から、{venue}の、{title}の、席を、予約しました。", "You have the place: {when}, "
+)
 SEAT_GONE = Words(
     "申し訳ありません。空いた席は、ほかの方が、先に予約されました。キャンセル待ちは、そのままです。",
     "Sorry, someone else took the place first. You keep your place on the waiting list.",
@@ -193,13 +235,25 @@ NO_CALL_BACK = Words(
     "Your number is withheld, so we cannot call you back. Please call {phone} when the "
     "desk is open.",
 )
+MESSAGE_UNHEARD = Words(
+    "お話しが、聞き取れませんでしたので、係の者から、折り返し、お電話します。",
+    "We could not hear a message, so staff will call you back.",
+)
 MESSAGE_TAKEN = Words(
     "ご伝言を、お預かりしました。係の者から、折り返し、お電話します。",
     "Thank you. Staff will call you back.",
 )
+SILENT_END = Words(
+    "ボタンが、押されませんでしたので、お電話を、お切りします。また、おかけください。",
+    "No key was pressed, so we will end the call now. Please call again.",
+)
 TOO_LONG = Words(
     "お電話が、長くなりましたので、いったん、お切りします。",
     "This call has gone on long, so we will end it now.",
+)
+SORRY = Words(
+    "申し訳ありません。ただいま、お電話を、お受けできません。{phone}へ、おかけください。",
+    "Sorry, we cannot take your call now. Please call {phone}.",
 )
 GOODBYE = Words(
     "お電話ありがとうございました。失礼いたします。", "Thank you for calling. Goodbye."

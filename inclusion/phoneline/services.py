@@ -4,6 +4,7 @@ each step in one transaction, so a call that drops leaves nothing half-done."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time
 
 import sqlalchemy as sa
@@ -12,15 +13,16 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
+from inclusion.calls.queries import upcoming_bookings
 from inclusion.courses import services as courses
-from inclusion.courses.models import Enrolment
+from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.errors import RuleViolation
 from inclusion.extensions import db
 from inclusion.phoneline.models import CallResult, PhoneLineCall, PhoneLineStep
 from inclusion.phones import parse_phone
 from inclusion.reminders import notices
 from inclusion.reminders.media import Medium
-from inclusion.reminders.models import Reply, ReplyOutcome
+from inclusion.reminders.models import Recipient, Reminder, Reply, ReplyOutcome
 from inclusion.reminders.replies import Handled, log_reply
 from inclusion.residents import bookings
 from inclusion.residents.models import (
@@ -48,7 +50,10 @@ SPOKEN_LIMIT = 300
 def caller_number(text: str) -> str | None:
     """The caller's number in E.164, or None when it was withheld (Twilio sends
     ``anonymous`` or a made-up number) or is not a Japanese one we can call back."""
-    parsed = parse_phone(text[:20]) if text.startswith("+81") else None
+    try:
+        parsed = parse_phone(text[:20]) if text.startswith("+81") else None
+    except RuleViolation:
+        return None
     return parsed[0] if parsed else None
 
 
@@ -96,13 +101,14 @@ def claim_step(call: PhoneLineCall, number: int, digits: str) -> PhoneLineStep |
     return step
 
 
-def answered_before(call_sid: str, number: int) -> str | None:
+def answered_before(ward: Ward, call_sid: str, number: int) -> str | None:
     """The answer already given to step ``number`` of the call Twilio names, if any."""
     return db.session.scalar(
         sa.select(PhoneLineStep.twiml)
         .join(PhoneLineCall, PhoneLineCall.id == PhoneLineStep.call_id)
-        .where(PhoneLineCall.sid == call_sid, PhoneLineStep.number == number)
-    )
+        .where(PhoneLineCall.sid == call_sid, PhoneLineCall.ward_id == ward.id,
+               PhoneLineStep.number == number)
+    )  # fmt: skip
 
 
 #: Twilio's call statuses that mean the call is over.
@@ -125,6 +131,10 @@ def desk_open(ward: Ward, now: datetime | None = None) -> bool:
     )
 
 
+#: Steps at which the line itself ends a call: nobody hung up.
+ENDED_BY_LINE = frozenset({"silence", "too_long", "message_left", "withheld"})
+
+
 def walk(call: PhoneLineCall, step: str) -> None:
     """Note the step the caller is at (the figures count where calls end)."""
     call.last_step = step
@@ -136,9 +146,34 @@ def choose_resident(call: PhoneLineCall, resident: Resident) -> None:
     call.resident = resident
 
 
-def _confirm(booking: Booking, kind: str, call: PhoneLineCall) -> bool:
-    """Queue the confirmation in writing, keyed by the call: whether one will go."""
-    return notices.add_confirmation(booking, kind, f"{kind}{call.id}") > 0
+def is_contact_person(call: PhoneLineCall, resident: Resident) -> bool:
+    """Whether the caller is the resident's contact person rather than the resident."""
+    own = {phone.e164 for phone in resident.phones}
+    return call.from_e164 not in own and call.from_e164 == resident.proxy_phone_e164
+
+
+def _recipient(call: PhoneLineCall, resident: Resident) -> Recipient:
+    return Recipient.PROXY if is_contact_person(call, resident) else Recipient.RESIDENT
+
+
+def _confirm(call: PhoneLineCall, booked: Booking | Enrolment, kind: str) -> bool:
+    """Queue the confirmation in writing, keyed by the call: whether one goes to the caller
+    (the resident, or the contact person who called)."""
+    key = f"{kind}{call.id}"
+    if isinstance(booked, Enrolment) and booked.status == EnrolmentStatus.WAITLISTED:
+        dates = courses.course_dates(booked.series)
+        if not dates:
+            return False
+        notices.add_course_confirmation(booked, dates[0], kind, key)
+        prefix = f"e{booked.id}"
+    else:
+        first = first_booking(booked)
+        if first is None:
+            return False
+        notices.add_confirmation(first, kind, key)
+        prefix = f"b{first.id}"
+    caller_key = f"{prefix}:{key}:{_recipient(call, booked.resident).value}"
+    return db.session.scalar(sa.select(sa.exists().where(Reminder.key == caller_key)))
 
 
 def book(
@@ -146,24 +181,30 @@ def book(
 ) -> tuple[Booking | Enrolment, bool]:
     """Book ``session`` (the whole course it belongs to) for the caller, or a place on its
     waiting list when it is full; a caller not on record becomes a provisional resident,
-    whom staff confirm by calling back. Raises RuleViolation or Conflict as every way in.
-    Returns the booking and whether it is confirmed in writing too."""
-    provisional = resident is None
-    if provisional:
-        resident = _provisional_resident(call, spoken_name)
-    booked = courses.book_or_enrol(None, resident, session, BookingSource.PHONE_LINE)
+    whom staff confirm by calling back. Raises RuleViolation or Conflict as every way in,
+    and then nothing is kept. Returns the booking and whether the caller is sent it in
+    writing too."""
+    with db.session.begin_nested():
+        if resident is None:
+            resident = _provisional_resident(call, spoken_name)
+        booked = courses.book_or_enrol(None, resident, session, BookingSource.PHONE_LINE)
     call.resident = resident
-    first = first_booking(booked)
-    waiting = first is None or first.status == BookingStatus.WAITLISTED
+    waiting = is_waiting(booked)
     if waiting:
         call.waitlisted += 1
     else:
         call.booked += 1
-    kind = notices.WAITLISTED if waiting else notices.BOOKED
-    written = first is not None and _confirm(first, kind, call)
+    written = _confirm(call, booked, notices.WAITLISTED if waiting else notices.BOOKED)
+    settle(call)
     log.info("phone line call %s: resident %s booked session %s", call.id, resident.id,
              session.id)  # fmt: skip
     return booked, written
+
+
+def is_waiting(booked: Booking | Enrolment) -> bool:
+    if isinstance(booked, Enrolment):
+        return booked.status == EnrolmentStatus.WAITLISTED
+    return booked.status == BookingStatus.WAITLISTED
 
 
 def first_booking(booked: Booking | Enrolment) -> Booking | None:
@@ -201,27 +242,105 @@ def _provisional_resident(call: PhoneLineCall, spoken_name: str) -> Resident:
     return resident
 
 
-def cancel(call: PhoneLineCall, booking: Booking | None, enrolment: Enrolment | None) -> None:
-    """Cancel a booking (or a whole course) the caller chose, confirming it in writing."""
-    if enrolment is not None:
-        first = first_booking(enrolment)
-        courses.cancel_enrolment(None, enrolment, LINE_CANCELLED)
-    else:
-        first = booking
-        bookings.cancel_booking(None, booking, LINE_CANCELLED)
+@dataclass(frozen=True)
+class Held:
+    """One of the caller's bookings as the line reads it out: a single session's, or a
+    whole course's (by its next date)."""
+
+    session: Session
+    booking: Booking | None
+    enrolment: Enrolment | None
+    #: Place on the waiting list, when waiting.
+    position: int | None
+    #: A seat is offered to those waiting, and one is free: the caller may take it.
+    offered: bool
+
+    @property
+    def order(self) -> tuple:
+        return (self.session.starts_dt, self.session.id)
+
+
+def held_by(call: PhoneLineCall) -> list[Held]:
+    """What the resident the call is about holds from now on, soonest first: only theirs,
+    whoever else shares the number."""
+    resident = call.resident
+    if resident is None:
+        return []
+    held, seen = [], set()
+    now = clock.now()
+    for booking in upcoming_bookings(resident):
+        if booking.enrolment_id is not None:
+            if booking.enrolment_id not in seen:
+                seen.add(booking.enrolment_id)
+                enrolment = db.session.get(Enrolment, booking.enrolment_id)
+                held.append(Held(booking.session, None, enrolment, None, False))
+            continue
+        waiting = booking.status == BookingStatus.WAITLISTED
+        offered = waiting and bookings.offered_now(booking.session, now)
+        position = bookings.waitlist_position(booking) if waiting else None
+        held.append(Held(booking.session, booking, None, position, offered))
+    for enrolment, position in courses.waiting_courses(resident):
+        dates = courses.course_dates(enrolment.series)
+        if dates:
+            held.append(Held(dates[0], None, enrolment, position, False))
+    return sorted(held, key=lambda one: one.order)
+
+
+def hear_bookings(call: PhoneLineCall) -> list[Held]:
+    """The caller asks to hear their bookings: a read of the resident's record, audited."""
+    held = held_by(call)
+    details = {"call": call.id, "count": len(held),
+               "contact_person": is_contact_person(call, call.resident)}  # fmt: skip
+    record_event(None, "phone_line.bookings_heard", call.resident, call.ward, details)
+    return held
+
+
+def chosen(
+    call: PhoneLineCall, booking_id: int, enrolment_id: int
+) -> tuple[Booking | None, Enrolment | None]:
+    """The booking or course the caller chose, if it is held by the resident the call is
+    about and still open; a course's date only as the whole course."""
+    resident = call.resident
+    if resident is None:
+        return None, None
+    if enrolment_id:
+        enrolment = db.session.get(Enrolment, enrolment_id)
+        if (enrolment is not None and enrolment.resident_id == resident.id
+                and enrolment.status != EnrolmentStatus.CANCELLED):  # fmt: skip
+            return None, enrolment
+        return None, None
+    booking = db.session.get(Booking, booking_id) if booking_id else None
+    if (booking is not None and booking.resident_id == resident.id and booking.is_open
+            and booking.enrolment_id is None):  # fmt: skip
+        return booking, None
+    return None, None
+
+
+def cancel(call: PhoneLineCall, booking: Booking | None, enrolment: Enrolment | None) -> bool:
+    """Cancel a booking (or a whole course) the caller chose, confirming it in writing;
+    whether the caller is sent it. Raises RuleViolation (someone cancelled it meanwhile),
+    and then nothing is changed."""
+    with db.session.begin_nested():
+        if enrolment is not None:
+            first = first_booking(enrolment)
+            courses.cancel_enrolment(None, enrolment, LINE_CANCELLED)
+        else:
+            first = booking
+            bookings.cancel_booking(None, booking, LINE_CANCELLED)
     call.cancelled += 1
-    if first is not None:
-        _confirm(first, notices.WITHDRAWN, call)
+    settle(call)
+    return first is not None and _confirm(call, first, notices.WITHDRAWN)
 
 
 def take_offer(call: PhoneLineCall, booking: Booking) -> tuple[bookings.OfferAnswer, bool]:
-    """The caller says yes to a seat offered to those waiting; whether it is confirmed in
-    writing too."""
+    """The caller says yes to a seat offered to those waiting; whether it is sent to the
+    caller in writing too."""
     answer = bookings.take_offer(None, booking)
     if answer != bookings.OfferAnswer.TAKEN:
         return answer, False
     call.booked += 1
-    return answer, _confirm(booking, notices.BOOKED, call)
+    settle(call)
+    return answer, _confirm(call, booking, notices.BOOKED)
 
 
 def leave_message(call: PhoneLineCall, said: str, told: str) -> None:
@@ -230,24 +349,37 @@ def leave_message(call: PhoneLineCall, said: str, told: str) -> None:
     handled = Handled(ReplyOutcome.MESSAGE, told)
     residents = [call.resident] if call.resident is not None else callers(call)
     log_reply(Medium.VOICE, call.from_e164 or "", said, handled, residents, ward_id=call.ward_id)
+    settle(call)
 
 
 def handed_over(call: PhoneLineCall) -> None:
     call.handed_over = True
+    settle(call)
 
 
 def end_call(call: PhoneLineCall, duration: int | None, ended: datetime | None = None) -> None:
-    """Twilio reports the call over: how long it took and what came of it."""
-    if call.result is not None:
+    """Twilio reports the call over: how long it took, and so what came of it."""
+    if call.ended_dt is None:
+        call.ended_dt = ended or clock.now()
+        call.duration_seconds = duration
+    settle(call)
+
+
+def settle(call: PhoneLineCall) -> None:
+    """What came of an ended call, from what was done on it: worked out again whenever
+    Twilio's reports come (the end may be reported before the desk's answer)."""
+    if call.ended_dt is None:
         return
-    call.ended_dt = ended or clock.now()
-    call.duration_seconds = duration
     if call.booked or call.waitlisted or call.cancelled:
         call.result = CallResult.ACTED
     elif call.handed_over:
         call.result = CallResult.HANDED_OVER
     elif call.left_message:
         call.result = CallResult.MESSAGE
+    elif call.last_step in ENDED_BY_LINE:
+        call.result = CallResult.ENDED
+    elif "mine" in call.path:
+        call.result = CallResult.HEARD
     else:
         call.result = CallResult.DROPPED
 

@@ -4,6 +4,8 @@ signed by Twilio for our public address."""
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, request
 
@@ -12,7 +14,11 @@ from inclusion.extensions import csrf, db
 from inclusion.phoneline import flow, services
 from inclusion.phoneline.models import PhoneLineCall
 from inclusion.reminders.webhooks import valid_signature
-from inclusion.web import ward_or_404
+from inclusion.web import as_id, ward_or_404
+
+log = logging.getLogger(__name__)
+#: The keys of a phone.
+KEYS = frozenset("0123456789*#")
 
 bp = Blueprint("phoneline", __name__, url_prefix="/twilio/phone")
 csrf.exempt(bp)
@@ -45,25 +51,31 @@ def _step(ward_key: str, number: int) -> Response:
     sid = _sid()
     if not sid:
         return Response(status=400)
-    before = services.answered_before(sid, number)
+    before = services.answered_before(ward, sid, number)
     if before is not None:
         return _xml(before)
-    call = services.start_call(ward, sid, request.form.get("From", ""))
-    digits = "".join(
-        char for char in request.form.get("Digits", "")[:10] if char in "0123456789*#"
-    )
-    claimed = services.claim_step(call, number, digits)
-    if claimed is None:
-        # The same step, asked again while we answered it: the first answer stands.
+    digits = "".join(char for char in request.form.get("Digits", "")[:10] if char in KEYS)
+    try:
+        call = services.start_call(ward, sid, request.form.get("From", ""))
+        claimed = services.claim_step(call, number, digits)
+        if claimed is None:
+            # The same step, asked again while we answered it: the first answer stands.
+            db.session.rollback()
+            return _xml(services.answered_before(ward, sid, number) or flow.apology(ward))
+        if number == 0:
+            twiml = flow.greet(call)
+        else:
+            said = services.clean_speech(request.form.get("SpeechResult", ""))
+            at = flow.At.read(request.args)
+            twiml = flow.answer(call, number, at, digits, said, request.form)
+        claimed.twiml = twiml
+        db.session.commit()
+    except Exception:
+        # A caller hears an apology and the ward's number, never Twilio's error in English;
+        # nothing of the step is kept, so Twilio asking it again tries it anew.
+        log.exception("phone line: call %s step %s failed", sid, number)
         db.session.rollback()
-        return _xml(services.answered_before(sid, number) or "")
-    if number == 0:
-        twiml = flow.greet(call)
-    else:
-        said = services.clean_speech(request.form.get("SpeechResult", ""))
-        twiml = flow.answer(call, number, flow.At.read(request.args), digits, said, request.form)
-    claimed.twiml = twiml
-    db.session.commit()
+        return _xml(flow.apology(ward))
     return _xml(twiml)
 
 
@@ -78,9 +90,7 @@ def status(ward: str):
         )
     )
     if call is not None and request.form.get("CallStatus") in services.ENDED:
-        duration = request.form.get("CallDuration", "")
-        services.end_call(
-            call, int(duration) if duration.isdigit() and len(duration) < 7 else None
-        )
+        duration = as_id(request.form.get("CallDuration", "")[:7])
+        services.end_call(call, duration)
         db.session.commit()
     return Response(status=204)

@@ -399,7 +399,7 @@ def _outgoing(row, text: str, sequence: int | None, ward: Ward, subjects: Subjec
     if row.channel != Medium.LINE:
         return Outgoing(row.id, row.channel, row.to_e164, text, sequence)
     user, account = subjects.line_users.get(row.to_e164, ("", ""))
-    if row.booking_id is None or row.kind == notices.CANCELLED:
+    if row.booking_id is None or row.kind in planning.ASKING_NOTHING:
         answers = ()
     elif row.kind == notices.OFFER:
         answers = (line_messages.CONFIRM,)

@@ -13,13 +13,14 @@ from inclusion.reminders.models import Recipient, Reminder, ReminderStatus
 from inclusion.reminders.planning import CANCELLED_NOTICE
 from inclusion.residents.bookings import OFFER_CLOSES_BEFORE
 from inclusion.residents.models import Booking, BookingStatus, Resident
+from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
 PROMOTED, CANCELLED, MOVED = "promoted", CANCELLED_NOTICE, "moved"
 #: A seat freed near the session, offered to everyone waiting: the first to say yes takes it.
 OFFER = planning.OFFER_NOTICE
 #: What a resident did on the phone line, confirmed in writing.
-BOOKED, WAITLISTED, WITHDRAWN = "booked", planning.WAITLISTED_NOTICE, planning.WITHDRAWN_NOTICE
+BOOKED, WAITLISTED, WITHDRAWN = planning.CONFIRMATION_NOTICES
 #: Every kind of notice, as the wording editor and the dispatcher know them.
 KINDS = (PROMOTED, CANCELLED, MOVED, OFFER, BOOKED, WAITLISTED, WITHDRAWN)
 
@@ -37,26 +38,33 @@ def _queue(
     contact, if asked), each reached as the reminders reach them, unless they asked for
     none; ``written``: only those reached by SMS or LINE. Keyed
     ``b<booking>:<key>:<recipient>``, so none is queued twice."""
+    about = (sa.literal("b") + sa.cast(Booking.id, sa.String), Booking.ward_id,
+             Booking.session_id, Booking.id)  # fmt: skip
+    rows = sa.select().select_from(Booking).join(Resident, Resident.id == Booking.resident_id)
+    return _insert(about, rows.where(bookings), kind, key, deadline, written)
+
+
+def _insert(about: tuple, rows: sa.Select, kind: str, key: str, deadline, written: bool) -> int:
+    """Queue a notice for each resident ``rows`` (a query joining ``Resident``) finds, about
+    what ``about`` names: (key prefix, ward, session, booking)."""
     now = sa.literal(clock.now(), UTCDateTime())
+    prefix, ward_id, session_id, booking_id = about
     queued = 0
     for recipient in (Recipient.RESIDENT, Recipient.PROXY):
         channel, to, allowed = planning.reach(recipient)
         if written:
             allowed = sa.and_(allowed, channel != Medium.VOICE.value)
-        row_key = sa.literal("b") + sa.cast(Booking.id, sa.String) + f":{key}:{recipient.value}"
-        rows = (
-            sa.select(
-                row_key, Booking.ward_id, Booking.session_id, Booking.id, Resident.id,
-                sa.literal(recipient.value), sa.literal(kind), channel, to, sa.literal(""), now,
-                sa.literal(deadline, UTCDateTime()), sa.literal(ReminderStatus.PENDING.value),
-                sa.literal(0), sa.literal(""), now, now,
+        picked = (
+            rows.add_columns(
+                prefix + f":{key}:{recipient.value}", ward_id, session_id, booking_id,
+                Resident.id, sa.literal(recipient.value), sa.literal(kind), channel, to,
+                sa.literal(""), now, sa.literal(deadline, UTCDateTime()),
+                sa.literal(ReminderStatus.PENDING.value), sa.literal(0), sa.literal(""), now, now,
             )
-            .select_from(Booking)
-            .join(Resident, Resident.id == Booking.resident_id)
-            .join(Ward, Ward.id == Booking.ward_id)
-            .where(bookings, allowed, *planning.may_message_residents())
+            .join(Ward, Ward.id == ward_id)
+            .where(allowed, *planning.may_message_residents())
         )  # fmt: skip
-        queued += planning.insert_rows(rows, NOTICE_COLUMNS)
+        queued += planning.insert_rows(picked, NOTICE_COLUMNS)
     return queued
 
 
@@ -69,6 +77,15 @@ def add_confirmation(booking: Booking, kind: str, key: str) -> int:
     """Confirm in writing what was just done on the phone line, to whoever reads the
     resident's messages (they heard it read back: nobody is called to hear it again)."""
     return _queue(Booking.id == booking.id, kind, key, written=True)
+
+
+def add_course_confirmation(enrolment, first_date: Session, kind: str, key: str) -> int:
+    """The same for a course's waiting list, which holds no booking yet: about its first
+    date, keyed ``e<enrolment>:<key>:<recipient>``."""
+    about = (sa.literal(f"e{enrolment.id}"), sa.literal(enrolment.ward_id),
+             sa.literal(first_date.id), sa.null())  # fmt: skip
+    rows = sa.select().select_from(Resident).where(Resident.id == enrolment.resident_id)
+    return _insert(about, rows, kind, key, None, written=True)
 
 
 def add_offers(freed: Booking) -> int:

@@ -57,6 +57,11 @@ OFFER_NOTICE = "offer"
 #: The kinds of the notices that confirm, in writing, a place on a waiting list taken and a
 #: booking cancelled on the phone line (see ``notices``): they go while that is still so.
 WAITLISTED_NOTICE, WITHDRAWN_NOTICE = "waitlisted", "withdrawn"
+#: What the phone line confirms in writing: the caller heard it read back, so it is never
+#: phoned again, and only a booking made asks anything of its reader.
+CONFIRMATION_NOTICES = ("booked", WAITLISTED_NOTICE, WITHDRAWN_NOTICE)
+#: Notices that ask nothing: no buttons, and a reply is not an answer to them.
+ASKING_NOTHING = (CANCELLED_NOTICE, WAITLISTED_NOTICE, WITHDRAWN_NOTICE)
 #: Plan this many days beyond the earliest step, so a late plan still finds its rows.
 EXTRA_DAYS = 2
 

@@ -27,7 +27,12 @@ from inclusion.reminders.models import (
     Reply,
     ReplyOutcome,
 )
-from inclusion.reminders.planning import FALLBACK_SUFFIX, RETRY_SUFFIX
+from inclusion.reminders.planning import (
+    FALLBACK_SUFFIX,
+    RETRY_SUFFIX,
+    WAITLISTED_NOTICE,
+    WITHDRAWN_NOTICE,
+)
 from inclusion.reminders.signals import reminder_failed, reply_received
 from inclusion.residents import bookings
 from inclusion.residents.models import (
@@ -336,6 +341,9 @@ def _candidates(channel: Medium, addresses: list[str]) -> list[Reminder]:
             Reminder.channel == channel,
             Reminder.status.in_((ReminderStatus.SENT, ReminderStatus.DELIVERED)),
             Reminder.booking_id.is_not(None),
+            # A word that a place on a waiting list was taken, or a booking cancelled, on
+            # the phone line asks nothing: a reply is not about it.
+            Reminder.kind.not_in((WAITLISTED_NOTICE, WITHDRAWN_NOTICE)),
             Session.starts_dt > clock.now(),
         )
         .order_by(Reminder.sent_dt.desc(), Reminder.id.desc())

@@ -272,6 +272,12 @@ def offers_instead(session: Session, now: datetime) -> bool:
     )
 
 
+def offered_now(session: Session, now: datetime) -> bool:
+    """Whether a seat of the session is out to everyone waiting now: one is free, and the
+    session is near enough that a freed seat is offered rather than given."""
+    return offers_instead(session, now) and bool(free_places(session))
+
+
 class OfferAnswer(enum.StrEnum):
     TAKEN = "taken"
     #: Someone else said yes first: no seat is free.

@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('cancelled', sa.Integer(), nullable=False),
     sa.Column('handed_over', sa.Boolean(), nullable=False),
     sa.Column('left_message', sa.Boolean(), nullable=False),
-    sa.Column('result', sa.Enum('acted', 'handed_over', 'message', 'dropped', name='call_result', native_enum=False, create_constraint=True, length=20), nullable=True),
+    sa.Column('result', sa.Enum('acted', 'handed_over', 'message', 'heard', 'ended', 'dropped', name='call_result', native_enum=False, create_constraint=True, length=20), nullable=True),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_phone_line_calls_resident_id_residents'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_phone_line_calls_ward_id_wards')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phone_line_calls')),

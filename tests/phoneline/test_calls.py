@@ -15,7 +15,9 @@ from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
+from inclusion.phoneline.flow import At
 from inclusion.phoneline.models import CallResult, PhoneLineCall, PhoneLineStep
+from inclusion.phones import PhoneKind
 from inclusion.reminders import dispatch
 from inclusion.reminders.models import Reminder, Reply, ReplyOutcome
 from inclusion.residents.models import (
@@ -97,7 +99,7 @@ def test_a_known_resident_books_a_class_and_is_told_by_voice_and_sms(
     assert "ヤマダハナコ様" in heard
     assert "予約するときは、1を" in heard and "係の者と話すときは、0を" in heard
     heard = caller.press("1")
-    assert "これから2週間の教室は、1件です" in heard
+    assert "これから2週間に、予約できる教室は、1件です" in heard
     assert "12月11日、金曜日、午前10時から。渋谷区民会館で、スマホ教室、はじめてのスマホ" in heard
     assert "空きは、あと10人分です" in heard
     heard = caller.press("1")
@@ -190,7 +192,7 @@ def test_a_resident_hears_and_cancels_a_booking(client, ward, venue, fake_twilio
     assert sorted(events) == ["booking.cancel", "phone_line.bookings_heard"]
     assert _send_due().sent == 1
     (text,) = _texts(fake_twilio)
-    assert text["Body"].startswith("【渋谷区】予約を取り消しました：12/11(金)10:00")
+    assert text["Body"].startswith("【渋谷区】取り消しました：12/11(金)10:00")
     caller.hang_up()
     assert _call(caller.sid).cancelled == 1
 
@@ -222,7 +224,7 @@ def test_a_resident_joins_the_waiting_list_of_a_full_class(client, ward, venue):
     heard = caller.press("3")
     assert "キャンセル待ちができる教室は、1件です" in heard
     assert "満席の教室" in heard and "空いている教室" not in heard
-    assert "満席です。1を押すと、キャンセル待ちに、登録します" in heard
+    assert "満席です。キャンセル待ちに登録するときは1を" in heard
     heard = caller.press("1")
     assert (
         "満席のため、12月11日、金曜日、午前10時からの、満席の教室の、キャンセル待ちに、登録しました。1番目です"
@@ -270,10 +272,10 @@ def test_a_proxy_books_for_one_of_two_and_hears_only_theirs(client, ward, venue)
     caller = Caller(client, "shibuya", proxy)
     heard = caller.dial()
     assert "どなたの、ご用件ですか" in heard
-    assert "タナカハナコ様は、1を" in heard and "サトウハナコ様は、2を" in heard
+    assert "タナカハナコ様のご用件は、1を" in heard and "サトウハナコ様のご用件は、2を" in heard
     assert "スズキ" not in heard
     heard = caller.press("2")
-    assert "サトウハナコ様、こんにちは" in heard
+    assert "サトウハナコ様の、ご用件ですね" in heard
     caller.press("1")
     heard = caller.press("1")
     assert "タブレット教室を、予約しました" in heard
@@ -350,15 +352,20 @@ def test_a_step_asked_twice_and_a_key_pressed_twice_book_once(client, ward, venu
     assert steps == 4
 
 
-def test_booking_again_on_a_new_call_is_told_it_is_booked(client, ward, venue):
-    session = _class(venue)
+def test_a_class_at_the_time_of_ones_own_booking_is_refused(client, ward, venue):
+    mine = _class(venue, title="自分の教室")
+    elsewhere = factories.make_venue(ward, name="別の会館")
+    _class(elsewhere, title="同じ時間の教室")
     resident = factories.make_resident(ward)
-    factories.make_booking(session, resident)
+    factories.make_booking(mine, resident)
     caller = Caller(client, "shibuya", resident.phones[0].e164)
     caller.dial()
-    caller.press("1")
     heard = caller.press("1")
-    assert "すでにご予約があります" in heard
+    # What the caller holds already is not offered again.
+    assert "同じ時間の教室" in heard and "自分の教室" not in heard
+    heard = caller.press("1")
+    assert "同じ時間の教室に、すでにご予約があります" in heard
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
 
 
 def test_in_desk_hours_the_caller_is_put_through(client, ward):
@@ -416,6 +423,8 @@ def test_a_withheld_number_cannot_book_or_be_called_back(client, ward, venue):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
     with time_machine.travel(TUESDAY_EVENING, tick=True):
         heard = caller.press("0")
+        assert "伝言" not in heard and "係の者" not in heard
+        heard = caller.press("0")
     assert "折り返しのお電話が、できません" in heard and caller.ended
 
 
@@ -439,7 +448,10 @@ def test_silence_asks_again_then_ends_the_call(client, ward):
     assert "ボタンが、押されませんでした" in caller.keep_silent()
     caller.keep_silent()
     heard = caller.keep_silent()
-    assert "お電話ありがとうございました" in heard and caller.ended
+    assert "お電話を、お切りします。また、おかけください" in heard and caller.ended
+    caller.hang_up(40)
+    # The line ended it: not a caller who gave up at a step.
+    assert _call(caller.sid).result == CallResult.ENDED
 
 
 def test_a_session_of_another_ward_in_the_url_books_nothing(client, ward, shinagawa):
@@ -460,3 +472,109 @@ def test_unsigned_or_forged_requests_are_refused(client, ward):
     assert forged.status_code == 403
     assert client.post("/twilio/phone/shibuya/status", data=form).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PhoneLineCall)) == 0
+
+
+def test_next_goes_on_from_a_class_that_filled_up(client, ward, venue):
+    _class(venue, days=2, title="最後の一席", capacity=1)
+    _class(venue, days=3, title="次の教室")
+    caller = Caller(client, "shibuya", factories.make_resident(ward).phones[0].e164)
+    caller.dial()
+    assert "最後の一席" in caller.press("1")
+    assert "予約しました" in caller.press("1")
+    heard = caller.press("2")
+    assert "次の教室" in heard and "ご案内は、以上です" not in heard
+
+
+def test_a_course_waiting_list_is_joined_confirmed_and_left(client, ward, fake_twilio):
+    series = factories.make_series(ward, dates=3, capacity=1)
+    first = min(series_dates(series), key=lambda date: date.starts_dt)
+    factories.make_booking(first, factories.make_resident(ward))
+    resident = factories.make_resident(ward, phones=(MOBILE,), channel=ReminderChannel.SMS)
+    caller = Caller(client, "shibuya", MOBILE)
+    caller.dial()
+    assert "満席で、キャンセル待ちができる教室は、1件です" in caller.press("3")
+    heard = caller.press("1")
+    assert "全3回の講座、スマホ講座の、キャンセル待ちに、登録しました。1番目です" in heard
+    assert "確認のメッセージも、お送りします" in heard
+    assert _send_due().sent == 1
+    (text,) = _texts(fake_twilio)
+    assert text["Body"].startswith("【渋谷区】キャンセル待ちに登録しました：")
+    caller.press("0")
+    heard = caller.press("2")
+    assert "講座のキャンセル待ちの" in heard or "キャンセル待ちの、1番目です" in heard
+    heard = caller.press("1")
+    assert "講座、スマホ講座の、キャンセル待ちを、取り消します" in heard
+    caller.press("1")
+    enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.resident_id == resident.id))
+    assert enrolment.status == EnrolmentStatus.CANCELLED
+
+
+def series_dates(series):
+    from inclusion.sessions.models import Session
+
+    return list(db.session.scalars(sa.select(Session).where(Session.series_id == series.id)))
+
+
+def test_a_reply_to_a_written_confirmation_of_a_waiting_place_confirms_nothing(
+    client, ward, venue, fake_twilio
+):
+    from inclusion.reminders import replies
+
+    full = _class(venue, capacity=1)
+    factories.make_booking(full, factories.make_resident(ward))
+    factories.make_resident(ward, phones=(MOBILE,), channel=ReminderChannel.SMS)
+    caller = Caller(client, "shibuya", MOBILE)
+    caller.dial()
+    caller.press("3")
+    caller.press("1")
+    assert _send_due().sent == 1
+    handled = replies.answer_sms(MOBILE, "1")
+    assert handled.outcome != ReplyOutcome.CONFIRMED
+    waiting = db.session.scalar(
+        sa.select(Booking).where(Booking.status == BookingStatus.WAITLISTED)
+    )
+    assert waiting is not None
+
+
+def test_a_resident_whose_messages_go_to_their_contact_is_not_promised_one(client, ward, venue):
+    _class(venue)
+    resident = factories.make_resident(ward, proxy_phone_e164="+819011119999",
+                                       proxy_phone_kind=PhoneKind.MOBILE,
+                                       proxy_gets_reminders=True)  # fmt: skip
+    caller = Caller(client, "shibuya", resident.phones[0].e164)
+    caller.dial()
+    caller.press("1")
+    heard = caller.press("1")
+    assert "予約しました" in heard and "メッセージ" not in heard
+    # The contact person is told in writing all the same.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 1
+
+
+def test_the_end_reported_before_the_desk_answers_still_counts_the_hand_over(client, ward):
+    caller = Caller(client, "shibuya", "+81355557777")
+    caller.dial()
+    caller.press("0")
+    dial_action = caller.twiml
+    caller.hang_up(200)
+    caller.twiml = dial_action
+    caller.staff_answer("completed")
+    call = _call(caller.sid)
+    assert call.handed_over and call.result == CallResult.HANDED_OVER
+
+
+def test_odd_form_data_gets_an_answer_not_an_error(client, ward):
+    for number in ("+81990123456", "+8112", "+81abc", "", "x" * 500):
+        caller = Caller(client, "shibuya", number or None)
+        assert "スマホ教室" in caller.dial()
+    caller = Caller(client, "shibuya", "+81355550123")
+    caller.dial()
+    caller.post_status = None
+    signed = caller._signed(f"{PUBLIC}/twilio/phone/shibuya/status",
+                            {"CallStatus": "completed", "CallDuration": "²"})  # fmt: skip
+    assert signed.status_code == 204
+    assert caller._signed(f"{PUBLIC}/twilio/phone/shibuya/7?at=mine&b=99999999999", {
+        "Digits": "1" * 50, "SpeechResult": "あ" * 9000}).status_code == 200  # fmt: skip
+    assert caller._signed(f"{PUBLIC}/twilio/phone/shibuya/8?at=message", {
+        "SpeechResult": "\x00\x07"}).status_code in (200, 400)  # fmt: skip
+    assert At.read({"s": "12345", "b": "2147483647", "q": "99999"}) == At(
+        session=12345, booking=2147483647, silences=100)  # fmt: skip

@@ -101,7 +101,8 @@ def test_a_provisional_record_is_confirmed_after_the_call_back(client, users, sh
     caller.dial()
     caller.press("1")
     caller.press("1")
-    caller.speak("")
+    assert "聞き取れませんでした" in caller.speak("")
+    assert "お名前は、係の者が、折り返しのお電話で、うかがいます" in caller.speak("")
     resident = db.session.scalar(sa.select(Resident).where(Resident.provisional_dt.is_not(None)))
     assert resident.name == "氏名未確認" and resident.family_name == ""
     log_in(client, users["ward_staff"])
