@@ -29,6 +29,9 @@ STEP_LABELS = {
     "person": _l("Being put through"),
     "message": _l("Leaving a message"),
     "message_left": _l("After leaving a message"),
+    "silence": _l("Pressed nothing: the line ended the call"),
+    "too_long": _l("Too long: the line ended the call"),
+    "withheld": _l("Number withheld: the line ended the call"),
     "": _l("Before the menu"),
 }
 

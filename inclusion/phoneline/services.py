@@ -33,7 +33,7 @@ from inclusion.residents.models import (
     Resident,
     ResidentPhone,
 )
-from inclusion.residents.services import contacts_of_number
+from inclusion.residents.services import consent_is_due, consents_of, contacts_of_number
 from inclusion.sessions.models import Session
 from inclusion.wards.models import Ward
 
@@ -392,7 +392,13 @@ def update_phone_line(
 ) -> Ward:
     """Where the ward's phone line puts callers through to staff, and in which hours (on
     office days); audited."""
-    parsed = parse_phone(forward_text, "forward_phone") if forward_text else None
+    try:
+        parsed = parse_phone(forward_text, "forward_phone") if forward_text else None
+    except RuleViolation:
+        raise RuleViolation(
+            _l("Enter a Japanese phone number staff answer, such as 03-1234-5678."),
+            "forward_phone",
+        ) from None
     if opens >= closes:
         raise RuleViolation(_l("The end must come after the start."), "desk_closes")
     wanted = (parsed[0] if parsed else None, opens, closes)
@@ -413,6 +419,8 @@ def confirm_provisional(actor: User, resident: Resident) -> Resident:
         raise RuleViolation(_l("This record is already confirmed."))
     if not (resident.family_name and resident.kana_key):
         raise RuleViolation(_l("Enter the resident's name and kana first (Change)."))
+    if consent_is_due(consents_of(resident)):
+        raise RuleViolation(_l("Record the resident's consent first."))
     resident.provisional_dt = None
     waiting = db.session.scalars(
         sa.select(Reply).where(

@@ -768,6 +768,7 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
             .where(LineLinkCode.resident_id.in_(chunk), LineLinkCode.closed_dt.is_(None))
             .values(closed_dt=clock.now())
         )
+    _forget_old_calls(cutoff_dt)
     result = RetentionResult(len(delete_ids), len(anonymise_ids), cutoff)
     record_event(
         None,
@@ -780,6 +781,20 @@ def apply_retention(years: int, dry_run: bool = False) -> RetentionResult:
     )
     db.session.expire_all()
     return result
+
+
+def _forget_old_calls(cutoff_dt: datetime) -> None:
+    """Phone line calls from before the cutoff keep what the figures count, not who called
+    or what the line read out to them."""
+    from inclusion.phoneline.models import PhoneLineCall, PhoneLineStep
+
+    old = sa.select(PhoneLineCall.id).where(PhoneLineCall.started_dt < cutoff_dt)
+    db.session.execute(sa.delete(PhoneLineStep).where(PhoneLineStep.call_id.in_(old)))
+    db.session.execute(
+        sa.update(PhoneLineCall)
+        .where(PhoneLineCall.started_dt < cutoff_dt)
+        .values(from_e164=None, resident_id=None)
+    )
 
 
 def _chunks(ids: list[int], size: int = 500):

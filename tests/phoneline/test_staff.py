@@ -10,9 +10,9 @@ from flask_babel import gettext
 
 from inclusion.extensions import db
 from inclusion.phoneline import figures
-from inclusion.phoneline.models import CallResult, PhoneLineCall
+from inclusion.phoneline.models import CallResult, PhoneLineCall, PhoneLineStep
 from inclusion.reminders.models import Reply
-from inclusion.residents.models import Resident
+from inclusion.residents.models import Consent, ConsentMethod, Resident
 from inclusion.targets.metrics import Scope
 from inclusion.targets.report import fiscal_report
 from tests import factories
@@ -44,7 +44,7 @@ def _calls(client, shibuya, count: int, resident=None) -> None:
 
 
 def test_the_page_lists_calls_and_figures_in_queries_that_do_not_grow(
-    client, users, shibuya, count_queries
+    app, client, users, shibuya, count_queries
 ):
     resident = factories.make_resident(shibuya, family_name="山田")
     _calls(client, shibuya, 2, resident)
@@ -53,8 +53,13 @@ def test_the_page_lists_calls_and_figures_in_queries_that_do_not_grow(
         page = client.get("/manage/shibuya/phone-line")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "山田" in text and "https://inclusion.example.lg.jp/twilio/phone/shibuya" in text
-    assert "メニューの前" not in text
+    assert "山田" in text and "メニューの前" not in text
+    # How Twilio is pointed at the line is for administrators, not the ward's day.
+    assert "https://inclusion.example.lg.jp/twilio/phone/shibuya" not in text
+    admin = app.test_client()
+    log_in(admin, users["admin"])
+    shown = admin.get("/manage/shibuya/phone-line").get_data(as_text=True)
+    assert "https://inclusion.example.lg.jp/twilio/phone/shibuya/status" in shown
     _calls(client, shibuya, 6)
     with count_queries() as many:
         assert client.get("/manage/shibuya/phone-line").status_code == 200
@@ -120,6 +125,12 @@ def test_a_provisional_record_is_confirmed_after_the_call_back(client, users, sh
         "ヤマダハナコ",
     )
     db.session.flush()
+    no_consent = client.post(confirm, follow_redirects=True).get_data(as_text=True)
+    assert "先に区民の同意を記録してください" in no_consent
+    given_on = datetime(2026, 12, 8).date()
+    db.session.add(Consent(resident_id=resident.id, fiscal_year=2026, scopes=["record"],
+                           method=ConsentMethod.PHONE, given_on=given_on))  # fmt: skip
+    db.session.flush()
     assert client.post(confirm).status_code == 302
     db.session.refresh(resident)
     assert not resident.is_provisional
@@ -157,3 +168,16 @@ def test_the_dashboard_and_the_fiscal_report_count_the_phone_line(
     log_in(client, users["coordinator"])
     page = client.get("/targets?year=2026").get_data(as_text=True)
     assert "電話自動受付" in page and "電話自動受付の日ごとの通話数" in page
+
+
+def test_retention_forgets_who_called_long_ago(client, shibuya):
+    from inclusion.residents.services import apply_retention
+
+    resident = factories.make_resident(shibuya)
+    _calls(client, shibuya, 1, resident)
+    call = db.session.scalar(sa.select(PhoneLineCall))
+    with time_machine.travel(datetime(2030, 5, 1, tzinfo=UTC), tick=False):
+        apply_retention(3)
+    db.session.refresh(call)
+    assert (call.from_e164, call.resident_id, call.result) == (None, None, CallResult.DROPPED)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PhoneLineStep)) == 0
