@@ -52,6 +52,13 @@ def test_staff_confirm_a_caller_who_booked_on_the_phone_line(page, live_server):
     page.locator("#family_kana").fill("ヤマダ")
     page.locator("#given_kana").fill("ハナコ")
     page.get_by_role("button", name="保存").click()
+    # Confirming before the resident's consent is recorded is refused, and says why.
+    page.get_by_role("button", name="記録を確認済みにする").click()
+    expect(page.get_by_role("alert").first).to_contain_text("先に区民の同意を記録してください")
+    page.get_by_role("link", name="同意を記録").first.click()
+    page.get_by_label("事業のために情報を保管すること").check()
+    page.get_by_role("button", name="同意を記録").click()
+    expect(page.get_by_role("status")).to_contain_text("同意を記録しました。")
     page.get_by_role("button", name="記録を確認済みにする").click()
     expect(page.get_by_role("status")).to_contain_text("記録を確認済みにしました。")
     expect(page.get_by_role("button", name="記録を確認済みにする")).to_have_count(0)
