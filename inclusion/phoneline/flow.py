@@ -606,6 +606,7 @@ def ask_cancel(turn: Turn, at: At) -> str:
     turn.ask(dataclasses.replace(at, step="cancel"))
     what, title = _what(turn, booking, enrolment)
     turn.about(script.CANCEL_ASK, title if turn.language == "en" else "", what=what)
+    turn.say(script.CANCEL_KEYS)
     return turn.twiml()
 
 

@@ -164,7 +164,7 @@ NOT_KNOWN = Words(
     "このお電話番号では、ご予約が、見つかりませんでした。",
     "We found no bookings for this phone number.",
 )
-YOUR_BOOKINGS = Words("ご予約は、{count}件です。", "You have {count} bookings.")
+YOUR_BOOKINGS = Words("ご予約は、{count}件です。", "Your bookings: {count}.")
 NO_BOOKINGS = Words("いま、ご予約は、ありません。", "You have no bookings now.")
 IS_BOOKED = Words("ご予約済みです。", "You are booked.")
 IS_WAITING = Words(
@@ -180,9 +180,10 @@ MINE_KEYS = Words(
     "To cancel it, press 1. For the next booking, press 2. To hear it again, press 9. "
     "For the menu, press 0.",
 )
-CANCEL_ASK = Words(
-    "{what}を、取り消します。よろしければ1を、取り消さないときは2を、押してください。",
-    "This will cancel {what}. To cancel, press 1. To keep it, press 2.",
+CANCEL_ASK = Words("{what}を、取り消します。", "This will cancel {what}:")
+CANCEL_KEYS = Words(
+    "よろしければ1を、取り消さないときは2を、押してください。",
+    "To cancel, press 1. To keep it, press 2.",
 )
 THE_BOOKING = Words("{when}からの、{title}の、ご予約", "your booking for {when}")
 THE_COURSE = Words("講座、{title}の、すべての回のご予約", "every date of the course")
