@@ -77,12 +77,13 @@ def upcoming_bookings(resident: Resident) -> list[Booking]:
 
 
 def bookable_sessions(ward: Ward, days: int = BOOKABLE_DAYS) -> list[Session]:
-    """The ward's sessions of the coming ``days`` that a caller may be booked on."""
+    """The ward's sessions of the coming ``days`` that a caller may be booked on, with their
+    venues and series (whether one is a course's date is asked of each)."""
     now = clock.now()
     return list(
         db.session.scalars(
             sa.select(Session)
-            .options(joinedload(Session.venue))
+            .options(joinedload(Session.venue), joinedload(Session.series))
             .where(Session.ward_id == ward.id, Session.status == SessionStatus.SCHEDULED,
                    Session.kind != SessionKind.SALON,
                    Session.starts_dt > now,

@@ -18,7 +18,6 @@ from flask import current_app, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from inclusion import clock
-from inclusion.calls.queries import bookable_sessions
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.errors import Conflict, RuleViolation
@@ -27,12 +26,10 @@ from inclusion.phoneline import script, services
 from inclusion.phoneline.models import PhoneLineCall
 from inclusion.reminders import messages
 from inclusion.residents import bookings
-from inclusion.residents.models import ACTIVE, Booking, BookingStatus, Resident
+from inclusion.residents.models import Booking, BookingStatus, Resident
 from inclusion.sessions.models import Session, SessionKind
 from inclusion.web import as_id, twilio_url
 
-#: How far ahead the line reads classes.
-DAYS_AHEAD = 14
 #: At most this many people on one number are offered by key; more are put through.
 MOST_CALLERS = 8
 #: Silences in a row before the call ends.
@@ -353,46 +350,8 @@ def _anchor(turn: Turn, at: At) -> Session | None:
 # -- classes --------------------------------------------------------------------------------
 
 
-def _classes(turn: Turn, full: bool) -> tuple[list[Session], dict[int, int]]:
-    """The ward's bookable sessions of the coming two weeks that the caller does not hold
-    yet, a course once (by its next date); ``full``: only those full now. With the places
-    left of each."""
-    sessions = bookable_sessions(turn.ward, days=DAYS_AHEAD)
-    left = courses.places_left(sessions)
-    held_sessions, held_courses = _held_now(turn.call.resident)
-    shown, courses_seen = [], set()
-    for session in sessions:
-        if session.id in held_sessions:
-            continue
-        course = courses.course_of(session)
-        if course is not None:
-            if course.id in courses_seen or course.id in held_courses:
-                continue
-            courses_seen.add(course.id)
-        if full == (left[session.id] <= 0):
-            shown.append(session)
-    return shown, left
-
-
-def _held_now(resident: Resident | None) -> tuple[set[int], set[int]]:
-    """The sessions and courses the resident holds a place (or waits) for."""
-    if resident is None:
-        return set(), set()
-    sessions = db.session.scalars(
-        db.select(Booking.session_id).where(
-            Booking.resident_id == resident.id, Booking.status.in_(ACTIVE)
-        )
-    )
-    series = db.session.scalars(
-        db.select(Enrolment.series_id).where(
-            Enrolment.resident_id == resident.id, Enrolment.status != EnrolmentStatus.CANCELLED
-        )
-    )
-    return set(sessions), set(series)
-
-
 def list_classes(turn: Turn, full: bool) -> str:
-    shown, _left = _classes(turn, full)
+    shown, _left = services.bookable_for(turn.call, full)
     if not shown:
         turn.say(script.NO_FULL_CLASSES if full else script.NO_CLASSES)
         return menu(turn)
@@ -402,7 +361,7 @@ def list_classes(turn: Turn, full: bool) -> str:
 
 def read_class(turn: Turn, at: At, next_one: bool = False) -> str:
     """Say a class of the list (see ``_pick``), then ask what to do with it."""
-    shown, left = _classes(turn, at.full)
+    shown, left = services.bookable_for(turn.call, at.full)
     session = _pick(shown, _order, _anchor(turn, at), next_one)
     if session is None:
         turn.say(script.END_OF_LIST)

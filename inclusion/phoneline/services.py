@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from inclusion import clock
 from inclusion.audit.services import record_event
 from inclusion.auth.models import User
-from inclusion.calls.queries import upcoming_bookings
+from inclusion.calls.queries import bookable_sessions, upcoming_bookings
 from inclusion.courses import services as courses
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.errors import RuleViolation
@@ -26,6 +26,7 @@ from inclusion.reminders.models import Recipient, Reminder, Reply, ReplyOutcome
 from inclusion.reminders.replies import Handled, log_reply
 from inclusion.residents import bookings
 from inclusion.residents.models import (
+    ACTIVE,
     Booking,
     BookingSource,
     BookingStatus,
@@ -39,10 +40,10 @@ from inclusion.wards.models import Ward
 
 log = logging.getLogger(__name__)
 
+#: How far ahead the line reads classes.
+DAYS_AHEAD = 14
 #: A call longer than this many steps is ended politely: nothing a caller needs takes it.
 MAX_STEPS = 120
-#: What a booking cancelled on the phone line gives as its reason.
-LINE_CANCELLED = "cancelled on the phone line"
 #: The longest name or message kept from what a caller said.
 SPOKEN_LIMIT = 300
 
@@ -201,6 +202,44 @@ def book(
     return booked, written
 
 
+def bookable_for(call: PhoneLineCall, full: bool) -> tuple[list[Session], dict[int, int]]:
+    """The ward's bookable sessions of the coming two weeks that the resident the call is
+    about does not hold yet, a course once (by its next date); ``full``: only those full
+    now. With the places left of each."""
+    sessions = bookable_sessions(call.ward, days=DAYS_AHEAD)
+    left = courses.places_left(sessions)
+    held_sessions, held_courses = _held_now(call.resident)
+    shown, courses_seen = [], set()
+    for session in sessions:
+        if session.id in held_sessions:
+            continue
+        course = courses.course_of(session)
+        if course is not None:
+            if course.id in courses_seen or course.id in held_courses:
+                continue
+            courses_seen.add(course.id)
+        if full == (left[session.id] <= 0):
+            shown.append(session)
+    return shown, left
+
+
+def _held_now(resident: Resident | None) -> tuple[set[int], set[int]]:
+    """The sessions and courses the resident holds a place (or waits) for."""
+    if resident is None:
+        return set(), set()
+    sessions = db.session.scalars(
+        sa.select(Booking.session_id).where(
+            Booking.resident_id == resident.id, Booking.status.in_(ACTIVE)
+        )
+    )
+    series = db.session.scalars(
+        sa.select(Enrolment.series_id).where(
+            Enrolment.resident_id == resident.id, Enrolment.status != EnrolmentStatus.CANCELLED
+        )
+    )
+    return set(sessions), set(series)
+
+
 def is_waiting(booked: Booking | Enrolment) -> bool:
     if isinstance(booked, Enrolment):
         return booked.status == EnrolmentStatus.WAITLISTED
@@ -323,10 +362,10 @@ def cancel(call: PhoneLineCall, booking: Booking | None, enrolment: Enrolment | 
     with db.session.begin_nested():
         if enrolment is not None:
             first = first_booking(enrolment)
-            courses.cancel_enrolment(None, enrolment, LINE_CANCELLED)
+            courses.cancel_enrolment(None, enrolment, bookings.PHONE_LINE_CANCELLED)
         else:
             first = booking
-            bookings.cancel_booking(None, booking, LINE_CANCELLED)
+            bookings.cancel_booking(None, booking, bookings.PHONE_LINE_CANCELLED)
     call.cancelled += 1
     settle(call)
     return first is not None and _confirm(call, first, notices.WITHDRAWN)

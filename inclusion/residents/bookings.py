@@ -51,9 +51,12 @@ log = logging.getLogger(__name__)
 SESSION_CANCELLED = "session cancelled"
 #: A resident's 2 (or キャンセル) answering a reminder.
 REPLY_CANCELLED = "cancelled on a reminder"
+#: A resident cancelling on the ward's phone line.
+PHONE_LINE_CANCELLED = "cancelled on the phone line"
 STORED_TEXTS.update({
     SESSION_CANCELLED: _l("The session was cancelled."),
     REPLY_CANCELLED: _l("The resident cancelled by answering a reminder."),
+    PHONE_LINE_CANCELLED: _l("The resident cancelled on the phone line."),
 })  # fmt: skip
 #: A follow-up call becomes due this long after the first session a resident attended.
 FOLLOW_UP_AFTER = relativedelta(months=3)

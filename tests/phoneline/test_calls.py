@@ -15,6 +15,7 @@ from inclusion import clock
 from inclusion.audit.models import AuditLog
 from inclusion.courses.models import Enrolment, EnrolmentStatus
 from inclusion.extensions import db
+from inclusion.i18n import stored_text
 from inclusion.phoneline.flow import At
 from inclusion.phoneline.models import CallResult, PhoneLineCall, PhoneLineStep
 from inclusion.phones import PhoneKind
@@ -185,6 +186,8 @@ def test_a_resident_hears_and_cancels_a_booking(client, ward, venue, fake_twilio
     assert "12月11日、金曜日、午前10時からの、LINE入門の、ご予約を、取り消しました" in heard
     db.session.refresh(booking)
     assert booking.status == BookingStatus.CANCELLED
+    # Staff read why in their own words, not the stored key.
+    assert stored_text(booking.cancel_reason) == "区民が電話自動受付で取り消しました。"
     heard = caller.press("2")
     assert "ご案内は、以上です" in heard
     events = db.session.scalars(sa.select(AuditLog.action).where(
